@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from flask import abort, current_app, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.api import bp
+from app.people.queries import directory_page
+from app.people.views import page_arg
+from app.territory.gazetteer import search_communes
+from models import Commune, Profile, db
+
+COMMUNE_LIMIT_MAX = 1000
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    if not raw.lstrip("-").isdigit() or len(raw) > 18:
+        abort(400)
+    return min(max(int(raw), low), high)
+
+
+@bp.route("/communes")
+def communes():
+    """`?q=` name (accent/hyphen-insensitive), postcode or INSEE prefix; `?departement=12`."""
+    limit = int_arg("limit", 20, 1, COMMUNE_LIMIT_MAX)
+    found = search_communes(db.session, request.args.get("q", ""),
+                            departement=request.args.get("departement") or None, limit=limit)
+    return {"items": [c.to_dict() for c in found], "count": len(found)}
+
+
+@bp.route("/communes/<insee>")
+def commune(insee: str):
+    found = db.session.get(Commune, insee)
+    if found is None:
+        abort(404)
+    return found.to_dict()
+
+
+@bp.route("/profiles")
+def profiles():
+    page = directory_page(
+        db.session, viewer_is_member=current_user.is_authenticated,
+        commune=request.args.get("commune") or None, epci=request.args.get("epci") or None,
+        kind=request.args.get("kind") or None, skill=request.args.get("skill") or None,
+        page=page_arg(), per_page=current_app.config["DIRECTORY_PAGE_SIZE"])
+    return {"items": [p.to_dict() for p in page.items], "page": page.page,
+            "pages": page.pages, "total": page.total, "per_page": page.per_page}
+
+
+@bp.route("/profiles/<int:profile_id>")
+def profile(profile_id: int):
+    found = db.session.scalar(
+        select(Profile).where(Profile.id == profile_id)
+        .options(joinedload(Profile.user), joinedload(Profile.commune),
+                 selectinload(Profile.skills)))
+    # A members-only profile is "not found" for visitors: its existence is not public either.
+    if found is None or (not found.is_public and not current_user.is_authenticated):
+        abort(404)
+    return found.to_dict()

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.auth import bp
+from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from app.extensions import limiter, login_manager
+from app.forms import explain_csrf_failure
+from app.security import csrf_in_form
+from models import Profile, User, db
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def safe_next(default: str) -> str:
+    """Only same-site relative paths: an open redirect would make phishing easy."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc \
+            and "\\" not in target:
+        return target
+    return default
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+@csrf_in_form
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("people.edit"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        email = User.normalise_email(form.email.data)
+        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+            form.email.errors.append(_("An account already uses this address. "
+                                       "Log in, or use another address."))
+        else:
+            user = User(email=email, display_name=" ".join(form.display_name.data.split()),
+                        locale=None)
+            user.set_password(form.password.data)
+            user.profile = Profile()
+            db.session.add(user)
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome to Maillage! Tell the network what you do and where you are."),
+                  "success")
+            return redirect(url_for("people.edit"))
+    explain_csrf_failure(form)
+    return render_template("auth/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@csrf_in_form
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(url_for("main.home")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(
+            select(User).where(User.email == User.normalise_email(form.email.data)))
+        if user is not None and user.check_password(form.password.data):
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(url_for("main.home")))
+        form.password.errors.append(_("Wrong email address or password."))
+    explain_csrf_failure(form)
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@csrf_in_form
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("This is not your current password."))
+        else:
+            current_user.set_password(form.new_password.data)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("people.edit"))
+    explain_csrf_failure(form)
+    return render_template("auth/password.html", form=form), 200 if not form.errors else 422
+
+
+def login_rate_limited():
+    """429 on the login form: the form again, with the address kept and a clear message."""
+    form = LoginForm()
+    form.password.errors = [_("Too many login attempts from your connection. "
+                              "Wait a minute, then try again.")]
+    return render_template("auth/login.html", form=form), 429

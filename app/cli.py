@@ -1,0 +1,98 @@
+"""`flask` commands: territory, users, demo data."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from models import Profile, Role, User, db
+
+territory_cli = AppGroup("territory", help="The commune gazetteer.")
+user_cli = AppGroup("user", help="Accounts and roles.")
+DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "communes.json"
+
+
+@territory_cli.command("load")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=DEFAULT_GAZETTEER, show_default=True)
+def territory_load(path: Path) -> None:
+    """Load (or refresh) communes and EPCIs from the gazetteer file; safe to run again."""
+    from app.territory.gazetteer import load_gazetteer
+    counts = load_gazetteer(db.session, path)
+    db.session.commit()
+    click.echo(f"{counts['communes']} communes ({counts['added']} new), {counts['epci']} EPCI.")
+
+
+def _find_user(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No account with the address {email}.")
+    return user
+
+
+@user_cli.command("create-admin")
+@click.argument("email")
+@click.option("--password", help="Generated and printed when omitted.")
+@click.option("--name", "display_name", default="Admin", show_default=True)
+def create_admin(email: str, password: str | None, display_name: str) -> None:
+    """Create an admin account, or make an existing account admin."""
+    email = User.normalise_email(email)
+    if "@" not in email:
+        raise click.BadParameter("not an email address", param_hint="EMAIL")
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        generated = password is None
+        password = password or secrets.token_urlsafe(12)
+        user = User(email=email, display_name=display_name, role=Role.ADMIN.value)
+        user.set_password(password)
+        user.profile = Profile()
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"Admin {email} created." + (f" Password: {password}" if generated else ""))
+    else:
+        user.role = Role.ADMIN.value
+        if password:
+            user.set_password(password)
+        db.session.commit()
+        click.echo(f"{email} is now admin.")
+
+
+@user_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def set_role(email: str, role: str) -> None:
+    """Give an account the role member, organiser or admin."""
+    user = _find_user(email)
+    user.role = role
+    db.session.commit()
+    click.echo(f"{user.email} is now {role}.")
+
+
+@click.command("demo")
+@click.option("--profiles", "count", default=340, show_default=True, type=click.IntRange(1, 200_000))
+def demo(count: int) -> None:
+    """Create a believable demo territory (idempotent). Demo password: maillage-demo."""
+    from app.demo import create_demo
+    from models import Commune
+    if db.session.scalar(select(Commune.insee).limit(1)) is None:
+        raise click.ClickException("Load the territory first: flask territory load")
+    with click.progressbar(length=count, label="Demo profiles") as bar:
+        last = [0]
+
+        def progress(done: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+        result = create_demo(db.session, count, progress=progress)
+        db.session.commit()
+        bar.update(count - last[0])
+    click.echo(f"{result['created']} demo profiles created, {result['skipped']} already there.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(territory_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo)

@@ -1,0 +1,64 @@
+"""Default configuration. Layers, later wins: these defaults -> instance/config.py ->
+MAILLAGE_* environment variables -> the test_config passed to create_app()."""
+from __future__ import annotations
+
+import json
+import os
+
+
+class Defaults:
+    SECRET_KEY = None  # set from instance/secret_key on first run (see app.secrets)
+    SQLALCHEMY_DATABASE_URI = None  # defaults to instance/maillage.sqlite3
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Bodies: a long bio must come back to its author with an error, not as a 413.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 4 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set MAILLAGE_SESSION_COOKIE_SECURE=1 behind HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+
+    # CSRF: checked for every unsafe request (see app.security); FlaskForm views report a bad
+    # token as a form error so nothing typed is lost.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ["fr", "en"]
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    REGISTER_RATE_LIMIT = "20 per hour"
+
+    SOCKETIO_MESSAGE_QUEUE = None
+    SOCKETIO_CORS_ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost:5000"]
+
+    DIRECTORY_PAGE_SIZE = 20
+    SEARCH_INDEX_DIR = None  # defaults to instance/search-index
+
+
+def _parse_env_value(raw: str):
+    """Environment strings -> Python values: JSON where it parses (1, true, [..]), else text."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def env_overrides(environ=os.environ, prefix: str = "MAILLAGE_") -> dict:
+    """MAILLAGE_DATABASE_URL and MAILLAGE_SQLALCHEMY_DATABASE_URI both set the database."""
+    out = {}
+    for name, raw in environ.items():
+        if not name.startswith(prefix):
+            continue
+        key = name[len(prefix):]
+        out[key] = raw if key in ("SECRET_KEY", "DATABASE_URL") else _parse_env_value(raw)
+    if "DATABASE_URL" in out:
+        out["SQLALCHEMY_DATABASE_URI"] = out.pop("DATABASE_URL")
+    return out

@@ -1,0 +1,68 @@
+"""Friendly error pages in the visitor's language; JSON errors under /api/ and /healthz."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+TITLES = {
+    400: _l("This request could not be understood"),
+    401: _l("Please log in"),
+    403: _l("You are not allowed to do this"),
+    404: _l("Page not found"),
+    405: _l("This action is not possible here"),
+    413: _l("What you sent is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+EXPLANATIONS = {
+    400: _l("Something in the request was malformed. Go back, check what you entered and try again."),
+    401: _l("You need to be logged in to see this page."),
+    403: _l("Your account does not give access to this page or action."),
+    404: _l("This page does not exist, or it is no longer here."),
+    405: _l("This address does not accept this kind of request."),
+    413: _l("The text or file is larger than Maillage accepts. Shorten it and try again."),
+    429: _l("You tried too many times in a short while. Wait a minute, then try again."),
+    500: _l("The error has been logged. Please try again in a moment."),
+}
+CSRF_EXPLANATION = _l("Your session has expired or the form was sent from another site. "
+                      "Reload the page and send it again.")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _render(code: int, explanation=None):
+    code = code if code in TITLES else (500 if code >= 500 else 400)
+    message = explanation or EXPLANATIONS[code]
+    if wants_json():
+        return {"error": str(TITLES[code]), "detail": str(message), "status": code}, code
+    return render_template("errors/error.html", code=code, title=TITLES[code],
+                           explanation=message), code
+
+
+def handle_http_exception(error: HTTPException):
+    if isinstance(error, CSRFError):
+        return _render(400, CSRF_EXPLANATION)
+    if error.code == 429 and request.endpoint == "auth.login":
+        from app.auth.views import login_rate_limited
+        return login_rate_limited()
+    response = _render(error.code or 500)
+    if error.code == 405 and error.valid_methods:
+        body, code = response
+        return body, code, {"Allow": ", ".join(error.valid_methods)}
+    return response
+
+
+def handle_unexpected(error: Exception):
+    from flask import current_app
+    current_app.logger.exception("Unhandled error on %s", request.path)
+    return _render(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(InternalServerError, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,6 @@
+"""People: profiles, the profile editor and the directory."""
+from flask import Blueprint
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+from app.people import views  # noqa: E402,F401

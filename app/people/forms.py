@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.people.labels import KIND_LABELS, VISIBILITY_LABELS
+from models import db
+from models.textkey import fold, tidy
+
+BIO_MAX = 10_000
+SKILLS_MAX = 20
+SKILL_LENGTH_MAX = 60
+
+
+def split_skills(raw: str) -> list[str]:
+    """"Menuiserie, dev web ; Photo" -> ["Menuiserie", "dev web", "Photo"] (no duplicates)."""
+    seen, out = set(), []
+    for part in (raw or "").replace(";", ",").split(","):
+        name = tidy(part)
+        if name and fold(name) and fold(name) not in seen:
+            seen.add(fold(name))
+            out.append(name)
+    return out
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Name shown to others"),
+                               validators=[DataRequired(), Length(max=80)])
+    kind = SelectField(_l("I am"), choices=list(KIND_LABELS.items()))
+    headline = StringField(_l("Headline"), validators=[Length(max=140)],
+                           description=_l("One line: what you do, e.g. “Joiner and cabinet maker”."))
+    commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)],
+                          description=_l("Type a name or a postcode, e.g. “Rignac” or “12390”."))
+    skills = StringField(_l("Skills"), validators=[Length(max=2000)],
+                         description=_l("Separated by commas, e.g. “joinery, web design, photo”."))
+    bio = TextAreaField(_l("About me"), validators=[Length(max=BIO_MAX)],
+                        description=_l("Markdown: **bold**, *italics*, [link](https://…), lists."))
+    offers = TextAreaField(_l("I can help with"), validators=[Length(max=2000)])
+    needs = TextAreaField(_l("I am looking for"), validators=[Length(max=2000)])
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=300)],
+                          description=_l("Starting with https:// or http://"))
+    visibility = RadioField(_l("Who can see my profile"), choices=list(VISIBILITY_LABELS.items()))
+
+    resolved_commune = None  # set by validate_commune
+
+    def validate_commune(self, field) -> None:
+        from app.territory.gazetteer import resolve_commune
+        commune = resolve_commune(db.session, field.data or "")
+        if field.data and commune is None:
+            raise ValidationError(_l("We do not know this commune. Pick one from the "
+                                     "suggestions, or type its postcode."))
+        self.resolved_commune = commune
+
+    def validate_skills(self, field) -> None:
+        names = split_skills(field.data)
+        if len(names) > SKILLS_MAX:
+            raise ValidationError(_l("At most %(n)d skills.", n=SKILLS_MAX))
+        if any(len(name) > SKILL_LENGTH_MAX for name in names):
+            raise ValidationError(_l("Each skill fits in %(n)d characters.", n=SKILL_LENGTH_MAX))
+
+    def validate_website(self, field) -> None:
+        parts = urlsplit(field.data.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in field.data.strip():
+            raise ValidationError(_l("Give a full address starting with https:// or http://."))
+
+
+class DirectoryFilterForm(FlaskForm):
+    """GET filters: no CSRF (nothing changes), unknown values simply match nothing."""
+
+    class Meta:
+        csrf = False
+
+    commune = StringField(_l("Commune"))
+    epci = SelectField(_l("Community of communes"), choices=[])
+    kind = SelectField(_l("Kind"), choices=[])
+    skill = StringField(_l("Skill"))

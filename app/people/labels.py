@@ -1,0 +1,17 @@
+"""Translated labels for stored codes."""
+from flask_babel import lazy_gettext as _l
+
+from models import ProfileKind, Visibility
+
+KIND_LABELS = {
+    ProfileKind.INDEPENDENT.value: _l("Independent / freelancer"),
+    ProfileKind.COMPANY.value: _l("Company"),
+    ProfileKind.ASSOCIATION.value: _l("Association"),
+    ProfileKind.ARTIST.value: _l("Artist or cultural worker"),
+    ProfileKind.EMPLOYEE.value: _l("Teleworking employee"),
+    ProfileKind.PROJECT.value: _l("Project holder"),
+}
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC.value: _l("Public: anyone can see my profile"),
+    Visibility.MEMBERS.value: _l("Members only: visible to logged-in members"),
+}

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.forms import explain_csrf_failure
+from app.people import bp
+from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
+from app.people.labels import KIND_LABELS
+from app.people.queries import directory_page
+from app.security import csrf_in_form
+from app.territory.gazetteer import resolve_commune
+from models import Epci, Profile, Skill, db
+
+
+def page_arg() -> int:
+    """?page= as a positive int; anything else (-1, 'abc', 10^40) is clamped by the query."""
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.lstrip("-").isdigit() and len(raw) < 19 else 1
+
+
+@bp.route("/")
+def directory():
+    form = DirectoryFilterForm(request.args)
+    epcis = db.session.scalars(select(Epci).order_by(Epci.name)).all()
+    form.epci.choices = [("", _("All"))] + [(e.code, e.name) for e in epcis]
+    form.kind.choices = [("", _("All"))] + list(KIND_LABELS.items())
+    commune = resolve_commune(db.session, form.commune.data) if form.commune.data else None
+    unknown_commune = bool(form.commune.data) and commune is None
+    page = directory_page(
+        db.session, viewer_is_member=current_user.is_authenticated,
+        commune=commune.insee if commune else ("-" if unknown_commune else None),
+        epci=form.epci.data or None, kind=form.kind.data or None,
+        skill=(form.skill.data or "").strip() or None,
+        page=page_arg(), per_page=current_app.config["DIRECTORY_PAGE_SIZE"])
+    return render_template("people/directory.html", form=form, page=page,
+                           unknown_commune=unknown_commune, kind_labels=KIND_LABELS)
+
+
+@bp.route("/<int:profile_id>")
+def profile(profile_id: int):
+    profile = db.session.scalar(
+        select(Profile).where(Profile.id == profile_id)
+        .options(joinedload(Profile.user), joinedload(Profile.commune),
+                 selectinload(Profile.skills)))
+    if profile is None:
+        abort(404)
+    if not profile.is_public and not current_user.is_authenticated:
+        # Members-only profiles exist for members; visitors are asked to log in.
+        return current_app.login_manager.unauthorized()
+    return render_template("people/profile.html", profile=profile, kind_labels=KIND_LABELS)
+
+
+@bp.route("/me/edit", methods=["GET", "POST"])
+@login_required
+@csrf_in_form
+def edit():
+    profile = current_user.profile
+    form = ProfileForm(obj=profile)
+    if request.method == "GET":
+        form.display_name.data = current_user.display_name
+        form.commune.data = profile.commune.label if profile.commune else ""
+        form.skills.data = ", ".join(s.name for s in profile.skills)
+    if form.validate_on_submit():
+        current_user.display_name = " ".join(form.display_name.data.split())
+        profile.kind = form.kind.data
+        profile.headline = form.headline.data.strip()
+        profile.bio = form.bio.data
+        profile.offers = form.offers.data
+        profile.needs = form.needs.data
+        profile.website = (form.website.data or "").strip()
+        profile.visibility = form.visibility.data
+        profile.commune = form.resolved_commune
+        with db.session.no_autoflush:
+            profile.skills = [Skill.get_or_create(db.session, name)
+                              for name in split_skills(form.skills.data)]
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("people.profile", profile_id=profile.id))
+    explain_csrf_failure(form)
+    return render_template("people/edit.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/me")
+@login_required
+def me():
+    return redirect(url_for("people.profile", profile_id=current_user.profile.id))

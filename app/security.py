@@ -1,0 +1,33 @@
+"""CSRF on every state-changing request.
+
+Flask-WTF's automatic check (WTF_CSRF_CHECK_DEFAULT) raises before the view runs, so a person
+whose token expired would lose what they typed. Instead, every unsafe request is checked here
+unless its view is marked `@csrf_in_form`: those views validate a FlaskForm, whose CSRF field
+turns a bad token into a form error shown next to the re-filled form.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+
+from app.extensions import csrf
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def csrf_in_form(view):
+    """Mark a view whose FlaskForm checks the CSRF token itself (and re-renders on failure)."""
+    view._csrf_in_form = True
+    return view
+
+
+def _check_csrf() -> None:
+    if request.method not in UNSAFE_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if view is not None and getattr(view, "_csrf_in_form", False):
+        return
+    csrf.protect()
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_check_csrf)

@@ -1,0 +1,1 @@
+"""The territory: the commune gazetteer, commune look-up and distances."""

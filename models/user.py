@@ -1,0 +1,160 @@
+"""Accounts, profiles and skills."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Table, Text
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import db
+from models.territory import Commune
+from models.textkey import fold, tidy
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Role(str, enum.Enum):
+    MEMBER = "member"
+    ORGANISER = "organiser"
+    ADMIN = "admin"
+
+
+class ProfileKind(str, enum.Enum):
+    INDEPENDENT = "independent"
+    COMPANY = "company"
+    ASSOCIATION = "association"
+    ARTIST = "artist"
+    EMPLOYEE = "employee"  # teleworking employee
+    PROJECT = "project"  # project holder
+
+
+class Visibility(str, enum.Enum):
+    PUBLIC = "public"
+    MEMBERS = "members"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    profile: Mapped[Profile] = relationship(back_populates="user", uselist=False,
+                                            cascade="all, delete-orphan")
+
+    @staticmethod
+    def normalise_email(email: str) -> str:
+        return email.strip().lower()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)  # scrypt, Werkzeug's default
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role in (Role.ORGANISER.value, Role.ADMIN.value)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN.value
+
+
+profile_skill = Table(
+    "profile_skill",
+    db.metadata,
+    Column("profile_id", ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Skill(db.Model):
+    __tablename__ = "skill"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    # fold(name): "Développement Web" and "developpement  web" are one skill.
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+
+    @classmethod
+    def get_or_create(cls, session, name: str) -> Skill:
+        """The Skill row for a typed tag; new tags are added to the session (not committed)."""
+        key = fold(name)
+        skill = session.query(cls).filter_by(key=key).one_or_none()
+        if skill is None:
+            skill = cls(name=tidy(name), key=key)
+            session.add(skill)
+        return skill
+
+
+class Profile(db.Model):
+    __tablename__ = "profile"
+    __table_args__ = (Index("ix_profile_visibility_updated", "visibility", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default=ProfileKind.INDEPENDENT.value, index=True)
+    headline: Mapped[str] = mapped_column(String(140), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")  # Markdown source
+    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee"), index=True)
+    offers: Mapped[str] = mapped_column(Text, default="")  # "I can help with"
+    needs: Mapped[str] = mapped_column(Text, default="")  # "I am looking for"
+    website: Mapped[str] = mapped_column(String(300), default="")
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC.value)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                 onupdate=utcnow, index=True)
+
+    user: Mapped[User] = relationship(back_populates="profile")
+    commune: Mapped[Commune | None] = relationship()
+    skills: Mapped[list[Skill]] = relationship(secondary=profile_skill, order_by=Skill.name)
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC.value
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "display_name": self.user.display_name,
+            "kind": self.kind,
+            "headline": self.headline,
+            "bio": self.bio,
+            "commune": self.commune.to_dict() if self.commune else None,
+            "skills": [s.name for s in self.skills],
+            "offers": self.offers,
+            "needs": self.needs,
+            "website": self.website,
+            "visibility": self.visibility,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
+
+

@@ -1,0 +1,134 @@
+"""Shared fixtures: a real SQLite database migrated with the real migrations, the real gazetteer,
+a test client with CSRF on, and factories.
+
+The migrated + territory-loaded database is built once per session and copied for each test,
+which keeps every test isolated and fast.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.extensions import limiter
+from models import Commune, Profile, Skill, User, db
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_counter = itertools.count(1)
+
+
+def base_config(db_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SEARCH_INDEX_DIR": str(db_path.parent / "search-index"),
+    }
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    """A database made by `flask db upgrade` + `flask territory load`, once per session."""
+    path = tmp_path_factory.mktemp("template") / "maillage.sqlite3"
+    app = create_app(base_config(path))
+    runner = app.test_cli_runner()
+    for args in (["db", "upgrade"], ["territory", "load"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def db_path(template_db, tmp_path) -> Path:
+    path = tmp_path / "maillage.sqlite3"
+    shutil.copy(template_db, path)
+    return path
+
+
+@pytest.fixture
+def app_config(db_path) -> dict:
+    """Override in a test module (or parametrize) to change the configuration."""
+    return base_config(db_path)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    limiter.reset()  # the limiter's memory store is process-wide
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real forms (CSRF included)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self, url: str = "/auth/login") -> str:
+        return csrf_from(self.client.get(url).get_data(as_text=True))
+
+    def login(self, email: str, password: str = TEST_PASSWORD, follow: bool = False):
+        return self.client.post("/auth/login", data={
+            "email": email, "password": password, "csrf_token": self.csrf()},
+            follow_redirects=follow)
+
+    def logout(self):
+        return self.client.post("/auth/logout", data={"csrf_token": self.csrf("/")})
+
+    def register(self, email: str, display_name: str = "Camille Fabre",
+                 password: str = TEST_PASSWORD):
+        return self.client.post("/auth/register", data={
+            "email": email, "display_name": display_name, "password": password,
+            "csrf_token": self.csrf("/auth/register")})
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(email=None, commune="12202", skills=("menuiserie",), **profile_fields)."""
+    def factory(email: str | None = None, *, display_name: str = "Alex Martin",
+                role: str = "member", commune: str | None = "12202",
+                skills: tuple[str, ...] = (), password: str = TEST_PASSWORD,
+                **profile_fields) -> User:
+        user = User(email=email or f"user{next(_counter)}@example.org",
+                    display_name=display_name, role=role)
+        user.set_password(password)
+        user.profile = Profile(commune=db.session.get(Commune, commune) if commune else None,
+                               **profile_fields)
+        with db.session.no_autoflush:
+            user.profile.skills = [Skill.get_or_create(db.session, s) for s in skills]
+        db.session.add(user)
+        db.session.commit()
+        return user
+    return factory
