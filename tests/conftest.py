@@ -6,12 +6,14 @@ which keeps every test isolated and fast.
 """
 from __future__ import annotations
 
+import contextvars
 import itertools
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import limiter
@@ -59,9 +61,21 @@ def app_config(db_path) -> dict:
     return base_config(db_path)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production (fresh `g`, its own DB
+    session), even though the test itself holds an app context. Afterwards the test's session
+    ends its transaction so it sees what the request committed."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.rollback()
+        return response
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     limiter.reset()  # the limiter's memory store is process-wide
     with app.app_context():
         yield app

@@ -1,0 +1,458 @@
+"""Requests/s and p50/p99 latency of the profile page and the directory, next to a bare route.
+
+Run it with::
+
+    make bench
+    .venv/bin/python bench/pages.py [--seconds 10] [--profiles 10000] [--connections 16]
+
+What it does, every run:
+
+1. builds a throwaway instance in a temp directory (``flask db upgrade``, ``flask territory
+   load``, ``flask demo --profiles N``) with MAILLAGE_DATABASE_URL, MAILLAGE_SECRET_KEY and
+   MAILLAGE_SEARCH_INDEX_DIR pointing there; inherited MAILLAGE_* variables are dropped so the
+   instance/ config of this checkout is the only outside input. ``--reuse`` keeps the database
+   in bench/results/instance-<N>/ and reuses it on the next run with the same --profiles;
+2. starts gunicorn (one worker, ``-k gthread --threads 16``, the production recipe) on a free
+   loopback port with ``bench.bench_app:app``: the real app plus ``/bench/bare``, a bare Flask
+   route returning "ok", so both are measured on the same server in the same run;
+3. waits for /healthz, warms every URL up, then loads each URL in turn with wrk
+   (``wrk -t2 -c16 -d10s --latency``), or, when wrk is missing (or with ``--loader python``),
+   with a Python load generator: 16 threads, one keep-alive http.client connection each;
+4. prints a table (route, req/s, p50, p99, % of the bare route's req/s, target met) and writes
+   the same to bench/results/pages.json.
+
+Target (issue): each page serves at least 25% of the bare route's requests/s, with p99 under
+100 ms. A missed target is reported, not failed: the exit status is 0 unless the benchmark itself
+could not run. Numbers depend on the machine and on what else runs on it; compare runs on the
+same machine only.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent  # the venv's bin/: flask and gunicorn live next to python
+HOST = "127.0.0.1"
+RODEZ_AGGLO = "241200187"  # Rodez Agglomération: the biggest EPCI of the demo territory
+TARGET_SHARE = 0.25  # of the bare route's requests/s
+TARGET_P99_MS = 100.0
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --- the throwaway instance ---------------------------------------------------------------
+
+def bench_env(workdir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")}
+    env.update(MAILLAGE_DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+               MAILLAGE_SECRET_KEY="bench",
+               MAILLAGE_SEARCH_INDEX_DIR=str(workdir / "search-index"),
+               FLASK_APP="wsgi.py", PYTHONUNBUFFERED="1")
+    return env
+
+
+def flask(env: dict, *args: str) -> None:
+    cmd = [str(BIN / "flask"), *args]
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    if done.returncode != 0:
+        sys.exit(f"`flask {' '.join(args)}` failed ({done.returncode}):\n{done.stdout[-3000:]}")
+    last = done.stdout.strip().splitlines()[-1:] or [""]
+    log(f"flask {' '.join(args)}: {time.perf_counter() - started:.1f}s  {last[0][:100]}")
+
+
+def profile_count(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as con:
+        return con.execute("SELECT count(*) FROM profile").fetchone()[0]
+
+
+def build_instance(workdir: Path, profiles: int, reuse: bool) -> dict:
+    env = bench_env(workdir)
+    db_path = workdir / "bench.sqlite3"
+    if reuse and db_path.exists():
+        try:
+            if profile_count(db_path) >= profiles:
+                log(f"reusing {db_path}")
+                return env
+        except sqlite3.Error:
+            pass
+        log(f"{db_path} is not usable for --profiles {profiles}: rebuilding it")
+        for stale in workdir.glob("bench.sqlite3*"):
+            stale.unlink()
+    flask(env, "db", "upgrade")
+    flask(env, "territory", "load")
+    flask(env, "demo", "--profiles", str(profiles))
+    return env
+
+
+def pick_urls(db_path: Path) -> list[tuple[str, str]]:
+    """(label, path): the bare route, a public profile with skills and a bio, the directory's
+    first page and a filtered, paginated directory page."""
+    with sqlite3.connect(db_path) as con:
+        total = con.execute("SELECT count(*) FROM profile").fetchone()[0]
+        # Middle of the table, public, a real bio and at least three skills.
+        row = con.execute(
+            "SELECT p.id FROM profile p WHERE p.visibility = 'public' AND length(p.bio) > 200"
+            " AND (SELECT count(*) FROM profile_skill ps WHERE ps.profile_id = p.id) >= 3"
+            " ORDER BY abs(p.id - ?) LIMIT 1", (total // 2,)).fetchone()
+        if row is None:
+            sys.exit("No public demo profile with a bio and skills: is the demo loaded?")
+        profile_id = row[0]
+        by_epci = dict(con.execute(
+            "SELECT c.epci_code, count(*) FROM profile p JOIN commune c"
+            " ON c.insee = p.commune_insee WHERE p.visibility = 'public'"
+            " AND c.epci_code IS NOT NULL GROUP BY c.epci_code").fetchall())
+    epci = RODEZ_AGGLO if by_epci.get(RODEZ_AGGLO, 0) else max(by_epci, key=by_epci.get)
+    page = 3 if by_epci[epci] > 2 * 20 else 1
+    return [("bare route", "/bench/bare"),
+            ("profile page", f"/people/{profile_id}"),
+            ("directory", "/people/"),
+            ("directory, filtered", f"/people/?epci={epci}&page={page}")]
+
+
+# --- the server -----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def server_command(port: int, threads: int) -> list[str]:
+    return [str(BIN / "gunicorn"), "--workers", "1", "-k", "gthread", "--threads", str(threads),
+            "--no-control-socket", "--bind", f"{HOST}:{port}", "--chdir", str(ROOT),
+            "--log-level", "warning", "bench.bench_app:app"]
+
+
+def get(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
+    con = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        con.request("GET", path)
+        res = con.getresponse()
+        return res.status, res.read()
+    finally:
+        con.close()
+
+
+def wait_healthy(port: int, server: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.returncode}):\n{tail(log_path)}")
+        try:
+            status, body = get(port, "/healthz", timeout=2)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"/healthz did not answer within {timeout:.0f}s:\n{tail(log_path)}")
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def stop(server: subprocess.Popen) -> None:
+    """SIGTERM to the gunicorn arbiter (it stops its worker), SIGKILL to its group if stuck."""
+    if server.poll() is not None:
+        return
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)  # the group of the session started for it
+        server.wait(timeout=5)
+
+
+# --- load generators ----------------------------------------------------------------------
+
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def to_ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text.strip())
+    if not m:
+        raise ValueError(f"unknown duration {text!r}")
+    return float(m.group(1)) * UNITS_MS[m.group(2)]
+
+
+def parse_wrk(out: str) -> dict:
+    def find(pattern: str) -> re.Match:
+        m = re.search(pattern, out, re.MULTILINE)
+        if not m:
+            raise ValueError(f"wrk output without {pattern!r}:\n{out}")
+        return m
+    requests = int(find(r"^\s*(\d+) requests in")[1])
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(find(r"^Requests/sec:\s+([\d.]+)")[1]),
+            "p50_ms": to_ms(find(r"^\s*50%\s+(\S+)")[1]),
+            "p99_ms": to_ms(find(r"^\s*99%\s+(\S+)")[1]),
+            "requests": requests, "errors": errors + (int(non2xx[1]) if non2xx else 0)}
+
+
+def run_wrk(url: str, seconds: int, connections: int) -> dict:
+    threads = min(2, connections)
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+           "--latency", url]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}")
+    return parse_wrk(done.stdout)
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-len(sorted_values) * q // 100))
+    return sorted_values[int(rank) - 1]
+
+
+def run_python(port: int, path: str, seconds: int, connections: int) -> dict:
+    """`connections` threads, each with one keep-alive connection, for `seconds` seconds."""
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    errors = [0] * connections
+    start = threading.Barrier(connections + 1)
+    deadline = [0.0]
+
+    def worker(n: int) -> None:
+        mine = latencies[n]
+        con = http.client.HTTPConnection(HOST, port, timeout=10)
+        start.wait()
+        try:
+            while time.perf_counter() < deadline[0]:
+                t0 = time.perf_counter()
+                try:
+                    con.request("GET", path)
+                    res = con.getresponse()
+                    res.read()
+                    if res.status >= 400:
+                        errors[n] += 1
+                    if res.will_close:
+                        con.close()
+                except (OSError, http.client.HTTPException):
+                    errors[n] += 1
+                    con.close()
+                    continue
+                mine.append((time.perf_counter() - t0) * 1000.0)
+        finally:
+            con.close()
+
+    workers = [threading.Thread(target=worker, args=(n,), daemon=True)
+               for n in range(connections)]
+    for w in workers:
+        w.start()
+    deadline[0] = time.perf_counter() + seconds
+    began = time.perf_counter()
+    start.wait()
+    for w in workers:
+        w.join(timeout=seconds + 30)
+    elapsed = time.perf_counter() - began
+    every = sorted(x for mine in latencies for x in mine)
+    return {"rps": len(every) / elapsed, "p50_ms": percentile(every, 50),
+            "p99_ms": percentile(every, 99), "requests": len(every), "errors": sum(errors)}
+
+
+# --- report -------------------------------------------------------------------------------
+
+def wrk_version() -> str | None:
+    path = shutil.which("wrk")
+    if not path:
+        return None
+    out = subprocess.run([path, "-v"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True).stdout
+    first = (out.strip().splitlines() or ["wrk"])[0]
+    return first.split(" [")[0].split(" Copyright")[0]  # "wrk debian/4.1.0-3+b2"
+
+
+def machine_facts() -> dict:
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:
+        affinity = os.cpu_count()
+    return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "nproc": affinity, "cpu_count": os.cpu_count(),
+            "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def median_run(runs: list[dict]) -> dict:
+    out = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms")}
+    out["requests"] = sum(r["requests"] for r in runs)
+    out["errors"] = sum(r["errors"] for r in runs)
+    return out
+
+
+def report(meta: dict, rows: list[dict]) -> list[str]:
+    bare = rows[0]["rps"]
+    missed = []
+    head = f"{'route':<21} {'path':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} " \
+           f"{'% bare':>7}  target"
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        if row["label"] == "bare route":
+            row["share_of_bare"], row["target_met"], verdict = 1.0, None, "(reference)"
+        else:
+            row["share_of_bare"] = row["rps"] / bare if bare else 0.0
+            why = []
+            if row["share_of_bare"] < TARGET_SHARE:
+                why.append(f"req/s {row['share_of_bare']:.0%} < {TARGET_SHARE:.0%} of bare")
+            if not row["p99_ms"] < TARGET_P99_MS:
+                why.append(f"p99 {row['p99_ms']:.0f} ms >= {TARGET_P99_MS:.0f} ms")
+            row["target_met"] = not why
+            row["target_missed_because"] = why
+            verdict = "met" if not why else "MISSED"
+            if why:
+                missed.append(f"{row['label']} ({row['path']}): {'; '.join(why)}")
+        err = f"  ({row['errors']} errors)" if row["errors"] else ""
+        lines.append(f"{row['label']:<21} {row['path']:<34} {row['rps']:>8.1f} "
+                     f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
+                     f"{row['share_of_bare']:>7.0%}  {verdict}{err}")
+    print(f"# Maillage page benchmark, {meta['date']}: nproc {meta['nproc']}, load average "
+          f"before {' '.join(map(str, meta['loadavg_before']))}, Python {meta['python']}, "
+          f"{meta['profiles']} profiles")
+    print(f"# server: {meta['server']}")
+    print(f"# load:   {meta['load_generator']}")
+    print()
+    print("\n".join(lines))
+    print()
+    if missed:
+        print(f"Targets MISSED ({len(missed)} of {len(rows) - 1} pages; target: >= "
+              f"{TARGET_SHARE:.0%} of the bare route's req/s and p99 < {TARGET_P99_MS:.0f} ms):")
+        for m in missed:
+            print(f"  - {m}")
+    else:
+        print(f"All targets met (>= {TARGET_SHARE:.0%} of the bare route's req/s, "
+              f"p99 < {TARGET_P99_MS:.0f} ms).")
+    if any(r["errors"] for r in rows):
+        print("Some requests failed (see the errors column): the numbers above are suspect.")
+    return missed
+
+
+# --- main -------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=int, default=10, help="load duration per URL [10]")
+    ap.add_argument("--profiles", type=int, default=10_000, help="demo profiles [10000]")
+    ap.add_argument("--connections", type=int, default=16, help="concurrent connections [16]")
+    ap.add_argument("--threads", type=int, default=16, help="gunicorn gthread threads [16]")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="load every URL this many times, interleaved; report the medians [1]")
+    ap.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto",
+                    help="load generator: wrk when installed, else Python [auto]")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the database in bench/results/instance-N/ and reuse it")
+    ap.add_argument("--json", type=Path, default=RESULTS / "pages.json",
+                    help="where to write the results [bench/results/pages.json]")
+    args = ap.parse_args(argv)
+    if not 1 <= args.seconds <= 600 or not 1 <= args.connections <= 256 \
+            or not 1 <= args.rounds <= 20:
+        ap.error("--seconds 1..600, --connections 1..256, --rounds 1..20")
+    for tool in ("flask", "gunicorn"):
+        if not (BIN / tool).exists():
+            sys.exit(f"{BIN / tool} is missing: run with the venv's python "
+                     "(.venv/bin/python bench/pages.py) after `make setup`.")
+    use_wrk = args.loader == "wrk" or (args.loader == "auto" and shutil.which("wrk"))
+    if use_wrk and not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk), or use --loader python")
+
+    if args.reuse:
+        workdir = RESULTS / f"instance-{args.profiles}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        cleanup = None
+    else:
+        cleanup = tempfile.TemporaryDirectory(prefix="maillage-bench-")
+        workdir = Path(cleanup.name)
+    server = None
+    try:
+        env = build_instance(workdir, args.profiles, args.reuse)
+        urls = pick_urls(workdir / "bench.sqlite3")
+        port = free_port()
+        cmd = server_command(port, args.threads)
+        log_path = workdir / "gunicorn.log"
+        with open(log_path, "w") as server_log:
+            # Own session: a Ctrl-C in the terminal reaches this script, which stops the server.
+            server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=server_log,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+        wait_healthy(port, server, log_path)
+        for label, path in urls:  # warm up: imports, template compilation, caches, pool
+            for _ in range(30):
+                status, body = get(port, path)
+                if status != 200:
+                    raise RuntimeError(f"{path} answered {status} during warm-up:\n"
+                                       f"{body[:500]!r}\n{tail(log_path)}")
+            log(f"warm: {path} ({len(body)} bytes)")
+        if use_wrk:
+            loader = (f"{wrk_version()}: wrk -t{min(2, args.connections)} "
+                      f"-c{args.connections} -d{args.seconds}s --timeout 10s --latency URL")
+        else:
+            loader = (f"Python load generator (wrk not used): {args.connections} threads x 1 "
+                      f"keep-alive http.client connection, {args.seconds}s per URL; it shares "
+                      "the CPUs with the server and the GIL among its threads")
+        if args.rounds > 1:
+            loader += f"; {args.rounds} interleaved rounds, medians reported"
+        meta = machine_facts()
+        meta.update(profiles=args.profiles, server=" ".join(["gunicorn", *cmd[1:]]),
+                    load_generator=loader,
+                    connections=args.connections, seconds=args.seconds, rounds=args.rounds)
+        runs: dict[str, list[dict]] = {path: [] for _, path in urls}
+        for r in range(args.rounds):
+            for label, path in urls:
+                log(f"round {r + 1}/{args.rounds}: {label} {path} for {args.seconds}s")
+                if use_wrk:
+                    res = run_wrk(f"http://{HOST}:{port}{path}", args.seconds, args.connections)
+                else:
+                    res = run_python(port, path, args.seconds, args.connections)
+                runs[path].append(res)
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn died during the run:\n{tail(log_path)}")
+        rows = [{"label": label, "path": path, **median_run(runs[path]), "runs": runs[path]}
+                for label, path in urls]
+        missed = report(meta, rows)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(
+            {"meta": meta, "target": {"share_of_bare_rps": TARGET_SHARE,
+                                      "p99_ms_below": TARGET_P99_MS},
+             "results": rows, "targets_missed": missed}, indent=2, ensure_ascii=False) + "\n")
+        log(f"wrote {args.json}")
+        return 0
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    finally:
+        if server is not None:
+            stop(server)
+        if cleanup is not None:
+            cleanup.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""A real Maillage server in a subprocess, and Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`python wsgi.py` (the same entry point as `make run`) on a free port."""
+
+    def __init__(self, db_file: Path, workdir: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "MAILLAGE_DATABASE_URL": f"sqlite:///{db_file}",
+               "MAILLAGE_SECRET_KEY": "browser-tests", "MAILLAGE_PORT": str(self.port),
+               "MAILLAGE_SEARCH_INDEX_DIR": str(workdir / "search-index"),
+               "MAILLAGE_SOCKETIO_CORS_ALLOWED_ORIGINS": f'["{self.url}"]'}
+        self.log = open(workdir / "server.log", "w")
+        self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1)
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the server did not start: " + (workdir / "server.log").read_text())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(template_db, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("live")
+    db_file = workdir / "maillage.sqlite3"
+    shutil.copy(template_db, db_file)
+    server = LiveServer(db_file, workdir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it)")
+    from playwright.sync_api import sync_playwright
+    home = tmp_path_factory.mktemp("chromium-home")
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+           "XDG_CACHE_HOME": str(home / "cache")}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                     headless=True, env=env)
+        yield browser
+        browser.close()

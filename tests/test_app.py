@@ -1,0 +1,156 @@
+"""The skeleton: configuration layers, SQLite settings, error pages, languages, CSRF, local-first."""
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from werkzeug.exceptions import Forbidden
+
+from app import create_app
+from app.config import env_overrides
+from models import User, db
+from tests.conftest import base_config, csrf_from
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_config_layers(monkeypatch, db_path):
+    monkeypatch.setenv("MAILLAGE_DIRECTORY_PAGE_SIZE", "7")
+    monkeypatch.setenv("MAILLAGE_SESSION_COOKIE_SECURE", "true")
+    app = create_app({**base_config(db_path), "DIRECTORY_PAGE_SIZE": 9})
+    assert app.config["DIRECTORY_PAGE_SIZE"] == 9  # test overrides win
+    assert app.config["SESSION_COOKIE_SECURE"] is True  # env beats defaults
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "fr"  # defaults
+    overrides = env_overrides({"MAILLAGE_DATABASE_URL": "postgresql+psycopg://x/y", "OTHER": "1"})
+    assert overrides == {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x/y"}
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(app):
+    conn = db.session.connection()
+    assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_migrations_match_the_models(app):
+    """A model change without its migration fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    context = MigrationContext.configure(db.session.connection(),
+                                         opts={"compare_type": False})
+    assert compare_metadata(context, db.metadata) == []
+
+
+@pytest.fixture
+def error_routes(app):
+    def forbidden():
+        raise Forbidden()
+
+    def boom():
+        raise RuntimeError("boom")
+    app.add_url_rule("/test/403", "t403", forbidden)
+    app.add_url_rule("/test/500", "t500", boom)
+    app.add_url_rule("/api/v1/test/500", "api_t500", boom)
+
+
+@pytest.mark.parametrize("lang, title_404, title_500", [
+    ("fr", "Page introuvable", "Une erreur s’est produite de notre côté"),
+    ("en", "Page not found", "Something went wrong on our side"),
+])
+def test_friendly_error_pages_in_both_languages(client, error_routes, lang, title_404, title_500):
+    client.post("/lang", data={"lang": lang, "csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    r404 = client.get("/nowhere")
+    assert r404.status_code == 404 and title_404 in r404.get_data(as_text=True)
+    assert f'<html lang="{lang}">' in r404.get_data(as_text=True)
+    r500 = client.get("/test/500")
+    assert r500.status_code == 500 and title_500 in r500.get_data(as_text=True)
+    assert "Traceback" not in r500.get_data(as_text=True)
+    for url, code in (("/test/403", 403), ("/healthz?x", 200)):
+        assert client.get(url).status_code == code
+    assert client.post("/auth/logout").status_code == 400  # missing CSRF token
+
+
+def test_api_errors_are_json(client, error_routes):
+    r = client.get("/api/v1/test/500")
+    assert r.status_code == 500 and r.get_json()["status"] == 500
+
+
+def test_413_is_friendly(client):
+    r = client.post("/auth/login", data={"email": "x" * (9 * 1024 * 1024)})
+    assert r.status_code == 413 and "<main" in r.get_data(as_text=True)
+
+
+def test_language_is_remembered_on_the_account(client, auth, make_user):
+    make_user("ana@example.org")
+    assert 'lang="fr"' in client.get("/").get_data(as_text=True)
+    auth.login("ana@example.org")
+    client.post("/lang?next=/people/", data={"lang": "en", "csrf_token": auth.csrf("/")})
+    assert db.session.scalar(db.select(User.locale)) == "en"
+    auth.logout()
+    with client.session_transaction() as session:
+        session.clear()
+    assert 'lang="fr"' in client.get("/").get_data(as_text=True)
+    auth.login("ana@example.org")
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_ignores_unknown_languages_and_foreign_redirects(client):
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    r = client.post("/lang?next=https://evil.example/", data={"lang": "xx", "csrf_token": token})
+    assert r.headers["Location"] == "/"
+    assert 'lang="fr"' in client.get("/").get_data(as_text=True)
+
+
+def test_every_french_message_is_translated():
+    from babel.messages.pofile import read_po
+    with open(ROOT / "app/translations/fr/LC_MESSAGES/messages.po", "rb") as f:
+        catalog = read_po(f)
+    missing = [m.id for m in catalog if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    assert missing == []
+
+
+def test_every_unsafe_route_needs_a_csrf_token(app, client, auth, make_user):
+    """Logged in (so authorization passes), a POST without a token changes nothing."""
+    make_user("ana@example.org")
+    before = db.session.scalar(db.select(User.password_hash))
+    posts = [r.rule for r in app.url_map.iter_rules() if "POST" in r.methods and not r.arguments]
+    assert len(posts) >= 5
+    form = {"lang": "en", "display_name": "X", "kind": "company", "visibility": "public",
+            "email": "ana@example.org", "password": "correct horse battery",
+            "current_password": "correct horse battery", "new_password": "another long one",
+            "confirm": "another long one"}
+    for url in ("/auth/login", "/auth/register", "/lang"):  # logged out
+        assert client.post(url, data=form).status_code in (400, 422), url
+    auth.login("ana@example.org")
+    for url in set(posts) - {"/auth/login", "/auth/register"}:
+        assert client.post(url, data=form).status_code in (400, 422), url
+    assert client.get("/people/me/edit").status_code == 200  # still logged in
+    user = db.session.scalar(db.select(User))
+    assert user.password_hash == before and user.locale is None and user.display_name == "Alex Martin"
+
+
+EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["'](?:https?:)?//(?!127\.0\.0\.1|localhost)""", re.I)
+CSS_EXTERNAL = re.compile(r"""(?:url\(|@import)\s*["']?(?:https?:)?//""", re.I)
+
+
+def test_no_template_or_asset_loads_from_another_host():
+    offenders = []
+    for folder in (ROOT / "templates", ROOT / "app" / "static"):
+        for path in folder.rglob("*"):
+            if path.suffix in (".html", ".css", ".js", ".svg") and "vendor" not in path.parts:
+                body = path.read_text("utf-8")
+                if EXTERNAL.search(body) or CSS_EXTERNAL.search(body):
+                    offenders.append(str(path))
+    assert offenders == []
+
+
+def test_rendered_pages_load_nothing_from_another_host(client, make_user):
+    user = make_user(website="https://atelier.example", bio="[site](https://example.org)")
+    for url in ("/", "/people/", f"/people/{user.profile.id}", "/auth/login", "/auth/register"):
+        html = client.get(url).get_data(as_text=True)
+        for tag, attr in re.findall(r"<(script|link|img|iframe|source|video|audio)\b[^>]*?\b(src|href)=\"([^\"]*)\"", html) and []:
+            pass
+        for src in re.findall(r"<(?:script|img|iframe|source|video|audio|embed)\b[^>]*\bsrc=\"([^\"]*)\"", html):
+            assert src.startswith("/"), (url, src)
+        for href in re.findall(r"<link\b[^>]*\bhref=\"([^\"]*)\"", html):
+            assert href.startswith("/"), (url, href)

@@ -1,0 +1,104 @@
+"""In Chromium: sign up, write a hostile profile, see it rendered harmlessly, find it in the
+directory by its EPCI; the layout holds on a 360 px phone."""
+import re
+
+import pytest
+
+from tests.browser_support import browser, live_server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+HOSTILE_BIO = ("Menuisière à **Rignac**.\n\n"
+               "<script>window.__pwned = 'script'</script>\n\n"
+               "[clic](javascript:window.__pwned='link')\n\n"
+               "<img src=x onerror=\"window.__pwned='img'\">")
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740},
+                                  locale="fr-FR")
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    requested_hosts = set()
+    page.on("request", lambda r: requested_hosts.add(re.sub(r"^https?://([^/]+).*", r"\1", r.url)))
+    page.requested_hosts = requested_hosts
+    yield page
+    context.close()
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_sign_up_write_a_hostile_profile_and_find_it_by_epci(page, live_server):
+    page.goto("/auth/register")
+    assert no_horizontal_scroll(page)
+    page.get_by_label("Nom affiché").fill("Léa Bousquet")
+    page.get_by_label("Adresse e-mail").fill("lea.bousquet@example.org")
+    page.get_by_label("Mot de passe").fill("une phrase de passe solide")
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url("**/people/me/edit")
+
+    page.get_by_label("Titre").fill("Menuisière et ébéniste")
+    commune = page.get_by_label("Commune")
+    commune.press_sequentially("rignac", delay=30)
+    page.wait_for_function(
+        "[...document.querySelectorAll('#commune-options option')].some(o => o.value.startsWith('Rignac'))")
+    commune.fill("Rignac (12390)")
+    page.get_by_label("Compétences").fill("Menuiserie, Ébénisterie")
+    page.get_by_label("À propos de moi").fill(HOSTILE_BIO)
+    page.get_by_role("button", name="Enregistrer mon profil").click()
+    page.wait_for_url(re.compile(r".*/people/\d+$"))
+    assert no_horizontal_scroll(page)
+
+    bio = page.locator(".prose").first
+    assert "<script>" in bio.inner_text()  # shown as text, not run
+    link = bio.get_by_text("clic")
+    assert link.get_attribute("href") is None
+    link.click()
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []
+
+    page.goto("/people/")
+    page.get_by_label("Communauté de communes").select_option(label="CC du Pays Rignacois")
+    page.get_by_role("button", name="Afficher").click()
+    page.wait_for_url("**epci=241200625**")
+    card = page.locator(".person-card", has_text="Léa Bousquet")
+    assert card.count() == 1 and "Rignac" in card.inner_text()
+    assert no_horizontal_scroll(page)
+    assert page.requested_hosts == {f"127.0.0.1:{live_server.port}"}
+
+
+def test_a_validation_error_keeps_everything_typed(page):
+    page.goto("/auth/register")
+    page.get_by_label("Nom affiché").fill("Paul Costes")
+    page.get_by_label("Adresse e-mail").fill("paul.costes@example.org")
+    page.get_by_label("Mot de passe").fill("une phrase de passe solide")
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url("**/people/me/edit")
+    page.get_by_label("Titre").fill("Graphiste")
+    page.get_by_label("Commune").fill("Atlantis")
+    page.get_by_label("À propos de moi").fill("Un long texte que je ne veux pas perdre.")
+    page.get_by_role("button", name="Enregistrer mon profil").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").first.is_visible()
+    assert page.get_by_label("Titre").input_value() == "Graphiste"
+    assert page.get_by_label("Commune").input_value() == "Atlantis"
+    assert page.get_by_label("À propos de moi").input_value() == "Un long texte que je ne veux pas perdre."
+
+
+def test_language_switch_and_keyboard_navigation(page):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    assert skip.get_attribute("href") == "#content"
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("link", name="Directory").is_visible()
+    page.get_by_role("button", name="Français").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "fr"
