@@ -54,7 +54,7 @@ def error_routes(app):
 
 
 @pytest.mark.parametrize("lang, title_404, title_500", [
-    ("fr", "Page introuvable", "Une erreur s’est produite de notre côté"),
+    ("fr", "Page introuvable", "Un problème est survenu de notre côté"),
     ("en", "Page not found", "Something went wrong on our side"),
 ])
 def test_friendly_error_pages_in_both_languages(client, error_routes, lang, title_404, title_500):

@@ -35,13 +35,13 @@ def no_horizontal_scroll(page) -> bool:
 def test_sign_up_write_a_hostile_profile_and_find_it_by_epci(page, live_server):
     page.goto("/auth/register")
     assert no_horizontal_scroll(page)
-    page.get_by_label("Nom affiché").fill("Léa Bousquet")
+    page.get_by_label("Nom visible par les autres").fill("Léa Bousquet")
     page.get_by_label("Adresse e-mail").fill("lea.bousquet@example.org")
-    page.get_by_label("Mot de passe").fill("une phrase de passe solide")
+    page.get_by_label("Mot de passe", exact=True).fill("une phrase de passe solide")
     page.get_by_role("button", name="Créer mon compte").click()
     page.wait_for_url("**/people/me/edit")
 
-    page.get_by_label("Titre").fill("Menuisière et ébéniste")
+    page.get_by_label("Accroche").fill("Menuisière et ébéniste")
     commune = page.get_by_label("Commune")
     commune.press_sequentially("rignac", delay=30)
     page.wait_for_function(
@@ -74,18 +74,18 @@ def test_sign_up_write_a_hostile_profile_and_find_it_by_epci(page, live_server):
 
 def test_a_validation_error_keeps_everything_typed(page):
     page.goto("/auth/register")
-    page.get_by_label("Nom affiché").fill("Paul Costes")
+    page.get_by_label("Nom visible par les autres").fill("Paul Costes")
     page.get_by_label("Adresse e-mail").fill("paul.costes@example.org")
-    page.get_by_label("Mot de passe").fill("une phrase de passe solide")
+    page.get_by_label("Mot de passe", exact=True).fill("une phrase de passe solide")
     page.get_by_role("button", name="Créer mon compte").click()
     page.wait_for_url("**/people/me/edit")
-    page.get_by_label("Titre").fill("Graphiste")
+    page.get_by_label("Accroche").fill("Graphiste")
     page.get_by_label("Commune").fill("Atlantis")
     page.get_by_label("À propos de moi").fill("Un long texte que je ne veux pas perdre.")
     page.get_by_role("button", name="Enregistrer mon profil").click()
     page.wait_for_load_state()
     assert page.get_by_role("alert").first.is_visible()
-    assert page.get_by_label("Titre").input_value() == "Graphiste"
+    assert page.get_by_label("Accroche").input_value() == "Graphiste"
     assert page.get_by_label("Commune").input_value() == "Atlantis"
     assert page.get_by_label("À propos de moi").input_value() == "Un long texte que je ne veux pas perdre."
 
@@ -98,7 +98,7 @@ def test_language_switch_and_keyboard_navigation(page):
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("link", name="Directory").is_visible()
+    assert page.get_by_role("link", name="Directory", exact=True).is_visible()
     page.get_by_role("button", name="Français").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "fr"
