@@ -25,6 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(env_overrides())
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from app.converters import IdConverter
+    app.url_map.converters["id"] = IdConverter
     _fill_runtime_defaults(app)
 
     _init_extensions(app)

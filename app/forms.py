@@ -5,6 +5,20 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 
+def _strip_nul(value):
+    """NUL characters are never meant, and PostgreSQL refuses them in text."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Every form of the site: CSRF from Flask-WTF, and text cleaned of NUL characters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            options["filters"] = (*(unbound_field.kwargs.get("filters") or ()), _strip_nul)
+            return unbound_field.bind(form=form, **options)
+
+
 def explain_csrf_failure(form: FlaskForm) -> None:
     """Replace WTForms' technical CSRF message with one a person understands; the rest of the
     form is re-rendered with what they typed."""

@@ -148,3 +148,22 @@ def test_pagination_links(client, make_user, app):
     html = client.get("/people/?kind=independent&page=2").get_data(as_text=True)
     assert 'rel="next"' in html and 'rel="prev"' in html and "kind=independent" in html
     assert db.session.scalar(select(func.count(Skill.id))) == 0
+
+
+@pytest.mark.parametrize("url", ["/people/99999999999999999999999", "/people/-1",
+                                 "/api/v1/profiles/99999999999999999999999", "/people/abc"])
+def test_absurd_ids_are_not_found(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_nul_characters_are_dropped_from_forms(client, member):
+    r = client.post("/people/me/edit", data=profile_form(client, headline="Menui\x00sière",
+                                                          bio="a\x00b"))
+    assert r.status_code == 302
+    assert member.profile.headline == "Menuisière" and member.profile.bio == "ab"
+
+
+def test_undecodable_form_body_is_a_clean_error(client):
+    r = client.post("/auth/login", data=b"email=\xff\xfe&password=\xff",
+                    content_type="application/x-www-form-urlencoded")
+    assert r.status_code in (400, 422)

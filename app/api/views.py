@@ -51,7 +51,7 @@ def profiles():
             "pages": page.pages, "total": page.total, "per_page": page.per_page}
 
 
-@bp.route("/profiles/<int:profile_id>")
+@bp.route("/profiles/<id:profile_id>")
 def profile(profile_id: int):
     found = db.session.scalar(
         select(Profile).where(Profile.id == profile_id)

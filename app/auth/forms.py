@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.forms import BaseForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 PASSWORD_MIN = 10
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80)])
     email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
@@ -14,13 +14,13 @@ class RegisterForm(FlaskForm):
         description=_l("At least %(n)d characters.", n=PASSWORD_MIN))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],

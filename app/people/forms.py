@@ -3,7 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.forms import BaseForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -27,7 +27,7 @@ def split_skills(raw: str) -> list[str]:
     return out
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     display_name = StringField(_l("Name shown to others"),
                                validators=[DataRequired(), Length(max=80)])
     kind = SelectField(_l("I am"), choices=list(KIND_LABELS.items()))
@@ -68,7 +68,7 @@ class ProfileForm(FlaskForm):
             raise ValidationError(_l("Give a full address starting with https:// or http://."))
 
 
-class DirectoryFilterForm(FlaskForm):
+class DirectoryFilterForm(BaseForm):
     """GET filters: no CSRF (nothing changes), unknown values simply match nothing."""
 
     class Meta:

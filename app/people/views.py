@@ -40,7 +40,7 @@ def directory():
                            unknown_commune=unknown_commune, kind_labels=KIND_LABELS)
 
 
-@bp.route("/<int:profile_id>")
+@bp.route("/<id:profile_id>")
 def profile(profile_id: int):
     profile = db.session.scalar(
         select(Profile).where(Profile.id == profile_id)
