@@ -102,3 +102,25 @@ def test_language_switch_and_keyboard_navigation(page):
     page.get_by_role("button", name="Français").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "fr"
+
+
+@pytest.mark.parametrize("url", ["/", "/people/", "/people/?skill=menuiserie&page=2",
+                                 "/auth/register", "/auth/login", "/nowhere"])
+def test_no_serious_accessibility_violation(page, url):
+    from axe_playwright_python.sync_playwright import Axe  # bundles axe-core: nothing downloaded
+    page.goto(url)
+    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                  for v in Axe().run(page).response["violations"]
+                  if v["impact"] in ("serious", "critical")]
+    assert violations == []
+
+
+def test_no_accessibility_violation_on_a_form_with_errors(page):
+    from axe_playwright_python.sync_playwright import Axe
+    page.goto("/auth/register")
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").first.is_visible()
+    violations = [v["id"] for v in Axe().run(page).response["violations"]
+                  if v["impact"] in ("serious", "critical")]
+    assert violations == []
