@@ -154,3 +154,11 @@ def test_rendered_pages_load_nothing_from_another_host(client, make_user):
             assert src.startswith("/"), (url, src)
         for href in re.findall(r"<link\b[^>]*\bhref=\"([^\"]*)\"", html):
             assert href.startswith("/"), (url, href)
+
+
+def test_security_headers_forbid_other_hosts(client):
+    r = client.get("/")
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "*" not in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/api/v1/communes/12202").headers["X-Frame-Options"] == "DENY"

@@ -44,8 +44,7 @@ def test_sign_up_write_a_hostile_profile_and_find_it_by_epci(page, live_server):
     page.get_by_label("Accroche").fill("Menuisière et ébéniste")
     commune = page.get_by_label("Commune")
     commune.press_sequentially("rignac", delay=30)
-    page.wait_for_function(
-        "[...document.querySelectorAll('#commune-options option')].some(o => o.value.startsWith('Rignac'))")
+    page.wait_for_selector("#commune-options option[value^='Rignac (']", state="attached")
     commune.fill("Rignac (12390)")
     page.get_by_label("Compétences").fill("Menuiserie, Ébénisterie")
     page.get_by_label("À propos de moi").fill(HOSTILE_BIO)
