@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from models import Profile, Role, User, db
 
@@ -24,7 +24,15 @@ def territory_load(path: Path) -> None:
     from app.territory.gazetteer import load_gazetteer
     counts = load_gazetteer(db.session, path)
     db.session.commit()
+    analyze()
     click.echo(f"{counts['communes']} communes ({counts['added']} new), {counts['epci']} EPCI.")
+
+
+def analyze() -> None:
+    """Refresh the query planner's statistics after a bulk load (SQLite and PostgreSQL alike):
+    without them SQLite picks the visibility index for every directory filter."""
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
 
 
 def _find_user(email: str) -> User:
@@ -88,6 +96,7 @@ def demo(count: int) -> None:
             last[0] = done
         result = create_demo(db.session, count, progress=progress)
         db.session.commit()
+        analyze()
         bar.update(count - last[0])
     click.echo(f"{result['created']} demo profiles created, {result['skipped']} already there.")
 

@@ -2,7 +2,8 @@
 members, on their account."""
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
+from flask_babel import get_translations
 from flask_login import current_user
 
 from app.extensions import babel
@@ -17,7 +18,23 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _request_translations():
+    """The catalog of this request, looked up once: a page calls gettext dozens of times and
+    Flask-Babel resolves locale and domain on every call."""
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
 def init_app(app: Flask) -> None:
     from app import ROOT
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "app" / "translations"))
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

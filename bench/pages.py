@@ -189,6 +189,33 @@ def stop(server: subprocess.Popen) -> None:
         server.wait(timeout=5)
 
 
+def worker_pids(arbiter: int) -> list[int]:
+    """gunicorn's worker processes: the children of the arbiter (Linux /proc; [] elsewhere)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == arbiter:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU time used so far by these processes, or None when unknown."""
+    if not pids:
+        return None
+    total = 0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 # --- load generators ----------------------------------------------------------------------
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -229,8 +256,6 @@ def run_wrk(url: str, seconds: int, connections: int) -> dict:
 
 def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return float("nan")
     rank = max(1, -(-len(sorted_values) * q // 100))
     return sorted_values[int(rank) - 1]
 
@@ -276,6 +301,8 @@ def run_python(port: int, path: str, seconds: int, connections: int) -> dict:
         w.join(timeout=seconds + 30)
     elapsed = time.perf_counter() - began
     every = sorted(x for mine in latencies for x in mine)
+    if not every:
+        raise RuntimeError(f"no request to {path} succeeded ({sum(errors)} errors)")
     return {"rps": len(every) / elapsed, "p50_ms": percentile(every, 50),
             "p99_ms": percentile(every, 99), "requests": len(every), "errors": sum(errors)}
 
@@ -292,6 +319,17 @@ def wrk_version() -> str | None:
     return first.split(" [")[0].split(" Copyright")[0]  # "wrk debian/4.1.0-3+b2"
 
 
+def versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+    out = {}
+    for name in ("gunicorn", "Flask", "SQLAlchemy", "Jinja2", "Werkzeug"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
 def machine_facts() -> dict:
     try:
         affinity = len(os.sched_getaffinity(0))
@@ -300,11 +338,14 @@ def machine_facts() -> dict:
     return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "nproc": affinity, "cpu_count": os.cpu_count(),
             "loadavg_before": [round(x, 2) for x in os.getloadavg()],
-            "python": platform.python_version(), "platform": platform.platform()}
+            "python": platform.python_version(), "platform": platform.platform(),
+            "versions": versions()}
 
 
 def median_run(runs: list[dict]) -> dict:
     out = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms")}
+    cpu = [r["cpu_ms_per_request"] for r in runs if r["cpu_ms_per_request"] is not None]
+    out["cpu_ms_per_request"] = statistics.median(cpu) if cpu else None
     out["requests"] = sum(r["requests"] for r in runs)
     out["errors"] = sum(r["errors"] for r in runs)
     return out
@@ -314,7 +355,7 @@ def report(meta: dict, rows: list[dict]) -> list[str]:
     bare = rows[0]["rps"]
     missed = []
     head = f"{'route':<21} {'path':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} " \
-           f"{'% bare':>7}  target"
+           f"{'% bare':>7} {'cpu ms/req':>10}  target"
     lines = [head, "-" * len(head)]
     for row in rows:
         if row["label"] == "bare route":
@@ -332,14 +373,20 @@ def report(meta: dict, rows: list[dict]) -> list[str]:
             if why:
                 missed.append(f"{row['label']} ({row['path']}): {'; '.join(why)}")
         err = f"  ({row['errors']} errors)" if row["errors"] else ""
+        cpu = row["cpu_ms_per_request"]
+        cpu = f"{cpu:>10.2f}" if cpu is not None else f"{'n/a':>10}"
         lines.append(f"{row['label']:<21} {row['path']:<34} {row['rps']:>8.1f} "
                      f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
-                     f"{row['share_of_bare']:>7.0%}  {verdict}{err}")
+                     f"{row['share_of_bare']:>7.0%} {cpu}  "
+                     f"{verdict}{err}")
     print(f"# Maillage page benchmark, {meta['date']}: nproc {meta['nproc']}, load average "
           f"before {' '.join(map(str, meta['loadavg_before']))}, Python {meta['python']}, "
           f"{meta['profiles']} profiles")
-    print(f"# server: {meta['server']}")
+    print(f"# server: {meta['server']}  ("
+          + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v) + ")")
     print(f"# load:   {meta['load_generator']}")
+    print("# cpu ms/req: CPU time of the gunicorn worker per request (user + system), steadier "
+          "than req/s on a busy machine")
     print()
     print("\n".join(lines))
     print()
@@ -357,6 +404,10 @@ def report(meta: dict, rows: list[dict]) -> list[str]:
 
 
 # --- main -------------------------------------------------------------------------------------
+
+def _interrupt(signum, _frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -384,6 +435,9 @@ def main(argv: list[str] | None = None) -> int:
     if use_wrk and not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk), or use --loader python")
 
+    # Ctrl-C and `kill` both end the run through the finally below, which stops gunicorn.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     if args.reuse:
         workdir = RESULTS / f"instance-{args.profiles}"
         workdir.mkdir(parents=True, exist_ok=True)
@@ -403,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
             server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=server_log,
                                       stderr=subprocess.STDOUT, start_new_session=True)
         wait_healthy(port, server, log_path)
+        workers = worker_pids(server.pid)
         for label, path in urls:  # warm up: imports, template compilation, caches, pool
             for _ in range(30):
                 status, body = get(port, path)
@@ -427,10 +482,16 @@ def main(argv: list[str] | None = None) -> int:
         for r in range(args.rounds):
             for label, path in urls:
                 log(f"round {r + 1}/{args.rounds}: {label} {path} for {args.seconds}s")
+                cpu_before = cpu_seconds(workers)
                 if use_wrk:
                     res = run_wrk(f"http://{HOST}:{port}{path}", args.seconds, args.connections)
                 else:
                     res = run_python(port, path, args.seconds, args.connections)
+                cpu_after = cpu_seconds(workers)
+                res["cpu_ms_per_request"] = (
+                    (cpu_after - cpu_before) * 1000 / res["requests"]
+                    if cpu_before is not None and cpu_after is not None and res["requests"]
+                    else None)
                 runs[path].append(res)
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn died during the run:\n{tail(log_path)}")
@@ -444,8 +505,8 @@ def main(argv: list[str] | None = None) -> int:
              "results": rows, "targets_missed": missed}, indent=2, ensure_ascii=False) + "\n")
         log(f"wrote {args.json}")
         return 0
-    except KeyboardInterrupt:
-        log("interrupted")
+    except KeyboardInterrupt as exc:
+        log(f"interrupted ({exc or 'SIGINT'}): stopping the server")
         return 130
     finally:
         if server is not None:

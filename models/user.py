@@ -118,14 +118,20 @@ class Skill(db.Model):
 
 class Profile(db.Model):
     __tablename__ = "profile"
-    __table_args__ = (Index("ix_profile_visibility_updated", "visibility", "updated_at"),)
+    # The directory filters by one of these, then by visibility, newest first: with these
+    # covering indexes its counts and pages are index-only reads.
+    __table_args__ = (
+        Index("ix_profile_visibility_updated", "visibility", "updated_at"),
+        Index("ix_profile_commune_visibility_updated", "commune_insee", "visibility", "updated_at"),
+        Index("ix_profile_kind_visibility_updated", "kind", "visibility", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
-    kind: Mapped[str] = mapped_column(String(20), default=ProfileKind.INDEPENDENT.value, index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=ProfileKind.INDEPENDENT.value)
     headline: Mapped[str] = mapped_column(String(140), default="")
     bio: Mapped[str] = mapped_column(Text, default="")  # Markdown source
-    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee"), index=True)
+    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee"))
     offers: Mapped[str] = mapped_column(Text, default="")  # "I can help with"
     needs: Mapped[str] = mapped_column(Text, default="")  # "I am looking for"
     website: Mapped[str] = mapped_column(String(300), default="")

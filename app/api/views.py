@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.api import bp
-from app.people.queries import directory_page
+from app.people.queries import directory_page, load_profiles
 from app.people.views import page_arg
 from app.territory.gazetteer import search_communes
 from models import Commune, Profile, db
@@ -47,7 +47,8 @@ def profiles():
         commune=request.args.get("commune") or None, epci=request.args.get("epci") or None,
         kind=request.args.get("kind") or None, skill=request.args.get("skill") or None,
         page=page_arg(), per_page=current_app.config["DIRECTORY_PAGE_SIZE"])
-    return {"items": [p.to_dict() for p in page.items], "page": page.page,
+    items = load_profiles(db.session, page.ids)
+    return {"items": [p.to_dict() for p in items], "page": page.page,
             "pages": page.pages, "total": page.total, "per_page": page.per_page}
 
 

@@ -6,16 +6,16 @@ from sqlalchemy import func, select, text
 
 from app import __version__
 from app.auth.views import safe_next
-from app.people.labels import KIND_LABELS
-from app.people.queries import directory_page
+from app.people.labels import kind_labels
+from app.people.queries import directory_page, load_cards
 from models import Commune, Profile, db
 from app.main import bp
 
 
 @bp.route("/")
 def home():
-    recent = directory_page(db.session, viewer_is_member=current_user.is_authenticated,
-                            per_page=6).items
+    recent = load_cards(db.session, directory_page(
+        db.session, viewer_is_member=current_user.is_authenticated, per_page=6).ids)
     counts = {
         "profiles": db.session.scalar(select(func.count(Profile.id))) or 0,
         "communes": db.session.scalar(
@@ -23,7 +23,7 @@ def home():
         "territory": db.session.scalar(select(func.count(Commune.insee))) or 0,
     }
     return render_template("main/home.html", recent=recent, counts=counts,
-                           kind_labels=KIND_LABELS)
+                           kind_labels=kind_labels())
 
 
 @bp.route("/lang", methods=["POST"])

@@ -15,3 +15,8 @@ VISIBILITY_LABELS = {
     Visibility.PUBLIC.value: _l("Public: anyone can see my profile"),
     Visibility.MEMBERS.value: _l("Members only: visible to logged-in members"),
 }
+
+
+def kind_labels() -> dict[str, str]:
+    """The kind labels translated once for this request (lazy strings re-translate on every use)."""
+    return {code: str(label) for code, label in KIND_LABELS.items()}

@@ -9,8 +9,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.forms import explain_csrf_failure
 from app.people import bp
 from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
-from app.people.labels import KIND_LABELS
-from app.people.queries import directory_page
+from app.people.labels import KIND_LABELS, kind_labels
+from app.people.queries import directory_page, load_cards
 from app.security import csrf_in_form
 from app.territory.gazetteer import resolve_commune
 from models import Epci, Profile, Skill, db
@@ -37,7 +37,8 @@ def directory():
         skill=(form.skill.data or "").strip() or None,
         page=page_arg(), per_page=current_app.config["DIRECTORY_PAGE_SIZE"])
     return render_template("people/directory.html", form=form, page=page,
-                           unknown_commune=unknown_commune, kind_labels=KIND_LABELS)
+                           cards=load_cards(db.session, page.ids),
+                           unknown_commune=unknown_commune, kind_labels=kind_labels())
 
 
 @bp.route("/<id:profile_id>")
@@ -51,7 +52,7 @@ def profile(profile_id: int):
     if not profile.is_public and not current_user.is_authenticated:
         # Members-only profiles exist for members; visitors are asked to log in.
         return current_app.login_manager.unauthorized()
-    return render_template("people/profile.html", profile=profile, kind_labels=KIND_LABELS)
+    return render_template("people/profile.html", profile=profile, kind_labels=kind_labels())
 
 
 @bp.route("/me/edit", methods=["GET", "POST"])

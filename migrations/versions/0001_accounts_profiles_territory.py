@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:51:09.566275
+Create Date: 2026-11-26 01:11:11.770143
 
 """
 from alembic import op
@@ -78,8 +78,8 @@ def upgrade():
     sa.UniqueConstraint('user_id', name=op.f('uq_profile_user_id'))
     )
     with op.batch_alter_table('profile', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_profile_commune_insee'), ['commune_insee'], unique=False)
-        batch_op.create_index(batch_op.f('ix_profile_kind'), ['kind'], unique=False)
+        batch_op.create_index('ix_profile_commune_visibility_updated', ['commune_insee', 'visibility', 'updated_at'], unique=False)
+        batch_op.create_index('ix_profile_kind_visibility_updated', ['kind', 'visibility', 'updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_profile_updated_at'), ['updated_at'], unique=False)
         batch_op.create_index('ix_profile_visibility_updated', ['visibility', 'updated_at'], unique=False)
 
@@ -105,8 +105,8 @@ def downgrade():
     with op.batch_alter_table('profile', schema=None) as batch_op:
         batch_op.drop_index('ix_profile_visibility_updated')
         batch_op.drop_index(batch_op.f('ix_profile_updated_at'))
-        batch_op.drop_index(batch_op.f('ix_profile_kind'))
-        batch_op.drop_index(batch_op.f('ix_profile_commune_insee'))
+        batch_op.drop_index('ix_profile_kind_visibility_updated')
+        batch_op.drop_index('ix_profile_commune_visibility_updated')
 
     op.drop_table('profile')
     with op.batch_alter_table('commune', schema=None) as batch_op:
