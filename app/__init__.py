@@ -32,8 +32,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from app import cli, errors, i18n, security, templating
+    from app import cli, errors, i18n, pagecache, security, templating
     errors.init_app(app)
+    pagecache.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)

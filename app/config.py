@@ -40,6 +40,8 @@ class Defaults:
     SOCKETIO_CORS_ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost:5000"]
 
     DIRECTORY_PAGE_SIZE = 20
+    PAGE_CACHE_ENTRIES = 512  # rendered pages kept per process for anonymous visitors; 0: off
+    PAGE_CACHE_VERSION_SECONDS = 1.0  # how late another process's change may show (app/pagecache.py)
     SEARCH_INDEX_DIR = None  # defaults to instance/search-index
 
 

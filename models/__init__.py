@@ -40,8 +40,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-from models.territory import Commune, Epci  # noqa: E402  (models need `db` first)
+from models.content import ContentVersion, current_content_version  # noqa: E402  (need `db`)
+from models.territory import Commune, Epci  # noqa: E402
 from models.user import Profile, ProfileKind, Role, Skill, User, Visibility, profile_skill  # noqa: E402
 
-__all__ = ["db", "Base", "Commune", "Epci", "User", "Profile", "Skill", "Role", "ProfileKind",
+__all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune", "Epci", "User", "Profile", "Skill", "Role", "ProfileKind",
            "Visibility", "profile_skill"]

@@ -9,6 +9,7 @@ from models import db
 
 class Epci(db.Model):
     __tablename__ = "epci"
+    __shown_on_pages__ = True
 
     code: Mapped[str] = mapped_column(String(9), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -19,6 +20,7 @@ class Epci(db.Model):
 
 class Commune(db.Model):
     __tablename__ = "commune"
+    __shown_on_pages__ = True
 
     insee: Mapped[str] = mapped_column(String(5), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -58,6 +58,7 @@ class Visibility(str, enum.Enum):
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
+    __shown_on_pages__ = True  # its display name is
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -99,6 +100,7 @@ profile_skill = Table(
 
 class Skill(db.Model):
     __tablename__ = "skill"
+    __shown_on_pages__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60))
@@ -118,6 +120,7 @@ class Skill(db.Model):
 
 class Profile(db.Model):
     __tablename__ = "profile"
+    __shown_on_pages__ = True
     # The directory filters by one of these, then by visibility, newest first: with these
     # covering indexes its counts and pages are index-only reads.
     __table_args__ = (

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from app import __version__
 from app.auth.views import safe_next
+from app.pagecache import cached_for_visitors
 from app.people.labels import kind_labels
 from app.people.queries import directory_page, load_cards
 from models import Commune, Profile, db
@@ -14,6 +16,10 @@ from app.main import bp
 
 @bp.route("/")
 def home():
+    return render_template("main/home.html", main=cached_for_visitors("home", _render_home))
+
+
+def _render_home() -> Markup:
     recent = load_cards(db.session, directory_page(
         db.session, viewer_is_member=current_user.is_authenticated, per_page=6).ids)
     counts = {
@@ -22,8 +28,8 @@ def home():
             select(func.count(func.distinct(Profile.commune_insee)))) or 0,
         "territory": db.session.scalar(select(func.count(Commune.insee))) or 0,
     }
-    return render_template("main/home.html", recent=recent, counts=counts,
-                           kind_labels=kind_labels())
+    return Markup(render_template("main/_home_main.html", recent=recent, counts=counts,
+                                  kind_labels=kind_labels()))
 
 
 @bp.route("/lang", methods=["POST"])

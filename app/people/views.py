@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.forms import explain_csrf_failure
+from app.pagecache import cached_for_visitors
 from app.people import bp
 from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
 from app.people.labels import KIND_LABELS, kind_labels
@@ -24,6 +26,11 @@ def page_arg() -> int:
 
 @bp.route("/")
 def directory():
+    main = cached_for_visitors("directory", _render_directory)
+    return render_template("people/directory.html", main=main)
+
+
+def _render_directory() -> Markup:
     form = DirectoryFilterForm(request.args)
     epcis = db.session.scalars(select(Epci).order_by(Epci.name)).all()
     form.epci.choices = [("", _("All"))] + [(e.code, e.name) for e in epcis]
@@ -36,23 +43,40 @@ def directory():
         epci=form.epci.data or None, kind=form.kind.data or None,
         skill=(form.skill.data or "").strip() or None,
         page=page_arg(), per_page=current_app.config["DIRECTORY_PAGE_SIZE"])
-    return render_template("people/directory.html", form=form, page=page,
-                           cards=load_cards(db.session, page.ids),
-                           unknown_commune=unknown_commune, kind_labels=kind_labels())
+    return Markup(render_template(
+        "people/_directory_main.html", form=form, page=page,
+        cards=load_cards(db.session, page.ids), unknown_commune=unknown_commune,
+        kind_labels=kind_labels()))
 
 
 @bp.route("/<id:profile_id>")
 def profile(profile_id: int):
+    shown = cached_for_visitors("profile", lambda: _render_profile(profile_id))
+    if shown is None:
+        abort(404)
+    if shown == MEMBERS_ONLY:
+        # Members-only profiles exist for members; visitors are asked to log in.
+        return current_app.login_manager.unauthorized()
+    title, main = shown
+    return render_template("people/profile.html", title=title, main=main)
+
+
+MEMBERS_ONLY = "members-only"
+
+
+def _render_profile(profile_id: int) -> tuple[str, Markup] | str | None:
+    """(title, main HTML) of a profile page, MEMBERS_ONLY for visitors of a members-only
+    profile, None when there is no such profile."""
     profile = db.session.scalar(
         select(Profile).where(Profile.id == profile_id)
         .options(joinedload(Profile.user), joinedload(Profile.commune),
                  selectinload(Profile.skills)))
     if profile is None:
-        abort(404)
+        return None
     if not profile.is_public and not current_user.is_authenticated:
-        # Members-only profiles exist for members; visitors are asked to log in.
-        return current_app.login_manager.unauthorized()
-    return render_template("people/profile.html", profile=profile, kind_labels=kind_labels())
+        return MEMBERS_ONLY
+    return profile.user.display_name, Markup(render_template(
+        "people/_profile_main.html", profile=profile, kind_labels=kind_labels()))
 
 
 @bp.route("/me/edit", methods=["GET", "POST"])
