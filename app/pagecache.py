@@ -1,11 +1,13 @@
-"""Rendered page parts for anonymous visitors, kept in memory and keyed on the content version.
+"""Rendered page parts, kept in memory per audience and keyed on the content version.
 
-Anonymous visitors of the same URL in the same language see the same page, so its main part is
-rendered once and served from memory until anything shown on pages changes. models/content.py
+Everyone of one audience (visitors; members) asking for the same URL in the same language sees
+the same main part of a page, so it is rendered once and served from memory until anything
+shown on pages changes. models/content.py
 bumps a version number in the changing transaction. A commit in this process is seen by the
 next request; a commit in another process (another worker, a CLI command) within
 PAGE_CACHE_VERSION_SECONDS, the longest this process trusts the number it read last.
-Members always get a fresh render: their pages depend on who they are.
+A page whose main part depends on who exactly is looking (the owner of a profile, later a
+moderator) must not go through here for that person.
 """
 from __future__ import annotations
 
@@ -68,14 +70,20 @@ class VersionWatch:
         return version
 
 
-def cached_for_visitors(name: str, build: Callable[[], T]) -> T:
-    """build(), or what it returned for an earlier anonymous GET of this URL in this language
-    at the current content version."""
+def audience() -> str:
+    """Who a shared page is rendered for: what visitors and members see differs (members-only
+    profiles, calls to join), what one member or another sees does not."""
+    return "member" if current_user.is_authenticated else "visitor"
+
+
+def cached_page(name: str, build: Callable[[], T]) -> T:
+    """build(), or what it returned for an earlier GET of this URL, in this language, for this
+    audience, at the current content version."""
     cache: LRUCache | None = current_app.extensions.get("maillage_page_cache")
-    if cache is None or current_user.is_authenticated or request.method != "GET":
+    if cache is None or request.method != "GET":
         return build()
     version = current_app.extensions["maillage_content_version"].current()
-    key = (name, request.full_path, str(get_locale()), version)
+    key = (name, request.full_path, str(get_locale()), audience(), version)
     value = cache.get(key)
     if value is None:
         value = build()

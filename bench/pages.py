@@ -134,10 +134,21 @@ def pick_urls(db_path: Path) -> list[tuple[str, str]]:
             ("directory, filtered", f"/people/?epci={epci}&page={page}")]
 
 
-# Members are never served from the page cache (app/pagecache.py): these rows measure a full
-# render every time. They are shown for information; the issue's target is read on the rows
-# above, which are what visitors (and search engines) get.
-MEMBER_ROWS = ("profile page", "directory", "directory, filtered")
+# Pages are cached per audience (visitors, members; app/pagecache.py): the member rows measure
+# what a logged-in member gets. The "miss" rows add a query argument that changes on every
+# request (?nocache=N), so every request is a cache miss and a full render: shown for
+# information, they are the cost of the first visit of a page after a change.
+MEMBER_ROWS = ("profile page", "directory")
+MISS_ROWS = ("profile page", "directory", "directory, filtered")
+UNIQUE_ARG = "nocache"
+WRK_UNIQUE_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "%s=" .. counter .. "-" .. math.random(1e9))
+end
+""" % UNIQUE_ARG
 DEMO_LOGIN = ("admin@demo.maillage.test", "maillage-demo")
 
 
@@ -276,10 +287,16 @@ def parse_wrk(out: str) -> dict:
             "requests": requests, "errors": errors + (int(non2xx[1]) if non2xx else 0)}
 
 
-def run_wrk(url: str, seconds: int, connections: int, cookie: str | None = None) -> dict:
+def run_wrk(url: str, seconds: int, connections: int, cookie: str | None = None,
+            unique: bool = False) -> dict:
     threads = min(2, connections)
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
            "--latency", *(["-H", f"Cookie: {cookie}"] if cookie else []), url]
+    if unique:
+        script = RESULTS / "unique-path.lua"
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text(WRK_UNIQUE_SCRIPT)
+        cmd[1:1] = ["-s", str(script)]
     done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=seconds + 60)
     if done.returncode != 0:
@@ -294,7 +311,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def run_python(port: int, path: str, seconds: int, connections: int,
-               cookie: str | None = None) -> dict:
+               cookie: str | None = None, unique: bool = False) -> dict:
     """`connections` threads, each with one keep-alive connection, for `seconds` seconds."""
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
@@ -309,7 +326,10 @@ def run_python(port: int, path: str, seconds: int, connections: int,
             while time.perf_counter() < deadline[0]:
                 t0 = time.perf_counter()
                 try:
-                    con.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+                    target = path
+                    if unique:
+                        target += f"{'&' if '?' in path else '?'}{UNIQUE_ARG}={n}-{len(mine)}"
+                    con.request("GET", target, headers={"Cookie": cookie} if cookie else {})
                     res = con.getresponse()
                     res.read()
                     if res.status >= 400:
@@ -394,9 +414,9 @@ def report(meta: dict, rows: list[dict]) -> list[str]:
     for row in rows:
         if row["label"] == "bare route":
             row["share_of_bare"], row["target_met"], verdict = 1.0, None, "(reference)"
-        elif row.get("member"):
+        elif row.get("unique"):
             row["share_of_bare"] = row["rps"] / bare if bare else 0.0
-            row["target_met"], verdict = None, "(info: member, never cached)"
+            row["target_met"], verdict = None, "(info: every request a cache miss)"
         else:
             row["share_of_bare"] = row["rps"] / bare if bare else 0.0
             why = []
@@ -495,10 +515,12 @@ def main(argv: list[str] | None = None) -> int:
                                       stderr=subprocess.STDOUT, start_new_session=True)
         wait_healthy(port, server, log_path)
         workers = worker_pids(server.pid)
-        cookie = member_cookie(port)
-        urls = [(label, path, None) for label, path in urls] + [
-            (f"{label}, member", path, cookie) for label, path in urls if label in MEMBER_ROWS]
-        for label, path, cookie in urls:  # warm up: imports, templates, caches, pool
+        member = member_cookie(port)
+        urls = [(label, path, None, False) for label, path in urls] + [
+            (f"{label}, member", path, member, False)
+            for label, path in urls if label in MEMBER_ROWS] + [
+            (f"{label}, miss", path, None, True) for label, path in urls if label in MISS_ROWS]
+        for label, path, cookie, _unique in urls:  # warm up: imports, templates, caches, pool
             for _ in range(30):
                 status, body = get(port, path, cookie=cookie)
                 if status != 200:
@@ -518,16 +540,16 @@ def main(argv: list[str] | None = None) -> int:
         meta.update(profiles=args.profiles, server=" ".join(["gunicorn", *cmd[1:]]),
                     load_generator=loader,
                     connections=args.connections, seconds=args.seconds, rounds=args.rounds)
-        runs: dict[str, list[dict]] = {label: [] for label, _, _ in urls}
+        runs: dict[str, list[dict]] = {url[0]: [] for url in urls}
         for r in range(args.rounds):
-            for label, path, cookie in urls:
+            for label, path, cookie, unique in urls:
                 log(f"round {r + 1}/{args.rounds}: {label} {path} for {args.seconds}s")
                 cpu_before = cpu_seconds(workers)
                 if use_wrk:
                     res = run_wrk(f"http://{HOST}:{port}{path}", args.seconds, args.connections,
-                                  cookie)
+                                  cookie, unique)
                 else:
-                    res = run_python(port, path, args.seconds, args.connections, cookie)
+                    res = run_python(port, path, args.seconds, args.connections, cookie, unique)
                 cpu_after = cpu_seconds(workers)
                 res["cpu_ms_per_request"] = (
                     (cpu_after - cpu_before) * 1000 / res["requests"]
@@ -536,8 +558,9 @@ def main(argv: list[str] | None = None) -> int:
                 runs[label].append(res)
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn died during the run:\n{tail(log_path)}")
-        rows = [{"label": label, "path": path, "member": bool(cookie), **median_run(runs[label]),
-                 "runs": runs[label]} for label, path, cookie in urls]
+        rows = [{"label": label, "path": path, "member": bool(cookie), "unique": unique,
+                 **median_run(runs[label]), "runs": runs[label]}
+                for label, path, cookie, unique in urls]
         missed = report(meta, rows)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(

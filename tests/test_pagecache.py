@@ -110,9 +110,22 @@ def test_a_rolled_back_change_keeps_the_version(app, make_user):
     assert current_content_version(db.session) == before + 1
 
 
-def test_members_are_never_served_a_cached_page(client, auth, make_user):
+def test_the_owner_gets_their_own_page(client, auth, make_user):
     user = make_user("ana@example.org")
+    make_user("bob@example.org")
     url = f"/people/{user.profile.id}"
     client.get(url)
+    auth.login("bob@example.org")
+    assert "/people/me/edit" not in client.get(url).get_data(as_text=True)
+    auth.logout()
     auth.login("ana@example.org")
     assert "/people/me/edit" in client.get(url).get_data(as_text=True)  # the owner's buttons
+
+
+def test_visitors_and_members_never_share_a_page(client, auth, make_user):
+    make_user("ana@example.org", display_name="Membre Discrète", visibility="members")
+    visitor = client.application.test_client()
+    assert "Membre Discrète" not in visitor.get("/people/").get_data(as_text=True)
+    auth.login("ana@example.org")
+    assert "Membre Discrète" in client.get("/people/").get_data(as_text=True)
+    assert "Membre Discrète" not in visitor.get("/people/").get_data(as_text=True)

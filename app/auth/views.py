@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.auth import bp
 from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
@@ -17,7 +18,10 @@ from models import Profile, User, db
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The logged-in user with their profile, in one query: most pages need both."""
+    if not user_id.isdigit() or len(user_id) > 18:
+        return None
+    return db.session.get(User, int(user_id), options=[joinedload(User.profile)])
 
 
 def safe_next(default: str) -> str:

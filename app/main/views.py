@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 
 from app import __version__
 from app.auth.views import safe_next
-from app.pagecache import cached_for_visitors
+from app.pagecache import cached_page
 from app.people.labels import kind_labels
 from app.people.queries import directory_page, load_cards
 from models import Commune, Profile, db
@@ -16,7 +16,7 @@ from app.main import bp
 
 @bp.route("/")
 def home():
-    return render_template("main/home.html", main=cached_for_visitors("home", _render_home))
+    return render_template("main/home.html", main=cached_page("home", _render_home))
 
 
 def _render_home() -> Markup:

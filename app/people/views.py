@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.forms import explain_csrf_failure
-from app.pagecache import cached_for_visitors
+from app.pagecache import cached_page
 from app.people import bp
 from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
 from app.people.labels import KIND_LABELS, kind_labels
@@ -26,7 +26,7 @@ def page_arg() -> int:
 
 @bp.route("/")
 def directory():
-    main = cached_for_visitors("directory", _render_directory)
+    main = cached_page("directory", _render_directory)
     return render_template("people/directory.html", main=main)
 
 
@@ -51,7 +51,10 @@ def _render_directory() -> Markup:
 
 @bp.route("/<id:profile_id>")
 def profile(profile_id: int):
-    shown = cached_for_visitors("profile", lambda: _render_profile(profile_id))
+    owner = current_user.is_authenticated and current_user.profile.id == profile_id
+    # The owner sees their own edit buttons: rendered for them alone.
+    shown = _render_profile(profile_id) if owner else \
+        cached_page("profile", lambda: _render_profile(profile_id))
     if shown is None:
         abort(404)
     if shown == MEMBERS_ONLY:
