@@ -7,14 +7,17 @@ VENDOR := app/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup deps dev-deps assets translations db demo chromium bench clean
+.PHONY: run test lint setup deps dev-deps assets translations db demo chromium bench clean
 
 run: setup db
 	@echo "Maillage on http://$(HOST):$(PORT)/"
 	MAILLAGE_HOST=$(HOST) MAILLAGE_PORT=$(PORT) $(PY) wsgi.py
 
-test: setup dev-deps chromium
+test: setup dev-deps chromium lint
 	$(PY) -m pytest
+
+lint: dev-deps
+	$(VENV)/bin/ruff check .
 
 setup: deps assets translations
 
@@ -45,7 +48,7 @@ $(VENDOR)/.stamp: node_modules/.package-lock.json
 assets: $(VENDOR)/.stamp
 
 translations: deps
-	$(VENV)/bin/pybabel compile -q -f -d app/translations
+	$(VENV)/bin/pybabel compile -f -d app/translations
 
 # Migrate, refresh the territory (idempotent), and load demo data on the first run only.
 db: deps

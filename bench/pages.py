@@ -448,7 +448,8 @@ def report(meta: dict, rows: list[dict]) -> list[str]:
     print("\n".join(lines))
     print()
     if missed:
-        print(f"Targets MISSED ({len(missed)} of {sum(1 for r in rows if r['target_met'] is not None)} pages; target: >= "
+        judged = sum(1 for r in rows if r["target_met"] is not None)
+        print(f"Targets MISSED ({len(missed)} of {judged} pages; target: >= "
               f"{TARGET_SHARE:.0%} of the bare route's req/s and p99 < {TARGET_P99_MS:.0f} ms):")
         for m in missed:
             print(f"  - {m}")
@@ -520,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
             (f"{label}, member", path, member, False)
             for label, path in urls if label in MEMBER_ROWS] + [
             (f"{label}, miss", path, None, True) for label, path in urls if label in MISS_ROWS]
-        for label, path, cookie, _unique in urls:  # warm up: imports, templates, caches, pool
+        for _label, path, cookie, _unique in urls:  # warm up: imports, templates, caches, pool
             for _ in range(30):
                 status, body = get(port, path, cookie=cookie)
                 if status != 200:

@@ -44,5 +44,5 @@ from models.content import ContentVersion, current_content_version  # noqa: E402
 from models.territory import Commune, Epci  # noqa: E402
 from models.user import Profile, ProfileKind, Role, Skill, User, Visibility, profile_skill  # noqa: E402
 
-__all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune", "Epci", "User", "Profile", "Skill", "Role", "ProfileKind",
-           "Visibility", "profile_skill"]
+__all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune", "Epci", "User",
+           "Profile", "Skill", "Role", "ProfileKind", "Visibility", "profile_skill"]

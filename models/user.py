@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 from flask_login import UserMixin
 from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Table, Text
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db

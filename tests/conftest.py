@@ -19,6 +19,8 @@ from app import create_app
 from app.extensions import limiter
 from models import Commune, Profile, Skill, User, db
 
+pytest_plugins = ["tests.browser_support"]  # live_server and browser fixtures
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

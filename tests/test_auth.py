@@ -29,7 +29,7 @@ def test_register_validates_email_and_password_length(client, auth):
 
 
 def test_login_logout(client, auth, make_user):
-    user = make_user("ana@example.org")
+    make_user("ana@example.org")
     r = auth.login("ANA@example.org ")
     assert r.status_code == 302
     assert client.get("/people/me/edit").status_code == 200
@@ -82,7 +82,8 @@ def test_change_password(client, auth, make_user):
     r = client.post("/auth/password", data={"current_password": "nope", "new_password": "a new long secret",
                                             "confirm": "a new long secret", "csrf_token": token})
     assert r.status_code == 422
-    r = client.post("/auth/password", data={"current_password": TEST_PASSWORD, "new_password": "a new long secret",
+    r = client.post("/auth/password", data={"current_password": TEST_PASSWORD,
+                                            "new_password": "a new long secret",
                                             "confirm": "a new long secret", "csrf_token": token})
     assert r.status_code == 302
     auth.logout()

@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from tests.browser_support import browser, live_server  # noqa: F401  (fixtures)
-
 pytestmark = pytest.mark.browser
 
 HOSTILE_BIO = ("Menuisière à **Rignac**.\n\n"
@@ -32,14 +30,19 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_sign_up_write_a_hostile_profile_and_find_it_by_epci(page, live_server):
+def sign_up(page, name: str, email: str) -> None:
+    """Through the real form, in French; ends on the profile editor."""
     page.goto("/auth/register")
     assert no_horizontal_scroll(page)
-    page.get_by_label("Nom visible par les autres").fill("Léa Bousquet")
-    page.get_by_label("Adresse e-mail").fill("lea.bousquet@example.org")
+    page.get_by_label("Nom visible par les autres").fill(name)
+    page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe", exact=True).fill("une phrase de passe solide")
     page.get_by_role("button", name="Créer mon compte").click()
     page.wait_for_url("**/people/me/edit")
+
+
+def test_sign_up_write_a_hostile_profile_and_find_it_by_epci(page, live_server):
+    sign_up(page, "Léa Bousquet", "lea.bousquet@example.org")
 
     page.get_by_label("Accroche").fill("Menuisière et ébéniste")
     commune = page.get_by_label("Commune")
@@ -72,12 +75,7 @@ def test_sign_up_write_a_hostile_profile_and_find_it_by_epci(page, live_server):
 
 
 def test_a_validation_error_keeps_everything_typed(page):
-    page.goto("/auth/register")
-    page.get_by_label("Nom visible par les autres").fill("Paul Costes")
-    page.get_by_label("Adresse e-mail").fill("paul.costes@example.org")
-    page.get_by_label("Mot de passe", exact=True).fill("une phrase de passe solide")
-    page.get_by_role("button", name="Créer mon compte").click()
-    page.wait_for_url("**/people/me/edit")
+    sign_up(page, "Paul Costes", "paul.costes@example.org")
     page.get_by_label("Accroche").fill("Graphiste")
     page.get_by_label("Commune").fill("Atlantis")
     page.get_by_label("À propos de moi").fill("Un long texte que je ne veux pas perdre.")

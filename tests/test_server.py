@@ -1,8 +1,6 @@
 """The server that `make run` starts speaks WebSocket, so real-time features need no other server."""
 import socketio
 
-from tests.browser_support import live_server  # noqa: F401  (fixture)
-
 
 def test_make_run_server_upgrades_to_websocket(live_server):
     client = socketio.Client(reconnection=False)

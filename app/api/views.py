@@ -2,14 +2,12 @@ from __future__ import annotations
 
 from flask import abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.api import bp
 from app.people.queries import directory_page, load_profiles
 from app.people.views import page_arg
 from app.territory.gazetteer import search_communes
-from models import Commune, Profile, db
+from models import Commune, db
 
 COMMUNE_LIMIT_MAX = 1000
 
@@ -54,10 +52,7 @@ def profiles():
 
 @bp.route("/profiles/<id:profile_id>")
 def profile(profile_id: int):
-    found = db.session.scalar(
-        select(Profile).where(Profile.id == profile_id)
-        .options(joinedload(Profile.user), joinedload(Profile.commune),
-                 selectinload(Profile.skills)))
+    found = next(iter(load_profiles(db.session, [profile_id])), None)
     # A members-only profile is "not found" for visitors: its existence is not public either.
     if found is None or (not found.is_public and not current_user.is_authenticated):
         abort(404)

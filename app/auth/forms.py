@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from app.forms import BaseForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.forms import BaseForm
 
 PASSWORD_MIN = 10
 

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select, text
 
 from app import __version__
 from app.auth.views import safe_next
+from app.main import bp
 from app.pagecache import cached_page
 from app.people.labels import kind_labels
 from app.people.queries import directory_page, load_cards
 from models import Commune, Profile, db
-from app.main import bp
 
 
 @bp.route("/")

@@ -3,10 +3,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from app.forms import BaseForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.forms import BaseForm
 from app.people.labels import KIND_LABELS, VISIBILITY_LABELS
 from models import db
 from models.textkey import fold, tidy

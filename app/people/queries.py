@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from models import Commune, Profile, Skill, User, Visibility, profile_skill
 from models.textkey import fold
 
-
 SKILL_SEPARATOR = "\x1f"  # ASCII unit separator: never typed in a skill name
 
 

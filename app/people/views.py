@@ -1,21 +1,20 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.forms import explain_csrf_failure
 from app.pagecache import cached_page
 from app.people import bp
 from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
 from app.people.labels import KIND_LABELS, kind_labels
-from app.people.queries import directory_page, load_cards
+from app.people.queries import directory_page, load_cards, load_profiles
 from app.security import csrf_in_form
 from app.territory.gazetteer import resolve_commune
-from models import Epci, Profile, Skill, db
+from models import Epci, Skill, db
 
 
 def page_arg() -> int:
@@ -70,10 +69,7 @@ MEMBERS_ONLY = "members-only"
 def _render_profile(profile_id: int) -> tuple[str, Markup] | str | None:
     """(title, main HTML) of a profile page, MEMBERS_ONLY for visitors of a members-only
     profile, None when there is no such profile."""
-    profile = db.session.scalar(
-        select(Profile).where(Profile.id == profile_id)
-        .options(joinedload(Profile.user), joinedload(Profile.commune),
-                 selectinload(Profile.skills)))
+    profile = next(iter(load_profiles(db.session, [profile_id])), None)
     if profile is None:
         return None
     if not profile.is_public and not current_user.is_authenticated:
