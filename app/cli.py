@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select, text
 
+from app.auth.forms import PASSWORD_MIN
 from models import Profile, Role, User, db
 
 territory_cli = AppGroup("territory", help="The commune gazetteer.")
@@ -51,6 +52,8 @@ def create_admin(email: str, password: str | None, display_name: str) -> None:
     email = User.normalise_email(email)
     if "@" not in email:
         raise click.BadParameter("not an email address", param_hint="EMAIL")
+    if password is not None and len(password) < PASSWORD_MIN:
+        raise click.BadParameter(f"at least {PASSWORD_MIN} characters", param_hint="--password")
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         generated = password is None

@@ -33,7 +33,8 @@ class Defaults:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"  # per client address
+    LOGIN_ACCOUNT_RATE_LIMIT = "30 per hour"  # per account, from any address
     REGISTER_RATE_LIMIT = "20 per hour"
 
     SOCKETIO_MESSAGE_QUEUE = None

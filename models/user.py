@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
@@ -66,6 +67,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # Part of the login cookie: changing it (new password) signs out every other device.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     profile: Mapped[Profile] = relationship(back_populates="user", uselist=False,
@@ -76,7 +79,13 @@ class User(UserMixin, db.Model):
         return email.strip().lower()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)  # scrypt, Werkzeug's default
+        """Hash with scrypt (Werkzeug's default) and sign out the other devices."""
+        self.password_hash = generate_password_hash(password)
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self) -> str:
+        """What the session and remember-me cookies hold: "id:token"."""
+        return f"{self.id}:{self.session_token}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

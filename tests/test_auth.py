@@ -1,7 +1,7 @@
 from sqlalchemy import func, select
 
 from models import User, db
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, AuthActions
 
 
 def test_register_logs_in_and_leads_to_the_profile_editor(client, auth):
@@ -47,9 +47,12 @@ def test_wrong_password_keeps_the_email(client, auth, make_user):
 def test_logout_needs_post_and_csrf(client, auth, make_user):
     make_user("ana@example.org")
     auth.login("ana@example.org")
-    assert client.get("/auth/logout").status_code == 405
+    confirm = client.get("/auth/logout")  # a link or a prefetch must not log anyone out
+    assert confirm.status_code == 200 and 'method="post"' in confirm.get_data(as_text=True)
     assert client.post("/auth/logout").status_code == 400
     assert client.get("/people/me/edit").status_code == 200  # still logged in
+    assert auth.logout().status_code == 302
+    assert client.get("/people/me/edit").status_code == 302
 
 
 def test_login_redirect_only_goes_to_this_site(client, auth, make_user):
@@ -82,12 +85,26 @@ def test_change_password(client, auth, make_user):
     r = client.post("/auth/password", data={"current_password": "nope", "new_password": "a new long secret",
                                             "confirm": "a new long secret", "csrf_token": token})
     assert r.status_code == 422
+    other_device = client.application.test_client()
+    AuthActions(other_device).login("ana@example.org")
+    assert other_device.get("/people/me/edit").status_code == 200
     r = client.post("/auth/password", data={"current_password": TEST_PASSWORD,
                                             "new_password": "a new long secret",
                                             "confirm": "a new long secret", "csrf_token": token})
     assert r.status_code == 302
+    assert client.get("/people/me/edit").status_code == 200  # this device stays logged in
+    assert other_device.get("/people/me/edit").status_code == 302  # the other one is out
     auth.logout()
+    assert auth.login("ana@example.org", TEST_PASSWORD).status_code == 422
     assert auth.login("ana@example.org", "a new long secret").status_code == 302
+
+
+def test_a_forged_login_cookie_is_refused(client, make_user):
+    user = make_user("ana@example.org")
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)  # the id alone, without the token
+        session["_fresh"] = True
+    assert client.get("/people/me/edit").status_code == 302
 
 
 def test_user_cli_create_admin_and_set_role(runner, app):
@@ -102,3 +119,5 @@ def test_user_cli_create_admin_and_set_role(runner, app):
     assert runner.invoke(args=["user", "set-role", "nobody@example.org", "admin"]).exit_code != 0
     r = runner.invoke(args=["user", "create-admin", "gen@example.org"])
     assert r.exit_code == 0 and "Password:" in r.output
+    r = runner.invoke(args=["user", "create-admin", "weak@example.org", "--password", "short"])
+    assert r.exit_code != 0 and "10 characters" in r.output

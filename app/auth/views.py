@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -17,11 +18,19 @@ from models import Profile, User, db
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The logged-in user with their profile, in one query: most pages need both."""
-    if not user_id.isdigit() or len(user_id) > 18:
+def load_user(cookie_id: str) -> User | None:
+    """The user of an "id:token" cookie value, with their profile in the same query (most pages
+    need both); None when the token changed since (password changed on another device)."""
+    user_id, _, token = cookie_id.partition(":")
+    if not user_id.isdigit() or len(user_id) > 18 or not token:
         return None
-    return db.session.get(User, int(user_id), options=[joinedload(User.profile)])
+    user = db.session.get(User, int(user_id), options=[joinedload(User.profile)])
+    return user if user is not None and secrets.compare_digest(user.session_token, token) else None
+
+
+def _login_email_key() -> str:
+    """Rate-limit key for one account, whatever address the attempts come from."""
+    return "login:" + User.normalise_email(request.form.get("email", ""))[:254]
 
 
 def safe_next(default: str) -> str:
@@ -63,6 +72,8 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"],
+               key_func=_login_email_key)
 @csrf_in_form
 def login():
     if current_user.is_authenticated:
@@ -79,8 +90,13 @@ def login():
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
 
-@bp.route("/logout", methods=["POST"])
+@bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    """GET asks for confirmation (a link must not log anyone out); POST, with CSRF, does it."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("main.home"))
+        return render_template("auth/logout.html")
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
@@ -97,7 +113,9 @@ def change_password():
         else:
             current_user.set_password(form.new_password.data)
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            login_user(current_user._get_current_object())  # this device stays logged in
+            flash(_("Your password has been changed. Your other devices are logged out."),
+                  "success")
             return redirect(url_for("people.edit"))
     explain_csrf_failure(form)
     return render_template("auth/password.html", form=form), 200 if not form.errors else 422

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:17:53.943475
+Create Date: 2026-11-26 01:31:36.094348
 
 """
 from alembic import op
@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('display_name', sa.String(length=80), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('locale', sa.String(length=5), nullable=True),
+    sa.Column('session_token', sa.String(length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
