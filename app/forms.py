@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import Regexp
+
+# A name made only of invisible or punctuation characters would show as nothing.
+has_letters = Regexp(r"(?s).*\w", message=_l("Use at least one letter or digit."))
 
 
 def _strip_nul(value):

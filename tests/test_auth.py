@@ -121,3 +121,9 @@ def test_user_cli_create_admin_and_set_role(runner, app):
     assert r.exit_code == 0 and "Password:" in r.output
     r = runner.invoke(args=["user", "create-admin", "weak@example.org", "--password", "short"])
     assert r.exit_code != 0 and "10 characters" in r.output
+
+
+def test_an_invisible_name_is_refused(client, auth):
+    r = auth.register("ghost@example.org", display_name="\u200b\u200b ..")
+    assert r.status_code == 422
+    assert db.session.scalar(select(func.count(User.id))) == 0

@@ -2,13 +2,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from app.forms import BaseForm
+from app.forms import BaseForm, has_letters
 
 PASSWORD_MIN = 10
 
 
 class RegisterForm(BaseForm):
-    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Name shown to others"),
+                               validators=[DataRequired(), Length(max=80), has_letters])
     email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],

@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.auth import bp
@@ -51,23 +52,35 @@ def register():
         return redirect(url_for("people.edit"))
     form = RegisterForm()
     if form.validate_on_submit():
-        email = User.normalise_email(form.email.data)
-        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        user = _create_account(form)
+        if user is None:
             form.email.errors.append(_("An account already uses this address. "
                                        "Log in, or use another address."))
         else:
-            user = User(email=email, display_name=" ".join(form.display_name.data.split()),
-                        locale=None)
-            user.set_password(form.password.data)
-            user.profile = Profile()
-            db.session.add(user)
-            db.session.commit()
             login_user(user)
             flash(_("Welcome to Maillage! Tell the network what you do and where you are."),
                   "success")
             return redirect(url_for("people.edit"))
     explain_csrf_failure(form)
     return render_template("auth/register.html", form=form), 200 if not form.errors else 422
+
+
+def _create_account(form: RegisterForm) -> User | None:
+    """The new member, or None when the address is taken (also when another request took it
+    between our check and our commit: the unique constraint has the last word)."""
+    email = User.normalise_email(form.email.data)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        return None
+    user = User(email=email, display_name=" ".join(form.display_name.data.split()))
+    user.set_password(form.password.data)
+    user.profile = Profile()
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.forms import BaseForm
+from app.forms import BaseForm, has_letters
 from app.people.labels import KIND_LABELS, VISIBILITY_LABELS
 from models import db
 from models.textkey import fold, tidy
@@ -29,7 +29,7 @@ def split_skills(raw: str) -> list[str]:
 
 class ProfileForm(BaseForm):
     display_name = StringField(_l("Name shown to others"),
-                               validators=[DataRequired(), Length(max=80)])
+                               validators=[DataRequired(), Length(max=80), has_letters])
     kind = SelectField(_l("I am"), choices=list(KIND_LABELS.items()))
     headline = StringField(_l("Headline"), validators=[Length(max=140)],
                            description=_l("One line: what you do, e.g. “Joiner and cabinet maker”."))

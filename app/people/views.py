@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.forms import explain_csrf_failure
 from app.pagecache import cached_page
@@ -89,23 +90,35 @@ def edit():
         form.commune.data = profile.commune.label if profile.commune else ""
         form.skills.data = ", ".join(s.name for s in profile.skills)
     if form.validate_on_submit():
-        current_user.display_name = " ".join(form.display_name.data.split())
-        profile.kind = form.kind.data
-        profile.headline = form.headline.data.strip()
-        profile.bio = form.bio.data
-        profile.offers = form.offers.data
-        profile.needs = form.needs.data
-        profile.website = (form.website.data or "").strip()
-        profile.visibility = form.visibility.data
-        profile.commune = form.resolved_commune
-        with db.session.no_autoflush:
-            profile.skills = [Skill.get_or_create(db.session, name)
-                              for name in split_skills(form.skills.data)]
-        db.session.commit()
+        try:
+            _apply_profile_form(form)
+            db.session.commit()
+        except IntegrityError:
+            # Another member created one of these new skills at the same moment: it exists
+            # now, so a second pass finds it instead of inserting it again.
+            db.session.rollback()
+            _apply_profile_form(form)
+            db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("people.profile", profile_id=profile.id))
     explain_csrf_failure(form)
     return render_template("people/edit.html", form=form), 200 if not form.errors else 422
+
+
+def _apply_profile_form(form: ProfileForm) -> None:
+    profile = current_user.profile
+    current_user.display_name = " ".join(form.display_name.data.split())
+    profile.kind = form.kind.data
+    profile.headline = form.headline.data.strip()
+    profile.bio = form.bio.data
+    profile.offers = form.offers.data
+    profile.needs = form.needs.data
+    profile.website = (form.website.data or "").strip()
+    profile.visibility = form.visibility.data
+    profile.commune = form.resolved_commune
+    with db.session.no_autoflush:
+        profile.skills = [Skill.get_or_create(db.session, name)
+                          for name in split_skills(form.skills.data)]
 
 
 @bp.route("/me")

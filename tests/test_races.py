@@ -1,0 +1,50 @@
+"""Two requests racing for the same unique value: the loser gets a clear answer, not a 500."""
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.orm import Session
+
+from models import Skill, User, db
+from tests.conftest import csrf_from
+
+
+def insert_from_another_request_just_before_commit(statement):
+    """Run `statement` on its own connection and commit it, right before the session's next
+    commit: what a concurrent request would have done between our check and our commit."""
+    done = []
+
+    def race(session):
+        if not done:
+            done.append(True)
+            with db.engine.begin() as other:
+                other.execute(statement)
+    event.listen(Session, "before_commit", race)
+    return lambda: event.remove(Session, "before_commit", race)
+
+
+def test_two_registrations_with_one_address(client, auth):
+    stop = insert_from_another_request_just_before_commit(insert(User).values(
+        email="same@example.org", password_hash="x", display_name="Quicker", role="member",
+        session_token="t" * 32, created_at=func.now()))
+    try:
+        r = auth.register("same@example.org", display_name="Slower")
+    finally:
+        stop()
+    assert r.status_code == 422 and "Slower" in r.get_data(as_text=True)
+    assert db.session.scalars(select(User.display_name)).all() == ["Quicker"]
+
+
+def test_two_members_creating_the_same_new_skill(client, auth, make_user):
+    user = make_user("ana@example.org")
+    auth.login("ana@example.org")
+    token = csrf_from(client.get("/people/me/edit").get_data(as_text=True))
+    stop = insert_from_another_request_just_before_commit(
+        insert(Skill).values(name="Vannerie", key="vannerie"))
+    try:
+        r = client.post("/people/me/edit", data={
+            "display_name": "Ana", "kind": "artist", "headline": "", "commune": "",
+            "skills": "vannerie", "bio": "", "offers": "", "needs": "", "website": "",
+            "visibility": "public", "csrf_token": token})
+    finally:
+        stop()
+    assert r.status_code == 302
+    assert [s.name for s in user.profile.skills] == ["Vannerie"]
+    assert db.session.scalar(select(func.count(Skill.id))) == 1
