@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Defaults, env_overrides
 
@@ -25,10 +26,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(env_overrides())
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from app.request import MaillageRequest
+    app.request_class = MaillageRequest
     from app.converters import IdConverter
     app.url_map.converters["id"] = IdConverter
     _fill_runtime_defaults(app)
 
+    if app.config["PROXY_COUNT"]:
+        # Behind N reverse proxies: the client address (rate limits) and scheme come from
+        # their X-Forwarded-* headers, trusted for those N hops only.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _init_extensions(app)
     _register_blueprints(app)
 

@@ -37,6 +37,9 @@ class Defaults:
     LOGIN_ACCOUNT_RATE_LIMIT = "30 per hour"  # per account, from any address
     REGISTER_RATE_LIMIT = "20 per hour"
 
+    PROXY_COUNT = 0  # reverse proxies in front (nginx: 1), see README "Production"
+    TRUSTED_HOSTS = None  # e.g. ["maillage.example.org"]: other Host headers get a 400
+
     SOCKETIO_MESSAGE_QUEUE = None
     SOCKETIO_CORS_ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost:5000"]
 

@@ -58,7 +58,11 @@ def handle_http_exception(error: HTTPException):
 
 def handle_unexpected(error: Exception):
     from flask import current_app
+
+    from models import db
     current_app.logger.exception("Unhandled error on %s", request.path)
+    # The failed transaction must go before the error page loads the user or the locale.
+    db.session.rollback()
     return _render(500)
 
 

@@ -1,6 +1,8 @@
 """Form helpers shared by every feature."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -10,18 +12,18 @@ from wtforms.validators import Regexp
 has_letters = Regexp(r"(?s).*\w", message=_l("Use at least one letter or digit."))
 
 
-def _strip_nul(value):
-    """NUL characters are never meant, and PostgreSQL refuses them in text."""
-    return value.replace("\x00", "") if isinstance(value, str) else value
-
-
 class BaseForm(FlaskForm):
-    """Every form of the site: CSRF from Flask-WTF, and text cleaned of NUL characters."""
+    """Every form of the site (CSRF from Flask-WTF; NUL characters are already gone from the
+    request, see app/request.py)."""
 
-    class Meta:
-        def bind_field(self, form, unbound_field, options):
-            options["filters"] = (*(unbound_field.kwargs.get("filters") or ()), _strip_nul)
-            return unbound_field.bind(form=form, **options)
+
+_INT = re.compile(r"-?[0-9]{1,18}")
+
+
+def int_or_none(raw: str | None) -> int | None:
+    """A query argument as an int: ASCII digits only ("²".isdigit() is true), at most 18 of
+    them (a database integer), else None."""
+    return int(raw) if raw and _INT.fullmatch(raw) else None
 
 
 def explain_csrf_failure(form: FlaskForm) -> None:

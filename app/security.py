@@ -21,8 +21,8 @@ def csrf_in_form(view):
 
 
 def _check_csrf() -> None:
-    if request.method not in UNSAFE_METHODS:
-        return
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+        return  # nothing to protect: the request ends as a 404 or 405
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if view is not None and getattr(view, "_csrf_in_form", False):
         return

@@ -1,6 +1,8 @@
 """Jinja helpers available in every template."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, request
 from flask_babel import get_locale
 
@@ -8,15 +10,16 @@ from app.text import render_markdown
 
 
 def _url_with(**changes) -> str:
-    """The current URL with some query arguments replaced (None removes one): pagination links."""
+    """The current path with some query arguments replaced (None removes one): pagination and
+    filter links. Built from the path, never from url_for: query arguments named like url_for's
+    own (endpoint, _external) must stay plain arguments."""
     args = request.args.to_dict(flat=True)
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
         else:
             args[key] = value
-    from flask import url_for
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return request.script_root + request.path + (f"?{urlencode(args)}" if args else "")
 
 
 def init_app(app: Flask) -> None:

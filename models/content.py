@@ -6,7 +6,7 @@ the change: a rolled-back change leaves it alone, a committed one is seen by eve
 """
 from __future__ import annotations
 
-from sqlalchemy import Integer, event, select, update
+from sqlalchemy import Integer, event, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import db
@@ -29,17 +29,25 @@ def current_content_version(session: Session) -> int:
         ContentVersion.id == SINGLETON_ID)) or 0
 
 
-def _shows_on_pages(obj) -> bool:
-    return getattr(type(obj), "__shown_on_pages__", False)
+def _changes_pages(session: Session, obj, existing: bool) -> bool:
+    """Whether this new, changed or deleted object changes what pages show. A model says so
+    with `__shown_on_pages__`: True for all its columns, or the names of those that are shown
+    (a user's password or language change no page)."""
+    shown = getattr(type(obj), "__shown_on_pages__", False)
+    if not shown or not existing:
+        return bool(shown)
+    if shown is True:
+        return session.is_modified(obj, include_collections=True)
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in shown)
 
 
 @event.listens_for(Session, "before_flush")
 def _bump_content_version(session: Session, _context, _instances) -> None:
     if session.info.get("content_version_bumped"):
         return
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(_shows_on_pages(obj) for obj in changed if obj not in session.dirty
-           or session.is_modified(obj, include_collections=True)):
+    if any(_changes_pages(session, obj, False) for obj in (*session.new, *session.deleted)) \
+            or any(_changes_pages(session, obj, True) for obj in session.dirty):
         table = ContentVersion.__table__
         session.connection().execute(update(table).where(table.c.id == SINGLETON_ID)
                                      .values(version=table.c.version + 1))

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Table, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -59,7 +59,7 @@ class Visibility(str, enum.Enum):
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
-    __shown_on_pages__ = True  # its display name is
+    __shown_on_pages__ = ("display_name",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -117,14 +117,16 @@ class Skill(db.Model):
     key: Mapped[str] = mapped_column(String(60), unique=True)
 
     @classmethod
-    def get_or_create(cls, session, name: str) -> Skill:
-        """The Skill row for a typed tag; new tags are added to the session (not committed)."""
-        key = fold(name)
-        skill = session.query(cls).filter_by(key=key).one_or_none()
-        if skill is None:
-            skill = cls(name=tidy(name), key=key)
-            session.add(skill)
-        return skill
+    def get_or_create(cls, session, names: list[str]) -> list[Skill]:
+        """The Skill rows for typed tags, in their order, found with one query; new tags are
+        added to the session (not committed). Tags with the same key give one row."""
+        keys = {fold(name): tidy(name) for name in reversed(names)}
+        found = {s.key: s for s in session.scalars(select(cls).where(cls.key.in_(keys)))}
+        for key, name in keys.items():
+            if key not in found:
+                found[key] = cls(name=name, key=key)
+                session.add(found[key])
+        return list({fold(name): found[fold(name)] for name in names}.values())
 
 
 class Profile(db.Model):

@@ -143,7 +143,7 @@ def make_user(app):
         user.profile = Profile(commune=db.session.get(Commune, commune) if commune else None,
                                **profile_fields)
         with db.session.no_autoflush:
-            user.profile.skills = [Skill.get_or_create(db.session, s) for s in skills]
+            user.profile.skills = Skill.get_or_create(db.session, list(skills))
         db.session.add(user)
         db.session.commit()
         return user

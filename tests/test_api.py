@@ -55,3 +55,14 @@ def test_profile_json_never_exposes_email_or_password(client, make_user):
     user = make_user()
     body = client.get(f"/api/v1/profiles/{user.profile.id}").get_data(as_text=True)
     assert user.email not in body and "password" not in body
+
+
+def test_nul_characters_in_query_arguments_are_dropped(client, make_user):
+    make_user(display_name="Nul Test", skills=("Céramique",))
+    for url in ("/api/v1/profiles?skill=c%00eramique&kind=%00", "/api/v1/communes?q=rod%00ez",
+                "/api/v1/communes?departement=1%002", "/people/?commune=%00&epci=%00"):
+        assert client.get(url).status_code == 200, url
+    names = [p["display_name"] for p in
+             client.get("/api/v1/profiles?skill=c%00eramique").get_json()["items"]]
+    assert names == ["Nul Test"]
+    assert client.get("/api/v1/communes?q=rod%00ez").get_json()["items"][0]["code"] == "12202"

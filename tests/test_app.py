@@ -175,3 +175,21 @@ def test_security_headers_forbid_other_hosts(client):
     assert "default-src 'self'" in csp and "script-src 'self'" in csp and "*" not in csp
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/api/v1/communes/12202").headers["X-Frame-Options"] == "DENY"
+
+
+def test_unknown_routes_are_404_before_any_csrf_check(client):
+    assert client.post("/nope").status_code == 404
+    assert client.put("/people/me/edit").status_code == 405
+
+
+def test_an_error_inside_a_failed_transaction_still_gets_the_friendly_page(app, client, auth,
+                                                                            make_user):
+    make_user("ana@example.org")
+
+    def broken():
+        db.session.add(User(email="ana@example.org", password_hash="x", display_name="Dup"))
+        db.session.flush()  # IntegrityError: the session now needs a rollback
+    app.add_url_rule("/test/broken", "broken", broken)
+    auth.login("ana@example.org")
+    r = client.get("/test/broken")
+    assert r.status_code == 500 and "Un problème est survenu" in r.get_data(as_text=True)

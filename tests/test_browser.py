@@ -82,6 +82,11 @@ def test_a_validation_error_keeps_everything_typed(page):
     page.get_by_role("button", name="Enregistrer mon profil").click()
     page.wait_for_load_state()
     assert page.get_by_role("alert").first.is_visible()
+    # The error summary has the focus, the title says it, each error links to its field.
+    assert page.evaluate("document.activeElement.id") == "form-alert"
+    assert page.title().startswith("Erreur")
+    page.locator("#form-alert a").first.click()
+    assert page.evaluate("location.hash") == "#commune"
     assert page.get_by_label("Accroche").input_value() == "Graphiste"
     assert page.get_by_label("Commune").input_value() == "Atlantis"
     assert page.get_by_label("À propos de moi").input_value() == "Un long texte que je ne veux pas perdre."

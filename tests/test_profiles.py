@@ -90,11 +90,17 @@ def test_too_many_skills(client, member):
     assert r.status_code == 422
 
 
-def test_members_only_profile_asks_visitors_to_log_in(client, make_user):
-    user = make_user(visibility="members", headline="Secret headline")
-    r = client.get(f"/people/{user.profile.id}")
-    assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
-    assert client.get("/people/999999").status_code == 404
+def test_members_only_profile_is_not_found_for_visitors(client, auth, make_user):
+    """Visitors cannot tell a members-only profile from a missing one; both pages invite them
+    to log in, and members see the profile."""
+    user = make_user("ana@example.org", visibility="members", headline="Secret headline")
+    hidden, missing = client.get(f"/people/{user.profile.id}"), client.get("/people/999999")
+    assert hidden.status_code == missing.status_code == 404
+    for r in (hidden, missing):
+        assert "Secret headline" not in r.get_data(as_text=True)
+        assert "/auth/login?next=/people/" in r.get_data(as_text=True)
+    auth.login("ana@example.org")
+    assert "Secret headline" in client.get(f"/people/{user.profile.id}").get_data(as_text=True)
 
 
 def test_editing_requires_login(client):
@@ -167,3 +173,41 @@ def test_undecodable_form_body_is_a_clean_error(client):
     r = client.post("/auth/login", data=b"email=\xff\xfe&password=\xff",
                     content_type="application/x-www-form-urlencoded")
     assert r.status_code in (400, 422)
+
+
+def test_a_shared_postcode_asks_which_commune(client, member):
+    r = client.post("/people/me/edit", data=profile_form(client, commune="12390"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Rignac (12390)" in html and "Auzits (12390)" in html
+    assert '<option value="Belcastel (12390)">' in html  # to pick from, even without JavaScript
+    r = client.post("/people/me/edit", data=profile_form(client, commune="Belcastel (12390)"))
+    assert r.status_code == 302 and member.profile.commune.name == "Belcastel"
+
+
+def test_directory_by_a_shared_postcode_covers_its_communes(client, make_user):
+    make_user(display_name="In Rignac", commune="12199")
+    make_user(display_name="In Rodez", commune="12202")
+    html = client.get("/people/?commune=12390").get_data(as_text=True)
+    assert "In Rignac" in html and "In Rodez" not in html and "Belcastel" in html
+
+
+def test_a_field_missing_from_the_request_is_a_validation_error(client, member):
+    data = profile_form(client)
+    for name in ("skills", "visibility", "kind", "display_name"):
+        partial = {k: v for k, v in data.items() if k != name}
+        assert client.post("/people/me/edit", data=partial).status_code in (302, 422), name
+
+
+def test_a_skill_whose_key_grows_when_folded_is_refused(client, member):
+    r = client.post("/people/me/edit", data=profile_form(client, skills="ß" * 40))
+    assert r.status_code == 422
+
+
+@pytest.mark.parametrize("query", ["page=%C2%B2", "page=--5", "endpoint=x", "_external=1&kind=artist",
+                                   "page=1&page=2", "commune=" + "a" + "+" * 5000 + "a"])
+def test_crafted_query_strings(client, make_user, query):
+    for i in range(25):
+        make_user(display_name=f"P{i}", kind="artist")
+    r = client.get("/people/?" + query)
+    assert r.status_code == 200
+    assert "//" not in "".join(r.get_data(as_text=True).split('rel="next" href="')[1:2])[:5]

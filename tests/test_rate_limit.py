@@ -1,7 +1,7 @@
 """Rate limits, with a limit low enough to reach in a test."""
 import pytest
 
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, csrf_from
 
 
 @pytest.fixture
@@ -37,3 +37,24 @@ def test_one_account_is_protected_whatever_the_address(client, auth, make_user):
     assert r.status_code == 429
     make_user("bob@example.org")
     assert auth.login("bob@example.org").status_code == 302  # other accounts are not locked
+
+
+def test_behind_a_proxy_each_client_has_its_own_limit(db_path, make_user):
+    """With PROXY_COUNT=1 the client address comes from X-Forwarded-For; without it, from the
+    connection (so a client cannot dodge the limit by sending the header itself)."""
+    from app import create_app
+    from app.extensions import limiter
+    from tests.conftest import base_config
+    make_user("ana@example.org")
+    for proxies, limited in ((1, False), (0, True)):
+        app = create_app({**base_config(db_path), "LOGIN_RATE_LIMIT": "3 per minute",
+                          "PROXY_COUNT": proxies})
+        limiter.reset()
+        client = app.test_client()
+        statuses = []
+        for n in range(6):
+            token = csrf_from(client.get("/auth/login").get_data(as_text=True))
+            statuses.append(client.post("/auth/login", data={
+                "email": "ana@example.org", "password": "wrong", "csrf_token": token},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code)
+        assert (429 in statuses) is limited, (proxies, statuses)

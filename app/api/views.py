@@ -4,6 +4,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from app.api import bp
+from app.forms import int_or_none
 from app.people.queries import directory_page, load_profiles
 from app.people.views import page_arg
 from app.territory.gazetteer import search_communes
@@ -13,12 +14,14 @@ COMMUNE_LIMIT_MAX = 1000
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """An int query argument clamped to [low, high]; 400 when it is not a number."""
     raw = request.args.get(name, "")
     if not raw:
         return default
-    if not raw.lstrip("-").isdigit() or len(raw) > 18:
+    value = int_or_none(raw)
+    if value is None:
         abort(400)
-    return min(max(int(raw), low), high)
+    return min(max(value, low), high)
 
 
 @bp.route("/communes")
@@ -42,7 +45,8 @@ def commune(insee: str):
 def profiles():
     page = directory_page(
         db.session, viewer_is_member=current_user.is_authenticated,
-        commune=request.args.get("commune") or None, epci=request.args.get("epci") or None,
+        communes=[request.args["commune"]] if request.args.get("commune") else None,
+        epci=request.args.get("epci") or None,
         kind=request.args.get("kind") or None, skill=request.args.get("skill") or None,
         page=page_arg(), per_page=current_app.config["DIRECTORY_PAGE_SIZE"])
     items = load_profiles(db.session, page.ids)

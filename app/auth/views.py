@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -9,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import bp
 from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
@@ -27,6 +29,11 @@ def load_user(cookie_id: str) -> User | None:
         return None
     user = db.session.get(User, int(user_id), options=[joinedload(User.profile)])
     return user if user is not None and secrets.compare_digest(user.session_token, token) else None
+
+
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
 
 
 def _login_email_key() -> str:
@@ -95,7 +102,11 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(
             select(User).where(User.email == User.normalise_email(form.email.data)))
-        if user is not None and user.check_password(form.password.data):
+        if user is None:
+            # Hash anyway, so that the response time does not tell which addresses have an
+            # account.
+            check_password_hash(_unknown_user_hash(), form.password.data)
+        elif user.check_password(form.password.data):
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(url_for("main.home")))
         form.password.errors.append(_("Wrong email address or password."))

@@ -11,7 +11,7 @@ from app.main import bp
 from app.pagecache import cached_page
 from app.people.labels import kind_labels
 from app.people.queries import directory_page, load_cards
-from models import Commune, Profile, db
+from models import Commune, Profile, Visibility, db
 
 
 @bp.route("/")
@@ -20,14 +20,18 @@ def home():
 
 
 def _render_home() -> Markup:
-    recent = load_cards(db.session, directory_page(
-        db.session, viewer_is_member=current_user.is_authenticated, per_page=6).ids)
+    page = directory_page(db.session, viewer_is_member=current_user.is_authenticated,
+                          per_page=6)
+    # Counted like the directory counts: visitors do not learn about members-only profiles.
+    visible = [] if current_user.is_authenticated else \
+        [Profile.visibility == Visibility.PUBLIC.value]
     counts = {
-        "profiles": db.session.scalar(select(func.count(Profile.id))) or 0,
+        "profiles": page.total,
         "communes": db.session.scalar(
-            select(func.count(func.distinct(Profile.commune_insee)))) or 0,
+            select(func.count(func.distinct(Profile.commune_insee))).where(*visible)) or 0,
         "territory": db.session.scalar(select(func.count(Commune.insee))) or 0,
     }
+    recent = load_cards(db.session, page.ids)
     return Markup(render_template("main/_home_main.html", recent=recent, counts=counts,
                                   kind_labels=kind_labels()))
 

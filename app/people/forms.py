@@ -16,10 +16,26 @@ SKILLS_MAX = 20
 SKILL_LENGTH_MAX = 60
 
 
+COMMUNE_UNKNOWN = _l("We do not know this commune. Type its name, or pick one from the "
+                     "suggestions.")
+COMMUNE_AMBIGUOUS = _l("Several communes match. Pick one: %(names)s.")
+
+
+def commune_error(typed: str, found: list) -> str | None:
+    """What to tell a person about the commune they typed, or None when it is clear."""
+    if not typed or len(found) == 1:
+        return None
+    if not found:
+        return str(COMMUNE_UNKNOWN)
+    return str(COMMUNE_AMBIGUOUS) % {"names": ", ".join(c.label for c in found[:12])}
+
+
 def split_skills(raw: str) -> list[str]:
     """"Menuiserie, dev web ; Photo" -> ["Menuiserie", "dev web", "Photo"] (no duplicates)."""
+    if not isinstance(raw, str):  # a field missing from the request
+        return []
     seen, out = set(), []
-    for part in (raw or "").replace(";", ",").split(","):
+    for part in raw.replace(";", ",").split(","):
         name = tidy(part)
         if name and fold(name) and fold(name) not in seen:
             seen.add(fold(name))
@@ -46,20 +62,23 @@ class ProfileForm(BaseForm):
     visibility = RadioField(_l("Who can see my profile"), choices=list(VISIBILITY_LABELS.items()))
 
     resolved_commune = None  # set by validate_commune
+    commune_candidates: list = []  # the communes an ambiguous entry may mean, to choose from
 
     def validate_commune(self, field) -> None:
-        from app.territory.gazetteer import resolve_commune
-        commune = resolve_commune(db.session, field.data or "")
-        if field.data and commune is None:
-            raise ValidationError(_l("We do not know this commune. Pick one from the "
-                                     "suggestions, or type its postcode."))
-        self.resolved_commune = commune
+        from app.territory.gazetteer import match_communes
+        found = match_communes(db.session, field.data) if field.data else []
+        error = commune_error(field.data, found)
+        if error:
+            self.commune_candidates = found
+            raise ValidationError(error)
+        self.resolved_commune = found[0] if found else None
 
     def validate_skills(self, field) -> None:
         names = split_skills(field.data)
         if len(names) > SKILLS_MAX:
             raise ValidationError(_l("At most %(n)d skills.", n=SKILLS_MAX))
-        if any(len(name) > SKILL_LENGTH_MAX for name in names):
+        # The folded key can be longer than the name ("ß" -> "ss"): both must fit.
+        if any(max(len(name), len(fold(name))) > SKILL_LENGTH_MAX for name in names):
             raise ValidationError(_l("Each skill fits in %(n)d characters.", n=SKILL_LENGTH_MAX))
 
     def validate_website(self, field) -> None:

@@ -49,16 +49,18 @@ class Card:
     skills: list[str] = field(default_factory=list)
 
 
-def directory_page(session: Session, *, viewer_is_member: bool, commune: str | None = None,
-                   epci: str | None = None, kind: str | None = None, skill: str | None = None,
+def directory_page(session: Session, *, viewer_is_member: bool,
+                   communes: list[str] | None = None, epci: str | None = None,
+                   kind: str | None = None, skill: str | None = None,
                    page: int = 1, per_page: int = 20) -> Page:
     """Ids of one page of matching profiles, newest first, and how many match in all.
+    `communes`: INSEE codes (an empty list matches nothing, None does not filter).
     An out-of-range page number gives the nearest existing page rather than an error."""
     conditions = []
     if not viewer_is_member:
         conditions.append(Profile.visibility == Visibility.PUBLIC.value)
-    if commune:
-        conditions.append(Profile.commune_insee == commune)
+    if communes is not None:
+        conditions.append(Profile.commune_insee.in_(communes))
     if epci:
         conditions.append(Profile.commune_insee.in_(
             select(Commune.insee).where(Commune.epci_code == epci).scalar_subquery()))

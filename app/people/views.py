@@ -7,21 +7,21 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.forms import explain_csrf_failure
+from app.forms import explain_csrf_failure, int_or_none
 from app.pagecache import cached_page
 from app.people import bp
 from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
 from app.people.labels import KIND_LABELS, kind_labels
 from app.people.queries import directory_page, load_cards, load_profiles
 from app.security import csrf_in_form
-from app.territory.gazetteer import resolve_commune
+from app.territory.gazetteer import match_communes
 from models import Epci, Skill, db
+from models.user import utcnow
 
 
 def page_arg() -> int:
-    """?page= as a positive int; anything else (-1, 'abc', 10^40) is clamped by the query."""
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.lstrip("-").isdigit() and len(raw) < 19 else 1
+    """?page= as an int (the query clamps it); anything else ('abc', '²', 10^40) is page 1."""
+    return int_or_none(request.args.get("page", "")) or 1
 
 
 @bp.route("/")
@@ -35,17 +35,19 @@ def _render_directory() -> Markup:
     epcis = db.session.scalars(select(Epci).order_by(Epci.name)).all()
     form.epci.choices = [("", _("All"))] + [(e.code, e.name) for e in epcis]
     form.kind.choices = [("", _("All"))] + list(KIND_LABELS.items())
-    commune = resolve_commune(db.session, form.commune.data) if form.commune.data else None
-    unknown_commune = bool(form.commune.data) and commune is None
+    # A postcode or a name shared by several communes filters on all of them.
+    communes = match_communes(db.session, form.commune.data) if form.commune.data else []
+    unknown_commune = bool(form.commune.data) and not communes
     page = directory_page(
         db.session, viewer_is_member=current_user.is_authenticated,
-        commune=commune.insee if commune else ("-" if unknown_commune else None),
+        communes=[c.insee for c in communes] if form.commune.data else None,
         epci=form.epci.data or None, kind=form.kind.data or None,
         skill=(form.skill.data or "").strip() or None,
         page=page_arg(), per_page=current_app.config["DIRECTORY_PAGE_SIZE"])
     return Markup(render_template(
         "people/_directory_main.html", form=form, page=page,
         cards=load_cards(db.session, page.ids), unknown_commune=unknown_commune,
+        communes=communes if len(communes) > 1 else [],
         kind_labels=kind_labels()))
 
 
@@ -56,25 +58,19 @@ def profile(profile_id: int):
     shown = _render_profile(profile_id) if owner else \
         cached_page("profile", lambda: _render_profile(profile_id))
     if shown is None:
+        # Unknown, or members-only seen by a visitor: the same 404 either way, so that visitors
+        # cannot tell which members exist (the error page invites them to log in).
         abort(404)
-    if shown == MEMBERS_ONLY:
-        # Members-only profiles exist for members; visitors are asked to log in.
-        return current_app.login_manager.unauthorized()
     title, main = shown
     return render_template("people/profile.html", title=title, main=main)
 
 
-MEMBERS_ONLY = "members-only"
-
-
-def _render_profile(profile_id: int) -> tuple[str, Markup] | str | None:
-    """(title, main HTML) of a profile page, MEMBERS_ONLY for visitors of a members-only
-    profile, None when there is no such profile."""
+def _render_profile(profile_id: int) -> tuple[str, Markup] | None:
+    """(title, main HTML) of a profile page; None when there is no such profile for this
+    audience."""
     profile = next(iter(load_profiles(db.session, [profile_id])), None)
-    if profile is None:
+    if profile is None or (not profile.is_public and not current_user.is_authenticated):
         return None
-    if not profile.is_public and not current_user.is_authenticated:
-        return MEMBERS_ONLY
     return profile.user.display_name, Markup(render_template(
         "people/_profile_main.html", profile=profile, kind_labels=kind_labels()))
 
@@ -84,7 +80,9 @@ def _render_profile(profile_id: int) -> tuple[str, Markup] | str | None:
 @csrf_in_form
 def edit():
     profile = current_user.profile
-    form = ProfileForm(obj=profile)
+    # The stored profile fills the form on GET only: on POST a field missing from the request
+    # must not fall back to the stored value (and its type).
+    form = ProfileForm(obj=profile if request.method == "GET" else None)
     if request.method == "GET":
         form.display_name.data = current_user.display_name
         form.commune.data = profile.commune.label if profile.commune else ""
@@ -116,9 +114,9 @@ def _apply_profile_form(form: ProfileForm) -> None:
     profile.website = (form.website.data or "").strip()
     profile.visibility = form.visibility.data
     profile.commune = form.resolved_commune
+    profile.updated_at = utcnow()  # "recently active", even when only skills or name changed
     with db.session.no_autoflush:
-        profile.skills = [Skill.get_or_create(db.session, name)
-                          for name in split_skills(form.skills.data)]
+        profile.skills = Skill.get_or_create(db.session, split_skills(form.skills.data))
 
 
 @bp.route("/me")

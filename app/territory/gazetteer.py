@@ -16,7 +16,7 @@ from models import Commune, Epci
 from models.textkey import fold
 
 EARTH_RADIUS_KM = 6371.0088
-_LABEL = re.compile(r"^(?P<name>.+?)\s*\((?P<postcode>\d{5})\)\s*$")
+MAX_TYPED = 120  # longer than any commune label: refused before any matching
 # "St Geniez" and "Ste Eulalie" are how people write them; the gazetteer says "Saint"/"Sainte".
 _SAINT = re.compile(r"\b(st|ste)\b")
 
@@ -75,8 +75,8 @@ def search_communes(session: Session, query: str = "", departement: str | None =
     stmt = select(Commune)
     if departement:
         stmt = stmt.where(Commune.departement == departement)
-    query = query.strip()
-    if query.isdigit():
+    query = query.strip()[:MAX_TYPED]
+    if query.isascii() and query.isdigit():
         stmt = stmt.where(or_(Commune.postcodes.like(f"{query}%"),
                               Commune.postcodes.like(f"% {query}%"),
                               Commune.insee.like(f"{query}%")))
@@ -93,23 +93,38 @@ def search_communes(session: Session, query: str = "", departement: str | None =
     return list(session.scalars(stmt.limit(limit)))
 
 
-def resolve_commune(session: Session, typed: str) -> Commune | None:
-    """The one commune a person meant by what they typed: a label such as "Rignac (12390)", an
-    unambiguous name, a postcode of a single commune, or an INSEE code. Postcodes win over
-    INSEE codes: people know their postcode, and the two often look alike (12150)."""
+def match_communes(session: Session, typed: str) -> list[Commune]:
+    """The communes a person may have meant by what they typed: a label such as
+    "Rignac (12390)", a name, a postcode, or an INSEE code. One match means no doubt; several
+    (a postcode or a name shared by several communes) are shown back so the person can choose.
+    Postcodes win over INSEE codes: people know their postcode, and the two look alike."""
     typed = (typed or "").strip()
-    if not typed:
-        return None
-    if re.fullmatch(r"\d{5}", typed):
+    if not typed or len(typed) > MAX_TYPED:
+        return []
+    if typed.isascii() and typed.isdigit() and len(typed) == 5:
         by_postcode = [c for c in search_communes(session, typed, limit=50)
                        if typed in c.postcode_list]
         if by_postcode:
-            return by_postcode[0] if len(by_postcode) == 1 else None
-    if re.fullmatch(r"\d[\dAB]\d{3}", typed):
-        return session.get(Commune, typed)
-    match = _LABEL.match(typed)
-    name, postcode = (match["name"], match["postcode"]) if match else (typed, None)
-    candidates = list(session.scalars(select(Commune).where(Commune.name_key == name_key(name))))
+            return by_postcode
+        commune = session.get(Commune, typed)
+        return [commune] if commune else []
+    if re.fullmatch(r"\d[AB]\d{3}", typed):  # Corsica's INSEE codes
+        commune = session.get(Commune, typed)
+        return [commune] if commune else []
+    name, postcode = typed, None
+    head, paren, tail = typed.rpartition("(")
+    if paren and tail.rstrip().endswith(")"):
+        inside = tail.rstrip()[:-1].strip()
+        if inside.isascii() and inside.isdigit() and len(inside) == 5:
+            name, postcode = head, inside
+    candidates = list(session.scalars(
+        select(Commune).where(Commune.name_key == name_key(name)).order_by(Commune.insee)))
     if postcode:
         candidates = [c for c in candidates if postcode in c.postcode_list] or candidates
-    return candidates[0] if len(candidates) == 1 else None
+    return candidates
+
+
+def resolve_commune(session: Session, typed: str) -> Commune | None:
+    """The one commune meant by what was typed, or None when unknown or ambiguous."""
+    found = match_communes(session, typed)
+    return found[0] if len(found) == 1 else None
