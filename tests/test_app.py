@@ -193,3 +193,14 @@ def test_an_error_inside_a_failed_transaction_still_gets_the_friendly_page(app, 
     auth.login("ana@example.org")
     r = client.get("/test/broken")
     assert r.status_code == 500 and "Un problème est survenu" in r.get_data(as_text=True)
+
+
+def test_the_instance_secret_key_is_made_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app import _instance_secret_key
+    path = tmp_path / "secret_key"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: _instance_secret_key(path), range(16)))
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
