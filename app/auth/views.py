@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import bp
@@ -22,12 +21,12 @@ from models import Profile, User, db
 
 @login_manager.user_loader
 def load_user(cookie_id: str) -> User | None:
-    """The user of an "id:token" cookie value, with their profile in the same query (most pages
-    need both); None when the token changed since (password changed on another device)."""
+    """The user of an "id:token" cookie value; None when the token changed since (password
+    changed on another device)."""
     user_id, _, token = cookie_id.partition(":")
     if not user_id.isdigit() or len(user_id) > 18 or not token:
         return None
-    user = db.session.get(User, int(user_id), options=[joinedload(User.profile)])
+    user = db.session.get(User, int(user_id))
     return user if user is not None and secrets.compare_digest(user.session_token, token) else None
 
 

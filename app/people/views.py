@@ -53,25 +53,24 @@ def _render_directory() -> Markup:
 
 @bp.route("/<id:profile_id>")
 def profile(profile_id: int):
-    owner = current_user.is_authenticated and current_user.profile.id == profile_id
-    # The owner sees their own edit buttons: rendered for them alone.
-    shown = _render_profile(profile_id) if owner else \
-        cached_page("profile", lambda: _render_profile(profile_id))
+    shown = cached_page("profile", lambda: _render_profile(profile_id))
     if shown is None:
         # Unknown, or members-only seen by a visitor: the same 404 either way, so that visitors
         # cannot tell which members exist (the error page invites them to log in).
         abort(404)
-    title, main = shown
-    return render_template("people/profile.html", title=title, main=main)
+    title, user_id, main = shown
+    # The owner's own tools sit outside the shared part of the page.
+    owner = current_user.is_authenticated and current_user.id == user_id
+    return render_template("people/profile.html", title=title, main=main, owner=owner)
 
 
-def _render_profile(profile_id: int) -> tuple[str, Markup] | None:
-    """(title, main HTML) of a profile page; None when there is no such profile for this
-    audience."""
+def _render_profile(profile_id: int) -> tuple[str, int, Markup] | None:
+    """(title, owner's user id, main HTML) of a profile page; None when there is no such
+    profile for this audience."""
     profile = next(iter(load_profiles(db.session, [profile_id])), None)
     if profile is None or (not profile.is_public and not current_user.is_authenticated):
         return None
-    return profile.user.display_name, Markup(render_template(
+    return profile.user.display_name, profile.user_id, Markup(render_template(
         "people/_profile_main.html", profile=profile, kind_labels=kind_labels()))
 
 
