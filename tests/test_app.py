@@ -204,3 +204,8 @@ def test_the_instance_secret_key_is_made_once(tmp_path):
         keys = set(pool.map(lambda _: _instance_secret_key(path), range(16)))
     assert len(keys) == 1 and len(keys.pop()) == 64
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_no_server_thread_waits_for_a_sqlite_connection(app):
+    """A gthread worker runs 16 to 32 threads; each request holds a connection until it ends."""
+    assert db.engine.pool.size() + db.engine.pool._max_overflow >= 32
