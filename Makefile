@@ -50,10 +50,11 @@ assets: $(VENDOR)/.stamp
 translations: deps
 	$(VENV)/bin/pybabel compile -f -d app/translations
 
-# Migrate, refresh the territory (idempotent), and load demo data on the first run only.
+# Migrate, refresh the territory and the canonical skills (idempotent), and load demo data on the first run only.
 db: deps
 	$(FLASK) db upgrade
 	$(FLASK) territory load
+	$(FLASK) skills load
 	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo && touch instance/.demo-loaded; fi
 
 demo: deps

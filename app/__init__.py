@@ -107,7 +107,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, auth, main, people
+    from app import api, auth, main, networks, people, skills, social
 
-    for module in (main, auth, people, api):
+    for module in (main, auth, people, skills, networks, social, api):
         app.register_blueprint(module.bp)

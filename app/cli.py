@@ -14,6 +14,7 @@ from models import Profile, Role, User, db
 
 territory_cli = AppGroup("territory", help="The commune gazetteer.")
 user_cli = AppGroup("user", help="Accounts and roles.")
+skills_cli = AppGroup("skills", help="Canonical skills and their synonyms.")
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "communes.json"
 
 
@@ -27,6 +28,16 @@ def territory_load(path: Path) -> None:
     db.session.commit()
     analyze()
     click.echo(f"{counts['communes']} communes ({counts['added']} new), {counts['epci']} EPCI.")
+
+
+@skills_cli.command("load")
+def skills_load() -> None:
+    """Load (or refresh) the canonical skills of data/skills.json; safe to run again."""
+    from app.skills.service import load_seed
+    counts = load_seed(db.session)
+    db.session.commit()
+    click.echo(f"{counts['skills']} canonical skills ({counts['created']} new, "
+               f"{counts['merged']} typed skills merged into them).")
 
 
 def analyze() -> None:
@@ -99,12 +110,18 @@ def demo(count: int) -> None:
             last[0] = done
         result = create_demo(db.session, count, progress=progress)
         db.session.commit()
+        from app.demo_networks import create_demo_networks
+        social = create_demo_networks(db.session)
+        db.session.commit()
         analyze()
         bar.update(count - last[0])
-    click.echo(f"{result['created']} demo profiles created, {result['skipped']} already there.")
+    click.echo(f"{result['created']} demo profiles created, {result['skipped']} already there; "
+               f"{social['networks']} networks with {social['posts']} posts, "
+               f"{social['connections']} connections.")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(territory_cli)
     app.cli.add_command(user_cli)
+    app.cli.add_command(skills_cli)
     app.cli.add_command(demo)

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta, timezone
 from itertools import accumulate
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from models import Commune, Profile, ProfileKind, Role, Skill, User, Visibility
-from models.textkey import fold, tidy
+from models import Commune, Profile, ProfileKind, Role, Skill, SkillAlias, User, Visibility
+from models.textkey import fold, skill_key, tidy
 
 DEMO_PASSWORD = "maillage-demo"
 DEMO_DOMAIN = "demo.maillage.test"
@@ -223,8 +224,9 @@ def create_demo(session, count: int = 340, seed: int = 12, password_hash: str | 
     cum = list(accumulate(_commune_weights(communes)))
     hubs = [c for c in communes if c.insee in HUBS]
     existing = set(session.scalars(select(User.email).where(User.email.like(f"%@{DEMO_DOMAIN}"))))
-    skills = {s.key: s for s in session.scalars(select(Skill))}
-    canonical = {fold(v): name for name, spellings in VARIANTS.items() for v in spellings}
+    skills = {a.key: a.skill for a in session.scalars(
+        select(SkillAlias).options(joinedload(SkillAlias.skill)))}
+    canonical = {skill_key(v): name for name, spellings in VARIANTS.items() for v in spellings}
     now = datetime.now(timezone.utc).replace(microsecond=0)
     created = skipped = 0
     for start in range(0, count, BATCH):
@@ -240,12 +242,14 @@ def create_demo(session, count: int = 340, seed: int = 12, password_hash: str | 
                               visibility=p["visibility"], commune_insee=p["commune"],
                               updated_at=p["updated"])
             for n, name in enumerate(p["skills"]):  # distinct skills, hence distinct keys
-                if n == 0 and name in VARIANTS and p["variant"] < 0.3:  # typed; fold() unites
+                if n == 0 and name in VARIANTS and p["variant"] < 0.3:  # typed; keys unite
                     name = VARIANTS[name][int(p["variant"] * 100) % len(VARIANTS[name])]
-                key = fold(name)
+                key = skill_key(name)
                 if key not in skills:
-                    skills[key] = Skill(name=tidy(canonical.get(key, name)), key=key)
-                profile.skills.append(skills[key])
+                    name = tidy(canonical.get(key, name))
+                    skills[key] = Skill(name=name, key=key, aliases=[SkillAlias(key=key, label=name)])
+                if skills[key] not in profile.skills:  # two seed names may share a skill
+                    profile.skills.append(skills[key])
             role = STAFF[i][1].value if i < len(STAFF) else Role.MEMBER.value
             batch.append(User(email=email, password_hash=password_hash, role=role,
                               display_name=p["display"], created_at=p["created"], profile=profile))

@@ -41,8 +41,26 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 from models.content import ContentVersion, current_content_version  # noqa: E402  (need `db`)
+from models.network import (  # noqa: E402
+    Comment,
+    Invitation,
+    MemberRole,
+    Membership,
+    MemberStatus,
+    Network,
+    NetworkCharter,
+    NetworkVisibility,
+    Post,
+    Scope,
+    network_skill,
+)
+from models.skill import Skill, SkillAlias, profile_skill  # noqa: E402
+from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind  # noqa: E402
 from models.territory import Commune, Epci  # noqa: E402
-from models.user import Profile, ProfileKind, Role, Skill, User, Visibility, profile_skill  # noqa: E402
+from models.user import Profile, ProfileKind, Role, User, Visibility  # noqa: E402
 
 __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune", "Epci", "User",
-           "Profile", "Skill", "Role", "ProfileKind", "Visibility", "profile_skill"]
+           "Profile", "Skill", "SkillAlias", "Role", "ProfileKind", "Visibility", "profile_skill",
+           "Network", "NetworkCharter", "NetworkVisibility", "Membership", "MemberRole",
+           "MemberStatus", "Invitation", "Post", "Comment", "Scope", "network_skill",
+           "Connection", "ConnectionStatus", "Block", "Notification", "NotificationKind"]

@@ -1,40 +1,19 @@
-"""Accounts, profiles and skills."""
+"""Accounts and profiles."""
 from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Table, Text, select
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db
+from models.skill import Skill, profile_skill
 from models.territory import Commune
-from models.textkey import fold, tidy
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """Timestamps stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc) if value is not None else None
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
+from models.types import UTCDateTime, utcnow
 
 
 class Role(str, enum.Enum):
@@ -97,36 +76,6 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN.value
-
-
-profile_skill = Table(
-    "profile_skill",
-    db.metadata,
-    Column("profile_id", ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True),
-    Column("skill_id", ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
-
-
-class Skill(db.Model):
-    __tablename__ = "skill"
-    __shown_on_pages__ = True
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(60))
-    # fold(name): "Développement Web" and "developpement  web" are one skill.
-    key: Mapped[str] = mapped_column(String(60), unique=True)
-
-    @classmethod
-    def get_or_create(cls, session, names: list[str]) -> list[Skill]:
-        """The Skill rows for typed tags, in their order, found with one query; new tags are
-        added to the session (not committed). Tags with the same key give one row."""
-        keys = {fold(name): tidy(name) for name in reversed(names)}
-        found = {s.key: s for s in session.scalars(select(cls).where(cls.key.in_(keys)))}
-        for key, name in keys.items():
-            if key not in found:
-                found[key] = cls(name=name, key=key)
-                session.add(found[key])
-        return list({fold(name): found[fold(name)] for name in names}.values())
 
 
 class Profile(db.Model):

@@ -38,11 +38,12 @@ def base_config(db_path: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory) -> Path:
-    """A database made by `flask db upgrade` + `flask territory load`, once per session."""
+    """A database made by `flask db upgrade`, `flask territory load` and `flask skills load`,
+    once per session."""
     path = tmp_path_factory.mktemp("template") / "maillage.sqlite3"
     app = create_app(base_config(path))
     runner = app.test_cli_runner()
-    for args in (["db", "upgrade"], ["territory", "load"]):
+    for args in (["db", "upgrade"], ["territory", "load"], ["skills", "load"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
     with app.app_context():
@@ -148,3 +149,22 @@ def make_user(app):
         db.session.commit()
         return user
     return factory
+
+
+@pytest.fixture
+def make_network(app):
+    """make_network(creator, name="Réseau", visibility="open", charter="Be kind.", **fields)."""
+    from app.networks.service import create_network
+
+    def factory(creator: User, name: str = "Réseau des menuisiers", *, visibility: str = "open",
+                charter: str = "Be kind.", **fields):
+        network = create_network(db.session, creator, charter, name=name, visibility=visibility,
+                                 **fields)
+        db.session.commit()
+        return network
+    return factory
+
+
+def login_as(client, user: User) -> None:
+    """Log a test client in as this user (through the real form)."""
+    AuthActions(client).login(user.email)

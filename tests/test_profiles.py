@@ -79,9 +79,10 @@ def test_skills_are_normalised_to_one_row(client, member, make_user):
     make_user(skills=("Développement Web",))
     client.post("/people/me/edit", data=profile_form(
         client, skills="developpement  web, DÉVELOPPEMENT-WEB, Photo"))
-    keys = db.session.scalars(select(Skill.key)).all()
-    assert sorted(keys) == ["developpement web", "photo"]
-    assert len(member.profile.skills) == 2
+    # Three spellings of one seed skill, and a new free tag: two skills, no new duplicate.
+    assert sorted(s.name for s in member.profile.skills) == ["Développement web", "Photo"]
+    assert db.session.scalar(select(func.count(Skill.id)).where(
+        Skill.key.in_(["developpementweb", "photo"]))) == 2
 
 
 def test_too_many_skills(client, member):
@@ -153,7 +154,6 @@ def test_pagination_links(client, make_user, app):
         make_user(display_name=f"Person {i}")
     html = client.get("/people/?kind=independent&page=2").get_data(as_text=True)
     assert 'rel="next"' in html and 'rel="prev"' in html and "kind=independent" in html
-    assert db.session.scalar(select(func.count(Skill.id))) == 0
 
 
 @pytest.mark.parametrize("url", ["/people/99999999999999999999999", "/people/-1",

@@ -47,4 +47,4 @@ def test_two_members_creating_the_same_new_skill(client, auth, make_user):
         stop()
     assert r.status_code == 302
     assert [s.name for s in user.profile.skills] == ["Vannerie"]
-    assert db.session.scalar(select(func.count(Skill.id))) == 1
+    assert db.session.scalar(select(func.count(Skill.id)).where(Skill.key == "vannerie")) == 1

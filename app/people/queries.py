@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from models import Commune, Profile, Skill, User, Visibility, profile_skill
-from models.textkey import fold
+from models import Commune, Profile, Skill, SkillAlias, User, Visibility, profile_skill
+from models.textkey import skill_key
 
 SKILL_SEPARATOR = "\x1f"  # ASCII unit separator: never typed in a skill name
 
@@ -68,7 +68,9 @@ def directory_page(session: Session, *, viewer_is_member: bool,
         conditions.append(Profile.kind == kind)
     if skill:
         conditions.append(Profile.id.in_(
-            select(profile_skill.c.profile_id).join(Skill).where(Skill.key == fold(skill))
+            select(profile_skill.c.profile_id)
+            .join(SkillAlias, SkillAlias.skill_id == profile_skill.c.skill_id)
+            .where(SkillAlias.key == skill_key(skill))
             .scalar_subquery()))
     total = session.scalar(select(func.count()).select_from(Profile).where(*conditions)) or 0
     pages = max(1, math.ceil(total / per_page))

@@ -59,9 +59,20 @@ def profile(profile_id: int):
         # cannot tell which members exist (the error page invites them to log in).
         abort(404)
     title, user_id, main = shown
-    # The owner's own tools sit outside the shared part of the page.
+    # The owner's own tools, and a member's connect/block tools, sit outside the shared part.
     owner = current_user.is_authenticated and current_user.id == user_id
-    return render_template("people/profile.html", title=title, main=main, owner=owner)
+    relation = None
+    if current_user.is_authenticated and not owner:
+        from app.social.connections import connection_between
+        from models import Block
+        relation = {
+            "user_id": user_id,
+            "connection": connection_between(db.session, current_user.id, user_id),
+            "blocked": db.session.scalar(select(Block.id).where(
+                Block.blocker_id == current_user.id, Block.blocked_id == user_id)) is not None,
+        }
+    return render_template("people/profile.html", title=title, main=main, owner=owner,
+                           relation=relation)
 
 
 def _render_profile(profile_id: int) -> tuple[str, int, Markup] | None:

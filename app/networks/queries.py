@@ -1,0 +1,101 @@
+"""Read-side queries for network pages and the API (plain functions over a session)."""
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import (
+    Comment,
+    Commune,
+    Membership,
+    MemberStatus,
+    Network,
+    NetworkVisibility,
+    Post,
+    Profile,
+    Scope,
+    SkillAlias,
+    User,
+    network_skill,
+    profile_skill,
+)
+from models.textkey import fold, skill_key
+
+POSTS_PER_PAGE = 20
+
+
+def visible_networks(session: Session, viewer_id: int | None, *, q: str = "", scope: str = "",
+                     epci: str = "", skill: str = "", limit: int = 50, offset: int = 0):
+    """Networks the viewer may know of (open, on request, and private ones they belong to),
+    filtered, largest first. Returns (total, networks)."""
+    from sqlalchemy import func
+    seen = Network.visibility != NetworkVisibility.PRIVATE.value
+    if viewer_id is not None:
+        seen = or_(seen, Network.id.in_(select(Membership.network_id).where(
+            Membership.user_id == viewer_id)))
+    conditions = [seen]
+    if q.strip():
+        conditions += [Network.name_key.contains(word, autoescape=True)
+                       for word in fold(q).split()[:8]]
+    if scope:
+        conditions.append(Network.scope == scope)
+    if epci:
+        # A network of the EPCI, or of one of its communes.
+        conditions.append(or_(
+            and_(Network.scope == Scope.EPCI.value, Network.scope_code == epci),
+            and_(Network.scope == Scope.COMMUNE.value, Network.scope_code.in_(
+                select(Commune.insee).where(Commune.epci_code == epci)))))
+    if skill.strip():
+        conditions.append(Network.id.in_(
+            select(network_skill.c.network_id)
+            .join(SkillAlias, SkillAlias.skill_id == network_skill.c.skill_id)
+            .where(SkillAlias.key == skill_key(skill))))
+    total = session.scalar(select(func.count()).select_from(Network).where(*conditions)) or 0
+    networks = session.scalars(
+        select(Network).where(*conditions).options(selectinload(Network.skills))
+        .order_by(Network.member_count.desc(), Network.id).limit(limit).offset(offset)).all()
+    return total, networks
+
+
+def post_stream(session: Session, network_id: int, before: int | None = None,
+                limit: int = POSTS_PER_PAGE) -> tuple[list[Post], int | None]:
+    """Posts newest first, `limit` at a time, keyset-paged on the id: (posts, next `before`)."""
+    query = select(Post).where(Post.network_id == network_id)
+    if before is not None:
+        query = query.where(Post.id < before)
+    posts = session.scalars(query.options(selectinload(Post.author))
+                            .order_by(Post.id.desc()).limit(limit + 1)).all()
+    more = len(posts) > limit
+    posts = posts[:limit]
+    return posts, (posts[-1].id if more and posts else None)
+
+
+def pinned_posts(session: Session, network_id: int) -> list[Post]:
+    return session.scalars(select(Post).where(Post.network_id == network_id, Post.pinned)
+                           .options(selectinload(Post.author)).order_by(Post.id.desc())).all()
+
+
+def comments_of(session: Session, post_id: int) -> list[Comment]:
+    return session.scalars(select(Comment).where(Comment.post_id == post_id)
+                           .options(selectinload(Comment.author)).order_by(Comment.id)).all()
+
+
+def members(session: Session, network_id: int, *, status: str = MemberStatus.ACTIVE.value,
+            skill: str = "", communes: list[str] | None = None, limit: int = 200):
+    """Memberships with user, profile and commune loaded, animators first, then by name."""
+    query = (select(Membership).join(User, Membership.user_id == User.id)
+             .where(Membership.network_id == network_id, Membership.status == status))
+    if skill.strip():
+        query = query.where(Membership.user_id.in_(
+            select(Profile.user_id).join(profile_skill, profile_skill.c.profile_id == Profile.id)
+            .join(SkillAlias, SkillAlias.skill_id == profile_skill.c.skill_id)
+            .where(SkillAlias.key == skill_key(skill))))
+    if communes is not None:
+        query = query.where(Membership.user_id.in_(
+            select(Profile.user_id).where(Profile.commune_insee.in_(communes))))
+    return session.scalars(
+        query.options(selectinload(Membership.user).selectinload(User.profile)
+                      .selectinload(Profile.commune), selectinload(Membership.user)
+                      .selectinload(User.profile).selectinload(Profile.skills))
+        # 'animator' sorts before 'member': animators first.
+        .order_by(Membership.role, User.display_name).limit(limit)).all()

@@ -1,0 +1,163 @@
+"""Network membership and posting as plain functions over a session (the view commits)."""
+from __future__ import annotations
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from app.social.notify import find_mentions, notify
+from models import (
+    Comment,
+    MemberRole,
+    Membership,
+    MemberStatus,
+    Network,
+    NetworkCharter,
+    NotificationKind,
+    Post,
+    User,
+)
+from models.types import utcnow
+
+
+class MembershipError(ValueError):
+    """The change cannot be made (the message key says why)."""
+
+
+def set_charter(network: Network, body: str) -> bool:
+    """A new charter version when the text changed; members must accept it again to post."""
+    body = body.strip()
+    current = network.charter.body if network.charter else ""
+    if body == current:
+        return False
+    network.charter_version = (network.charter_version or 0) + 1
+    network.charters.append(NetworkCharter(version=network.charter_version, body=body))
+    return True
+
+
+def create_network(session: Session, creator: User, charter: str, **fields) -> Network:
+    network = Network(created_by_id=creator.id, **fields)
+    set_charter(network, charter)
+    session.add(network)
+    session.flush()
+    session.add(Membership(network_id=network.id, user_id=creator.id,
+                           role=MemberRole.ANIMATOR.value, status=MemberStatus.ACTIVE.value,
+                           accepted_charter_version=network.charter_version, joined_at=utcnow()))
+    session.flush()
+    refresh_member_count(session, network)
+    return network
+
+
+def refresh_member_count(session: Session, network: Network) -> None:
+    network.member_count = session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.network_id == network.id, Membership.status == MemberStatus.ACTIVE.value))
+
+
+def animator_ids(session: Session, network_id: int) -> list[int]:
+    return list(session.scalars(select(Membership.user_id).where(
+        Membership.network_id == network_id, Membership.role == MemberRole.ANIMATOR.value,
+        Membership.status == MemberStatus.ACTIVE.value)))
+
+
+def join_open(session: Session, network: Network, user: User,
+              membership: Membership | None) -> Membership:
+    """Join an open network, the current charter accepted."""
+    if membership is None:
+        membership = Membership(network_id=network.id, user_id=user.id)
+        session.add(membership)
+    return accept_charter(session, network, membership)
+
+
+def request_to_join(session: Session, network: Network, user: User, message: str) -> Membership:
+    membership = Membership(network_id=network.id, user_id=user.id, message=message.strip(),
+                            status=MemberStatus.REQUESTED.value)
+    session.add(membership)
+    session.flush()
+    notify(session, animator_ids(session, network.id), NotificationKind.JOIN_REQUEST.value,
+           user.id, network_id=network.id)
+    return membership
+
+
+def approve(session: Session, network: Network, membership: Membership, animator: User) -> None:
+    """The member may now join: they accept the charter next (at once if there is none)."""
+    if membership.status != MemberStatus.REQUESTED.value:
+        raise MembershipError("not_requested")
+    membership.status = MemberStatus.APPROVED.value
+    if network.charter_version == 0:
+        accept_charter(session, network, membership)
+    notify(session, [membership.user_id], NotificationKind.JOIN_APPROVED.value, animator.id,
+           network_id=network.id)
+
+
+def accept_charter(session: Session, network: Network, membership: Membership) -> Membership:
+    if membership.status == MemberStatus.REQUESTED.value:
+        raise MembershipError("not_approved")
+    membership.accepted_charter_version = network.charter_version
+    if membership.status != MemberStatus.ACTIVE.value:
+        membership.status = MemberStatus.ACTIVE.value
+        membership.joined_at = utcnow()
+    session.flush()
+    refresh_member_count(session, network)
+    return membership
+
+
+def remove_membership(session: Session, network: Network, membership: Membership) -> None:
+    """Leave, decline a request, or withdraw one's own. The last animator cannot leave."""
+    if membership.is_animator and len(animator_ids(session, network.id)) <= 1:
+        raise MembershipError("last_animator")
+    session.delete(membership)
+    session.flush()
+    refresh_member_count(session, network)
+
+
+def set_role(session: Session, network: Network, membership: Membership, role: str) -> None:
+    if not membership.is_active:
+        raise MembershipError("not_member")
+    if role == MemberRole.MEMBER.value and membership.is_animator \
+            and len(animator_ids(session, network.id)) <= 1:
+        raise MembershipError("last_animator")
+    membership.role = role
+
+
+def member_names(session: Session, network_id: int) -> list[tuple[int, str]]:
+    return list(session.execute(
+        select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.network_id == network_id,
+               Membership.status == MemberStatus.ACTIVE.value)))
+
+
+def create_post(session: Session, network: Network, author: User, body: str) -> Post:
+    """A post; animators hear of it, and the members it @mentions."""
+    post = Post(network_id=network.id, author_id=author.id, body=body)
+    session.add(post)
+    session.flush()
+    mentioned = find_mentions(body, member_names(session, network.id))
+    notify(session, mentioned, NotificationKind.MENTION.value, author.id,
+           network_id=network.id, post_id=post.id)
+    notify(session, set(animator_ids(session, network.id)) - mentioned,
+           NotificationKind.NEW_POST.value, author.id, network_id=network.id, post_id=post.id)
+    return post
+
+
+def create_comment(session: Session, post: Post, author: User, body: str) -> Comment:
+    """A comment; the post's author and earlier commenters hear of it, and those mentioned."""
+    comment = Comment(post_id=post.id, author_id=author.id, body=body)
+    session.add(comment)
+    session.flush()
+    session.execute(update(Post).where(Post.id == post.id)
+                    .values(comment_count=Post.comment_count + 1))
+    mentioned = find_mentions(body, member_names(session, post.network_id))
+    earlier = set(session.scalars(select(Comment.author_id).where(
+        Comment.post_id == post.id, Comment.author_id.is_not(None))))
+    thread = ({post.author_id} | earlier) - {None} - mentioned
+    notify(session, mentioned, NotificationKind.MENTION.value, author.id,
+           network_id=post.network_id, post_id=post.id, comment_id=comment.id)
+    notify(session, thread, NotificationKind.REPLY.value, author.id,
+           network_id=post.network_id, post_id=post.id, comment_id=comment.id)
+    return comment
+
+
+def delete_comment(session: Session, comment: Comment) -> None:
+    session.execute(update(Post).where(Post.id == comment.post_id)
+                    .values(comment_count=case((Post.comment_count > 0, Post.comment_count - 1),
+                                               else_=0)))
+    session.delete(comment)

@@ -1,0 +1,57 @@
+"""Creating notifications, and finding @mentions in a text. Plain functions over a session."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from models import Block, Notification
+from models.textkey import fold
+
+_MENTION = re.compile(r"@(?=\w)")
+
+
+def blocked_between(session: Session, user_id: int) -> set[int]:
+    """Everyone this user blocked or was blocked by."""
+    rows = session.execute(select(Block.blocker_id, Block.blocked_id).where(
+        or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))
+    return {b if a == user_id else a for a, b in rows}
+
+
+def notify(session: Session, user_ids: Iterable[int], kind: str, actor_id: int | None, *,
+           network_id: int | None = None, post_id: int | None = None,
+           comment_id: int | None = None) -> int:
+    """One notification per recipient, never to the actor, never across a block."""
+    recipients = set(user_ids) - {actor_id}
+    if actor_id is not None and recipients:
+        recipients -= blocked_between(session, actor_id)
+    for user_id in sorted(recipients):
+        session.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id,
+                                 network_id=network_id, post_id=post_id, comment_id=comment_id))
+    return len(recipients)
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def find_mentions(text: str, people: Iterable[tuple[int, str]]) -> set[int]:
+    """Ids of the people whose display name follows an "@" in the text, accents and case aside:
+    "@Camille Fabre", "@camille fabre," and "@Élodie" all count. Names have spaces, so at each
+    "@" the longest matching name wins ("@Anne Marie" is Anne Marie, not Anne)."""
+    if "@" not in text:
+        return set()
+    by_name: list[tuple[str, int]] = sorted(
+        ((fold(name), user_id) for user_id, name in people if fold(name)),
+        key=lambda pair: -len(pair[0]))
+    found = set()
+    for match in _MENTION.finditer(text):
+        rest = fold(text[match.end(): match.end() + 100])
+        for name, user_id in by_name:
+            if rest.startswith(name) and (len(rest) == len(name) or not rest[len(name)].isalnum()):
+                found.add(user_id)
+                break
+    return found

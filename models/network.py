@@ -1,0 +1,177 @@
+"""Skill and territorial networks: charter versions, memberships, invitations, posts, comments."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from models import db
+from models.skill import Skill
+from models.textkey import fold
+from models.types import UTCDateTime, utcnow
+from models.user import User
+
+
+class NetworkVisibility(str, enum.Enum):
+    OPEN = "open"  # anyone joins (after accepting the charter)
+    REQUEST = "request"  # listed; an animator approves each request
+    PRIVATE = "private"  # not listed, 404 to non-members; entered through an invitation link
+
+
+class Scope(str, enum.Enum):
+    TERRITORY = "territory"
+    EPCI = "epci"
+    COMMUNE = "commune"
+
+
+class MemberRole(str, enum.Enum):
+    MEMBER = "member"
+    ANIMATOR = "animator"
+
+
+class MemberStatus(str, enum.Enum):
+    REQUESTED = "requested"  # asked to join, waits for an animator
+    APPROVED = "approved"  # may join: must accept the current charter first
+    ACTIVE = "active"
+
+
+network_skill = Table(
+    "network_skill",
+    db.metadata,
+    Column("network_id", ForeignKey("network.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Network(db.Model):
+    __tablename__ = "network"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100), default="")  # fold(name), for filtering
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown source
+    scope: Mapped[str] = mapped_column(String(10), default=Scope.TERRITORY.value)
+    # The commune's INSEE code or the EPCI's SIREN, per `scope`; empty for the whole territory.
+    scope_code: Mapped[str] = mapped_column(String(9), default="", index=True)
+    visibility: Mapped[str] = mapped_column(String(10), default=NetworkVisibility.OPEN.value,
+                                            index=True)
+    charter_version: Mapped[int] = mapped_column(Integer, default=0)  # 0: no charter yet
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    member_count: Mapped[int] = mapped_column(Integer, default=0)  # active members
+
+    skills: Mapped[list[Skill]] = relationship(secondary=network_skill, order_by=Skill.name)
+    charters: Mapped[list[NetworkCharter]] = relationship(
+        back_populates="network", cascade="all, delete-orphan",
+        order_by="NetworkCharter.version")
+
+    @validates("name")
+    def _keep_name_key(self, _key, name: str) -> str:
+        self.name_key = fold(name)
+        return name
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == NetworkVisibility.PRIVATE.value
+
+    @property
+    def charter(self) -> NetworkCharter | None:
+        return self.charters[-1] if self.charters else None
+
+
+class NetworkCharter(db.Model):
+    """Every version of a network's charter is kept: a member accepted one precise version."""
+
+    __tablename__ = "network_charter"
+    __table_args__ = (UniqueConstraint("network_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)  # Markdown source
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    network: Mapped[Network] = relationship(back_populates="charters")
+
+
+class Membership(db.Model):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("network_id", "user_id"),
+                      Index("ix_membership_user_status", "user_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10), default=MemberRole.MEMBER.value)
+    status: Mapped[str] = mapped_column(String(10), default=MemberStatus.REQUESTED.value)
+    accepted_charter_version: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(String(500), default="")  # with the request to join
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    network: Mapped[Network] = relationship()
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MemberStatus.ACTIVE.value
+
+    @property
+    def is_animator(self) -> bool:
+        return self.is_active and self.role == MemberRole.ANIMATOR.value
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                            index=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True,
+                                       default=lambda: secrets.token_urlsafe(32))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    network: Mapped[Network] = relationship()
+
+    def is_valid(self, now: datetime | None = None) -> bool:
+        return not self.revoked and (now or utcnow()) < self.expires_at
+
+
+class Post(db.Model):
+    __tablename__ = "post"
+    # The stream: newest first within a network, paged by id (keyset).
+    __table_args__ = (Index("ix_post_network_id_desc", "network_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                  index=True)
+    body: Mapped[str] = mapped_column(Text)  # Markdown source
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    network: Mapped[Network] = relationship()
+    author: Mapped[User | None] = relationship()
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                  index=True)
+    body: Mapped[str] = mapped_column(Text)  # Markdown source
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    post: Mapped[Post] = relationship()
+    author: Mapped[User | None] = relationship()

@@ -1,0 +1,85 @@
+"""Between two people: connections, blocks, and the notifications Maillage sends them."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models import db
+from models.types import UTCDateTime, utcnow
+from models.user import User
+
+
+class ConnectionStatus(str, enum.Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"  # shown to the requester as still pending, never re-notified
+
+
+class Connection(db.Model):
+    """One row per pair of people, whoever asked first (the pair is stored ordered)."""
+
+    __tablename__ = "connection"
+    __table_args__ = (UniqueConstraint("low_id", "high_id"),
+                      CheckConstraint("low_id < high_id", name="ordered_pair"),
+                      Index("ix_connection_high_status", "high_id", "status"),
+                      Index("ix_connection_low_status", "low_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    low_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    high_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default=ConnectionStatus.PENDING.value)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+
+    def other_id(self, user_id: int) -> int:
+        return self.high_id if user_id == self.low_id else self.low_id
+
+    @property
+    def addressee_id(self) -> int:
+        return self.other_id(self.requester_id)
+
+
+class Block(db.Model):
+    __tablename__ = "block"
+    __table_args__ = (UniqueConstraint("blocker_id", "blocked_id"),
+                      Index("ix_block_blocked", "blocked_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blocker_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    blocked_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationKind(str, enum.Enum):
+    REPLY = "reply"  # a comment on your post, or on a post you commented
+    MENTION = "mention"
+    NEW_POST = "new_post"  # in a network you animate
+    JOIN_REQUEST = "join_request"  # to an animator
+    JOIN_APPROVED = "join_approved"
+    CONNECTION_REQUEST = "connection_request"
+    CONNECTION_ACCEPTED = "connection_accepted"
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+    # The header's unread count and the notifications page, newest first.
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
