@@ -239,3 +239,28 @@ def test_network_list_filters(client, make_user, make_network):
     assert "Graphistes du Lot" in html and "Menuisiers" not in html
     for q in ("%", "_", "\\", "' OR 1=1 --", "x" * 3000):
         assert client.get("/networks/", query_string={"q": q, "skill": q}).status_code == 200
+
+
+def test_networks_api_honours_visibility(app, client, make_user, make_network):
+    a = make_user("a@example.org")
+    open_net = make_network(a, "Ouvert", visibility="open", description="*desc*")
+    request_net = make_network(a, "Sur demande", visibility="request")
+    private = make_network(a, "Privé", visibility="private")
+    db.session.add(Post(network_id=request_net.id, author_id=a.id, body="members only"))
+    db.session.commit()
+    names = {n["name"] for n in client.get("/api/v1/networks").get_json()["items"]}
+    assert names == {"Ouvert", "Sur demande"}
+    detail = client.get(f"/api/v1/networks/{open_net.id}").get_json()
+    assert detail["description_html"] == "<p><em>desc</em></p>" and detail["charter"]["version"] == 1
+    assert client.get(f"/api/v1/networks/{private.id}").status_code == 404
+    assert client.get(f"/api/v1/networks/{open_net.id}/posts").status_code == 401
+    outsider = app.test_client()
+    login_as(outsider, make_user("o@example.org"))
+    assert outsider.get(f"/api/v1/networks/{request_net.id}/posts").status_code == 404
+    assert outsider.get(f"/api/v1/networks/{open_net.id}/posts").status_code == 200
+    owner = app.test_client()
+    login_as(owner, a)
+    names = {n["name"] for n in owner.get("/api/v1/networks").get_json()["items"]}
+    assert names == {"Ouvert", "Sur demande", "Privé"}
+    posts = owner.get(f"/api/v1/networks/{request_net.id}/posts").get_json()["items"]
+    assert [p["body"] for p in posts] == ["members only"]
