@@ -278,55 +278,51 @@ def _target_membership(access: Access, user_id: int) -> Membership:
     return membership
 
 
-@bp.post("/<id:network_id>/members/<id:user_id>/approve")
-@login_required
-def approve_member(network_id: int, user_id: int):
+def _animator_action(network_id: int, user_id: int, change, done_message):
+    """An animator's change to someone's membership: `change(access, membership)`, commit, then
+    `done_message(name)` flashed; a refused change is explained instead."""
     access = load_network(network_id, animator=True)
     membership = _target_membership(access, user_id)
+    name = membership.user.display_name
     try:
-        approve(db.session, access.network, membership, current_user)
+        change(access, membership)
         db.session.commit()
     except MembershipError as error:
         db.session.rollback()
         return _membership_error(error, network_id)
-    flash(_("%(name)s may now join, once they accept the charter.", name=membership.user.display_name),
-          "success")
+    flash(done_message(name), "success")
     return redirect(url_for("networks.member_list", network_id=network_id))
+
+
+@bp.post("/<id:network_id>/members/<id:user_id>/approve")
+@login_required
+def approve_member(network_id: int, user_id: int):
+    return _animator_action(
+        network_id, user_id,
+        lambda access, m: approve(db.session, access.network, m, current_user),
+        lambda name: _("%(name)s may now join, once they accept the charter.", name=name))
 
 
 @bp.post("/<id:network_id>/members/<id:user_id>/remove")
 @login_required
 def remove_member(network_id: int, user_id: int):
     """Decline a request, or take someone out of the network (animators)."""
-    access = load_network(network_id, animator=True)
-    membership = _target_membership(access, user_id)
-    name = membership.user.display_name
-    try:
-        remove_membership(db.session, access.network, membership)
-        db.session.commit()
-    except MembershipError as error:
-        db.session.rollback()
-        return _membership_error(error, network_id)
-    flash(_("%(name)s is no longer in the network.", name=name), "success")
-    return redirect(url_for("networks.member_list", network_id=network_id))
+    return _animator_action(
+        network_id, user_id,
+        lambda access, m: remove_membership(db.session, access.network, m),
+        lambda name: _("%(name)s is no longer in the network.", name=name))
 
 
 @bp.post("/<id:network_id>/members/<id:user_id>/role")
 @login_required
 def change_role(network_id: int, user_id: int):
-    access = load_network(network_id, animator=True)
-    membership = _target_membership(access, user_id)
     role = request.form.get("role", "")
     if role not in (MemberRole.MEMBER.value, MemberRole.ANIMATOR.value):
         abort(400)
-    try:
-        set_role(db.session, access.network, membership, role)
-        db.session.commit()
-    except MembershipError as error:
-        db.session.rollback()
-        return _membership_error(error, network_id)
-    flash(_("Role changed for %(name)s.", name=membership.user.display_name), "success")
-    return redirect(url_for("networks.member_list", network_id=network_id))
+    return _animator_action(
+        network_id, user_id,
+        lambda access, m: set_role(db.session, access.network, m, role),
+        lambda name: _("Role changed for %(name)s.", name=name))
 
 
 @bp.route("/<id:network_id>/invitations", methods=["GET", "POST"])
