@@ -14,6 +14,15 @@ from app.extensions import csrf
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def is_safe_path(target: str) -> bool:
+    """A same-site relative path, safe to redirect to (no open redirect: "//host",
+    "/\\t/host" and backslashes are refused; urlsplit drops tabs and newlines as browsers do)."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(target)
+    return target.startswith("/") and not target.startswith("//") and not parts.netloc \
+        and not parts.path.startswith("//") and "\\" not in target
+
+
 def csrf_in_form(view):
     """Mark a view whose FlaskForm checks the CSRF token itself (and re-renders on failure)."""
     view._csrf_in_form = True

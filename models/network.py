@@ -70,7 +70,7 @@ class Network(db.Model):
 
     @validates("name")
     def _keep_name_key(self, _key, name: str) -> str:
-        self.name_key = fold(name)
+        self.name_key = fold(name)[:100]  # folding may lengthen ("ﬃ" -> "ffi")
         return name
 
     @property

@@ -11,6 +11,12 @@ from models.types import utcnow
 from tests.conftest import csrf_from, login_as
 
 
+def accept(client, network_id: int, version: int = 1):
+    """Accept the charter (this version) and join."""
+    return client.post(f"/networks/{network_id}/join", data={
+        "accept": "y", "version": str(version), "csrf_token": token(client)})
+
+
 def token(client, url="/networks/"):
     return csrf_from(client.get(url).get_data(as_text=True))
 
@@ -54,7 +60,7 @@ def test_open_network_join_needs_the_charter(client, auth, make_user, make_netwo
     url = f"/networks/{network.id}/join"
     r = client.post(url, data={"csrf_token": token(client)})
     assert r.status_code == 422 and "Rule one" in r.get_data(as_text=True)
-    r = client.post(url, data={"accept": "y", "csrf_token": token(client)})
+    r = client.post(url, data={"accept": "y", "version": "1", "csrf_token": token(client)})
     assert r.status_code == 302
     m = db.session.scalar(select(Membership).where(Membership.network_id == network.id,
                                                    Membership.user_id != owner.id))
@@ -67,7 +73,7 @@ def test_charter_change_asks_members_again_before_posting(client, auth, make_use
     network = make_network(owner, visibility="open", charter="v1")
     bob = make_user("bob@example.org")
     auth.login("bob@example.org")
-    client.post(f"/networks/{network.id}/join", data={"accept": "y", "csrf_token": token(client)})
+    accept(client, network.id)
     from app.networks.service import set_charter
     set_charter(db.session.get(Network, network.id), "v2: no ads")
     db.session.commit()
@@ -75,7 +81,9 @@ def test_charter_change_asks_members_again_before_posting(client, auth, make_use
                                                            "csrf_token": token(client)})
     assert r.status_code == 302 and "/charter" in r.headers["Location"]
     assert db.session.scalar(select(Post)) is None
-    client.post(f"/networks/{network.id}/join", data={"accept": "y", "csrf_token": token(client)})
+    # Accepting the version read before the change is refused: read the new one first.
+    assert accept(client, network.id, version=1).status_code == 422
+    accept(client, network.id, version=2)
     r = client.post(f"/networks/{network.id}/posts", data={"body": "hello",
                                                            "csrf_token": token(client)})
     assert r.status_code == 302 and db.session.scalar(select(Post)).author_id == bob.id
@@ -113,7 +121,7 @@ def test_request_approve_accept_post_notify(app, make_user, make_network):
     assert r.status_code in (302, 404) and db.session.scalar(select(Post)) is None
     charter = cb.get(f"/networks/{network.id}/charter").get_data(as_text=True)
     assert "Private rules" in charter and 'name="accept"' in charter
-    cb.post(f"/networks/{network.id}/join", data={"accept": "y", "csrf_token": token(cb)})
+    accept(cb, network.id)
     r = cb.post(f"/networks/{network.id}/posts", data={
         "body": "Premier message, merci @alice vidal !", "csrf_token": token(cb)})
     assert r.status_code == 302
@@ -136,8 +144,7 @@ def test_comments_notify_the_thread_not_the_author(app, make_user, make_network)
         clients[u.id] = app.test_client()
         login_as(clients[u.id], u)
         if u is not a:
-            clients[u.id].post(f"/networks/{network.id}/join",
-                               data={"accept": "y", "csrf_token": token(clients[u.id])})
+            accept(clients[u.id], network.id)
     clients[b.id].post(f"/networks/{network.id}/posts",
                        data={"body": "Question ?", "csrf_token": token(clients[b.id])})
     post = db.session.scalar(select(Post))
@@ -157,7 +164,7 @@ def test_only_the_author_edits_or_deletes_and_animators_pin(app, make_user, make
     ca, cb = app.test_client(), app.test_client()
     login_as(ca, a)
     login_as(cb, b)
-    cb.post(f"/networks/{network.id}/join", data={"accept": "y", "csrf_token": token(cb)})
+    accept(cb, network.id)
     cb.post(f"/networks/{network.id}/posts", data={"body": "mine", "csrf_token": token(cb)})
     post = db.session.scalar(select(Post))
     base = f"/networks/{network.id}/posts/{post.id}"
@@ -200,7 +207,7 @@ def test_last_animator_cannot_leave_but_can_after_appointing(app, make_user, mak
     ca, cb = app.test_client(), app.test_client()
     login_as(ca, a)
     login_as(cb, b)
-    cb.post(f"/networks/{network.id}/join", data={"accept": "y", "csrf_token": token(cb)})
+    accept(cb, network.id)
     ca.post(f"/networks/{network.id}/leave", data={"csrf_token": token(ca)})
     assert db.session.scalar(select(Membership).where(Membership.user_id == a.id)) is not None
     assert cb.post(f"/networks/{network.id}/members/{a.id}/role",
@@ -264,3 +271,27 @@ def test_networks_api_honours_visibility(app, client, make_user, make_network):
     assert names == {"Ouvert", "Sur demande", "Privé"}
     posts = owner.get(f"/api/v1/networks/{request_net.id}/posts").get_json()["items"]
     assert [p["body"] for p in posts] == ["members only"]
+
+
+def test_review_fixes_removed_member_and_reopened_network(app, make_user, make_network):
+    """A removed member can no longer edit their post; a request made while the network was
+    on request turns into a membership when it becomes open; huge pages are no 500."""
+    a, b = make_user("a@example.org"), make_user("b@example.org")
+    network = make_network(a, visibility="request")
+    ca, cb = app.test_client(), app.test_client()
+    login_as(ca, a)
+    login_as(cb, b)
+    cb.post(f"/networks/{network.id}/join", data={"message": "hi", "csrf_token": token(cb)})
+    db.session.get(Network, network.id).visibility = "open"
+    db.session.commit()
+    assert accept(cb, network.id).status_code == 302
+    assert db.session.scalar(select(Membership.status).where(Membership.user_id == b.id)) == "active"
+    cb.post(f"/networks/{network.id}/posts", data={"body": "mine", "csrf_token": token(cb)})
+    post = db.session.scalar(select(Post))
+    ca.post(f"/networks/{network.id}/members/{b.id}/remove", data={"csrf_token": token(ca)})
+    r = cb.post(f"/networks/{network.id}/posts/{post.id}/edit",
+                data={"body": "SPAM", "csrf_token": token(cb)})
+    assert r.status_code == 403
+    for url in ("/networks/?page=999999999999999999", "/networks/?page=-5",
+                "/api/v1/networks?page=999999999999999999"):
+        assert ca.get(url).status_code == 200, url

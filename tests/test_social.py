@@ -152,3 +152,31 @@ def test_cannot_answer_or_see_others_connections(app, make_user):
     assert cc.post(f"/connections/{c.id}/ask", data={"csrf_token": token_c}).status_code == 302
     assert cc.post("/blocks/99999999", data={"csrf_token": token_c}).status_code == 404
     assert cc.post(f"/connections/{b.id}/ask", data={}).status_code in (400, 422)
+
+
+def test_asking_back_after_declining_accepts_and_no_notification_loop(app, make_user):
+    a, b = make_user("a@example.org"), make_user("b@example.org")
+    ca, cb = app.test_client(), app.test_client()
+    login_as(ca, a)
+    login_as(cb, b)
+    for _ in range(3):  # ask, withdraw, ask again...: one notification only
+        ca.post(f"/connections/{b.id}/ask", data={"csrf_token": tok(ca)})
+        connection = db.session.scalar(select(Connection))
+        ca.post(f"/connections/{connection.id}/withdraw", data={"csrf_token": tok(ca)})
+    ca.post(f"/connections/{b.id}/ask", data={"csrf_token": tok(ca)})
+    assert len(db.session.scalars(select(Notification).where(
+        Notification.user_id == b.id)).all()) == 1
+    connection = db.session.scalar(select(Connection))
+    cb.post(f"/connections/{connection.id}/decline", data={"csrf_token": tok(cb)})
+    cb.post(f"/connections/{a.id}/ask", data={"csrf_token": tok(cb)})  # B changes their mind
+    db.session.expire_all()
+    assert db.session.scalar(select(Connection.status)) == "accepted"
+
+
+def test_next_cannot_leave_the_site(app, make_user):
+    a, b = make_user("a@example.org"), make_user("b@example.org")
+    ca = app.test_client()
+    login_as(ca, a)
+    for target in ("//evil.example/", "/\t/evil.example", "https://evil.example/", "/\\evil"):
+        r = ca.post(f"/blocks/{b.id}", data={"csrf_token": tok(ca), "next": target})
+        assert r.headers["Location"] == "/connections", target

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,7 +14,7 @@ from app.auth import bp
 from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from app.extensions import limiter, login_manager
 from app.forms import explain_csrf_failure
-from app.security import csrf_in_form
+from app.security import csrf_in_form, is_safe_path
 from models import Profile, User, db
 
 
@@ -43,11 +42,7 @@ def _login_email_key() -> str:
 def safe_next(default: str) -> str:
     """Only same-site relative paths: an open redirect would make phishing easy."""
     target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc \
-            and "\\" not in target:
-        return target
-    return default
+    return target if is_safe_path(target) else default
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -1,7 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import BaseForm, has_letters
@@ -75,6 +83,7 @@ class NetworkForm(BaseForm):
 
 
 class JoinForm(BaseForm):
+    version = HiddenField()  # the charter version the person read
     accept = BooleanField(_l("I have read the charter and I accept it"),
                           validators=[InputRequired(message=_l("Accept the charter to join."))])
 

@@ -93,8 +93,8 @@ def new_comment(network_id: int, post_id: int):
 def edit_post(network_id: int, post_id: int):
     access = load_network(network_id, read=True)
     found = _post_or_404(network_id, post_id)
-    if found.author_id != current_user.id:
-        abort(403)
+    if found.author_id != current_user.id or not access.is_member:
+        abort(403)  # only one's own, and only while a member (deleting stays possible)
     form = PostForm(obj=found if request.method == "GET" else None)
     if form.validate_on_submit():
         found.body, found.edited_at = form.body.data, utcnow()
@@ -138,7 +138,7 @@ def pin_post(network_id: int, post_id: int):
 def edit_comment(network_id: int, comment_id: int):
     access = load_network(network_id, read=True)
     comment = _comment_or_404(network_id, comment_id)
-    if comment.author_id != current_user.id:
+    if comment.author_id != current_user.id or not access.is_member:
         abort(403)
     form = CommentForm(obj=comment if request.method == "GET" else None)
     back = url_for("networks.post", network_id=network_id, post_id=comment.post_id,

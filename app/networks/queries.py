@@ -24,6 +24,13 @@ from models.textkey import fold, skill_key
 POSTS_PER_PAGE = 20
 
 
+def clamp_offset(offset: int, limit: int, total: int) -> int:
+    """An offset within the results (the last page for one beyond, 0 for a negative one):
+    ?page=10^17 must not reach the database as an OFFSET it refuses."""
+    last_page_start = max(0, (total - 1) // limit * limit) if total else 0
+    return min(max(offset, 0), last_page_start)
+
+
 def visible_networks(session: Session, viewer_id: int | None, *, q: str = "", scope: str = "",
                      epci: str = "", skill: str = "", limit: int = 50, offset: int = 0):
     """Networks the viewer may know of (open, on request, and private ones they belong to),
@@ -51,6 +58,7 @@ def visible_networks(session: Session, viewer_id: int | None, *, q: str = "", sc
             .join(SkillAlias, SkillAlias.skill_id == network_skill.c.skill_id)
             .where(SkillAlias.key == skill_key(skill))))
     total = session.scalar(select(func.count()).select_from(Network).where(*conditions)) or 0
+    offset = clamp_offset(offset, limit, total)
     networks = session.scalars(
         select(Network).where(*conditions).options(selectinload(Network.skills))
         .order_by(Network.member_count.desc(), Network.id).limit(limit).offset(offset)).all()
@@ -63,7 +71,7 @@ def post_stream(session: Session, network_id: int, before: int | None = None,
     query = select(Post).where(Post.network_id == network_id)
     if before is not None:
         query = query.where(Post.id < before)
-    posts = session.scalars(query.options(selectinload(Post.author))
+    posts = session.scalars(query.options(selectinload(Post.author).selectinload(User.profile))
                             .order_by(Post.id.desc()).limit(limit + 1)).all()
     more = len(posts) > limit
     posts = posts[:limit]
@@ -72,12 +80,19 @@ def post_stream(session: Session, network_id: int, before: int | None = None,
 
 def pinned_posts(session: Session, network_id: int) -> list[Post]:
     return session.scalars(select(Post).where(Post.network_id == network_id, Post.pinned)
-                           .options(selectinload(Post.author)).order_by(Post.id.desc())).all()
+                           .options(selectinload(Post.author).selectinload(User.profile))
+                           .order_by(Post.id.desc())).all()
+
+
+COMMENTS_MAX = 500
 
 
 def comments_of(session: Session, post_id: int) -> list[Comment]:
+    """The replies in order, the first COMMENTS_MAX (a conversation longer than that is a
+    chat: see the chat rooms)."""
     return session.scalars(select(Comment).where(Comment.post_id == post_id)
-                           .options(selectinload(Comment.author)).order_by(Comment.id)).all()
+                           .options(selectinload(Comment.author).selectinload(User.profile))
+                           .order_by(Comment.id).limit(COMMENTS_MAX)).all()
 
 
 def members(session: Session, network_id: int, *, status: str = MemberStatus.ACTIVE.value,

@@ -12,6 +12,7 @@ from models import (
     MemberStatus,
     Network,
     NetworkCharter,
+    NetworkVisibility,
     NotificationKind,
     Post,
     User,
@@ -149,6 +150,9 @@ def create_comment(session: Session, post: Post, author: User, body: str) -> Com
     earlier = set(session.scalars(select(Comment.author_id).where(
         Comment.post_id == post.id, Comment.author_id.is_not(None))))
     thread = ({post.author_id} | earlier) - {None} - mentioned
+    network = session.get(Network, post.network_id)
+    if network.visibility != NetworkVisibility.OPEN.value:  # those who left cannot read it
+        thread &= {user_id for user_id, _ in member_names(session, post.network_id)}
     notify(session, mentioned, NotificationKind.MENTION.value, author.id,
            network_id=post.network_id, post_id=post.id, comment_id=comment.id)
     notify(session, thread, NotificationKind.REPLY.value, author.id,

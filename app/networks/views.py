@@ -93,6 +93,7 @@ def index():
             Membership.user_id == current_user.id, Membership.status == MemberStatus.ACTIVE.value,
             Membership.network_id.in_([n.id for n in networks]))))
     pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
     return render_template("networks/index.html", form=form, networks=networks, total=total,
                            page=min(page, pages), pages=pages, mine=mine)
 
@@ -176,6 +177,16 @@ def charter(network_id: int):
                            join_form=JoinForm(), request_form=RequestForm())
 
 
+def _read_current_charter(form: JoinForm, network) -> bool:
+    """The charter accepted must be the one the person read: if it changed meanwhile, they
+    read the new one first."""
+    if form.version.data != str(network.charter_version):
+        form.accept.errors = list(form.accept.errors) + [
+            _("The charter has just changed: read this version, then accept it.")]
+        return False
+    return True
+
+
 def _membership_error(error: MembershipError, network_id: int):
     flash(MEMBERSHIP_ERRORS.get(str(error), lambda: str(error))(), "error")
     return redirect(url_for("networks.show", network_id=network_id))
@@ -191,14 +202,18 @@ def join(network_id: int):
     network = access.network
     if access.is_member and not access.must_accept_charter:
         return redirect(url_for("networks.show", network_id=network.id))
-    if network.visibility == NetworkVisibility.OPEN.value or access.must_accept_charter:
+    if network.visibility == NetworkVisibility.OPEN.value or access.must_accept_charter \
+            or (access.status == MemberStatus.APPROVED.value):
         form = JoinForm()
-        if not form.validate_on_submit():
+        if not form.validate_on_submit() or not _read_current_charter(form, network):
             explain_csrf_failure(form)
             return render_template("networks/charter.html", access=access, network=network,
                                    join_form=form, request_form=RequestForm()), 422
         try:
             if access.membership is not None:
+                if access.membership.status == MemberStatus.REQUESTED.value:
+                    # Asked while the network was on request; it is open now.
+                    access.membership.status = MemberStatus.APPROVED.value
                 accept_charter(db.session, network, access.membership)
             else:
                 join_open(db.session, network, current_user, None)
@@ -377,13 +392,16 @@ def invitation(token: str):
             return redirect(url_for("networks.show", network_id=network.id))
         if network.visibility == NetworkVisibility.OPEN.value:
             form = JoinForm()
-            if not form.validate_on_submit():
+            if not form.validate_on_submit() or not _read_current_charter(form, network):
                 explain_csrf_failure(form)
                 return render_template("networks/invitation.html", access=access, network=network,
                                        invitation=found, join_form=form,
                                        request_form=RequestForm()), 422
-            join_open(db.session, network, current_user, None)
-            db.session.commit()
+            try:
+                join_open(db.session, network, current_user, None)
+                db.session.commit()
+            except IntegrityError:  # a double click: the first one joined
+                db.session.rollback()
             flash(_("Welcome to %(name)s.", name=network.name), "success")
             return redirect(url_for("networks.show", network_id=network.id))
         return _send_request(access, found)

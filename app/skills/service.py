@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from app.networks.queries import clamp_offset
 from models import Skill, SkillAlias, network_skill, profile_skill
 from models.textkey import skill_key, tidy
 
@@ -125,6 +126,7 @@ def skill_rows(session: Session, q: str = "", limit: int = 50,
         query = query.where(Skill.id.in_(select(SkillAlias.skill_id).where(
             SkillAlias.key.startswith(key, autoescape=True))))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    offset = clamp_offset(offset, limit, total)
     page = session.execute(query.order_by(func.coalesce(profiles.c.n, 0).desc(), Skill.name)
                            .limit(limit).offset(offset)).all()
     labels: dict[int, list[str]] = {}

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import BaseForm, explain_csrf_failure, has_letters
 from app.people.views import page_arg
@@ -22,6 +22,10 @@ PAGE_SIZE = 50
 class RenameForm(BaseForm):
     name = StringField(_l("French name"), validators=[DataRequired(), Length(max=60), has_letters])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=60)])
+
+    def validate_name(self, field) -> None:
+        if len(skill_key(field.data)) > 60:  # folding may lengthen ("ﬃ" -> "ffi")
+            raise ValidationError(_l("Each skill fits in %(n)d characters.", n=60))
 
 
 class MergeForm(BaseForm):
@@ -53,6 +57,7 @@ def _render_manage(failed_id: int | None = None, failed_form=None, status: int =
     page = page_arg()
     total, rows = skill_rows(db.session, q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
     return render_template("skills/manage.html", rows=rows, q=q, total=total, page=page,
                            pages=pages, failed_id=failed_id, failed_form=failed_form,
                            rename_form=RenameForm, merge_form=MergeForm), status

@@ -1,12 +1,16 @@
 """Connections and blocks between two people, as plain functions (the view commits)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from app.social.notify import notify
-from models import Block, Connection, ConnectionStatus, NotificationKind
+from models import Block, Connection, ConnectionStatus, Notification, NotificationKind
 from models.types import utcnow
+
+RENOTIFY_AFTER_DAYS = 30
 
 
 class ConnectionError_(ValueError):
@@ -37,7 +41,10 @@ def ask(session: Session, requester_id: int, other_id: int, message: str) -> Con
         raise ConnectionError_("blocked")
     existing = connection_between(session, requester_id, other_id)
     if existing is not None:
-        if existing.status == ConnectionStatus.PENDING.value and existing.requester_id == other_id:
+        if existing.requester_id == other_id and existing.status in (
+                ConnectionStatus.PENDING.value, ConnectionStatus.DECLINED.value):
+            # They asked first (even if declined then): asking back accepts.
+            existing.status = ConnectionStatus.PENDING.value
             return respond(session, existing, requester_id, accept=True)
         return existing  # already connected, or already asked (declined looks pending)
     low, high = pair(requester_id, other_id)
@@ -45,8 +52,17 @@ def ask(session: Session, requester_id: int, other_id: int, message: str) -> Con
                             message=message.strip())
     session.add(connection)
     session.flush()
-    notify(session, [other_id], NotificationKind.CONNECTION_REQUEST.value, requester_id)
+    if not _asked_recently(session, requester_id, other_id):  # withdraw + ask is no spam loop
+        notify(session, [other_id], NotificationKind.CONNECTION_REQUEST.value, requester_id)
     return connection
+
+
+def _asked_recently(session: Session, requester_id: int, other_id: int) -> bool:
+    since = utcnow() - timedelta(days=RENOTIFY_AFTER_DAYS)
+    return session.scalar(select(Notification.id).where(
+        Notification.user_id == other_id, Notification.actor_id == requester_id,
+        Notification.kind == NotificationKind.CONNECTION_REQUEST.value,
+        Notification.created_at > since).limit(1)) is not None
 
 
 def respond(session: Session, connection: Connection, user_id: int, accept: bool) -> Connection:

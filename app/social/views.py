@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.forms import explain_csrf_failure
 from app.people.queries import load_profiles
-from app.security import csrf_in_form
+from app.security import csrf_in_form, is_safe_path
 from app.social import bp
 from app.social.connections import (
     ConnectionError_,
@@ -52,10 +52,7 @@ def _user_or_404(user_id: int) -> User:
 
 def _back(default: str):
     target = request.form.get("next", "")
-    # Only a path of this site: never an open redirect.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return redirect(target)
-    return redirect(default)
+    return redirect(target if is_safe_path(target) else default)
 
 
 @bp.route("/notifications")
