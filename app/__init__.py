@@ -107,7 +107,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, auth, main, networks, people, skills, social
+    from app import api, auth, demand, main, networks, people, places, skills, social
 
-    for module in (main, auth, people, skills, networks, social, api):
+    for module in (main, auth, people, skills, networks, social, demand, places, api):
         app.register_blueprint(module.bp)
+    app.register_blueprint(demand.campaigns_bp)

@@ -113,11 +113,15 @@ def demo(count: int) -> None:
         from app.demo_networks import create_demo_networks
         social = create_demo_networks(db.session)
         db.session.commit()
+        from app.demo_demand import create_demo_demand
+        demand = create_demo_demand(db.session)
+        db.session.commit()
         analyze()
         bar.update(count - last[0])
     click.echo(f"{result['created']} demo profiles created, {result['skipped']} already there; "
                f"{social['networks']} networks with {social['posts']} posts, "
-               f"{social['connections']} connections.")
+               f"{social['connections']} connections; {demand['declarations']} declarations, "
+               f"{demand['campaign_answers']} campaign answers, {demand['places']} places.")
 
 
 def init_app(app: Flask) -> None:

@@ -22,8 +22,14 @@ def _url_with(**changes) -> str:
     return request.script_root + request.path + (f"?{urlencode(args)}" if args else "")
 
 
+def _labels(codes, labels: dict) -> str:
+    """Stored codes shown with their labels: ["kitchen", "printer"] -> "Kitchen, Printer"."""
+    return ", ".join(str(labels.get(code, code)) for code in codes or ())
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["labels"] = _labels
     app.jinja_env.globals["url_with"] = _url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -41,6 +41,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 from models.content import ContentVersion, current_content_version  # noqa: E402  (need `db`)
+from models.demand import Campaign, Declaration, DeclarationVersion, Formula, Track  # noqa: E402
 from models.network import (  # noqa: E402
     Comment,
     Invitation,
@@ -54,6 +55,19 @@ from models.network import (  # noqa: E402
     Scope,
     network_skill,
 )
+from models.place import (  # noqa: E402
+    Place,
+    PlaceFollow,
+    PlaceInterest,
+    PlaceStatus,
+    PlanPeriod,
+    Poll,
+    PricingPlan,
+    Proposal,
+    ProposalStatus,
+    Vote,
+    place_animator,
+)
 from models.skill import Skill, SkillAlias, profile_skill  # noqa: E402
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind  # noqa: E402
 from models.territory import Commune, Epci  # noqa: E402
@@ -63,4 +77,7 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune",
            "Profile", "Skill", "SkillAlias", "Role", "ProfileKind", "Visibility", "profile_skill",
            "Network", "NetworkCharter", "NetworkVisibility", "Membership", "MemberRole",
            "MemberStatus", "Invitation", "Post", "Comment", "Scope", "network_skill",
-           "Connection", "ConnectionStatus", "Block", "Notification", "NotificationKind"]
+           "Connection", "ConnectionStatus", "Block", "Notification", "NotificationKind",
+           "Campaign", "Declaration", "DeclarationVersion", "Formula", "Track", "Place",
+           "PlaceFollow", "PlaceInterest", "PlaceStatus", "PlanPeriod", "Poll", "PricingPlan",
+           "Proposal", "ProposalStatus", "Vote", "place_animator"]

@@ -31,6 +31,7 @@ class LiveServer:
     def __init__(self, db_file: Path, workdir: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.db_file = db_file  # tests may set roles directly, as `flask user set-role` does
         env = {**os.environ, "MAILLAGE_DATABASE_URL": f"sqlite:///{db_file}",
                "MAILLAGE_SECRET_KEY": "browser-tests", "MAILLAGE_PORT": str(self.port),
                "MAILLAGE_SEARCH_INDEX_DIR": str(workdir / "search-index"),

@@ -29,3 +29,23 @@ def test_demo_creates_networks_posts_and_connections_once(runner):
     before = [count(m) for m in (Profile, Network, Post, Comment, Connection, Membership)]
     assert runner.invoke(args=["demo", "--profiles", "150"]).exit_code == 0
     assert [count(m) for m in (Profile, Network, Post, Comment, Connection, Membership)] == before
+
+
+def test_demo_demand_clusters_and_the_rodez_place(runner):
+    from models import Declaration, DeclarationVersion, Place, Poll
+    assert runner.invoke(args=["demo", "--profiles", "340"]).exit_code == 0
+    declarations = count(Declaration)
+    assert 200 <= declarations <= 400  # a few hundred, members and anonymous answers
+    # Concentrated: the three busiest home communes hold a large share of the answers.
+    rows = db.session.execute(select(DeclarationVersion.home_commune_insee, func.count())
+                              .where(DeclarationVersion.is_current)
+                              .group_by(DeclarationVersion.home_commune_insee)
+                              .order_by(func.count().desc())).all()
+    assert sum(n for _, n in rows[:3]) > 0.3 * sum(n for _, n in rows)
+    rodez = db.session.scalar(select(Place).where(Place.commune_insee == "12202"))
+    assert (rodez.surface_m2, rodez.rent_eur_month, rodez.free_first_month) == (150, 1500, True)
+    assert [(p.price_cents, p.period, p.included_days, p.tax_included) for p in rodez.plans] == [
+        (25000, "month", None, True), (10000, "quarter", 20, True)]
+    assert count(Place) >= 5 and count(Poll) >= 1
+    assert runner.invoke(args=["demo", "--profiles", "340"]).exit_code == 0
+    assert count(Declaration) == declarations

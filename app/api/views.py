@@ -61,3 +61,11 @@ def profile(profile_id: int):
     if found is None or (not found.is_public and not current_user.is_authenticated):
         abort(404)
     return found.to_dict()
+
+
+@bp.route("/naf")
+def naf():
+    """NAF rev. 2 activities: `?q=` a code ("62.01", "6201Z") or words ("menuiserie")."""
+    from app.demand.naf import search_naf
+    found = search_naf(request.args.get("q", "")[:100], limit=int_arg("limit", 12, 1, 50))
+    return {"items": [{"code": code, "label": label} for code, label in found]}

@@ -1,0 +1,65 @@
+"""JSON for the tiers-lieux directory (public, like its pages)."""
+from __future__ import annotations
+
+from flask import abort, request, url_for
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from app.api import bp
+from app.people.views import page_arg
+from app.places.forms import PlaceFilterForm
+from app.places.views import filtered_places
+from app.text import render_markdown
+from models import Place, PlaceInterest, db
+
+PLACES_PER_PAGE = 50
+
+
+def place_dict(place: Place, interested: int, full: bool = False) -> dict:
+    data = {
+        "id": place.id, "name": place.name, "status": place.status,
+        "commune": {"code": place.commune.insee, "name": place.commune.name,
+                    "epci": place.commune.epci.to_dict() if place.commune.epci else None},
+        "capacity_desks": place.capacity_desks, "surface_m2": place.surface_m2,
+        "equipment": place.equipment, "free_first_month": place.free_first_month,
+        "plans": [{"name": p.name, "price_eur": p.price_cents / 100, "period": p.period,
+                   "included_days": p.included_days, "tax_included": p.tax_included}
+                  for p in place.plans],
+        "interested": interested,
+        "url": url_for("places.show", place_id=place.id, _external=True),
+    }
+    if full:
+        data.update({
+            "address": place.address, "rent_eur_month": place.rent_eur_month,
+            "opening_hours": place.opening_hours, "description": place.description,
+            "description_html": str(render_markdown(place.description)),
+            "charter": place.charter, "governance_model": place.governance_model,
+            "animators": [a.display_name for a in place.animators],
+        })
+    return data
+
+
+def _interest(ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(select(PlaceInterest.place_id, func.count())
+                                   .where(PlaceInterest.place_id.in_(ids))
+                                   .group_by(PlaceInterest.place_id)).all()) if ids else {}
+
+
+@bp.route("/places")
+def places():
+    """`?commune=&epci=&status=&equipment=kitchen&equipment=printer&page=`"""
+    form = PlaceFilterForm(MultiDict(request.args))
+    form.epci.choices = []
+    page = page_arg()
+    total, found = filtered_places(form, PLACES_PER_PAGE, (page - 1) * PLACES_PER_PAGE)
+    interest = _interest([p.id for p in found])
+    return {"total": total, "page": page, "per_page": PLACES_PER_PAGE,
+            "items": [place_dict(p, interest.get(p.id, 0)) for p in found]}
+
+
+@bp.route("/places/<id:place_id>")
+def place(place_id: int):
+    found = db.session.get(Place, place_id)
+    if found is None:
+        abort(404)
+    return place_dict(found, _interest([found.id]).get(found.id, 0), full=True)

@@ -1,0 +1,57 @@
+"""What people read for each coded answer (lazy: translated when shown)."""
+from flask_babel import lazy_gettext as _l
+
+TRACK_LABELS = {
+    "company": _l("A company or an organisation"),
+    "independent": _l("Self-employed, cultural or artistic activity"),
+}
+FORMULA_LABELS = {
+    "permanent": _l("A permanent desk, by the month"),
+    "days_per_quarter": _l("A number of days per quarter"),
+    "day_pass": _l("Day passes, when needed"),
+    "access_24h": _l("Access 24 hours a day"),
+    "meeting_room": _l("A meeting room only"),
+}
+EQUIPMENT_LABELS = {
+    "fibre_wifi": _l("Fibre wifi"),
+    "video_room": _l("Video-conference room"),
+    "meeting_room": _l("Meeting room"),
+    "printer": _l("Printer"),
+    "lockers": _l("Lockers"),
+    "kitchen": _l("Kitchen"),
+    "step_free": _l("Step-free access"),
+}
+SERVICE_LABELS = {
+    "events": _l("Events"),
+    "training": _l("Training"),
+    "adviser": _l("An accountant or adviser on site"),
+    "domiciliation": _l("Business domiciliation"),
+}
+GOVERNANCE_LABELS = {
+    "name_theme": _l("Choose the place's name and theme"),
+    "run_events": _l("Run events"),
+}
+HORIZON_LABELS = {
+    "now": _l("Now"),
+    "3_months": _l("Within 3 months"),
+    "6_months": _l("Within 6 months"),
+    "1_year": _l("Within a year"),
+    "later": _l("Later"),
+}
+TELEWORK_LABELS = {
+    "none": _l("No teleworking"),
+    "occasional": _l("Occasional"),
+    "regular": _l("One to three days a week"),
+    "full": _l("Full time"),
+}
+PLACE_STATUS_LABELS = {
+    "open": _l("Open"),
+    "project": _l("Project"),
+    "closed": _l("Closed"),
+}
+PERIOD_LABELS = {
+    "day": _l("per day"),
+    "month": _l("per month"),
+    "quarter": _l("per quarter"),
+    "year": _l("per year"),
+}

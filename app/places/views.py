@@ -1,0 +1,252 @@
+"""Places: list with filters, a page per place, creation (organisers), editing (animators and
+organisers), follow and "I would use this place"."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.demand.service import own_declaration
+from app.forms import explain_csrf_failure
+from app.networks.queries import clamp_offset
+from app.people.views import page_arg
+from app.places import bp
+from app.places.forms import AnimatorForm, PlaceFilterForm, PlaceForm, PollForm
+from app.security import csrf_in_form
+from app.territory.gazetteer import match_communes
+from models import (
+    Commune,
+    Epci,
+    Place,
+    PlaceFollow,
+    PlaceInterest,
+    Poll,
+    PricingPlan,
+    User,
+    db,
+    place_animator,
+)
+
+PAGE_SIZE = 24
+
+
+def can_edit(place: Place) -> bool:
+    return current_user.is_authenticated and (
+        current_user.is_organiser or any(a.id == current_user.id for a in place.animators))
+
+
+def _place_or_404(place_id: int) -> Place:
+    place = db.session.get(Place, place_id)
+    if place is None:
+        abort(404)
+    return place
+
+
+def filtered_places(form: PlaceFilterForm, limit: int, offset: int):
+    conditions = []
+    if (form.commune.data or "").strip():
+        conditions.append(Place.commune_insee.in_(
+            [c.insee for c in match_communes(db.session, form.commune.data[:120])]))
+    if form.epci.data:
+        conditions.append(Place.commune_insee.in_(
+            select(Commune.insee).where(Commune.epci_code == form.epci.data[:9])))
+    if form.status.data:
+        conditions.append(Place.status == form.status.data[:10])
+    query = select(Place).where(*conditions)
+    places = db.session.scalars(query.options(selectinload(Place.plans),
+                                              selectinload(Place.commune))
+                                .order_by(Place.status, Place.name_key)).all()
+    wanted = set(form.equipment.data or [])
+    if wanted:  # a JSON list: filtered here, on a few hundred places at most
+        places = [p for p in places if wanted <= set(p.equipment or [])]
+    return len(places), places[clamp_offset(offset, limit, len(places)):][:limit]
+
+
+@bp.route("/")
+def index():
+    form = PlaceFilterForm(request.args)
+    form.epci.choices = [("", _("All"))] + [
+        (e.code, e.name) for e in db.session.scalars(select(Epci).order_by(Epci.name))]
+    page = page_arg()
+    total, places = filtered_places(form, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    interest = dict(db.session.execute(
+        select(PlaceInterest.place_id, func.count()).group_by(PlaceInterest.place_id)).all())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    return render_template("places/index.html", form=form, places=places, total=total,
+                           page=page, pages=pages, interest=interest,
+                           can_create=current_user.is_authenticated and current_user.is_organiser)
+
+
+@bp.route("/<id:place_id>")
+def show(place_id: int):
+    return render_place(_place_or_404(place_id))
+
+
+def render_place(place: Place, *, poll_form: PollForm | None = None,
+                 failed: tuple[int, object] | None = None, status: int = 200):
+    """The place page; after a refused poll or proposal, with that form and what was typed
+    (`failed` is (poll id, proposal form))."""
+    viewer = {}
+    if current_user.is_authenticated:
+        viewer = {
+            "follows": db.session.get(PlaceFollow, (place.id, current_user.id)) is not None,
+            "interested": db.session.get(PlaceInterest, (place.id, current_user.id)) is not None,
+            "has_declaration": own_declaration(db.session, current_user, False) is not None,
+        }
+    counts = {
+        "followers": db.session.scalar(select(func.count()).select_from(PlaceFollow).where(
+            PlaceFollow.place_id == place.id)),
+        "interested": db.session.scalar(select(func.count()).select_from(PlaceInterest).where(
+            PlaceInterest.place_id == place.id)),
+    }
+    polls = db.session.scalars(select(Poll).where(Poll.place_id == place.id)
+                               .options(selectinload(Poll.proposals))
+                               .order_by(Poll.closes_at.desc())).all()
+    from app.places.polls import poll_context
+    contexts = [poll_context(p) for p in polls]
+    for ctx in contexts:
+        if failed and ctx["poll"].id == failed[0]:
+            ctx["proposal_form"] = failed[1]
+    return render_template("places/show.html", place=place, viewer=viewer, counts=counts,
+                           polls=contexts, editable=can_edit(place),
+                           poll_form=poll_form or PollForm()), status
+
+
+def _apply(form: PlaceForm, place: Place) -> None:
+    place.name = " ".join(form.name.data.split())
+    place.status = form.status.data
+    place.commune_insee = form.parsed["commune_insee"]
+    place.address = " ".join((form.address.data or "").split())
+    place.description = form.description.data or ""
+    place.capacity_desks = form.parsed["capacity_desks"]
+    place.surface_m2 = form.parsed["surface_m2"]
+    place.rent_eur_month = form.parsed["rent_eur_month"]
+    place.equipment = list(form.equipment.data or [])
+    place.opening_hours = form.opening_hours.data or ""
+    place.free_first_month = bool(form.free_first_month.data)
+    place.charter = form.charter.data or ""
+    place.governance_model = form.governance_model.data or ""
+    place.plans = [
+        PricingPlan(position=i, name=" ".join(entry.form.name.data.split()),
+                    price_cents=round(entry.form.parsed["price"] * 100),
+                    period=entry.form.period.data, included_days=entry.form.parsed.get("included_days"),
+                    tax_included=bool(entry.form.tax_included.data))
+        for i, entry in enumerate(e for e in form.plans if (e.form.name.data or "").strip())]
+
+
+def _fill(form: PlaceForm, place: Place) -> None:
+    form.commune.data = place.commune.label
+    for name in ("capacity_desks", "surface_m2", "rent_eur_month"):
+        value = getattr(place, name)
+        getattr(form, name).data = "" if value is None else str(value)
+    wanted = min(max(3, len(place.plans) + 1), form.plans.max_entries)
+    while len(form.plans) < wanted:
+        form.plans.append_entry()
+    for entry, plan in zip(form.plans, place.plans, strict=False):
+        entry.form.name.data = plan.name
+        entry.form.price.data = f"{plan.price_cents / 100:g}".replace(".", ",")
+        entry.form.period.data = plan.period
+        entry.form.included_days.data = "" if plan.included_days is None else str(plan.included_days)
+        entry.form.tax_included.data = plan.tax_included
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@csrf_in_form
+def create():
+    if not current_user.is_organiser:
+        abort(403)
+    form = PlaceForm()
+    if form.validate_on_submit():
+        place = Place(created_by_id=current_user.id)
+        _apply(form, place)
+        db.session.add(place)
+        db.session.commit()
+        flash(_("The place is created. Appoint its animators from its page."), "success")
+        return redirect(url_for("places.show", place_id=place.id))
+    explain_csrf_failure(form)
+    return render_template("places/edit.html", form=form, place=None), 422 if form.errors else 200
+
+
+@bp.route("/<id:place_id>/edit", methods=["GET", "POST"])
+@login_required
+@csrf_in_form
+def edit(place_id: int):
+    place = _place_or_404(place_id)
+    if not can_edit(place):
+        abort(403)
+    form = PlaceForm(obj=place if request.method == "GET" else None)
+    if request.method == "GET":
+        _fill(form, place)
+    if form.validate_on_submit():
+        _apply(form, place)
+        db.session.commit()
+        flash(_("The place is saved."), "success")
+        return redirect(url_for("places.show", place_id=place.id))
+    explain_csrf_failure(form)
+    return render_template("places/edit.html", form=form, place=place), 422 if form.errors else 200
+
+
+@bp.route("/<id:place_id>/animators", methods=["GET", "POST"])
+@login_required
+@csrf_in_form
+def animators(place_id: int):
+    """Organisers appoint (and remove) the animators of a place."""
+    place = _place_or_404(place_id)
+    if not current_user.is_organiser:
+        abort(403)
+    form = AnimatorForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(
+            User.email == User.normalise_email(form.email.data)))
+        if user is None:
+            form.email.errors.append(_("No member has this email address."))
+        else:
+            if user not in place.animators:
+                place.animators.append(user)
+                db.session.commit()
+            flash(_("%(name)s animates %(place)s.", name=user.display_name, place=place.name),
+                  "success")
+            return redirect(url_for("places.animators", place_id=place.id))
+    explain_csrf_failure(form)
+    return render_template("places/animators.html", place=place, form=form), \
+        422 if form.errors else 200
+
+
+@bp.post("/<id:place_id>/animators/<id:user_id>/remove")
+@login_required
+def remove_animator(place_id: int, user_id: int):
+    place = _place_or_404(place_id)
+    if not current_user.is_organiser:
+        abort(403)
+    db.session.execute(place_animator.delete().where(and_(
+        place_animator.c.place_id == place.id, place_animator.c.user_id == user_id)))
+    db.session.commit()
+    return redirect(url_for("places.animators", place_id=place.id))
+
+
+@bp.post("/<id:place_id>/<any(follow, interest):what>")
+@login_required
+def toggle(place_id: int, what: str):
+    """Follow / unfollow; "I would use this place" / withdraw it. `on=1` sets, else clears."""
+    place = _place_or_404(place_id)
+    model = PlaceFollow if what == "follow" else PlaceInterest
+    existing = db.session.get(model, (place.id, current_user.id))
+    wanted = request.form.get("on") == "1"
+    if wanted and existing is None:
+        row = model(place_id=place.id, user_id=current_user.id)
+        if model is PlaceInterest:
+            declaration = own_declaration(db.session, current_user, False)
+            row.declaration_id = declaration.id if declaration else None
+        db.session.add(row)
+    elif not wanted and existing is not None:
+        db.session.delete(existing)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click
+        db.session.rollback()
+    return redirect(url_for("places.show", place_id=place.id))

@@ -1,0 +1,166 @@
+"""Tiers-lieux: existing and projected places, their pricing plans, followers, future users,
+and the polls through which those users shape a projected place (name, theme)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from models import db
+from models.territory import Commune
+from models.textkey import fold
+from models.types import UTCDateTime, utcnow
+from models.user import User
+
+
+class PlaceStatus(str, enum.Enum):
+    OPEN = "open"
+    PROJECT = "project"
+    CLOSED = "closed"
+
+
+class PlanPeriod(str, enum.Enum):
+    DAY = "day"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+place_animator = Table(
+    "place_animator",
+    db.metadata,
+    Column("place_id", ForeignKey("place.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Place(db.Model):
+    __tablename__ = "place"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    status: Mapped[str] = mapped_column(String(10), default=PlaceStatus.PROJECT.value, index=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"), index=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    capacity_desks: Mapped[int | None] = mapped_column(Integer)
+    surface_m2: Mapped[int | None] = mapped_column(Integer)
+    rent_eur_month: Mapped[int | None] = mapped_column(Integer)  # what the place costs
+    equipment: Mapped[list] = mapped_column(JSON, default=list)  # models.demand.EQUIPMENT
+    opening_hours: Mapped[str] = mapped_column(String(500), default="")
+    charter: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    governance_model: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    free_first_month: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    commune: Mapped[Commune] = relationship()
+    animators: Mapped[list[User]] = relationship(secondary=place_animator,
+                                                 order_by=User.display_name)
+    plans: Mapped[list[PricingPlan]] = relationship(
+        back_populates="place", cascade="all, delete-orphan", order_by="PricingPlan.position")
+
+    @validates("name")
+    def _keep_name_key(self, _key, name: str) -> str:
+        self.name_key = fold(name)[:120]  # folding may lengthen ("ﬃ" -> "ffi")
+        return name
+
+
+class PricingPlan(db.Model):
+    """"Permanent 250 € TTC / mois", "20 jours / trimestre 100 €"."""
+
+    __tablename__ = "pricing_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(80))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(10))
+    included_days: Mapped[int | None] = mapped_column(Integer)  # None: unlimited in the period
+    tax_included: Mapped[bool] = mapped_column(Boolean, default=True)  # TTC
+
+    place: Mapped[Place] = relationship(back_populates="plans")
+
+
+class PlaceFollow(db.Model):
+    __tablename__ = "place_follow"
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PlaceInterest(db.Model):
+    """"I would use this place", tied to the member's declaration when they have one."""
+
+    __tablename__ = "place_interest"
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    declaration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("declaration.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Poll(db.Model):
+    __tablename__ = "poll"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "name" or "theme"
+    question: Mapped[str] = mapped_column(String(200))
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    place: Mapped[Place] = relationship()
+    proposals: Mapped[list[Proposal]] = relationship(
+        back_populates="poll", cascade="all, delete-orphan", order_by="Proposal.id")
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) < self.closes_at
+
+
+class ProposalStatus(str, enum.Enum):
+    PENDING = "pending"  # waits for the place's animator
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Proposal(db.Model):
+    __tablename__ = "proposal"
+    __table_args__ = (UniqueConstraint("poll_id", "text_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(String(120))
+    text_key: Mapped[str] = mapped_column(String(120))  # fold(text): no twice the same idea
+    status: Mapped[str] = mapped_column(String(10), default=ProposalStatus.PENDING.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    poll: Mapped[Poll] = relationship(back_populates="proposals")
+    author: Mapped[User | None] = relationship()
+
+
+class Vote(db.Model):
+    """One vote per member per poll: the primary key says so, whatever the race."""
+
+    __tablename__ = "vote"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"),
+                                             index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
