@@ -27,6 +27,7 @@ from models import (
     Vote,
 )
 from models.demand import EQUIPMENT, SERVICES
+from models.textkey import fold
 from models.types import utcnow
 
 # Poles of demand (INSEE code: weight): where declarations concentrate.
@@ -202,7 +203,7 @@ def _demo_places(session, rng: random.Random, users: list[User]) -> int:
                         closes_at=utcnow() + timedelta(days=20))
             session.add(poll)
             session.flush()
-            proposals = [Proposal(poll_id=poll.id, text=idea, text_key=idea.casefold(),
+            proposals = [Proposal(poll_id=poll.id, text=idea, text_key=fold(idea)[:120],
                                   status="approved") for idea in NAME_IDEAS]
             session.add_all(proposals)
             session.flush()

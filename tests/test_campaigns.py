@@ -128,3 +128,41 @@ def test_organiser_creates_a_campaign(client, make_user):
         "tracks": ["company"], "csrf_token": csrf_from(page)})
     assert r.status_code == 302
     assert db.session.scalar(select(Campaign)).tracks == ["company"]
+
+
+def test_a_pending_answer_is_not_offered_to_the_next_person_logging_in(client, make_user):
+    campaign = make_campaign()
+    answer(client, campaign, {**INDEPENDENT, "contact_name": "Léa", "contact_email":
+                              "lea@example.org", "contact_consent": "y"})
+    make_user("next@example.org")
+    AuthActions(client).login("next@example.org")  # someone else, on the same computer
+    assert "/campaigns/claim/" not in client.get("/interest/").get_data(as_text=True)
+
+
+def test_counts_are_respondents_not_versions(app, client, make_user):
+    campaign = make_campaign()
+    member = app.test_client()
+    login_as(member, make_user("m@example.org"))
+    for budget in ("100", "120", "140"):
+        answer(member, campaign, {**INDEPENDENT, "budget_eur_month": budget})
+    login_as(client, make_user("orga@example.org", role="organiser"))
+    html = client.get("/campaigns/").get_data(as_text=True)
+    assert re.search(r"\b1 réponse\b|\b1 answer\b", html)
+
+
+def test_anonymous_answers_are_rate_limited(app, client):
+    app.config["CAMPAIGN_ANSWER_RATE_LIMIT"] = "2 per hour"
+    campaign = make_campaign()
+    codes = [answer(client, campaign, INDEPENDENT).status_code for _ in range(3)]
+    assert codes == [302, 302, 429]
+
+
+def test_an_organisation_answers_for_its_company(client, make_user):
+    campaign = make_campaign()
+    user = make_user("scop@example.org", kind="company")
+    login_as(client, user)
+    answer(client, campaign, INDEPENDENT)
+    answer(client, campaign, COMPANY, track="company")
+    rows = db.session.execute(select(Declaration.for_company, func.count())
+                              .group_by(Declaration.for_company)).all()
+    assert sorted(rows) == [(False, 1), (True, 1)]

@@ -189,3 +189,15 @@ def test_company_declaration_only_for_organisation_accounts(client, member, make
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
     assert client.get("/interest/new").status_code == 302
+
+
+@pytest.mark.parametrize("typed", ["٣", "１２", "1_000", "inf", "nan", "1e400", "--2", "2,5,5"])
+def test_only_plain_digits_are_numbers(client, member, typed):
+    r = post(client, "/interest/new", {**INDEPENDENT, "days_per_week": typed})
+    assert r.status_code == 422 and 'id="days_per_week-error"' in r.get_data(as_text=True)
+
+
+def test_numbers_come_back_exactly_in_the_edit_form(client, member):
+    post(client, "/interest/new", {**INDEPENDENT, "commute_km": "12,345678"})
+    declaration = db.session.scalar(select(Declaration))
+    assert 'value="12,345678"' in client.get(f"/interest/{declaration.id}/edit").get_data(as_text=True)

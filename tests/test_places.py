@@ -166,7 +166,8 @@ def test_proposals_are_moderated_by_the_place_editors(app, client, poll, make_us
     url = f"/places/{poll.place_id}"
     token = csrf_from(member.get(url).get_data(as_text=True))
     member.post(f"{url}/polls/{poll.id}/proposals",
-                data={f"p{poll.id}-text": "<script>x</script>La Ruche", "csrf_token": token})
+                data={f"p{poll.id}-text": "<script>x</script>La Ruche",
+                      f"p{poll.id}-csrf_token": token})
     proposal = db.session.scalar(select(Proposal).where(Proposal.status == "pending"))
     assert proposal is not None
     assert "La Ruche" not in member.get(url).get_data(as_text=True)  # not shown before moderation
@@ -184,9 +185,34 @@ def test_a_refused_proposal_or_poll_keeps_what_was_typed(client, poll):
     url = f"/places/{poll.place_id}"
     token = csrf_from(client.get(url).get_data(as_text=True))
     r = client.post(f"{url}/polls/{poll.id}/proposals",
-                    data={f"p{poll.id}-text": "x" * 500, "csrf_token": token})
-    assert r.status_code == 422 and "x" * 500 in r.get_data(as_text=True)
+                    data={f"p{poll.id}-text": "x" * 500, f"p{poll.id}-csrf_token": token})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "x" * 500 in html and f'id="p{poll.id}-text-error"' in html
+    # An expired form (no valid token) is explained, and the text is still there.
+    r = client.post(f"{url}/polls/{poll.id}/proposals",
+                    data={f"p{poll.id}-text": "Le Relais du Ségala", f"p{poll.id}-csrf_token": "x"})
+    assert r.status_code == 422 and 'value="Le Relais du Ségala"' in r.get_data(as_text=True)
     r = client.post(f"{url}/polls", data={"kind": "theme", "question": "Quel thème ?",
                                           "days": "1e9", "csrf_token": token})
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and 'value="Quel thème ?"' in html and 'id="days-error"' in html
+
+
+def test_moderation_is_final_and_closed_polls_do_not_change(app, client, poll, make_user):
+    voter = app.test_client()
+    login_as(voter, make_user("v@example.org"))
+    url = f"/places/{poll.place_id}"
+    first = poll.proposals[0]
+    voter.post(f"{url}/polls/{poll.id}/vote",
+               data={"proposal": first.id, "csrf_token": csrf_from(voter.get(url).get_data(as_text=True))})
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    client.post(f"{url}/proposals/{first.id}/reject", data={"csrf_token": token})
+    db.session.refresh(first)
+    assert first.status == "approved"  # already decided: results do not change under voters
+    pending = Proposal(poll_id=poll.id, text="Tard", text_key="tard", status="pending")
+    db.session.add(pending)
+    poll.closes_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    client.post(f"{url}/proposals/{pending.id}/approve", data={"csrf_token": token})
+    db.session.refresh(pending)
+    assert pending.status == "pending"

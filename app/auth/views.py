@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import bp
 from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from app.demand.claims import forget_claims
 from app.extensions import limiter, login_manager
 from app.forms import explain_csrf_failure
 from app.security import csrf_in_form, is_safe_path
@@ -101,6 +102,7 @@ def login():
             # account.
             check_password_hash(_unknown_user_hash(), form.password.data)
         elif user.check_password(form.password.data):
+            forget_claims()  # another person's pending census answer is not theirs
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(url_for("main.home")))
         form.password.errors.append(_("Wrong email address or password."))
@@ -116,6 +118,7 @@ def logout():
             return redirect(url_for("main.home"))
         return render_template("auth/logout.html")
     logout_user()
+    forget_claims()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.demand import campaigns_bp as bp
 from app.demand import labels as L
+from app.demand.claims import remember_claim
 from app.demand.forms import CampaignAnswerForm, DeclarationForm, MultiCheckboxField
-from app.demand.service import add_version, claim, new_claim_token, own_declaration, version_fields
+from app.demand.service import (
+    add_version,
+    claim,
+    may_declare_for_company,
+    new_claim_token,
+    own_declaration,
+    version_fields,
+)
+from app.extensions import limiter
 from app.forms import BaseForm, explain_csrf_failure, has_letters
 from app.security import csrf_in_form
 from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, db
 
-CLAIMS_IN_SESSION = 5
+ANSWER_RATE_LIMIT = "30 per hour"  # per address, for answers without an account
 
 
 class CampaignForm(BaseForm):
@@ -51,7 +61,7 @@ def _require_organiser() -> None:
 def index():
     _require_organiser()
     rows = db.session.execute(
-        select(Campaign, func.count(DeclarationVersion.id))
+        select(Campaign, func.count(DeclarationVersion.declaration_id.distinct()))
         .outerjoin(DeclarationVersion, DeclarationVersion.campaign_id == Campaign.id)
         .group_by(Campaign.id).order_by(Campaign.starts_on.desc())).all()
     return render_template("campaigns/index.html", rows=rows, today=date.today())
@@ -91,8 +101,11 @@ def show(campaign_id: int):
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404)
-    answers = (select(DeclarationVersion).where(DeclarationVersion.campaign_id == campaign.id)
-               .subquery())
+    # One answer per respondent: their latest version given through this campaign.
+    latest = (select(func.max(DeclarationVersion.id))
+              .where(DeclarationVersion.campaign_id == campaign.id)
+              .group_by(DeclarationVersion.declaration_id))
+    answers = select(DeclarationVersion).where(DeclarationVersion.id.in_(latest)).subquery()
     day = func.date(answers.c.created_at)
     per_day = db.session.execute(select(day, func.count()).group_by(day).order_by(day)).all()
     per_track = dict(db.session.execute(select(answers.c.track, func.count())
@@ -116,6 +129,8 @@ def _campaign_by_token(token: str) -> Campaign:
 
 
 @bp.route("/answer/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("CAMPAIGN_ANSWER_RATE_LIMIT", ANSWER_RATE_LIMIT),
+               methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 @csrf_in_form
 def answer(token: str):
     """The shareable link: the declaration's questions, with or without an account."""
@@ -133,10 +148,14 @@ def answer(token: str):
     if form.validate_on_submit():
         fields = version_fields(form)
         if member:
-            declaration = own_declaration(db.session, current_user, False) or \
-                Declaration(user_id=current_user.id)
+            for_company = form.is_company and may_declare_for_company(current_user)
+            declaration = own_declaration(db.session, current_user, for_company) or \
+                Declaration(user_id=current_user.id, for_company=for_company)
             add_version(db.session, declaration, fields, campaign_id=campaign.id)
-            db.session.commit()
+            try:
+                db.session.commit()
+            except IntegrityError:  # sent twice at once: the first answer stands
+                db.session.rollback()
             flash(_("Thank you: your answer is recorded in your declaration."), "success")
             return redirect(url_for("demand.index"))
         declaration = Declaration(claim_token=new_claim_token(),
@@ -145,8 +164,7 @@ def answer(token: str):
                                   contact_consent=bool(form.contact_consent.data))
         add_version(db.session, declaration, fields, campaign_id=campaign.id)
         db.session.commit()
-        # The browser keeps the claim too, so that signing up right after claims it at once.
-        session["claims"] = ([declaration.claim_token] + session.get("claims", []))[:CLAIMS_IN_SESSION]
+        remember_claim(declaration.claim_token)  # signing up right after offers it at once
         return redirect(url_for("campaigns.thanks", claim_token=declaration.claim_token))
     explain_csrf_failure(form)
     return render_template("campaigns/answer.html", campaign=campaign, form=form, tracks=tracks,
@@ -176,8 +194,11 @@ def claim_answer(claim_token: str):
         return render_template("campaigns/claim.html", claim_token=claim_token, version=version,
                                communes=commune_names([version.home_commune_insee,
                                                        *version.acceptable_communes]))
-    mine = claim(db.session, found, current_user)
-    db.session.commit()
-    session["claims"] = [t for t in session.get("claims", []) if t != claim_token]
+    try:
+        mine = claim(db.session, found, current_user)
+        db.session.commit()
+    except IntegrityError:  # claimed twice at once: the first one stands
+        db.session.rollback()
+        abort(404)
     flash(_("The answer is now your declaration: you can edit it at any time."), "success")
     return redirect(url_for("demand.edit", declaration_id=mine.id))

@@ -1,6 +1,9 @@
 """The declaration of interest, shared by members and by campaign respondents."""
 from __future__ import annotations
 
+import re
+
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -23,6 +26,7 @@ from app.people.forms import commune_error
 from models import db
 
 ACCEPTABLE_MAX = 30
+_NUMBER = re.compile(r"-?[0-9]{1,12}(?:[.,][0-9]{1,6})?")
 MAX_DISTANCE_KM = 200
 
 
@@ -40,12 +44,12 @@ def parse_number(field, low: float, high: float, *, step: float | None = None,
         if required:
             raise ValidationError(_l("This field is required."))
         return None
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
+    # Plain ASCII digits only: float() would also take "٣", "１２", "1_000", "inf" or "1e9".
+    if not _NUMBER.fullmatch(raw):
         raise ValidationError(_l("Type a number, e.g. %(example)s.",
-                                 example=("2" if integer else "2,5"))) from None
-    if value != value or not (low <= value <= high):  # NaN, inf, 1e9, -5
+                                 example=("2" if integer else "2,5")))
+    value = float(raw.replace(",", "."))
+    if not (low <= value <= high):
         raise ValidationError(_l("Between %(low)s and %(high)s.", low=_fmt(low), high=_fmt(high)))
     if integer and value != int(value):
         raise ValidationError(_l("A whole number, please."))
@@ -55,7 +59,7 @@ def parse_number(field, low: float, high: float, *, step: float | None = None,
 
 
 def _fmt(x: float) -> str:
-    return (f"{x:g}").replace(".", ",")
+    return format_decimal(x)  # "1 000 000", "0,5" in French
 
 
 class DeclarationForm(BaseForm):

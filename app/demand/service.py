@@ -89,11 +89,15 @@ def claim(session: Session, declaration: Declaration, user: User) -> Declaration
     if mine is None:
         declaration.user_id = user.id
         declaration.claim_token = None
+        # The account now says who they are; the contact left for the census is not kept.
+        declaration.contact_name = declaration.contact_email = ""
+        declaration.contact_consent = False
         return declaration
     current = declaration.current
     fields = {c.key: getattr(current, c.key) for c in DeclarationVersion.__table__.columns
               if c.key not in ("id", "declaration_id", "number", "is_current", "campaign_id",
                                "created_at")}
-    add_version(session, mine, fields, campaign_id=current.campaign_id)
+    version = add_version(session, mine, fields, campaign_id=current.campaign_id)
+    version.created_at = current.created_at  # answered then, not when claimed
     session.delete(declaration)
     return mine

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.demand import bp
 from app.demand import labels as L
+from app.demand.claims import pending_claims
 from app.demand.forms import DeclarationForm
 from app.demand.naf import naf_label
 from app.demand.service import add_version, may_declare_for_company, own_declaration, version_fields, withdraw
@@ -29,6 +30,14 @@ def commune_names(codes: list[str]) -> dict[str, str]:
         select(Commune).where(Commune.insee.in_(codes)))}
 
 
+def typed_number(value) -> str:
+    """A stored number as a person types it back, exactly: 2.5 -> "2,5", 12.345678 -> "12,345678"."""
+    if value is None:
+        return ""
+    text = f"{value:.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    return text.replace(".", ",")
+
+
 def fill_form_from(form: DeclarationForm, version) -> None:
     """Show a stored version in the form, as a person would type it."""
     for name in ("company_name", "telework", "activity", "dynamics", "formula", "horizon",
@@ -42,8 +51,7 @@ def fill_form_from(form: DeclarationForm, version) -> None:
     form.acceptable_communes.data = ", ".join(names.get(c, c) for c in version.acceptable_communes)
     for name in ("headcount", "max_distance_km", "days_per_week", "days_per_quarter",
                  "budget_eur_month", "commute_km", "commute_minutes", "commute_days_per_week"):
-        value = getattr(version, name)
-        getattr(form, name).data = "" if value is None else f"{value:g}".replace(".", ",")
+        getattr(form, name).data = typed_number(getattr(version, name))
 
 
 @bp.route("/")
@@ -52,7 +60,7 @@ def index():
     mine = db.session.scalars(select(Declaration).where(
         Declaration.user_id == current_user.id).order_by(Declaration.for_company)).all()
     codes = {c for d in mine for c in [d.current.home_commune_insee, *d.current.acceptable_communes]}
-    return render_template("demand/index.html", declarations=mine,
+    return render_template("demand/index.html", declarations=mine, claims=pending_claims(),
                            communes=commune_names(list(codes)),
                            may_company=may_declare_for_company(current_user))
 
@@ -74,6 +82,8 @@ def new():
         abort(403)
     existing = own_declaration(db.session, current_user, for_company)
     if existing is not None:  # one declaration each: edit it (even withdrawn)
+        if request.method == "POST":  # sent from an older page: it updates the declaration
+            return edit(existing.id)
         return redirect(url_for("demand.edit", declaration_id=existing.id))
     form = DeclarationForm()
     if request.method == "GET":
@@ -108,7 +118,10 @@ def edit(declaration_id: int):
             form.track.data = request.args["track"]
     if form.validate_on_submit():
         add_version(db.session, declaration, version_fields(form))
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # sent twice at once: the first one made this version
+            db.session.rollback()
         flash(_("Your declaration is updated (the earlier version is kept)."), "success")
         return redirect(url_for("demand.index"))
     explain_csrf_failure(form)

@@ -32,7 +32,7 @@ class PlanForm(BaseForm):
         ok = super().validate(extra_validators)
         self.parsed = {}
         if not (self.name.data or "").strip():
-            if (self.price.data or "").strip():
+            if (self.price.data or "").strip() or (self.included_days.data or "").strip():
                 self.name.errors = list(self.name.errors) + [str(_l("Name this plan."))]
                 return False
             return ok  # an empty row: no plan

@@ -10,9 +10,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.forms import explain_csrf_failure
 from app.places import bp
 from app.places.forms import PollForm, ProposalForm
 from app.places.views import _place_or_404, can_edit, render_place
+from app.security import csrf_in_form
 from models import Place, PlaceStatus, Poll, Proposal, ProposalStatus, Vote, db
 from models.textkey import fold
 from models.types import utcnow
@@ -24,6 +26,8 @@ def poll_context(poll: Poll) -> dict:
     counts = dict(db.session.execute(select(Vote.proposal_id, func.count())
                                      .where(Vote.poll_id == poll.id)
                                      .group_by(Vote.proposal_id)).all())
+    approved_ids = {p.id for p in poll.proposals if p.status == ProposalStatus.APPROVED.value}
+    counts = {pid: n for pid, n in counts.items() if pid in approved_ids}
     mine = None
     if current_user.is_authenticated:
         mine = db.session.scalar(select(Vote.proposal_id).where(
@@ -50,6 +54,7 @@ def _back(place: Place, poll: Poll | None = None):
 
 @bp.post("/<id:place_id>/polls")
 @login_required
+@csrf_in_form
 def new_poll(place_id: int):
     place = _place_or_404(place_id)
     if not can_edit(place):
@@ -59,6 +64,7 @@ def new_poll(place_id: int):
         return _back(place)
     form = PollForm()
     if not form.validate():
+        explain_csrf_failure(form)
         return render_place(place, poll_form=form, status=422)
     poll = Poll(place_id=place.id, kind=form.kind.data, question=" ".join(form.question.data.split()),
                 closes_at=utcnow() + timedelta(days=form.days_open), created_by_id=current_user.id)
@@ -70,6 +76,7 @@ def new_poll(place_id: int):
 
 @bp.post("/<id:place_id>/polls/<id:poll_id>/proposals")
 @login_required
+@csrf_in_form
 def propose(place_id: int, poll_id: int):
     place = _place_or_404(place_id)
     poll = _poll_or_404(place, poll_id)
@@ -78,6 +85,7 @@ def propose(place_id: int, poll_id: int):
         return _back(place, poll)
     form = ProposalForm(prefix=f"p{poll.id}")
     if not form.validate():
+        explain_csrf_failure(form)
         return render_place(place, failed=(poll.id, form), status=422)
     text = " ".join(form.text.data.split())
     editor = can_edit(place)
@@ -105,6 +113,10 @@ def moderate(place_id: int, proposal_id: int, decision: str):
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.poll.place_id != place.id:
         abort(404)
+    if proposal.status != ProposalStatus.PENDING.value or not proposal.poll.is_open():
+        # Results must not change under the voters: a decision is final, a closed poll too.
+        flash(_("This proposal was already moderated, or the poll is closed."), "error")
+        return _back(place, proposal.poll)
     proposal.status = (ProposalStatus.APPROVED if decision == "approve"
                        else ProposalStatus.REJECTED).value
     db.session.commit()

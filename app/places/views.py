@@ -148,7 +148,8 @@ def _fill(form: PlaceForm, place: Place) -> None:
         form.plans.append_entry()
     for entry, plan in zip(form.plans, place.plans, strict=False):
         entry.form.name.data = plan.name
-        entry.form.price.data = f"{plan.price_cents / 100:g}".replace(".", ",")
+        cents = plan.price_cents
+        entry.form.price.data = f"{cents // 100},{cents % 100:02d}" if cents % 100 else str(cents // 100)
         entry.form.period.data = plan.period
         entry.form.included_days.data = "" if plan.included_days is None else str(plan.included_days)
         entry.form.tax_included.data = plan.tax_included
