@@ -70,6 +70,7 @@ chromium:
 bench: setup dev-deps
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk || true; }
 	$(PY) bench/pages.py
+	$(PY) bench/clusters.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)

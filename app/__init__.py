@@ -107,8 +107,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, auth, demand, main, networks, people, places, skills, social
+    from app import api, auth, demand, main, networks, organisers, people, places, skills, social
 
-    for module in (main, auth, people, skills, networks, social, demand, places, api):
+    for module in (main, auth, people, skills, networks, social, demand, places, organisers, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(demand.campaigns_bp)

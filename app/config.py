@@ -44,6 +44,13 @@ class Defaults:
     SOCKETIO_CORS_ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost:5000"]
 
     DIRECTORY_PAGE_SIZE = 20
+
+    # Organisers: figures about fewer people than this are never shown on the map or exported.
+    ORGANISER_MIN_CELL = 3
+    # kg CO2 per km by car (ADEME Base Carbone 2023, average French car), and its source.
+    CO2_KG_PER_KM = 0.218
+    CO2_SOURCE = "ADEME, Base Carbone (2023): voiture particulière moyenne, 0,218 kg CO2e/km"
+    DESK_OCCUPANCY = 0.7  # share of a desk's open days actually used, for "desks needed"
     PAGE_CACHE_ENTRIES = 512  # rendered pages kept per process for anonymous visitors; 0: off
     PAGE_CACHE_VERSION_SECONDS = 1.0  # how late another process's change may show (app/pagecache.py)
     SEARCH_INDEX_DIR = None  # defaults to instance/search-index

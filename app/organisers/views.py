@@ -1,0 +1,254 @@
+"""The organisers' pages and exports. Everyone but organisers and admins gets 403, on every
+route of this blueprint (one `before_request`), pages and exports alike."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+from flask import Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.demand import labels as L
+from app.forms import int_or_none
+from app.organisers import bp
+from app.organisers.aggregates import gaps, overview, per_commune, suppress
+from app.organisers.clusters import clusters
+from app.organisers.data import Filters, current_rows, geography, open_place_communes
+from app.organisers.mapsvg import map_shape, shade_classes
+from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, Place, db
+
+K_MAX = 20
+
+
+@bp.before_request
+def require_organiser():
+    if not current_user.is_authenticated or not current_user.is_organiser:
+        abort(403)
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "")[:10])
+    except ValueError:
+        return None
+
+
+def filters_from_request() -> Filters:
+    track = request.args.get("track", "")
+    return Filters(epci=request.args.get("epci", "")[:9],
+                   campaign_id=int_or_none(request.args.get("campaign")),
+                   track=track if track in L.TRACK_LABELS else "",
+                   since=_date_arg("since"), until=_date_arg("until"))
+
+
+def _choices() -> dict:
+    return {"epcis": db.session.scalars(select(Epci).order_by(Epci.name)).all(),
+            "campaigns": db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())).all()}
+
+
+def _float_arg(name: str, default: float, low: float, high: float) -> float:
+    raw = request.args.get(name, "").replace(",", ".")
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return min(max(value, low), high) if value == value else default
+
+
+def cluster_params() -> tuple[int, float, float]:
+    k = int_or_none(request.args.get("k")) or 3
+    return (min(max(k, 1), K_MAX),
+            _float_arg("occupancy", current_app.config["DESK_OCCUPANCY"], 0.1, 1.0),
+            _float_arg("co2", current_app.config["CO2_KG_PER_KM"], 0.0, 1.0))
+
+
+def run_clusters(rows, k: int, occupancy: float, co2: float):
+    return clusters([r.demand() for r in rows], geography(db.session), k,
+                    open_places=open_place_communes(db.session), occupancy=occupancy,
+                    co2_kg_per_km=co2)
+
+
+@bp.route("/")
+def index():
+    filters = filters_from_request()
+    data = overview(current_rows(db.session, filters))
+    return render_template("organisers/index.html", data=data, charts=_charts(data),
+                           filters=filters, **_choices())
+
+
+def _charts(data) -> list[tuple[str, str, list[tuple[str, int]]]]:
+    """(id, title, [(label, people)]) for each chart of the overview."""
+    from app.organisers.aggregates import BUDGET_BANDS, DAYS_BANDS
+    from app.people.labels import KIND_LABELS
+
+    def labelled(name: str, labels: dict) -> list[tuple[str, int]]:
+        return [(str(labels.get(code, code)), n) for code, n in data.by[name].most_common()]
+
+    def banded(name: str, bands) -> list[tuple[str, int]]:
+        return [(label, data.by[name][label]) for _, label in bands if data.by[name][label]]
+
+    return [
+        ("c-track", _("Questionnaire"), labelled("track", L.TRACK_LABELS)),
+        ("c-formula", _("Formula"), labelled("formula", L.FORMULA_LABELS)),
+        ("c-days", _("Days per week"), banded("days", DAYS_BANDS)),
+        ("c-budget", _("Budget per month"), banded("budget", BUDGET_BANDS)),
+        ("c-equipment", _("Equipment"), labelled("equipment", L.EQUIPMENT_LABELS)),
+        ("c-services", _("Services"), labelled("services", L.SERVICE_LABELS)),
+        ("c-horizon", _("Start"), labelled("horizon", L.HORIZON_LABELS)),
+        ("c-kind", _("Who"), labelled("kind", {**KIND_LABELS,
+                                              "anonymous": _("Campaign respondent")})),
+        ("c-free", _("A free first month would help"),
+         labelled("free_first_month", {"yes": _("yes"), "no": _("no")})),
+        ("c-governance", _("Would take part in governance"),
+         labelled("governance", L.GOVERNANCE_LABELS)),
+        ("c-trend", _("New declarations per month"), data.trend),
+    ]
+
+
+@bp.route("/map")
+def demand_map():
+    filters = filters_from_request()
+    rows = current_rows(db.session, filters)
+    threshold = current_app.config["ORGANISER_MIN_CELL"]
+    cells = suppress(per_commune(rows), threshold)
+    k, occupancy, co2 = cluster_params()
+    result = run_clusters(rows, k, occupancy, co2) if request.args.get("k") else None
+    shape = map_shape(db.session)
+    shades = shade_classes({c: v["people"] or 0 for c, v in cells.items()})
+    places = db.session.scalars(select(Place).where(Place.status != "closed")).all()
+    selected = request.args.get("commune", "")[:5]
+    commune = db.session.get(Commune, selected) if selected else None
+    return render_template("organisers/map.html", shape=shape, shades=shades, cells=cells,
+                           places=places, result=result, commune=commune, filters=filters,
+                           threshold=threshold, k=k, occupancy=occupancy, co2=co2, **_choices())
+
+
+@bp.route("/clusters")
+def cluster_page():
+    filters = filters_from_request()
+    rows = current_rows(db.session, filters)
+    k, occupancy, co2 = cluster_params()
+    result = run_clusters(rows, k, occupancy, co2)
+    names = dict(db.session.execute(select(Commune.insee, Commune.name)).all())
+    return render_template("organisers/clusters.html", result=result, names=names, k=k,
+                           occupancy=occupancy, co2=co2, filters=filters,
+                           co2_source=current_app.config["CO2_SOURCE"], **_choices())
+
+
+@bp.route("/viability")
+def viability_page():
+    """The viability sheet of a candidate site (GET: nothing is stored; printable)."""
+    from app.organisers.clusters import covers
+    from app.organisers.forms import PRICE_FIELDS, ViabilityForm
+    from app.organisers.viability import Plan, viability
+    filters = filters_from_request()
+    rows = current_rows(db.session, filters)
+    geo = geography(db.session)
+    form = ViabilityForm(request.args if request.args.get("site") else None)
+    names = dict(db.session.execute(select(Commune.insee, Commune.name)).all())
+    suggested = [s.commune for s in run_clusters(rows, 3, current_app.config["DESK_OCCUPANCY"],
+                                                 current_app.config["CO2_KG_PER_KM"]).sites]
+    form.site.choices = [(c, names[c]) for c in suggested] + [
+        (c, names[c]) for c in sorted(names, key=lambda c: names[c]) if c not in suggested]
+    if not form.site.data or form.site.data not in names:
+        form.site.data = suggested[0] if suggested else next(iter(sorted(names)), "")
+    sheet = None
+    if form.validate():
+        open_places = open_place_communes(db.session)
+        site = form.site.data
+        demands = [r.demand() for r in rows]
+        covered = [d for d in demands if covers(geo, d, site)
+                   and (form.include_open.data or not any(covers(geo, d, p) for p in open_places))]
+        plan = Plan(rent=form.parsed["rent"], other_costs=form.parsed["other_costs"],
+                    prices={f: form.parsed[f"price_{f}"] for f in PRICE_FIELDS},
+                    free_first_month=bool(form.free_first_month.data),
+                    occupancy=form.parsed["occupancy"])
+        sheet = viability(covered, plan)
+    return render_template("organisers/viability.html", form=form, sheet=sheet,
+                           site_name=names.get(form.site.data, ""), filters=filters,
+                           **_choices()), 200 if sheet else 422
+
+
+@bp.route("/gaps")
+def gap_page():
+    filters = filters_from_request()
+    km = _float_arg("km", 15.0, 1.0, 200.0)
+    cells = per_commune(current_rows(db.session, filters))
+    found = gaps(cells, geography(db.session), open_place_communes(db.session), km)
+    communes = {c.insee: c for c in db.session.scalars(select(Commune))}
+    by_epci: dict[str, int] = {}
+    for insee, people, _distance in found:
+        epci = communes[insee].epci.name if communes[insee].epci else "—"
+        by_epci[epci] = by_epci.get(epci, 0) + people
+    return render_template("organisers/gaps.html", found=found, communes=communes, km=km,
+                           by_epci=sorted(by_epci.items(), key=lambda t: -t[1]),
+                           threshold=current_app.config["ORGANISER_MIN_CELL"], filters=filters,
+                           **_choices())
+
+
+def _csv_response(rows: list[list], filename: str) -> Response:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    # A UTF-8 byte-order mark: spreadsheet software then reads the accents right.
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/export/communes.csv")
+def export_communes_csv():
+    threshold = current_app.config["ORGANISER_MIN_CELL"]
+    cells = suppress(per_commune(current_rows(db.session, filters_from_request())), threshold)
+    communes = {c.insee: c for c in db.session.scalars(select(Commune))}
+    rows = [["insee", "commune", "epci", "people", "desk_days_per_week", "budget_median_eur"]]
+    for insee, cell in sorted(cells.items()):
+        if cell["people"] is None:
+            continue  # under the threshold: not exported at all
+        c = communes[insee]
+        rows.append([insee, c.name, c.epci.name if c.epci else "", cell["people"],
+                     round(cell["desk_days"], 1), cell["budget_median"]])
+    return _csv_response(rows, "maillage-demande-communes.csv")
+
+
+@bp.route("/export/communes.geojson")
+def export_communes_geojson():
+    threshold = current_app.config["ORGANISER_MIN_CELL"]
+    cells = suppress(per_commune(current_rows(db.session, filters_from_request())), threshold)
+    communes = {c.insee: c for c in db.session.scalars(
+        select(Commune).where(Commune.insee.in_(list(cells))))}
+    features = [{
+        "type": "Feature",
+        "geometry": {"type": "MultiPolygon", "coordinates": communes[insee].outline},
+        "properties": {"insee": insee, "commune": communes[insee].name, "people": cell["people"],
+                       "desk_days_per_week": round(cell["desk_days"], 1),
+                       "budget_median_eur": cell["budget_median"]},
+    } for insee, cell in sorted(cells.items()) if cell["people"] is not None]
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    return Response(body, mimetype="application/geo+json", headers={
+        "Content-Disposition": 'attachment; filename="maillage-demande-communes.geojson"'})
+
+
+@bp.route("/export/declarations.csv")
+def export_declarations_csv():
+    """One line per current declaration, at commune level; a name and an email only for those
+    who consented to be contacted (campaign respondents) — members are reached on Maillage."""
+    v = DeclarationVersion
+    query = (select(Declaration, v, Commune.name).join(v, v.declaration_id == Declaration.id)
+             .join(Commune, Commune.insee == v.home_commune_insee)
+             .where(v.is_current, Declaration.withdrawn_at.is_(None)).order_by(Declaration.id))
+    rows = [["commune_insee", "commune", "track", "formula", "days_per_week", "budget_eur_month",
+             "horizon", "equipment", "services", "free_first_month", "governance", "declared_at",
+             "contact_name", "contact_email"]]
+    for declaration, version, commune in db.session.execute(query):
+        consented = declaration.contact_consent
+        rows.append([version.home_commune_insee, commune, version.track, version.formula,
+                     version.days_per_week, version.budget_eur_month, version.horizon,
+                     " ".join(version.equipment), " ".join(version.services),
+                     "yes" if version.free_first_month else "no", " ".join(version.governance),
+                     version.created_at.date().isoformat(),
+                     declaration.contact_name if consented else "",
+                     declaration.contact_email if consented else ""])
+    return _csv_response(rows, "maillage-declarations.csv")
