@@ -11,10 +11,12 @@ from sqlalchemy import select, text
 
 from app.auth.forms import PASSWORD_MIN
 from models import Profile, Role, User, db
+from models.types import utcnow
 
 territory_cli = AppGroup("territory", help="The commune gazetteer.")
 user_cli = AppGroup("user", help="Accounts and roles.")
 skills_cli = AppGroup("skills", help="Canonical skills and their synonyms.")
+sirene_cli = AppGroup("sirene", help="Establishments from INSEE's SIRENE register.")
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "communes.json"
 
 
@@ -38,6 +40,44 @@ def skills_load() -> None:
     db.session.commit()
     click.echo(f"{counts['skills']} canonical skills ({counts['created']} new, "
                f"{counts['merged']} typed skills merged into them).")
+
+
+@sirene_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def sirene_import(path: Path) -> None:
+    """Import a StockEtablissement CSV extract (streamed; safe to run again)."""
+    from app.organisers.sirene import SireneFormatError, run_import
+    from models import Commune, SireneImport
+    communes = set(db.session.scalars(select(Commune.insee)))
+    if not communes:
+        raise click.ClickException("Load the territory first: flask territory load")
+    record = SireneImport(filename=path.name[:200], size_bytes=path.stat().st_size)
+    db.session.add(record)
+    db.session.commit()
+    record_id = record.id
+    with click.progressbar(length=record.size_bytes, label=f"Import {path.name}") as bar:
+        done = [0]
+
+        def progress(report) -> None:
+            bar.update(report.bytes_read - done[0])
+            done[0] = report.bytes_read
+        try:
+            report = run_import(db.session, path, communes, record=record, progress=progress)
+        except SireneFormatError as error:
+            record = db.session.get(SireneImport, record_id)
+            record.status, record.error = "failed", str(error)
+            db.session.commit()
+            raise click.ClickException(f"Not a StockEtablissement extract: {error}") from None
+    record = db.session.get(SireneImport, record_id)
+    record.status, record.finished_at = "done", utcnow()
+    db.session.commit()
+    analyze()
+    click.echo(f"{report.rows} rows: {report.kept} kept ({report.inserted} new, {report.updated} "
+               f"updated, {report.unchanged} unchanged; {report.non_diffusible} non-diffusible), "
+               f"{report.outside} outside the territory, {report.closed} closed, "
+               f"{report.malformed} malformed"
+               + (f" (lines {', '.join(map(str, report.malformed_lines))})"
+                  if report.malformed else "") + ".")
 
 
 def analyze() -> None:
@@ -128,4 +168,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(territory_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(skills_cli)
+    app.cli.add_command(sirene_cli)
     app.cli.add_command(demo)

@@ -51,6 +51,7 @@ class Defaults:
     CO2_KG_PER_KM = 0.218
     CO2_SOURCE = "ADEME, Base Carbone (2023): voiture particulière moyenne, 0,218 kg CO2e/km"
     DESK_OCCUPANCY = 0.7  # share of a desk's open days actually used, for "desks needed"
+    SIRENE_UPLOAD_MAX = 1024 * 1024 * 1024  # the SIRENE upload page only (an extract is large)
     PAGE_CACHE_ENTRIES = 512  # rendered pages kept per process for anonymous visitors; 0: off
     PAGE_CACHE_VERSION_SECONDS = 1.0  # how late another process's change may show (app/pagecache.py)
     SEARCH_INDEX_DIR = None  # defaults to instance/search-index

@@ -68,6 +68,7 @@ from models.place import (  # noqa: E402
     Vote,
     place_animator,
 )
+from models.sirene import SireneEstablishment, SireneImport  # noqa: E402
 from models.skill import Skill, SkillAlias, profile_skill  # noqa: E402
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind  # noqa: E402
 from models.territory import Commune, Epci  # noqa: E402
@@ -80,4 +81,5 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune",
            "Connection", "ConnectionStatus", "Block", "Notification", "NotificationKind",
            "Campaign", "Declaration", "DeclarationVersion", "Formula", "Track", "Place",
            "PlaceFollow", "PlaceInterest", "PlaceStatus", "PlanPeriod", "Poll", "PricingPlan",
-           "Proposal", "ProposalStatus", "Vote", "place_animator"]
+           "Proposal", "ProposalStatus", "Vote", "place_animator", "SireneEstablishment",
+           "SireneImport"]

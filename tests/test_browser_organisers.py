@@ -68,7 +68,8 @@ def test_map_clusters_and_viability(organiser):
 
 
 @pytest.mark.parametrize("path", ["/organisers/", "/organisers/map?k=3", "/organisers/clusters",
-                                  "/organisers/viability", "/organisers/gaps"])
+                                  "/organisers/viability", "/organisers/gaps",
+                                  "/organisers/prospects", "/organisers/sirene"])
 def test_organiser_pages_accessibility_and_phone(organiser, path):
     from axe_playwright_python.sync_playwright import Axe
     page = organiser

@@ -61,3 +61,13 @@ def label_of_typed(typed: str) -> str:
     """"62.01Z — Programmation informatique" as the field shows it after a choice."""
     code = normalise_code(typed.split("—")[0]) if typed else None
     return f"{code} — {naf_labels()[code]}" if code in naf_labels() else typed
+
+
+@lru_cache(maxsize=1)
+def naf_divisions() -> dict[str, str]:
+    """{"62": "Programmation, conseil et autres activités informatiques", ...}"""
+    spec = importlib.util.find_spec("naf")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    data = json.loads((Path(spec.submodule_search_locations[0]) / "db").read_text("utf-8"))
+    return {e["division"]["code"]: e["division"]["description"].strip() for e in data.values()}

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("organisers", __name__, url_prefix="/organisers")
 
-from app.organisers import views  # noqa: E402,F401
+from app.organisers import prospects, views  # noqa: E402,F401
