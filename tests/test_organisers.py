@@ -32,7 +32,7 @@ def test_hand_built_case(line):
         # One person at C who goes 25 km: B, C or D (A is 27 km away).
         Demand("C", max_km=25, days=5, formula="permanent", budget=250),
         # One person at B whose only commune is B, but an open place is at B.
-        Demand("B", acceptable=frozenset({"B"}), days=3),
+        Demand("B", acceptable=frozenset({"B"}), days=3, formula="day_pass", budget=60),
     ]
     result = clusters(demands, line, 2, open_places={"B"}, occupancy=0.5, co2_kg_per_km=0.2)
     # B's open place already covers the person at B, the three at A (B is 10 km away) and the
@@ -54,6 +54,21 @@ def test_hand_built_case(line):
     assert b.km_avoided == pytest.approx(3 * 2 * 2 * (30 - line.distance("A", "B")))
     assert b.co2_kg_avoided == pytest.approx(b.km_avoided * 0.2)
     assert [(s.commune, s.people) for s in result.sites] == naive_clusters(demands, line, 3)
+
+    # The viability of a place at B for the people it covers: permanent desks at 220 € (the
+    # three from A, budget 200, do not come; C's, budget 250, does) and day passes at 4 € (B's:
+    # 4 × 3 days × 52 / 12 = 52 € a month, within 60).
+    from app.organisers.clusters import covers
+    from app.organisers.viability import Plan, viability
+    at_b = [d for d in demands if covers(line, d, "B")]
+    assert len(at_b) == 5
+    sheet = viability(at_b, Plan(rent=150, other_costs=50, occupancy=0.5,
+                                 prices={"permanent": 220, "day_pass": 4}))
+    base = sheet.scenarios[0]
+    assert base.members == 2
+    assert base.revenue == pytest.approx(272) and base.balance == pytest.approx(72)
+    assert base.desks_needed == 4  # (5 + 3) desk-days / (5 × 0.5)
+    assert sheet.break_even_members == 2  # 200 € of costs / 136 € on average
 
 
 def test_same_sites_as_the_naive_baseline_on_random_demand():
