@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import db
@@ -35,8 +35,8 @@ class SireneImport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(10), default="running")  # running, done, failed
-    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
-    bytes_read: Mapped[int] = mapped_column(Integer, default=0)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # the national file: GBs
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     kept: Mapped[int] = mapped_column(Integer, default=0)
     inserted: Mapped[int] = mapped_column(Integer, default=0)
@@ -49,4 +49,5 @@ class SireneImport(db.Model):
     malformed_lines: Mapped[str] = mapped_column(Text, default="")  # the first few line numbers
     error: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last batch committed
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

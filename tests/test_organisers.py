@@ -188,3 +188,32 @@ def test_viability_page(client, make_user):
                    "&price_meeting_room=1&occupancy=7")
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and 'id="rent-error"' in html and 'value="abc"' in html
+
+
+def test_review_fixes_privacy_and_odd_queries(client, make_user):
+    for i in range(4):
+        declare(make_user(f"r{i}@example.org").id, "12202")  # Rodez: 4
+    declare(make_user("lonely@example.org").id, "12176")  # Onet-le-Château, same EPCI: 1
+    declare(None, "12145", consent=True, email="=HYPERLINK(\"http://evil\")")  # Millau: 1
+    login_as(client, make_user("o@example.org", role="organiser"))
+    gaps = client.get("/organisers/gaps?km=1").get_data(as_text=True)
+    assert ">5<" not in gaps  # Rodez's EPCI: not 4 + 1, which would give the 1 away
+    api = client.get("/api/v1/demand/clusters?k=3").get_json()
+    small = [s for s in api["sites"] if s["commune"] == "12145"]
+    assert small and small[0]["people"] is None and "budget_median_eur" not in small[0]
+    narrow = client.get("/organisers/?epci=241200567").get_data(as_text=True)  # Millau's EPCI
+    assert 'class="chart"' not in narrow and "1 déclaration active" in narrow
+    wide = client.get("/organisers/?epci=241200187").get_data(as_text=True)  # Rodez's: 5
+    assert 'class="chart"' in wide
+    for url in ("/organisers/?endpoint=x", "/organisers/clusters?endpoint=x&_method=POST",
+                "/organisers/?_external=1"):
+        assert client.get(url).status_code == 200, url
+    exported = client.get("/organisers/export/declarations.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in exported and ",=HYPERLINK" not in exported
+
+
+def test_viability_prices_are_compared_in_cents():
+    from app.organisers.viability import Plan, viability
+    sheet = viability([Demand("A", formula="permanent", budget=110)],
+                      Plan(prices={"permanent": 100}))
+    assert sheet.scenarios[1].members == 1  # +10 %: 110 €, exactly the budget

@@ -95,3 +95,50 @@ def test_upload_page_with_progress(app, client, make_user, extract):
     login_as(member, make_user("m@example.org"))
     assert member.post("/organisers/sirene", data={"file": (io.BytesIO(b"x"), "x.csv")},
                        content_type="multipart/form-data").status_code == 403
+
+
+def _row(header: list[str], **values) -> list[str]:
+    row = [""] * len(header)
+    for name, value in values.items():
+        row[header.index(name)] = value
+    return row
+
+
+def test_real_file_oddities(app, tmp_path):
+    """A quote left open spoils one line only; an establishment closed then reopened in the
+    same file stays active; one that moved out of the territory is no longer a prospect;
+    NUL bytes and very long lines are malformed rows, not a failure."""
+    import csv as csvlib
+
+    from bench.sirene import luhn_complete, real_header
+    header = real_header()
+    a, b, c = (luhn_complete(f"80000000{i}0001") for i in range(3))
+    base = {"statutDiffusionEtablissement": "O", "activitePrincipaleEtablissement": "62.01Z",
+            "denominationUsuelleEtablissement": "Studio"}
+    out = io.StringIO()
+    writer = csvlib.writer(out)
+    writer.writerow(header)
+    writer.writerow(_row(header, siret=a, codeCommuneEtablissement="12202",
+                         etatAdministratifEtablissement="F", **base))
+    writer.writerow(_row(header, siret=a, codeCommuneEtablissement="12202",
+                         etatAdministratifEtablissement="A", **base))
+    out.write('"' + a + ',"open quote\r\n')  # never closed
+    writer.writerow(_row(header, siret=b, codeCommuneEtablissement="12145",
+                         etatAdministratifEtablissement="A", **base))
+    out.write("x" * 100_000 + "\r\n")
+    writer.writerow(_row(header, siret=c, codeCommuneEtablissement="48095",
+                         etatAdministratifEtablissement="A",
+                         **{**base, "denominationUsuelleEtablissement": "Nul\x00Byte"}))
+    communes = set(db.session.scalars(select(Commune.insee)))
+    report = import_stock(db.session, io.BytesIO(out.getvalue().encode()), communes)
+    assert (report.kept, report.malformed) == (3, 2)
+    rows = {e.siret: e for e in db.session.scalars(select(SireneEstablishment))}
+    assert rows[a].active and rows[b].active and rows[c].name == "NulByte"
+    # Next month, b moved to Toulouse: no longer a potential user of the territory.
+    out2 = io.StringIO()
+    writer = csvlib.writer(out2)
+    writer.writerow(header)
+    writer.writerow(_row(header, siret=b, codeCommuneEtablissement="31555",
+                         etatAdministratifEtablissement="A", **base))
+    import_stock(db.session, io.BytesIO(out2.getvalue().encode()), communes)
+    assert db.session.get(SireneEstablishment, b).active is False

@@ -1,7 +1,7 @@
 """JSON for organisers: the demand clusters (403 for everyone else)."""
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 
 from app.api import bp
@@ -17,12 +17,16 @@ def demand_clusters():
         abort(403)
     k, occupancy, co2 = cluster_params()
     result = run_clusters(current_rows(db.session, filters_from_request()), k, occupancy, co2)
+    threshold = current_app.config["ORGANISER_MIN_CELL"]
     return {
         "k": k, "occupancy": occupancy, "co2_kg_per_km": co2, "total": result.total,
         "already_covered": result.already_covered, "uncovered": result.uncovered,
+        # A site covering fewer than the threshold keeps its place, not its figures.
         "sites": [{"commune": s.commune, "people": s.people, "desk_days_per_week": s.desk_days,
                    "desks_needed": s.desks_needed, "formulas": dict(s.formulas),
                    "budget_median_eur": s.budget_median,
                    "km_avoided_per_week": round(s.km_avoided, 1),
-                   "co2_kg_avoided_per_week": round(s.co2_kg_avoided, 1)} for s in result.sites],
+                   "co2_kg_avoided_per_week": round(s.co2_kg_avoided, 1)}
+                  if s.people >= threshold else {"commune": s.commune, "people": None}
+                  for s in result.sites],
     }

@@ -4,8 +4,8 @@ establishments, upsert on SIRET (a second import of the same file changes nothin
 Real extracts are calmly taken as they come: several GB (streamed, batches of BATCH rows, so
 memory stays flat), a UTF-8 byte-order mark, unknown extra columns (NAF 2025 since 2025), empty
 fields, quotes and commas inside names, truncated or malformed lines (counted, their line
-numbers reported, the import goes on). A non-diffusible establishment is counted and kept
-without its name: it is never shown.
+numbers reported, the import goes on; a quote left open spoils its line only), NUL bytes.
+A non-diffusible establishment is counted and kept without its name: it is never shown.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ BATCH = 2000
 REQUIRED = ("siret", "statutDiffusionEtablissement", "codeCommuneEtablissement",
             "etatAdministratifEtablissement", "activitePrincipaleEtablissement")
 MALFORMED_LINES_KEPT = 20
-csv.field_size_limit(1 << 20)  # a pathological field is a malformed row, not a crash
+LINE_MAX = 64 * 1024  # real lines are under 1 kB: a longer one is malformed, never held whole
 
 
 class SireneFormatError(ValueError):
@@ -55,16 +55,35 @@ def _name(row: dict) -> str:
     return ""
 
 
+def _lines(text: io.TextIOBase):
+    """(line number, text) of each physical line, NUL bytes dropped; a line longer than
+    LINE_MAX comes back as None (malformed) and is skipped to its end without being held
+    in memory. SIRENE fields never contain line breaks, so a quote left open spoils one
+    line, never the rest of the file."""
+    number = 0
+    while True:
+        line = text.readline(LINE_MAX)
+        if not line:
+            return
+        number += 1
+        if len(line) >= LINE_MAX and not line.endswith("\n"):
+            while (rest := text.readline(LINE_MAX)) and not rest.endswith("\n"):
+                pass
+            yield number, None
+            continue
+        yield number, line.replace("\x00", "")
+
+
 def import_stock(session: Session, binary: io.BufferedIOBase, communes: set[str], *,
                  progress: Callable[[Report], None] | None = None) -> Report:
     """Read the extract from a binary stream; commits each batch (a long import does not hold
     one huge transaction); returns the counts."""
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
-    reader = csv.reader(text)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error):
-        raise SireneFormatError("empty file") from None
+    lines = _lines(text)
+    first = next(lines, (0, None))[1]
+    if not first or not first.strip():
+        raise SireneFormatError("empty file")
+    header = next(csv.reader([first]))
     index = {name.strip(): i for i, name in enumerate(header)}
     missing = [name for name in REQUIRED if name not in index]
     if missing:
@@ -72,47 +91,46 @@ def import_stock(session: Session, binary: io.BufferedIOBase, communes: set[str]
     width = len(header)
     report = Report()
     batch: dict[str, dict] = {}
-    closed: set[str] = set()
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:  # e.g. a NUL byte, or a quote left open at the very end
-            line = reader.line_num
-            report.rows += 1
-            _malformed(report, line)
-            continue
-        line = reader.line_num
+    closed: dict[str, bool] = {}  # SIRET -> still diffusible
+    for line, raw in lines:
+        if raw is not None and not raw.strip():
+            continue  # a blank line (often the last one)
         report.rows += 1
-        if len(values) != width:  # truncated, or a separator gone astray
+        try:
+            values = next(csv.reader([raw])) if raw is not None else None
+        except csv.Error:
+            values = None
+        if values is None or len(values) != width:  # too long, truncated, a stray separator
             _malformed(report, line)
             continue
         row = {name: values[i] for name, i in index.items()}
         siret = row["siret"].strip()
-        commune = row["codeCommuneEtablissement"].strip()
         if not siret_ok(siret):
             _malformed(report, line)
             continue
-        if commune not in communes:
-            report.outside += 1
-            continue
-        if row["etatAdministratifEtablissement"].strip() != "A":
-            report.closed += 1
-            closed.add(siret)
-            continue
         diffusible = row["statutDiffusionEtablissement"].strip() == "O"
-        if not diffusible:
-            report.non_diffusible += 1
-        report.kept += 1
-        batch[siret] = {
-            "commune_insee": commune,
-            "naf_code": row["activitePrincipaleEtablissement"].strip()[:6],
-            "name": _name(row) if diffusible else "",
-            "diffusible": diffusible, "active": True,
-            "employer": (row.get("caractereEmployeurEtablissement") or "").strip() == "O",
-        }
-        if len(batch) >= BATCH:
+        commune = row["codeCommuneEtablissement"].strip()
+        active = row["etatAdministratifEtablissement"].strip() == "A"
+        if commune not in communes or not active:
+            # Outside the territory (perhaps it moved away) or closed: not a potential user
+            # any more, if it was one.
+            report.outside += commune not in communes
+            report.closed += commune in communes and not active
+            batch.pop(siret, None)
+            closed[siret] = diffusible
+        else:
+            if not diffusible:
+                report.non_diffusible += 1
+            report.kept += 1
+            closed.pop(siret, None)  # closed earlier in the file, active again now
+            batch[siret] = {
+                "commune_insee": commune,
+                "naf_code": row["activitePrincipaleEtablissement"].strip()[:6],
+                "name": _name(row) if diffusible else "",
+                "diffusible": diffusible, "active": True,
+                "employer": (row.get("caractereEmployeurEtablissement") or "").strip() == "O",
+            }
+        if len(batch) >= BATCH or len(closed) >= BATCH:
             _flush(session, batch, closed, report, binary, progress)
     _flush(session, batch, closed, report, binary, progress)
     return report
@@ -124,7 +142,7 @@ def _malformed(report: Report, line: int) -> None:
         report.malformed_lines.append(line)
 
 
-def _flush(session: Session, batch: dict[str, dict], closed: set[str], report: Report,
+def _flush(session: Session, batch: dict[str, dict], closed: dict[str, bool], report: Report,
            binary, progress) -> None:
     if batch:
         existing = {e.siret: e for e in session.scalars(select(SireneEstablishment).where(
@@ -141,10 +159,12 @@ def _flush(session: Session, batch: dict[str, dict], closed: set[str], report: R
                 report.updated += 1
             else:
                 report.unchanged += 1
-    if closed:  # closed since the last import: no longer a potential user
+    if closed:  # closed or gone since the last import: no longer a potential user
         for found in session.scalars(select(SireneEstablishment).where(
                 SireneEstablishment.siret.in_(list(closed)), SireneEstablishment.active)):
             found.active = False
+            if not closed[found.siret]:
+                found.diffusible, found.name = False, ""  # not even kept for the record
             found.updated_at = utcnow()
             report.updated += 1
     session.commit()
@@ -170,6 +190,7 @@ def run_import(session: Session, path, communes: set[str], record=None,
                              "closed", "non_diffusible", "malformed", "bytes_read"):
                     setattr(record, name, getattr(report, name))
                 record.malformed_lines = " ".join(map(str, report.malformed_lines))
+                record.progress_at = utcnow()
                 session.commit()
             if progress:
                 progress(report)

@@ -69,7 +69,9 @@ def viability(demands: list[Demand], plan: Plan) -> Sheet:
     scenarios = []
     for rise in RISES:
         paying = [(d, p) for d in demands
-                  if (p := monthly_price(d, plan.prices, rise)) is not None and p <= d.budget]
+                  # cents: 100 × 1.1 is 110.00000000000001, within a budget of 110
+                  if (p := monthly_price(d, plan.prices, rise)) is not None
+                  and round(p, 2) <= d.budget]
         revenue = sum(p for _, p in paying)
         desk_days = sum(d.days for d, _ in paying)
         scenarios.append(Scenario(

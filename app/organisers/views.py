@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
@@ -76,8 +77,11 @@ def run_clusters(rows, k: int, occupancy: float, co2: float):
 def index():
     filters = filters_from_request()
     data = overview(current_rows(db.session, filters))
-    return render_template("organisers/index.html", data=data, charts=_charts(data),
-                           filters=filters, **_choices())
+    threshold = current_app.config["ORGANISER_MIN_CELL"]
+    # A filter narrow enough to select one or two people would show their answers.
+    charts = _charts(data) if data.total >= threshold else []
+    return render_template("organisers/index.html", data=data, charts=charts,
+                           threshold=threshold, filters=filters, **_choices())
 
 
 def _charts(data) -> list[tuple[str, str, list[tuple[str, int]]]]:
@@ -134,7 +138,9 @@ def cluster_page():
     k, occupancy, co2 = cluster_params()
     result = run_clusters(rows, k, occupancy, co2)
     names = dict(db.session.execute(select(Commune.insee, Commune.name)).all())
+    map_query = urlencode({**request.args.to_dict(), "k": k})
     return render_template("organisers/clusters.html", result=result, names=names, k=k,
+                           threshold=current_app.config["ORGANISER_MIN_CELL"], map_query=map_query,
                            occupancy=occupancy, co2=co2, filters=filters,
                            co2_source=current_app.config["CO2_SOURCE"], **_choices())
 
@@ -180,19 +186,38 @@ def gap_page():
     cells = per_commune(current_rows(db.session, filters))
     found = gaps(cells, geography(db.session), open_place_communes(db.session), km)
     communes = {c.insee: c for c in db.session.scalars(select(Commune))}
+    threshold = current_app.config["ORGANISER_MIN_CELL"]
     by_epci: dict[str, int] = {}
     for insee, people, _distance in found:
         epci = communes[insee].epci.name if communes[insee].epci else "—"
         by_epci[epci] = by_epci.get(epci, 0) + people
+    # Small cells carry no number, and are not ranked among themselves by their size either.
+    found = sorted(found, key=lambda t: (t[1] < threshold, -t[1] if t[1] >= threshold else 0,
+                                         communes[t[0]].name))
+    epcis = sorted(by_epci.items(), key=lambda t: (t[1] < threshold,
+                                                   -t[1] if t[1] >= threshold else 0, t[0]))
+    # Totals per EPCI count only the communes shown with a number: otherwise an EPCI total
+    # minus its communes' figures would give away a small cell.
+    shown = {}
+    for insee, people, _distance in found:
+        if people >= threshold:
+            epci = communes[insee].epci.name if communes[insee].epci else "—"
+            shown[epci] = shown.get(epci, 0) + people
     return render_template("organisers/gaps.html", found=found, communes=communes, km=km,
-                           by_epci=sorted(by_epci.items(), key=lambda t: -t[1]),
-                           threshold=current_app.config["ORGANISER_MIN_CELL"], filters=filters,
-                           **_choices())
+                           by_epci=[(name, total, shown.get(name, 0)) for name, total in epcis],
+                           threshold=threshold, filters=filters, **_choices())
+
+
+def _cell(value):
+    """Text a spreadsheet would run as a formula ("=HYPERLINK(...)") is quoted as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _csv_response(rows: list[list], filename: str) -> Response:
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
+    csv.writer(out).writerows([_cell(v) for v in row] for row in rows)
     # A UTF-8 byte-order mark: spreadsheet software then reads the accents right.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

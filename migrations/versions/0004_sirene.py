@@ -37,8 +37,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('size_bytes', sa.Integer(), nullable=False),
-    sa.Column('bytes_read', sa.Integer(), nullable=False),
+    sa.Column('size_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('bytes_read', sa.BigInteger(), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
     sa.Column('kept', sa.Integer(), nullable=False),
     sa.Column('inserted', sa.Integer(), nullable=False),
@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('malformed_lines', sa.Text(), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('progress_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sirene_import'))
     )
