@@ -46,11 +46,14 @@ def skills_load() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sirene_import(path: Path) -> None:
     """Import a StockEtablissement CSV extract (streamed; safe to run again)."""
+    from app.organisers.prospects import running_import
     from app.organisers.sirene import SireneFormatError, run_import
     from models import Commune, SireneImport
     communes = set(db.session.scalars(select(Commune.insee)))
     if not communes:
         raise click.ClickException("Load the territory first: flask territory load")
+    if (busy := running_import()) is not None:  # two imports would race on the same SIRETs
+        raise click.ClickException(f"An import is under way ({busy.filename}): wait for it.")
     record = SireneImport(filename=path.name[:200], size_bytes=path.stat().st_size)
     db.session.add(record)
     db.session.commit()

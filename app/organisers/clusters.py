@@ -108,7 +108,7 @@ def covers(geo: Geography, demand: Demand, candidate: str) -> bool:
     if candidate in demand.acceptable:
         return True
     return demand.max_km is not None and demand.home in geo.points \
-        and geo.distance(demand.home, candidate) <= demand.max_km
+        and candidate in geo.points and geo.distance(demand.home, candidate) <= demand.max_km
 
 
 def _group(demands: list[Demand]) -> dict[tuple, list[Demand]]:
