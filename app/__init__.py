@@ -41,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
+    import search
+    search.init_app(app)
     from app import cli, errors, i18n, pagecache, security, templating
     errors.init_app(app)
     pagecache.init_app(app)
@@ -112,3 +114,5 @@ def _register_blueprints(app: Flask) -> None:
     for module in (main, auth, people, skills, networks, social, demand, places, organisers, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(demand.campaigns_bp)
+    from app.search_views import bp as search_bp
+    app.register_blueprint(search_bp)

@@ -42,6 +42,25 @@ def skills_load() -> None:
                f"{counts['merged']} typed skills merged into them).")
 
 
+@click.command("search")
+@click.argument("action", type=click.Choice(["rebuild"]))
+def search_command(action: str) -> None:
+    """`flask search rebuild`: index every profile, network, place and post again."""
+    from flask import current_app
+
+    import search
+    from search import documents
+    total = documents.count_rows(db.session)
+    with click.progressbar(length=total, label="Search index") as bar:
+        done = [0]
+
+        def progress(n: int) -> None:
+            bar.update(n - done[0])
+            done[0] = n
+        indexed = search.rebuild(current_app._get_current_object(), progress)
+    click.echo(f"{indexed} documents indexed in {current_app.config['SEARCH_INDEX_DIR']}.")
+
+
 @sirene_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sirene_import(path: Path) -> None:
@@ -172,4 +191,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(skills_cli)
     app.cli.add_command(sirene_cli)
+    app.cli.add_command(search_command)
     app.cli.add_command(demo)

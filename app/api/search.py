@@ -1,0 +1,17 @@
+"""`GET /api/v1/search?q=&type=&commune=&within_km=&page=`: the search page as JSON."""
+from __future__ import annotations
+
+from flask import request
+
+from app.api import bp
+from app.search_views import facet_labels, load, parse_args, run
+
+
+@bp.route("/search")
+def search():
+    params = parse_args(request.args)
+    result = run(params)
+    items = load(result.hits, result.words)
+    return {"total": result.total, "page": params["page"], "fuzzy": result.fuzzy,
+            "results": [{**item, "snippet": str(item["snippet"])} for item in items],
+            "facets": facet_labels(result.facets)}

@@ -1,0 +1,127 @@
+"""Index documents built from database rows: plain dicts for the Whoosh writer."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Commune, Network, NetworkVisibility, Place, Post, Profile, SkillAlias, Visibility
+
+# The words people search places by (the index is French, whatever the reader's language).
+EQUIPMENT_WORDS = {"fibre_wifi": "wifi fibre internet", "video_room": "visioconférence",
+                   "meeting_room": "salle de réunion", "printer": "imprimante",
+                   "lockers": "casiers", "kitchen": "cuisine", "step_free": "accessible PMR"}
+
+
+def _aliases(session: Session, skill_ids: set[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if skill_ids:
+        for skill_id, label in session.execute(select(SkillAlias.skill_id, SkillAlias.label)
+                                               .where(SkillAlias.skill_id.in_(skill_ids))):
+            out.setdefault(skill_id, []).append(label)
+    return out
+
+
+def _place(commune: Commune | None) -> tuple[str, str, str]:
+    if commune is None:
+        return "", "", ""
+    epci = commune.epci
+    return (f"{commune.name} {epci.name if epci else ''}", commune.insee,
+            epci.code if epci else "")
+
+
+def _skills(skills, aliases) -> tuple[str, str]:
+    names = [s.name for s in skills] + [s.name_en or "" for s in skills]
+    names += [label for s in skills for label in aliases.get(s.id, [])]
+    return " ".join(names), " ".join(str(s.id) for s in skills)
+
+
+def _doc(key: str, kind: str, title: str, skills: str, body: str, place: str, commune: str,
+         epci: str, audience: str, skill_ids: str = "", profile_kind: str = "") -> dict:
+    return {"key": key, "kind": kind, "title": title, "skills": skills, "body": body,
+            "place": place, "raw": " ".join((title, skills, body, place)), "commune": commune,
+            "epci": epci, "audience": audience, "skill_ids": skill_ids,
+            "profile_kind": profile_kind}
+
+
+def profile_docs(session: Session, ids: Iterable[int] | None = None) -> Iterator[dict]:
+    query = select(Profile).options(selectinload(Profile.user), selectinload(Profile.skills),
+                                    selectinload(Profile.commune).selectinload(Commune.epci))
+    if ids is not None:
+        query = query.where(Profile.id.in_(list(ids)))
+    for chunk in session.scalars(query.execution_options(yield_per=1000)).partitions():
+        aliases = _aliases(session, {s.id for p in chunk for s in p.skills})
+        for p in chunk:
+            skills, skill_ids = _skills(p.skills, aliases)
+            place, commune, epci = _place(p.commune)
+            yield _doc(f"profile:{p.id}", "profile", f"{p.user.display_name} {p.headline}",
+                       skills, f"{p.bio}\n{p.offers}\n{p.needs}", place, commune, epci,
+                       "public" if p.visibility == Visibility.PUBLIC.value else "members",
+                       skill_ids, p.kind)
+
+
+def network_audience(network: Network) -> str:
+    return f"network:{network.id}" if network.is_private else "public"
+
+
+def network_docs(session: Session, ids: Iterable[int] | None = None) -> Iterator[dict]:
+    query = select(Network).options(selectinload(Network.skills))
+    if ids is not None:
+        query = query.where(Network.id.in_(list(ids)))
+    networks = session.scalars(query).all()
+    aliases = _aliases(session, {s.id for n in networks for s in n.skills})
+    communes = {c.insee: c for c in session.scalars(select(Commune).where(Commune.insee.in_(
+        [n.scope_code for n in networks if n.scope == "commune"])))}
+    for n in networks:
+        skills, skill_ids = _skills(n.skills, aliases)
+        place, commune, epci = _place(communes.get(n.scope_code))
+        if n.scope == "epci":
+            epci = n.scope_code
+        yield _doc(f"network:{n.id}", "network", n.name, skills, n.description, place, commune,
+                   epci, network_audience(n), skill_ids)
+
+
+def place_docs(session: Session, ids: Iterable[int] | None = None) -> Iterator[dict]:
+    query = select(Place).options(selectinload(Place.plans),
+                                  selectinload(Place.commune).selectinload(Commune.epci))
+    if ids is not None:
+        query = query.where(Place.id.in_(list(ids)))
+    for p in session.scalars(query):
+        place, commune, epci = _place(p.commune)
+        equipment = " ".join(EQUIPMENT_WORDS.get(e, e) for e in p.equipment or [])
+        plans = " ".join(plan.name for plan in p.plans)
+        yield _doc(f"place:{p.id}", "place", p.name, "", f"{p.description}\n{equipment}\n{plans}",
+                   place, commune, epci, "public")
+
+
+def post_docs(session: Session, ids: Iterable[int] | None = None,
+              network_ids: Iterable[int] | None = None) -> Iterator[dict]:
+    query = select(Post, Network).join(Network, Network.id == Post.network_id)
+    if ids is not None:
+        query = query.where(Post.id.in_(list(ids)))
+    if network_ids is not None:
+        query = query.where(Post.network_id.in_(list(network_ids)))
+    for post, network in session.execute(query.execution_options(yield_per=1000)):
+        # Posts are read by members of the site in open networks, by the network's members
+        # otherwise.
+        audience = "members" if network.visibility == NetworkVisibility.OPEN.value \
+            else f"network:{network.id}"
+        yield _doc(f"post:{post.id}", "post", network.name, "", post.body, "", "", "", audience)
+
+
+BUILDERS = {"profile": profile_docs, "network": network_docs, "place": place_docs,
+            "post": post_docs}
+
+
+def all_docs(session: Session) -> Iterator[dict]:
+    for build in BUILDERS.values():
+        yield from build(session)
+
+
+def count_rows(session: Session) -> int:
+    from sqlalchemy import func
+    return sum(session.scalar(select(func.count()).select_from(m)) or 0
+               for m in (Profile, Network, Place, Post))
+
+

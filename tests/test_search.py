@@ -1,0 +1,144 @@
+"""Search: French queries (must show 1) and an index always in step with the database (must
+show 2), through the real Whoosh index in the test's temp directory."""
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+from sqlalchemy import select
+
+from models import Network, Post, Profile, db
+from search import current_index
+from tests.conftest import login_as
+
+
+def titles(client, **params) -> list[str]:
+    data = client.get("/api/v1/search", query_string=params).get_json()
+    return [r["title"] for r in data["results"]]
+
+
+@pytest.fixture
+def people(app, make_user):
+    make_user(display_name="Léa Bousquet", headline="Développeuse web", skills=("dev web",),
+              commune="12202")
+    make_user(display_name="Hugo Marty", headline="Menuisière et ébéniste",
+              skills=("menuiserie",), commune="12199")
+    make_user(display_name="Inès Puech", headline="Graphistes associés", skills=("graphisme",),
+              commune="12145")
+    make_user(display_name="Paul Vidal", headline="Photographe de mariage",
+              skills=("photographie",), commune="12208")  # Saint-Affrique
+    make_user(display_name="Anne Caché", headline="Menuisier discret", skills=("menuiserie",),
+              commune="48095", visibility="members")
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("développeur web", "Léa Bousquet"),  # gender
+    ("developpeuse", "Léa Bousquet"),  # accents
+    ("web developer", "Léa Bousquet"),  # a synonym of the canonical skill
+    ("menuisier", "Hugo Marty"),  # menuisière
+    ("graphiste", "Inès Puech"),  # plural
+    ("menuisierr", "Hugo Marty"),  # typo
+    ("photografe", "Paul Vidal"),  # typo, the French way
+    ("Saint-Affrique", "Paul Vidal"),
+    ("St Affrique", "Paul Vidal"),
+    ("saint affrique photographe", "Paul Vidal"),
+])
+def test_french_queries(client, people, query, expected):
+    assert titles(client, q=query)[:1] == [expected]
+
+
+def test_members_only_profiles_and_distance_filter(client, people, make_user):
+    assert "Anne Caché" not in titles(client, q="menuisier")
+    login_as(client, make_user("m@example.org"))
+    assert "Anne Caché" in titles(client, q="menuisier")
+    # Rignac is ~25 km from Rodez, Mende ~90 km.
+    near = titles(client, q="menuisier", commune="Rodez", within_km=30)
+    assert near == ["Hugo Marty"]
+    assert titles(client, q="menuisier", commune="Mende") == ["Anne Caché"]
+
+
+@pytest.mark.parametrize("query", ["*", '"', "AND OR NOT", "title:", "x" * 2000, "🙂", "   ",
+                                   "menuisier)(", "\\", "%", "'; DROP TABLE profile; --"])
+def test_odd_queries_never_fail(client, people, query):
+    r = client.get("/api/v1/search", query_string={"q": query, "page": "abc", "within_km": "1e9"})
+    assert r.status_code == 200 and isinstance(r.get_json()["results"], list)
+    assert client.get("/search", query_string={"q": query}).status_code == 200
+
+
+def test_facets(client, people):
+    data = client.get("/api/v1/search", query_string={"q": "menuisier"}).get_json()
+    assert data["facets"]["type"] == {"profile": 1}
+    assert "Menuiserie" in data["facets"]["skills"]
+
+
+def test_rollback_leaves_no_ghost_and_changes_show_at_once(client, people, make_user):
+    user = make_user(display_name="Zoé Rollback", headline="Tonnelière")
+    assert titles(client, q="tonneliere") == ["Zoé Rollback"]
+    user.profile.headline = "Vannière"
+    db.session.flush()
+    db.session.rollback()  # never committed
+    assert titles(client, q="vanniere") == [] and titles(client, q="tonneliere") == ["Zoé Rollback"]
+    profile = db.session.scalar(select(Profile).where(Profile.user_id == user.id))
+    profile.visibility = "members"
+    db.session.commit()
+    assert titles(client, q="tonneliere") == []  # hidden from visitors at once
+    db.session.delete(db.session.get(type(user), user.id))
+    db.session.commit()
+    login_as(client, make_user("m@example.org"))
+    assert titles(client, q="tonneliere") == []  # deleted
+
+
+def test_a_network_turned_private_disappears_with_its_posts(client, people, make_user,
+                                                            make_network):
+    owner = make_user("owner@example.org")
+    network = make_network(owner, "Cercle des tonneliers", visibility="open")
+    db.session.add(Post(network_id=network.id, author_id=owner.id, body="Barriques à vendre"))
+    db.session.commit()
+    login_as(client, make_user("m@example.org"))
+    assert "Cercle des tonneliers" in titles(client, q="tonneliers")
+    assert titles(client, q="barriques") == ["Cercle des tonneliers"]  # the post
+    db.session.get(Network, network.id).visibility = "private"
+    db.session.commit()
+    assert titles(client, q="tonneliers") == [] and titles(client, q="barriques") == []
+    member = client.application.test_client()
+    login_as(member, owner)
+    assert titles(member, q="barriques") == ["Cercle des tonneliers"]
+
+
+def _write_many(directory: str, prefix: str, n: int) -> None:
+    from search.index import SearchIndex
+    index = SearchIndex(directory)
+    for i in range(n):
+        index.write([{"key": f"profile:{prefix}{i}", "kind": "profile", "title": f"{prefix} {i}",
+                      "audience": "public"}], [])
+
+
+def test_two_processes_writing_at_once_lose_no_update(app):
+    directory = str(current_index().directory)
+    current_index().open()
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_write_many, args=(directory, p, 15)) for p in ("1", "2")]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    with current_index().open().refresh().searcher() as searcher:
+        assert searcher.doc_count() == 30
+
+
+def test_missing_or_corrupt_index_is_rebuilt_at_start(app_config, people, tmp_path):
+    import shutil
+
+    from app import create_app
+    directory = current_index().directory
+    for damage in ("missing", "corrupt"):
+        shutil.rmtree(directory, ignore_errors=True)
+        if damage == "corrupt":
+            directory.mkdir()
+            (directory / "MAIN_WRITELOCK").write_text("")
+            (directory / "_MAIN_1.toc").write_bytes(b"garbage")
+        fresh = create_app(app_config)
+        with fresh.app_context():
+            with fresh.extensions["maillage_search"].searcher() as searcher:
+                assert searcher.doc_count() >= 5, damage
