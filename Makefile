@@ -71,6 +71,8 @@ bench: setup dev-deps
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk || true; }
 	$(PY) bench/pages.py
 	$(PY) bench/clusters.py
+	$(PY) bench/search.py
+	$(PY) bench/sirene.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)
