@@ -49,7 +49,8 @@ class SearchIndex:
             ix = whoosh_index.open_dir(self.directory)
             with ix.searcher() as searcher:
                 searcher.doc_count()
-            return True
+            # An index made with an older schema is rebuilt, like a missing one.
+            return set(ix.schema.stored_names()) == set(make_schema().stored_names())
         except Exception:  # a corrupt index raises all sorts of errors
             log.exception("search index in %s is unreadable", self.directory)
             return False

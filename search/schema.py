@@ -17,9 +17,10 @@ def make_schema() -> Schema:
         place=TEXT(analyzer=fr, field_boost=1.5),  # commune and EPCI names
         raw=TEXT(analyzer=raw_analyzer()),  # unstemmed words, for typos
         commune=ID,
-        epci=ID,
-        profile_kind=ID,
+        # Stored (small): the facets are counted over the best results' stored values.
+        epci=ID(stored=True),
+        profile_kind=ID(stored=True),
         # Who may see it: "public", "members", or "network:<id>" for a private network's content.
         audience=KEYWORD,
-        skill_ids=KEYWORD,  # facets
+        skill_ids=KEYWORD(stored=True),  # facets
     )

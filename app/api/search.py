@@ -12,6 +12,7 @@ def search():
     params = parse_args(request.args)
     result = run(params)
     items = load(result.hits, result.words)
-    return {"total": result.total, "page": params["page"], "fuzzy": result.fuzzy,
+    return {"total": result.total, "total_is_exact": result.exact, "page": params["page"],
+            "fuzzy": result.fuzzy,
             "results": [{**item, "snippet": str(item["snippet"])} for item in items],
             "facets": facet_labels(result.facets)}
