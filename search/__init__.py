@@ -43,6 +43,7 @@ def rebuild(app: Flask, progress=None) -> int:
                     progress(done)
         index.write(batch, [])
         done += len(batch)
+        index.optimize()
         if progress:
             progress(done)
         index.stale = False

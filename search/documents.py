@@ -39,8 +39,9 @@ def _skills(skills, aliases) -> tuple[str, str]:
 
 def _doc(key: str, kind: str, title: str, skills: str, body: str, place: str, commune: str,
          epci: str, audience: str, skill_ids: str = "", profile_kind: str = "") -> dict:
-    return {"key": key, "kind": kind, "title": title, "skills": skills, "body": body,
-            "place": place, "raw": " ".join((title, skills, body, place)), "commune": commune,
+    return {"key": key, "kind": kind,
+            "all": "\n".join((title, title, skills, skills, body, place)),
+            "raw": " ".join((title, skills, body, place)), "commune": commune,
             "epci": epci, "audience": audience, "skill_ids": skill_ids,
             "profile_kind": profile_kind}
 

@@ -16,8 +16,8 @@ from search.index import SearchIndex
 
 QUERY_MAX_CHARS = 200
 TOP = 200  # results ranked, and counted for the facets
+SKILL_FACET_TOP = 50  # the skills facet reads stored fields: the best 50 results
 WORDS_MAX = 8
-FIELDS = ("title", "skills", "body", "place")
 
 
 @dataclass
@@ -53,18 +53,19 @@ def search(index: SearchIndex, text: str, *, member: bool, network_ids: list[int
         allowed = _allowed_docs(searcher, tuple(audiences(member, list(network_ids))), kind,
                                 tuple(communes) if communes is not None else None)
         fuzzy = False
+        narrow = bool(kind) or communes is not None
         if words:
-            exact = Q.And([Q.Or([Q.Term(f, w) for f in FIELDS]) for w in words])
-            found = _run(searcher, exact, allowed, page, per_page)
+            exact = Q.And([Q.Term("all", w) for w in words])
+            found = _run(searcher, exact, allowed, page, per_page, narrow)
             if found.total == 0:
                 raw_words = _words(text, raw_analyzer())
                 typo = Q.And([Q.Or([Q.FuzzyTerm("raw", w, maxdist=1, prefixlength=2),
-                                    Q.Or([Q.Term(f, w) for f in FIELDS])])
+                                    Q.Term("all", w)])
                               for w in raw_words if len(w) >= 4] or [Q.NullQuery])
-                found = _run(searcher, typo, allowed, page, per_page)
+                found = _run(searcher, typo, allowed, page, per_page, narrow)
                 fuzzy = True
         else:  # no words: everything this person may see, with the filters
-            found = _run(searcher, Q.Every(), allowed, page, per_page)
+            found = _run(searcher, Q.Every(), allowed, page, per_page, True)
     found.words, found.fuzzy = words, fuzzy
     return found
 
@@ -72,52 +73,86 @@ def search(index: SearchIndex, text: str, *, member: bool, network_ids: list[int
 FILTERS_KEPT = 64  # per searcher: audiences x kind x communes combinations
 
 
+def _docs(searcher, field: str, value: str) -> frozenset[int]:
+    """Documents with this term, cached on the searcher (one index generation)."""
+    cache = searcher.__dict__.setdefault("_maillage_terms", {})
+    key = (field, value)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = frozenset(searcher.docs_for_query(Q.Term(field, value)))
+    return found
+
+
 def _allowed_docs(searcher, audience: tuple, kind: str | None,
                   communes: tuple | None) -> set[int]:
-    """The documents this person may see with these filters, as a set of document numbers,
-    computed once per index generation: intersecting them in the query itself (an And with
-    a term every document has) cost more than the search."""
+    """The documents this person may see with these filters, as document numbers: set
+    operations on per-term sets cached for the index generation (an And with a term every
+    document has, inside the query, cost more than the search itself)."""
     cache = searcher.__dict__.setdefault("_maillage_filters", {})
     key = (audience, kind, communes)
     found = cache.get(key)
     if found is None:
-        conditions = [Q.Or([Q.Term("audience", a) for a in audience])]
+        seen = cache.get(audience)
+        if seen is None:  # one per kind of reader: computed once, reused by every filter
+            seen = cache[audience] = frozenset().union(
+                *(_docs(searcher, "audience", a) for a in audience))
+        found = seen
+        if communes is not None:  # the small set first: intersecting costs its size
+            found = set().union(*(_docs(searcher, "commune", c) for c in communes)) & found
         if kind:
-            conditions.append(Q.Term("kind", kind))
-        if communes is not None:
-            conditions.append(Q.Or([Q.Term("commune", c) for c in communes]) if communes
-                              else Q.NullQuery)
-        found = set(searcher.docs_for_query(Q.And(conditions)))
+            found = found & _docs(searcher, "kind", kind)
+        found = found if type(found) is set else set(found)  # Whoosh's filter wants a set
         if len(cache) >= FILTERS_KEPT:
             cache.clear()
         cache[key] = found
     return found
 
 
-def _run(searcher, query, allowed: set[int], page: int, per_page: int) -> Result:
-    """The best results only: Whoosh scores and counts in Python, so counting or faceting
-    every match of a common word at 100,000 documents costs hundreds of ms, while the top
-    results come from its block-max optimisation. The total is exact when the matches fit in
-    TOP, else Whoosh's estimate (shown as "about"); the facets count the TOP best results."""
+def _run(searcher, query, allowed: set[int], page: int, per_page: int,
+         narrow: bool = False) -> Result:
+    """The best results only: Whoosh scores in Python, so scoring or counting every match of
+    a common word at 100,000 documents costs tens of ms, while its block-max optimisation
+    finds the best ones fast, but only without a filter. So a wide filter (visibility) is
+    applied to the best results afterwards, fetching more when too many were filtered out; a
+    narrow one (a type, communes) is given to Whoosh. The total is exact when the matches fit,
+    else an estimate (shown as "about"); facets count the TOP best results."""
     page = max(1, page)
-    limit = max(TOP, page * per_page)
-    results = searcher.search(query, limit=limit, terms=False, filter=allowed)
-    scored = results.scored_length()
+    wanted = max(TOP, page * per_page)
+    limit = wanted if narrow else wanted * 2
+    while True:
+        results = searcher.search(query, limit=limit, terms=False,
+                                  filter=allowed if narrow else None)
+        scored = results.scored_length()
+        docnums = [d for d in (results.docnum(i) for i in range(scored))
+                   if narrow or d in allowed]
+        if len(docnums) >= wanted or scored < limit or limit >= 50 * wanted:
+            break
+        limit *= 4  # most of the best were not for this person: look further
     exact = scored < limit
-    total = scored if exact else max(scored, results.estimated_length())
+    if exact:
+        total = len(docnums)
+    else:
+        share = len(docnums) / scored if scored else 1.0
+        total = max(len(docnums), int(results.estimated_length() * share))
     start = (page - 1) * per_page
     hits = []
-    facets: dict[str, dict[str, int]] = {"kind": {}, "epci": {}, "skill_ids": {},
-                                         "profile_kind": {}}
-    for rank, hit in enumerate(results):
-        fields = hit.fields()
+    for docnum in docnums[start:start + per_page]:
+        fields = searcher.stored_fields(docnum)
         kind, _, ident = fields["key"].partition(":")
-        if start <= rank < start + per_page:
-            hits.append(Hit(kind, int(ident), hit.score))
-        if rank < TOP:
-            for name in ("kind", "epci", "profile_kind"):
-                if fields.get(name):
-                    facets[name][fields[name]] = facets[name].get(fields[name], 0) + 1
-            for skill in (fields.get("skill_ids") or "").split():
-                facets["skill_ids"][skill] = facets["skill_ids"].get(skill, 0) + 1
+        hits.append(Hit(kind, int(ident), 0.0))
+    columns = searcher.__dict__.setdefault("_maillage_columns", {})  # costly to open
+    facets: dict[str, dict[str, int]] = {"skill_ids": {}}
+    for name in ("kind", "epci", "profile_kind"):
+        if name not in columns:
+            columns[name] = searcher.reader().column_reader(name)
+        column = columns[name]
+        counts: dict[str, int] = {}
+        for docnum in docnums[:TOP]:
+            value = column[docnum]
+            if value:
+                counts[value] = counts.get(value, 0) + 1
+        facets[name] = counts
+    for docnum in docnums[:SKILL_FACET_TOP]:  # skills: a stored list, read for fewer results
+        for skill in (searcher.stored_fields(docnum).get("skill_ids") or "").split():
+            facets["skill_ids"][skill] = facets["skill_ids"].get(skill, 0) + 1
     return Result(total=total, hits=hits, facets=facets, exact=exact)

@@ -109,7 +109,7 @@ def _write_many(directory: str, prefix: str, n: int) -> None:
     from search.index import SearchIndex
     index = SearchIndex(directory)
     for i in range(n):
-        index.write([{"key": f"profile:{prefix}{i}", "kind": "profile", "title": f"{prefix} {i}",
+        index.write([{"key": f"profile:{prefix}{i}", "kind": "profile", "all": f"{prefix} {i}",
                       "audience": "public"}], [])
 
 
