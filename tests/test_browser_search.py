@@ -1,0 +1,40 @@
+"""Search in Chromium: results as you type (debounced fetch), and the same page without
+JavaScript as a plain form."""
+import re
+
+import pytest
+
+from tests.test_browser import sign_up
+
+pytestmark = pytest.mark.browser
+
+
+def test_results_as_you_type_and_without_javascript(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR",
+                                  viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    sign_up(page, "Zoé Tonnelier", "zoe.tonnelier@example.org")
+    page.get_by_label("Accroche").fill("Tonnelière à Rignac")
+    page.get_by_role("button", name="Enregistrer mon profil").click()
+    page.wait_for_url(re.compile(r".*/people/\d+$"))
+
+    page.goto("/search")
+    page.locator("#q").press_sequentially("tonneliere", delay=40)
+    for _ in range(100):  # no submit: the list follows the typing, and so does the address
+        if "q=tonneliere" in page.evaluate("location.search"):
+            break
+        page.wait_for_timeout(50)
+    assert "q=tonneliere" in page.evaluate("location.search")
+    assert page.locator(".search-results a", has_text="Zoé Tonnelier").count() == 1
+    assert page.locator(".search-results li").count() == 1
+    assert page.locator(".search-results mark").first.inner_text().lower().startswith("tonneli")
+    context.close()
+
+    plain = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = plain.new_page()
+    page.goto("/search")
+    page.locator("#q").fill("tonnelier")
+    page.locator("#search-form button[type=submit]").click()
+    page.wait_for_url("**/search?q=tonnelier*")
+    assert page.locator(".search-results a", has_text="Zoé Tonnelier").count() == 1
+    plain.close()
