@@ -78,6 +78,14 @@ def _docs(searcher, field: str, value: str) -> frozenset[int]:
     cache = searcher.__dict__.setdefault("_maillage_terms", {})
     key = (field, value)
     found = cache.get(key)
+    if found is None and field == "commune" and ("commune", None) not in cache:
+        # A distance filter needs dozens of communes: read them all in one pass, once.
+        cache[("commune", None)] = True
+        reader = searcher.reader()
+        for term in reader.lexicon("commune"):
+            name = term.decode() if isinstance(term, bytes) else term
+            cache[("commune", name)] = frozenset(reader.postings("commune", term).all_ids())
+        found = cache.get(key)
     if found is None:
         found = cache[key] = frozenset(searcher.docs_for_query(Q.Term(field, value)))
     return found
