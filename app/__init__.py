@@ -106,12 +106,18 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     socketio.init_app(app)
+    from app.chat import service as chat_service
+    from realtime.chat import NAMESPACE, ChatNamespace
+    chat = ChatNamespace(NAMESPACE, chat_service)
+    socketio.on_namespace(chat)
+    app.extensions["maillage.chat"] = chat
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, auth, demand, main, networks, organisers, people, places, skills, social
+    from app import api, auth, chat, demand, main, networks, organisers, people, places, skills, social
 
-    for module in (main, auth, people, skills, networks, social, demand, places, organisers, api):
+    for module in (main, auth, people, skills, networks, social, chat, demand, places, organisers,
+                   api):
         app.register_blueprint(module.bp)
     app.register_blueprint(demand.campaigns_bp)
     from app.search_views import bp as search_bp

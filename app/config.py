@@ -41,6 +41,8 @@ class Defaults:
     TRUSTED_HOSTS = None  # e.g. ["maillage.example.org"]: other Host headers get a 400
 
     SOCKETIO_MESSAGE_QUEUE = None
+    SOCKETIO_ASYNC_MODE = None  # None: gevent when the server monkey-patched, else threading
+    CHAT_RATE_LIMIT = "10 per 10 seconds"  # messages per person, all their sockets together
     SOCKETIO_CORS_ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost:5000"]
 
     DIRECTORY_PAGE_SIZE = 20

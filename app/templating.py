@@ -29,6 +29,7 @@ def _labels(codes, labels: dict) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["markdown_lite"] = lambda source: render_markdown(source, lite=True)
     app.jinja_env.filters["labels"] = _labels
     app.jinja_env.globals["url_with"] = _url_with
     app.jinja_env.trim_blocks = True

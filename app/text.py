@@ -13,10 +13,14 @@ import markdown
 from bleach.linkifier import LinkifyFilter
 from markupsafe import Markup, escape
 
+from search.index import native_local
+
 ALLOWED_TAGS = frozenset({
     "p", "br", "strong", "em", "b", "i", "a", "ul", "ol", "li", "blockquote", "code", "pre",
     "h3", "h4", "h5", "h6", "hr",
 })
+# Chat messages: Markdown-lite, one line of talk. Other tags are dropped, their text kept.
+LITE_TAGS = frozenset({"p", "br", "strong", "em", "b", "i", "a", "code"})
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # Python-Markdown looks for the end of every "[" and "(" it cannot close by scanning the rest of
@@ -37,6 +41,27 @@ _cleaner = bleach.Cleaner(
     strip=False, strip_comments=True,
     filters=[partial(LinkifyFilter, callbacks=[_mark_link], skip_tags={"pre", "code"},
                      parse_email=False)])
+
+
+_lite_cleaner = bleach.Cleaner(
+    tags=LITE_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
+    strip=False, strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_mark_link], skip_tags={"code"},
+                     parse_email=False)])
+
+
+# Block syntax a chat line does not use: "# 2 desks" stays text, not a heading.
+_LITE_UNUSED_BLOCKS = ("hashheader", "setextheader", "hr", "olist", "ulist", "quote", "code")
+_lite_local = native_local()  # one parser per OS thread (a Markdown object is not shareable)
+
+
+def _lite_markdown(source: str) -> str:
+    md = getattr(_lite_local, "md", None)
+    if md is None:
+        md = _lite_local.md = markdown.Markdown(output_format="html")
+        for name in _LITE_UNUSED_BLOCKS:
+            md.parser.blockprocessors.deregister(name)
+    return md.reset().convert(source)
 
 
 def _unclosed(text: str, opening: str, closing: str) -> int:
@@ -62,13 +87,15 @@ def _plain_paragraphs(source: str) -> str:
 
 
 @lru_cache(maxsize=2048)
-def render_markdown(source: str) -> Markup:
+def render_markdown(source: str, lite: bool = False) -> Markup:
     """Safe HTML for a member's Markdown. Raw HTML in the source is shown as text, never run;
     links to anything but http(s)/mailto lose their href. Cached: profiles are read far more
-    often than written."""
+    often than written. `lite` (chat) keeps only bold, italics, links and inline code."""
     source = source or ""
     if _too_costly_for_markdown(source):
         html = _plain_paragraphs(source)
+    elif lite:
+        html = _lite_markdown(source)
     else:
         html = markdown.markdown(source, extensions=["sane_lists"], output_format="html")
-    return Markup(_cleaner.clean(html))
+    return Markup((_lite_cleaner if lite else _cleaner).clean(html))

@@ -40,6 +40,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+from models.chat import GROUP_MAX_PEOPLE, DirectMessages, Message, Room, RoomKind, RoomMember  # noqa: E402
 from models.content import ContentVersion, current_content_version  # noqa: E402  (need `db`)
 from models.demand import Campaign, Declaration, DeclarationVersion, Formula, Track  # noqa: E402
 from models.network import (  # noqa: E402
@@ -82,4 +83,5 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune",
            "Campaign", "Declaration", "DeclarationVersion", "Formula", "Track", "Place",
            "PlaceFollow", "PlaceInterest", "PlaceStatus", "PlanPeriod", "Poll", "PricingPlan",
            "Proposal", "ProposalStatus", "Vote", "place_animator", "SireneEstablishment",
-           "SireneImport"]
+           "SireneImport", "Room", "RoomKind", "RoomMember", "Message", "DirectMessages",
+           "GROUP_MAX_PEOPLE"]

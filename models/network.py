@@ -36,6 +36,7 @@ class MemberStatus(str, enum.Enum):
     REQUESTED = "requested"  # asked to join, waits for an animator
     APPROVED = "approved"  # may join: must accept the current charter first
     ACTIVE = "active"
+    BANNED = "banned"  # removed by an animator; may not join again, sees a private network as absent
 
 
 network_skill = Table(

@@ -99,6 +99,9 @@ class Profile(db.Model):
     needs: Mapped[str] = mapped_column(Text, default="")  # "I am looking for"
     website: Mapped[str] = mapped_column(String(300), default="")
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC.value)
+    # Who may start a direct conversation: "connections" or "members" (models.chat.DirectMessages)
+    direct_messages: Mapped[str] = mapped_column(String(12), default="connections",
+                                                 server_default="connections")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
                                                  onupdate=utcnow, index=True)
 

@@ -28,12 +28,24 @@ WEIGHTING = scoring.TF_IDF()
 _write_lock = threading.Lock()
 
 
+def native_local():
+    """A per-OS-thread store. Under gevent's monkey-patching `threading.local` is per greenlet
+    (one per request): a searcher cached there would be reopened (~10 ms) on every query."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return threading.local()
+    original = monkey.get_original("threading", "local") if monkey.is_module_patched(
+        "threading") else threading.local
+    return original()
+
+
 class SearchIndex:
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
         self.rebuilding = False
         self._ix = None
-        self._local = threading.local()
+        self._local = native_local()
 
     def open(self):
         """The index, created empty if missing (the caller decides about a rebuild)."""
@@ -62,7 +74,7 @@ class SearchIndex:
     def reset(self) -> None:
         """Throw an unreadable index away and start an empty one."""
         self._ix = None
-        self._local = threading.local()
+        self._local = native_local()
         shutil.rmtree(self.directory, ignore_errors=True)
         self.open()
 

@@ -117,8 +117,11 @@ def logout():
         if not current_user.is_authenticated:
             return redirect(url_for("main.home"))
         return render_template("auth/logout.html")
+    user_id = current_user.id if current_user.is_authenticated else None
     logout_user()
     forget_claims()
+    if user_id is not None:  # the sockets keep the session they had at connect: close them
+        current_app.extensions["maillage.chat"].disconnect_user(user_id)
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 

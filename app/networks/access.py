@@ -23,7 +23,8 @@ from models import Membership, MemberStatus, Network, NetworkVisibility, db
 @dataclass
 class Access:
     network: Network
-    membership: Membership | None
+    membership: Membership | None  # None for a banned person too: they are outside
+    banned: bool = False
 
     @property
     def is_member(self) -> bool:
@@ -64,6 +65,8 @@ def membership_of(network_id: int, user_id: int) -> Membership | None:
 def access_to(network: Network) -> Access:
     membership = (membership_of(network.id, current_user.id)
                   if current_user.is_authenticated else None)
+    if membership is not None and membership.status == MemberStatus.BANNED.value:
+        return Access(network, None, banned=True)
     return Access(network, membership)
 
 

@@ -110,6 +110,16 @@ def remove_membership(session: Session, network: Network, membership: Membership
     refresh_member_count(session, network)
 
 
+def ban(session: Session, network: Network, membership: Membership) -> None:
+    """Out of the network for good: the row stays, marked banned, so joining again is refused."""
+    if membership.is_animator and len(animator_ids(session, network.id)) <= 1:
+        raise MembershipError("last_animator")
+    membership.status = MemberStatus.BANNED.value
+    membership.role = MemberRole.MEMBER.value
+    session.flush()
+    refresh_member_count(session, network)
+
+
 def set_role(session: Session, network: Network, membership: Membership, role: str) -> None:
     if not membership.is_active:
         raise MembershipError("not_member")

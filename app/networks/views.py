@@ -28,6 +28,7 @@ from app.networks.service import (
     MembershipError,
     accept_charter,
     approve,
+    ban,
     create_network,
     join_open,
     remove_membership,
@@ -59,6 +60,7 @@ MEMBERSHIP_ERRORS = {
     "not_requested": lambda: _("This request was already handled."),
     "not_approved": lambda: _("An animator must approve your request first."),
     "not_member": lambda: _("This person is not a member."),
+    "banned": lambda: _("An animator removed you from this network: you cannot join it again."),
 }
 
 
@@ -200,6 +202,8 @@ def join(network_id: int):
     networks are entered through an invitation link (a request there too)."""
     access = load_network(network_id)
     network = access.network
+    if access.banned:
+        return _membership_error(MembershipError("banned"), network.id)
     if access.is_member and not access.must_accept_charter:
         return redirect(url_for("networks.show", network_id=network.id))
     if network.visibility == NetworkVisibility.OPEN.value or access.must_accept_charter \
@@ -328,6 +332,16 @@ def remove_member(network_id: int, user_id: int):
         lambda name: _("%(name)s is no longer in the network.", name=name))
 
 
+@bp.post("/<id:network_id>/members/<id:user_id>/ban")
+@login_required
+def ban_member(network_id: int, user_id: int):
+    """Take someone out and keep them out: they stop receiving the network's chat at once."""
+    return _animator_action(
+        network_id, user_id,
+        lambda access, m: ban(db.session, access.network, m),
+        lambda name: _("%(name)s is banned from the network.", name=name))
+
+
 @bp.post("/<id:network_id>/members/<id:user_id>/role")
 @login_required
 def change_role(network_id: int, user_id: int):
@@ -385,6 +399,8 @@ def invitation(token: str):
     membership = (membership_of(network.id, current_user.id)
                   if current_user.is_authenticated else None)
     access = Access(network, membership)
+    if membership is not None and membership.status == MemberStatus.BANNED.value:
+        abort(404)  # a banned person's invitation no longer opens the network
     if request.method == "POST":
         if not current_user.is_authenticated:
             return login_manager.unauthorized()

@@ -1,0 +1,41 @@
+"""JSON for chat rooms: the conversation list and a room's history (keyset pagination).
+Room ids here are the ones the `/chat` socket namespace takes (docs/realtime.md)."""
+from __future__ import annotations
+
+from flask import abort, url_for
+from flask_login import current_user
+
+from app.api import bp
+from app.api.views import int_arg
+from app.chat import service
+from models import db
+
+
+def _member_or_401():
+    if not current_user.is_authenticated:
+        abort(401)
+    return current_user.id
+
+
+@bp.route("/rooms")
+def rooms():
+    user_id = _member_or_401()
+    rows = service.room_summaries(db.session, user_id)
+    db.session.commit()
+    return {"total": len(rows), "items": [
+        {**row, "url": url_for("chat.room", room_id=row["id"], _external=True)} for row in rows]}
+
+
+@bp.route("/rooms/<id:room_id>/messages")
+def room_messages(room_id: int):
+    """`?before=<id>` the oldest id already shown; `?limit=` 1-100 (default 50). Oldest first;
+    `next_before` is the value for the page before, null at the start of the room."""
+    user_id = _member_or_401()
+    room = service.readable_room(db.session, user_id, room_id)
+    if room is None:
+        abort(404)
+    before = int_arg("before", 0, 0, 2**62)
+    limit = int_arg("limit", service.HISTORY_PAGE, 1, 100)
+    messages = service.history(db.session, room.id, before or None, limit)
+    return {"room": room.id, "items": [service.serialize(m) for m in messages],
+            "next_before": messages[0].id if len(messages) == limit else None}

@@ -1,0 +1,329 @@
+"""Chat rooms and messages as plain functions over a session (the caller commits).
+
+`can_read` is the one rule for who may read and write a room; the socket handlers, the pages and
+the JSON API all ask it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.social.connections import connection_between, is_blocked, pair
+from app.text import render_markdown
+from models import (
+    GROUP_MAX_PEOPLE,
+    ConnectionStatus,
+    DirectMessages,
+    Membership,
+    MemberStatus,
+    Message,
+    Network,
+    Profile,
+    Room,
+    RoomKind,
+    RoomMember,
+    User,
+)
+from models.types import utcnow
+
+BODY_MAX = 4000
+CLIENT_ID_MAX = 64
+MISSED_MAX = 1000  # messages one `join` may return; older ones come from the history API
+HISTORY_PAGE = 50
+
+
+class ChatError(ValueError):
+    """Cannot be done; `code` is part of the protocol (docs/realtime.md)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+# -- rooms -----------------------------------------------------------------------------------
+
+def network_room(session: Session, network: Network) -> Room:
+    """The network's room, created the first time someone needs it."""
+    room = session.scalar(select(Room).where(Room.network_id == network.id))
+    if room is None:
+        room = Room(kind=RoomKind.NETWORK.value, network_id=network.id)
+        try:
+            with session.begin_nested():
+                session.add(room)
+        except IntegrityError:  # created meanwhile by another request
+            room = session.scalar(select(Room).where(Room.network_id == network.id))
+    return room
+
+
+def may_message(session: Session, sender: User, recipient: User) -> bool:
+    """A direct conversation is allowed between connected people, or when the recipient accepts
+    messages from any member; never across a block."""
+    if sender.id == recipient.id or is_blocked(session, sender.id, recipient.id):
+        return False
+    connection = connection_between(session, sender.id, recipient.id)
+    if connection is not None and connection.status == ConnectionStatus.ACCEPTED.value:
+        return True
+    policy = session.scalar(select(Profile.direct_messages).where(Profile.user_id == recipient.id))
+    return policy == DirectMessages.MEMBERS.value
+
+
+def direct_room(session: Session, sender: User, recipient: User) -> Room:
+    """The conversation between two people, created on the first message. An existing one stays
+    readable by both even if they disconnect later (their history is theirs)."""
+    low, high = pair(sender.id, recipient.id)
+    key = f"{low}:{high}"
+    room = session.scalar(select(Room).where(Room.direct_key == key))
+    if room is not None:
+        return room
+    if not may_message(session, sender, recipient):
+        raise ChatError("not_allowed")
+    try:
+        with session.begin_nested():
+            room = Room(kind=RoomKind.DIRECT.value, direct_key=key, created_by_id=sender.id)
+            session.add(room)
+            session.flush()
+            session.add_all([RoomMember(room_id=room.id, user_id=low),
+                             RoomMember(room_id=room.id, user_id=high)])
+    except IntegrityError:
+        room = session.scalar(select(Room).where(Room.direct_key == key))
+    return room
+
+
+def create_group(session: Session, creator: User, name: str, people: list[User]) -> Room:
+    others = {p.id: p for p in people if p.id != creator.id}
+    if not others:
+        raise ChatError("group_empty")
+    if len(others) + 1 > GROUP_MAX_PEOPLE:
+        raise ChatError("group_too_big")
+    if any(not may_message(session, creator, p) for p in others.values()):
+        raise ChatError("not_allowed")
+    room = Room(kind=RoomKind.GROUP.value, name=name.strip()[:80], created_by_id=creator.id)
+    session.add(room)
+    session.flush()
+    session.add_all([RoomMember(room_id=room.id, user_id=uid) for uid in [creator.id, *others]])
+    return room
+
+
+def leave_group(session: Session, room: Room, user_id: int) -> None:
+    session.execute(update(RoomMember).where(RoomMember.room_id == room.id,
+                                             RoomMember.user_id == user_id)
+                    .values(left_at=utcnow()))
+
+
+def can_read(session: Session, user_id: int, room: Room) -> bool:
+    if room.kind == RoomKind.NETWORK.value:
+        return session.scalar(select(Membership.id).where(
+            Membership.network_id == room.network_id, Membership.user_id == user_id,
+            Membership.status == MemberStatus.ACTIVE.value)) is not None
+    return session.scalar(select(RoomMember.user_id).where(
+        RoomMember.room_id == room.id, RoomMember.user_id == user_id,
+        RoomMember.left_at.is_(None))) is not None
+
+
+def readable_room(session: Session, user_id: int, room_id) -> Room | None:
+    """The room if it exists and this user may read it; None otherwise (the caller says "not
+    found" either way, so a room's existence is not disclosed)."""
+    if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id < 2**62:
+        return None
+    room = session.get(Room, room_id)
+    return room if room is not None and can_read(session, user_id, room) else None
+
+
+def people_ids(session: Session, room: Room) -> list[int]:
+    """Who reads the room now."""
+    if room.kind == RoomKind.NETWORK.value:
+        return list(session.scalars(select(Membership.user_id).where(
+            Membership.network_id == room.network_id,
+            Membership.status == MemberStatus.ACTIVE.value)))
+    return list(session.scalars(select(RoomMember.user_id).where(
+        RoomMember.room_id == room.id, RoomMember.left_at.is_(None))))
+
+
+def room_ids_for(session: Session, user_id: int) -> list[int]:
+    """Every room this user reads (network rooms exist once someone opened them)."""
+    networks = select(Membership.network_id).where(
+        Membership.user_id == user_id, Membership.status == MemberStatus.ACTIVE.value)
+    network_rooms = select(Room.id).where(Room.network_id.in_(networks))
+    own = select(RoomMember.room_id).join(Room, Room.id == RoomMember.room_id).where(
+        RoomMember.user_id == user_id, RoomMember.left_at.is_(None), Room.kind != RoomKind.NETWORK.value)
+    return list(session.scalars(network_rooms.union(own)))
+
+
+def ensure_network_rooms(session: Session, user_id: int) -> None:
+    missing = session.scalars(
+        select(Network).join(Membership, Membership.network_id == Network.id)
+        .outerjoin(Room, Room.network_id == Network.id)
+        .where(Membership.user_id == user_id, Membership.status == MemberStatus.ACTIVE.value,
+               Room.id.is_(None)))
+    for network in missing:
+        network_room(session, network)
+
+
+def room_title(session: Session, room: Room, viewer_id: int) -> str:
+    if room.kind == RoomKind.NETWORK.value:
+        return room.network.name
+    if room.kind == RoomKind.GROUP.value and room.name:
+        return room.name
+    names = session.scalars(select(User.display_name).join(
+        RoomMember, RoomMember.user_id == User.id).where(
+        RoomMember.room_id == room.id, RoomMember.user_id != viewer_id,
+        RoomMember.left_at.is_(None)).order_by(User.display_name).limit(4))
+    return ", ".join(names)
+
+
+def room_summaries(session: Session, user_id: int) -> list[dict]:
+    """The conversation list: title, unread count, last message time; latest first."""
+    ensure_network_rooms(session, user_id)
+    ids = room_ids_for(session, user_id)
+    if not ids:
+        return []
+    last = dict(session.execute(select(Message.room_id, func.max(Message.id))
+                                .where(Message.room_id.in_(ids)).group_by(Message.room_id)).all())
+    read = dict(session.execute(select(RoomMember.room_id, RoomMember.last_read_id).where(
+        RoomMember.user_id == user_id, RoomMember.room_id.in_(ids))).all())
+    rows = []
+    for room in session.scalars(select(Room).where(Room.id.in_(ids))):
+        last_id = last.get(room.id, 0)
+        rows.append({"id": room.id, "kind": room.kind, "title": room_title(session, room, user_id),
+                     "network_id": room.network_id, "last_id": last_id,
+                     "last_read_id": read.get(room.id, 0),
+                     "unread": unread_count(session, room.id, user_id, read.get(room.id, 0))
+                     if last_id > read.get(room.id, 0) else 0})
+    rows.sort(key=lambda r: (-r["last_id"], r["title"]))
+    return rows
+
+
+# -- messages --------------------------------------------------------------------------------
+
+def clean_body(body) -> str:
+    if not isinstance(body, str):
+        raise ChatError("invalid")
+    body = body.replace("\r\n", "\n").replace("\x00", "").strip()
+    if not body:
+        raise ChatError("empty")
+    if len(body) > BODY_MAX:
+        raise ChatError("too_long")
+    return body
+
+
+def clean_client_id(client_id) -> str:
+    if not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX \
+            or not client_id.isprintable():
+        raise ChatError("invalid")
+    return client_id
+
+
+def post_message(session: Session, room: Room, author_id: int, body, client_id) -> tuple[Message, bool]:
+    """Store a message once per (author, client_id). Returns (message, created); a resend of a
+    stored one returns it untouched. The caller commits, then emits."""
+    body, client_id = clean_body(body), clean_client_id(client_id)
+    existing = _by_client_id(session, author_id, client_id)
+    if existing is None:
+        message = Message(room_id=room.id, author_id=author_id, client_id=client_id, body=body)
+        try:
+            with session.begin_nested():
+                session.add(message)
+            return message, True
+        except IntegrityError:  # the same client_id raced in from another socket
+            existing = _by_client_id(session, author_id, client_id)
+    if existing is None or existing.room_id != room.id:
+        raise ChatError("invalid")  # a client_id reused for another room
+    return existing, False
+
+
+def find_resend(session: Session, author_id: int, client_id: str, room_id: int) -> Message | None:
+    """The stored message a resend refers to, if any (ChatError if that client_id was used in
+    another room)."""
+    existing = _by_client_id(session, author_id, client_id)
+    if existing is not None and existing.room_id != room_id:
+        raise ChatError("invalid")
+    return existing
+
+
+def _by_client_id(session: Session, author_id: int, client_id: str) -> Message | None:
+    return session.scalar(select(Message).where(Message.author_id == author_id,
+                                                Message.client_id == client_id))
+
+
+def own_message(session: Session, user_id: int, message_id) -> Message:
+    if not isinstance(message_id, int) or isinstance(message_id, bool) or not 0 < message_id < 2**62:
+        raise ChatError("not_found")
+    message = session.get(Message, message_id)
+    if message is None or message.deleted_at is not None:
+        raise ChatError("not_found")
+    if message.author_id != user_id:
+        raise ChatError("forbidden")
+    return message
+
+
+def edit_message(session: Session, message: Message, body) -> None:
+    message.body = clean_body(body)
+    message.edited_at = utcnow()
+
+
+def delete_message(session: Session, message: Message) -> None:
+    message.body = ""
+    message.deleted_at = utcnow()
+
+
+def missed(session: Session, room_id: int, after_id: int) -> list[Message]:
+    """Messages after `after_id`, oldest first (a reconnecting client's catch-up)."""
+    return list(session.scalars(
+        select(Message).where(Message.room_id == room_id, Message.id > after_id)
+        .order_by(Message.id).limit(MISSED_MAX)))
+
+
+def history(session: Session, room_id: int, before: int | None, limit: int = HISTORY_PAGE) -> list[Message]:
+    """A page of messages older than `before` (keyset), oldest first."""
+    query = select(Message).where(Message.room_id == room_id)
+    if before:
+        query = query.where(Message.id < before)
+    rows = list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    rows.reverse()
+    return rows
+
+
+def mark_read(session: Session, room: Room, user_id: int, message_id: int) -> int:
+    """Move the read marker forward (never back). Returns the marker."""
+    newest = session.scalar(select(func.max(Message.id)).where(Message.room_id == room.id)) or 0
+    target = max(0, min(int(message_id), newest))
+    marker = session.get(RoomMember, (room.id, user_id))
+    if marker is None:
+        marker = RoomMember(room_id=room.id, user_id=user_id, last_read_id=0)
+        session.add(marker)
+    if target > marker.last_read_id:
+        marker.last_read_id = target
+    return marker.last_read_id
+
+
+def last_read(session: Session, room_id: int, user_id: int) -> int:
+    return session.scalar(select(RoomMember.last_read_id).where(
+        RoomMember.room_id == room_id, RoomMember.user_id == user_id)) or 0
+
+
+def unread_count(session: Session, room_id: int, user_id: int, after: int | None = None) -> int:
+    if after is None:
+        after = last_read(session, room_id, user_id)
+    return session.scalar(select(func.count()).select_from(Message).where(
+        Message.room_id == room_id, Message.id > after, Message.deleted_at.is_(None),
+        Message.author_id.is_distinct_from(user_id))) or 0
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def serialize(message: Message, author_name: str | None = None) -> dict:
+    """A message as the protocol sends it (docs/realtime.md)."""
+    deleted = message.deleted_at is not None
+    if author_name is None:
+        author_name = message.author.display_name if message.author else None
+    return {"id": message.id, "room": message.room_id,
+            "author": {"id": message.author_id, "name": author_name},
+            "body": message.body,
+            "body_html": "" if deleted else str(render_markdown(message.body, lite=True)),
+            "created_at": _iso(message.created_at), "edited_at": _iso(message.edited_at),
+            "deleted": deleted, "client_id": message.client_id}

@@ -1,0 +1,341 @@
+// Live chat over the /chat socket (protocol: docs/realtime.md). Without JavaScript the page's
+// form posts and reloads; with it, messages go over the socket, each with a client_id so a
+// resend after a lost connection is never a second message.
+(function () {
+  "use strict";
+  var socket = window.Maillage && window.Maillage.socket;
+  if (!socket) return;
+  var textNode = document.getElementById("chat-text");
+  var T = textNode ? JSON.parse(textNode.textContent) : {};
+  var section = document.querySelector("[data-chat-room]");
+  var openRoom = section ? Number(section.getAttribute("data-chat-room")) : null;
+  var me = section ? Number(section.getAttribute("data-me")) : null;
+  var list = document.getElementById("messages");
+  var form = document.getElementById("chat-form");
+  var box = form ? form.querySelector("textarea") : null;
+  var statusLine = document.querySelector("[data-chat-status]");
+  var typingLine = document.querySelector("[data-typing]");
+  var lastSeen = {};      // room -> highest message id this page has
+  var outbox = [];        // {client_id, body, node} not yet acked by the server
+  var markerShown = false;
+
+  function fmt(template, values) {
+    return String(template).replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; });
+  }
+  function status(text) { if (statusLine) statusLine.textContent = text || ""; }
+  function newClientId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  // -- the conversation list -----------------------------------------------------------------
+  var roomItems = {};
+  Array.prototype.forEach.call(document.querySelectorAll("#room-list [data-room]"), function (li) {
+    var id = Number(li.getAttribute("data-room"));
+    roomItems[id] = li;
+    lastSeen[id] = Number(li.getAttribute("data-last-id")) || 0;
+  });
+  function setBadge(room, count) {
+    var li = roomItems[room];
+    if (!li) return;
+    var badge = li.querySelector("[data-unread]");
+    badge.firstChild.nodeValue = String(count);
+    badge.hidden = !count;
+  }
+  function bumpBadge(room) {
+    var li = roomItems[room];
+    if (!li) return;
+    var badge = li.querySelector("[data-unread]");
+    setBadge(room, (Number(badge.firstChild.nodeValue) || 0) + 1);
+    li.parentNode.insertBefore(li, li.parentNode.firstChild);
+  }
+
+  // -- messages in the open room -------------------------------------------------------------
+  function atBottom() { return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80; }
+  function render(m) {
+    var li = document.createElement("li");
+    li.className = "message" + (m.author && m.author.id === me ? " mine" : "") + (m.deleted ? " deleted" : "");
+    li.id = "m" + m.id;
+    li.setAttribute("data-id", m.id);
+    if (m.author && m.author.id === me && !m.deleted) li.setAttribute("data-body", m.body || "");
+    var meta = document.createElement("p");
+    meta.className = "message-meta";
+    var who = document.createElement("strong");
+    who.textContent = (m.author && m.author.name) || T.former;
+    var when = document.createElement("time");
+    when.setAttribute("datetime", m.created_at);
+    when.textContent = new Date(m.created_at).toLocaleString(document.documentElement.lang,
+      { dateStyle: "short", timeStyle: "short" });
+    meta.appendChild(who); meta.appendChild(document.createTextNode(" ")); meta.appendChild(when);
+    var body = document.createElement("div");
+    body.className = "message-body";
+    li.appendChild(meta); li.appendChild(body);
+    fill(li, m);
+    return li;
+  }
+  function fill(li, m) {
+    var body = li.querySelector(".message-body");
+    var meta = li.querySelector(".message-meta");
+    if (m.deleted) {
+      li.classList.add("deleted");
+      li.removeAttribute("data-body");
+      body.innerHTML = "";
+      var p = document.createElement("p"); p.className = "muted"; p.textContent = T.deleted;
+      body.appendChild(p);
+      var tools = li.querySelector(".message-tools"); if (tools) tools.remove();
+    } else {
+      body.innerHTML = m.body_html;  // sanitised on the server (app/text.py, lite)
+      if (li.hasAttribute("data-body")) li.setAttribute("data-body", m.body || "");
+    }
+    if (m.edited_at && !m.deleted && !meta.querySelector("[data-edited]")) {
+      var e = document.createElement("span"); e.className = "muted small"; e.setAttribute("data-edited", "");
+      e.textContent = " " + T.edited; meta.appendChild(e);
+    }
+    addTools(li);
+  }
+  function addTools(li) {
+    if (!li.hasAttribute("data-body") || li.querySelector(".message-tools") || li.classList.contains("pending")) return;
+    var tools = document.createElement("span");
+    tools.className = "message-tools";
+    var edit = document.createElement("button");
+    edit.type = "button"; edit.className = "linklike small"; edit.textContent = T.edit;
+    edit.addEventListener("click", function () { startEdit(li); });
+    var del = document.createElement("button");
+    del.type = "button"; del.className = "linklike small"; del.textContent = T["delete"];
+    del.addEventListener("click", function () {
+      if (window.confirm(T.confirm_delete)) {
+        socket.emit("delete", { id: Number(li.getAttribute("data-id")) }, function (ack) {
+          if (ack && !ack.ok) status(ack.error.message);
+        });
+      }
+    });
+    tools.appendChild(edit); tools.appendChild(document.createTextNode(" ")); tools.appendChild(del);
+    li.querySelector(".message-meta").appendChild(tools);
+  }
+  function startEdit(li) {
+    var body = li.querySelector(".message-body");
+    if (body.querySelector("textarea")) return;
+    var keep = body.innerHTML;
+    var area = document.createElement("textarea");
+    area.rows = 2; area.value = li.getAttribute("data-body") || "";
+    area.setAttribute("aria-label", T.edit);
+    var save = document.createElement("button"); save.type = "button"; save.className = "button small"; save.textContent = T.save;
+    var cancel = document.createElement("button"); cancel.type = "button"; cancel.className = "button small secondary"; cancel.textContent = T.cancel;
+    body.innerHTML = ""; body.appendChild(area); body.appendChild(save); body.appendChild(cancel);
+    area.focus();
+    cancel.addEventListener("click", function () { body.innerHTML = keep; });
+    save.addEventListener("click", function () {
+      socket.emit("edit", { id: Number(li.getAttribute("data-id")), body: area.value }, function (ack) {
+        if (ack && !ack.ok) { status(ack.error.message); return; }
+        body.innerHTML = keep;  // the message_edited event brings the new text
+      });
+    });
+  }
+  function showMarker() {
+    if (markerShown || !list) return;
+    markerShown = true;
+    var marker = document.createElement("li");
+    marker.className = "new-marker"; marker.setAttribute("role", "separator"); marker.textContent = T["new"];
+    list.appendChild(marker);
+  }
+  function place(m) {
+    if (!list) return;
+    lastSeen[m.room] = Math.max(lastSeen[m.room] || 0, m.id);
+    var existing = document.getElementById("m" + m.id);
+    if (existing) { fill(existing, m); return; }
+    var pending = m.client_id && list.querySelector('[data-client-id="' + CSS.escape(m.client_id) + '"]');
+    if (pending) { pending.replaceWith(render(m)); return; }
+    var empty = list.querySelector("[data-empty]"); if (empty) empty.remove();
+    var follow = atBottom();
+    if (!(m.author && m.author.id === me) && (document.hidden || !follow)) showMarker();
+    var node = render(m);
+    // Keep id order even when events cross (a catch-up and a live message).
+    var after = null;
+    Array.prototype.some.call(list.querySelectorAll("li.message[data-id]"), function (li) {
+      if (Number(li.getAttribute("data-id")) > m.id) { after = li; return true; }
+      return false;
+    });
+    list.insertBefore(node, after || list.querySelector("li.pending"));
+    if (follow) window.scrollTo(0, document.body.scrollHeight);
+  }
+  var readSent = 0;
+  function markRead() {
+    var newest = openRoom ? lastSeen[openRoom] || 0 : 0;
+    if (newest > readSent && !document.hidden && socket.connected) {
+      readSent = newest;
+      socket.emit("read", { room: openRoom, id: newest });
+    }
+  }
+
+  // -- sending -------------------------------------------------------------------------------
+  function flush(item) {
+    if (!socket.connected) return;
+    socket.emit("send", { room: openRoom, body: item.body, client_id: item.client_id }, function (ack) {
+      if (ack && ack.ok) {
+        outbox = outbox.filter(function (o) { return o !== item; });
+        item.node.classList.remove("pending");
+        item.node.setAttribute("data-id", ack.id);
+        if (!document.getElementById("m" + ack.id)) item.node.id = "m" + ack.id;
+        else item.node.remove();
+        var tag = item.node.querySelector("[data-state]"); if (tag) tag.remove();
+        item.node.setAttribute("data-body", item.body);
+        addTools(item.node);
+        return;
+      }
+      var error = ack && ack.error ? ack.error : { message: T.failed };
+      item.node.classList.add("failed");
+      var state = item.node.querySelector("[data-state]");
+      state.textContent = T.failed + " — " + error.message + " ";
+      var retry = document.createElement("button");
+      retry.type = "button"; retry.className = "linklike small"; retry.textContent = T.retry;
+      retry.addEventListener("click", function () {
+        item.node.classList.remove("failed"); state.textContent = T.pending; flush(item);
+      });
+      state.appendChild(retry);
+      if (error.code !== "rate_limited") {
+        outbox = outbox.filter(function (o) { return o !== item; });
+        if (box && !box.value) box.value = item.body;  // nothing typed is lost
+      }
+      status(error.message);
+    });
+  }
+  function pendingNode(body) {
+    var li = document.createElement("li");
+    li.className = "message mine pending";
+    var meta = document.createElement("p"); meta.className = "message-meta";
+    var who = document.createElement("strong"); who.textContent = "…";
+    var state = document.createElement("span"); state.className = "muted small"; state.setAttribute("data-state", "");
+    state.textContent = T.pending;
+    meta.appendChild(state);
+    var text = document.createElement("div"); text.className = "message-body";
+    var p = document.createElement("p"); p.textContent = body; text.appendChild(p);
+    li.appendChild(meta); li.appendChild(text);
+    return li;
+  }
+  if (form && box && openRoom) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = box.value.trim();
+      if (!body) { box.focus(); return; }
+      var item = { client_id: newClientId(), body: body, node: pendingNode(body) };
+      item.node.setAttribute("data-client-id", item.client_id);
+      var empty = list.querySelector("[data-empty]"); if (empty) empty.remove();
+      list.appendChild(item.node);
+      window.scrollTo(0, document.body.scrollHeight);
+      outbox.push(item);
+      box.value = "";
+      flush(item);
+    });
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+      }
+    });
+    var lastTyping = 0;
+    box.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastTyping > 2000 && socket.connected) { lastTyping = now; socket.emit("typing", { room: openRoom }); }
+    });
+  }
+
+  // -- older messages (keyset pagination) ----------------------------------------------------
+  var older = document.querySelector("[data-load-older]");
+  if (older && section && window.fetch) {
+    older.addEventListener("click", function (event) {
+      event.preventDefault();
+      var first = list.querySelector("li.message[data-id]");
+      var url = section.getAttribute("data-history-url") + "?before=" + (first ? first.getAttribute("data-id") : "");
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (page) {
+        if (!page) return;
+        var height = document.body.scrollHeight;
+        page.items.slice().reverse().forEach(function (m) {
+          if (!document.getElementById("m" + m.id)) list.insertBefore(render(m), list.firstChild);
+        });
+        window.scrollTo(0, window.scrollY + document.body.scrollHeight - height);
+        if (!page.next_before) older.parentNode.remove();
+      });
+    });
+  }
+
+  // -- socket events -------------------------------------------------------------------------
+  function joinAll() {
+    Object.keys(roomItems).forEach(function (key) {
+      var id = Number(key);
+      if (id === openRoom) return;
+      socket.emit("join", { room: id, last_id: lastSeen[id] || 0 }, function (ack) {
+        if (ack && ack.ok) {
+          setBadge(id, ack.unread);
+          ack.missed.forEach(function (m) { lastSeen[id] = Math.max(lastSeen[id] || 0, m.id); });
+        }
+      });
+    });
+    if (!openRoom) return;
+    if (lastSeen[openRoom] === undefined || !roomItems[openRoom]) {
+      var all = list.querySelectorAll("li.message[data-id]");
+      lastSeen[openRoom] = all.length ? Number(all[all.length - 1].getAttribute("data-id")) : 0;
+    }
+    var rendered = list.querySelectorAll("li.message[data-id]");
+    var seen = rendered.length ? Number(rendered[rendered.length - 1].getAttribute("data-id")) : 0;
+    socket.emit("join", { room: openRoom, last_id: seen }, function (ack) {
+      if (!ack || !ack.ok) { if (ack) status(ack.error.message); return; }
+      ack.missed.forEach(place);
+      setOnline(ack.online);
+      setBadge(openRoom, 0);
+      markRead();
+      outbox.forEach(flush);  // what was written while the connection was down
+    });
+  }
+  var online = {};
+  function setOnline(people) {
+    online = {};
+    (people || []).forEach(function (p) { online[p.id] = true; });
+    showOnline();
+  }
+  function showOnline() {
+    var n = 0;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-person]"), function (li) {
+      var on = !!online[Number(li.getAttribute("data-person"))];
+      li.querySelector("[data-online]").hidden = !on;
+      if (on) n += 1;
+    });
+    var count = document.querySelector("[data-online-count]");
+    if (count) count.textContent = fmt(T.online_count, { num: n });
+  }
+
+  socket.on("connect", function () { status(""); joinAll(); });
+  socket.on("disconnect", function () { if (openRoom) status(T.offline); });
+  socket.on("message", function (m) {
+    if (m.room === openRoom) {
+      place(m);
+      if (!document.hidden && atBottom()) markRead();
+    } else if (roomItems[m.room] && !(m.author && m.author.id === me)) {
+      if (m.id > (lastSeen[m.room] || 0)) { lastSeen[m.room] = m.id; bumpBadge(m.room); }
+    }
+  });
+  socket.on("message_edited", function (m) { var li = document.getElementById("m" + m.id); if (li) fill(li, m); });
+  socket.on("message_deleted", function (m) { var li = document.getElementById("m" + m.id); if (li) fill(li, m); });
+  socket.on("unread", function (u) { if (u.room !== openRoom) setBadge(u.room, u.count); });
+  socket.on("presence", function (p) {
+    if (p.room !== openRoom) return;
+    if (p.online) online[p.user.id] = true; else delete online[p.user.id];
+    showOnline();
+  });
+  var typingTimer = null;
+  socket.on("typing", function (t) {
+    if (t.room !== openRoom || !typingLine) return;
+    typingLine.textContent = fmt(T.typing, { name: t.user.name });
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { typingLine.textContent = ""; }, 3000);
+  });
+  socket.on("error", function (e) {
+    if (!e) return;
+    if (e.event === "removed" && e.room === openRoom && form) {
+      Array.prototype.forEach.call(form.elements, function (el) { el.disabled = true; });
+    }
+    if (e.room === undefined || e.room === openRoom) status(e.message);
+  });
+  document.addEventListener("visibilitychange", markRead);
+  window.addEventListener("scroll", function () { if (atBottom()) markRead(); }, { passive: true });
+  if (socket.connected) joinAll();
+})();

@@ -1,0 +1,314 @@
+"""Chat: the /chat protocol (docs/realtime.md) through Flask-SocketIO's test client, the pages
+and the JSON API. The real server over real WebSockets is in test_chat_server.py."""
+from __future__ import annotations
+
+import contextvars
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Connection, DirectMessages, Membership, MemberStatus, Message, db
+from realtime import socketio
+from tests.conftest import csrf_from, login_as
+
+
+@pytest.fixture
+def app_config(db_path):
+    from tests.conftest import base_config
+    return {**base_config(db_path), "CHAT_RATE_LIMIT": "1000 per 10 seconds"}
+
+
+@pytest.fixture
+def people(make_user, make_network):
+    """An animator and a member of one network, and an outsider."""
+    anim = make_user(display_name="Ana Animatrice")
+    member = make_user(display_name="Bruno Membre")
+    outsider = make_user(display_name="Octave Dehors")
+    network = make_network(anim, visibility="private")
+    db.session.add(Membership(network_id=network.id, user_id=member.id, status="active",
+                              accepted_charter_version=network.charter_version))
+    db.session.commit()
+    return anim, member, outsider, network
+
+
+class IsolatedSocket:
+    """Flask-SocketIO's test client, each call in its own context (as IsolatedClient does for
+    HTTP): otherwise every socket shares the test's app context, and so Flask-Login's cached
+    user."""
+
+    def __init__(self, app, flask_client):
+        self.inner = contextvars.Context().run(
+            socketio.test_client, app, namespace="/chat", flask_test_client=flask_client)
+
+    def __getattr__(self, name):
+        method = getattr(self.inner, name)
+
+        def isolated(*args, **kwargs):
+            result = contextvars.Context().run(method, *args, **kwargs)
+            db.session.rollback()
+            return result
+        return isolated
+
+
+def sock(app, user=None):
+    client = app.test_client()
+    if user is not None:
+        login_as(client, user)
+    return IsolatedSocket(app, client)
+
+
+def room_id_of(app, user) -> list[dict]:
+    client = app.test_client()
+    login_as(client, user)
+    return client.get("/api/v1/rooms").get_json()["items"]
+
+
+def events(client, name):
+    out = []
+    for e in client.get_received("/chat"):
+        if e["name"] == name:  # the test client gives one argument as itself, several as a list
+            out.append(e["args"][0] if isinstance(e["args"], list) else e["args"])
+    return out
+
+
+def test_anonymous_socket_is_refused(app):
+    client = sock(app)
+    assert not client.is_connected("/chat")
+
+
+def test_members_talk_and_a_resend_stores_one_row(app, people):
+    anim, member, _outsider, network = people
+    room = room_id_of(app, anim)[0]
+    assert room["kind"] == "network"
+    a, b = sock(app, anim), sock(app, member)
+    assert a.emit("join", {"room": room["id"], "last_id": 0}, namespace="/chat", callback=True)["ok"]
+    assert b.emit("join", {"room": room["id"], "last_id": 0}, namespace="/chat", callback=True)["ok"]
+    b.get_received("/chat")
+    ack = a.emit("send", {"room": room["id"], "body": "**Bonjour** à tous", "client_id": "c-1"},
+                 namespace="/chat", callback=True)
+    assert ack["ok"] and ack["id"]
+    received = events(b, "message")
+    assert [m["id"] for m in received] == [ack["id"]]
+    assert received[0]["body_html"] == "<p><strong>Bonjour</strong> à tous</p>"
+    assert received[0]["author"] == {"id": anim.id, "name": "Ana Animatrice"}
+    assert received[0]["client_id"] == "c-1"
+    again = a.emit("send", {"room": room["id"], "body": "**Bonjour** à tous", "client_id": "c-1"},
+                   namespace="/chat", callback=True)
+    assert again == {"ok": True, "id": ack["id"], "duplicate": True}
+    assert events(b, "message") == []
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+
+
+def test_join_returns_what_was_missed_in_order(app, people):
+    anim, member, _o, _n = people
+    room = room_id_of(app, anim)[0]["id"]
+    a = sock(app, anim)
+    ids = [a.emit("send", {"room": room, "body": f"n°{i}", "client_id": f"k{i}"},
+                  namespace="/chat", callback=True)["id"] for i in range(5)]
+    b = sock(app, member)
+    ack = b.emit("join", {"room": room, "last_id": ids[1]}, namespace="/chat", callback=True)
+    assert [m["id"] for m in ack["missed"]] == ids[2:]
+    assert ack["unread"] == 5 and ack["last_read_id"] == 0
+    b.emit("read", {"room": room, "id": ids[3]}, namespace="/chat")
+    assert events(b, "unread")[-1] == {"room": room, "count": 1, "last_read_id": ids[3]}
+
+
+def test_outsider_cannot_join_read_or_send(app, people):
+    anim, _member, outsider, _n = people
+    room = room_id_of(app, anim)[0]["id"]
+    o = sock(app, outsider)
+    assert o.is_connected("/chat")
+    ack = o.emit("join", {"room": room, "last_id": 0}, namespace="/chat", callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "not_found" and ack["error"]["message"]
+    ack = o.emit("send", {"room": room, "body": "intrus", "client_id": "x"}, namespace="/chat",
+                 callback=True)
+    assert ack["error"]["code"] == "not_found"
+    o.emit("typing", {"room": room}, namespace="/chat")
+    o.emit("read", {"room": room, "id": 1}, namespace="/chat")
+    assert [e["code"] for e in events(o, "error")] == ["not_found", "not_found"]
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+    client = app.test_client()
+    login_as(client, outsider)
+    assert client.get(f"/api/v1/rooms/{room}/messages").status_code == 404
+    assert client.get(f"/chat/{room}").status_code == 404
+    assert app.test_client().get(f"/api/v1/rooms/{room}/messages").status_code == 401
+
+
+@pytest.mark.parametrize("payload, code", [
+    ({"room": "1", "body": "x", "client_id": "a"}, "not_found"),
+    ({"room": 10**30, "body": "x", "client_id": "a"}, "not_found"),
+    ({"body": "x", "client_id": "a"}, "not_found"),
+    ("not a dict", "not_found"),
+    ({"room": None, "body": "x", "client_id": "a"}, "not_found"),
+    ({"room": "ROOM", "body": "   ", "client_id": "a"}, "empty"),
+    ({"room": "ROOM", "body": "x" * 4001, "client_id": "a"}, "too_long"),
+    ({"room": "ROOM", "body": ["x"], "client_id": "a"}, "invalid"),
+    ({"room": "ROOM", "body": "x", "client_id": ""}, "invalid"),
+    ({"room": "ROOM", "body": "x", "client_id": "a" * 65}, "invalid"),
+    ({"room": "ROOM", "body": "x", "client_id": 12}, "invalid"),
+])
+def test_bad_sends_get_a_translated_error(app, people, payload, code):
+    anim, *_ = people
+    room = room_id_of(app, anim)[0]["id"]
+    if isinstance(payload, dict) and payload.get("room") == "ROOM":
+        payload = {**payload, "room": room}
+    a = sock(app, anim)
+    ack = a.emit("send", payload, namespace="/chat", callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == code
+    assert ack["error"]["message"] and ack["error"]["message"] != code  # French text
+
+
+def test_rate_limit_is_a_clear_error(app, people):
+    app.config["CHAT_RATE_LIMIT"] = "3 per 10 seconds"
+    anim, *_ = people
+    room = room_id_of(app, anim)[0]["id"]
+    a = sock(app, anim)
+    acks = [a.emit("send", {"room": room, "body": f"m{i}", "client_id": f"r{i}"},
+                   namespace="/chat", callback=True) for i in range(4)]
+    assert [x["ok"] for x in acks] == [True, True, True, False]
+    assert acks[3]["error"]["code"] == "rate_limited" and acks[3]["error"]["retry_after"] == 10
+    assert "trop vite" in acks[3]["error"]["message"]
+    # a resend of a stored message is still acked
+    assert a.emit("send", {"room": room, "body": "m0", "client_id": "r0"}, namespace="/chat",
+                  callback=True)["ok"]
+
+
+def test_edit_and_delete_own_messages_only(app, people):
+    anim, member, *_ = people
+    room = room_id_of(app, anim)[0]["id"]
+    a, b = sock(app, anim), sock(app, member)
+    b.emit("join", {"room": room, "last_id": 0}, namespace="/chat", callback=True)
+    mid = a.emit("send", {"room": room, "body": "brouillon", "client_id": "e1"}, namespace="/chat",
+                 callback=True)["id"]
+    assert b.emit("edit", {"id": mid, "body": "piraté"}, namespace="/chat",
+                  callback=True)["error"]["code"] == "forbidden"
+    assert b.emit("delete", {"id": mid}, namespace="/chat", callback=True)["error"]["code"] == "forbidden"
+    b.get_received("/chat")
+    assert a.emit("edit", {"id": mid, "body": "*final*"}, namespace="/chat", callback=True)["ok"]
+    edited = events(b, "message_edited")
+    assert edited[0]["body_html"] == "<p><em>final</em></p>" and edited[0]["edited_at"]
+    assert a.emit("delete", {"id": mid}, namespace="/chat", callback=True)["ok"]
+    deleted = events(b, "message_deleted")
+    assert deleted[0]["id"] == mid and deleted[0]["deleted"] and deleted[0]["body_html"] == ""
+    assert db.session.get(Message, mid).body == ""
+
+
+def test_typing_and_presence_reach_the_others(app, people):
+    anim, member, *_ = people
+    room = room_id_of(app, anim)[0]["id"]
+    a, b = sock(app, anim), sock(app, member)
+    a.emit("join", {"room": room, "last_id": 0}, namespace="/chat", callback=True)
+    ack = b.emit("join", {"room": room, "last_id": 0}, namespace="/chat", callback=True)
+    assert {p["id"] for p in ack["online"]} == {anim.id, member.id}
+    assert events(a, "presence")[-1] == {"room": room, "online": True,
+                                         "user": {"id": member.id, "name": "Bruno Membre"}}
+    b.emit("typing", {"room": room}, namespace="/chat")
+    assert events(a, "typing") == [{"room": room, "user": {"id": member.id, "name": "Bruno Membre"}}]
+    assert events(b, "typing") == []
+    b.disconnect("/chat")
+    assert events(a, "presence")[-1]["online"] is False
+
+
+def test_a_removed_member_stops_receiving_at_once(app, people, client):
+    anim, member, *_ = people
+    room = room_id_of(app, anim)[0]["id"]
+    a, b = sock(app, anim), sock(app, member)
+    b.emit("join", {"room": room, "last_id": 0}, namespace="/chat", callback=True)
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == member.id))
+    membership.status = MemberStatus.BANNED.value
+    db.session.commit()
+    removed = [e for e in events(b, "error") if e["event"] == "removed"]
+    assert removed and removed[0]["room"] == room
+    a.emit("send", {"room": room, "body": "après", "client_id": "z"}, namespace="/chat", callback=True)
+    assert events(b, "message") == []
+    assert b.emit("send", {"room": room, "body": "moi", "client_id": "y"}, namespace="/chat",
+                  callback=True)["error"]["code"] == "not_found"
+
+
+def test_logout_closes_the_sockets(app, people):
+    anim, *_ = people
+    client = app.test_client()
+    login_as(client, anim)
+    s = IsolatedSocket(app, client)
+    assert s.is_connected("/chat")
+    client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    assert not s.is_connected("/chat")
+
+
+def test_direct_messages_follow_connections_and_the_recipients_choice(app, make_user):
+    alice, bob = make_user(display_name="Alice"), make_user(display_name="Bob")
+    client = app.test_client()
+    login_as(client, alice)
+    token = csrf_from(client.get("/chat/").get_data(as_text=True))
+    refused = client.post(f"/chat/with/{bob.id}", data={"csrf_token": token})
+    assert refused.status_code == 302 and "/chat/" not in refused.headers["Location"]
+    bob.profile.direct_messages = DirectMessages.MEMBERS.value
+    db.session.commit()
+    ok = client.post(f"/chat/with/{bob.id}", data={"csrf_token": token})
+    room = int(ok.headers["Location"].rsplit("/", 1)[1])
+    # the unread count reaches the recipient's sockets even where the room is not open
+    b = sock(app, bob)
+    a = sock(app, alice)
+    a.emit("send", {"room": room, "body": "salut", "client_id": "d1"}, namespace="/chat", callback=True)
+    assert events(b, "unread") == [{"room": room, "count": 1}]
+    assert client.post(f"/chat/with/{bob.id}", data={}).status_code == 400  # CSRF
+
+
+def test_group_of_connections(app, make_user):
+    me, x, y = make_user(display_name="Moi"), make_user(display_name="X"), make_user(display_name="Y")
+    for other in (x, y):
+        low, high = sorted((me.id, other.id))
+        db.session.add(Connection(low_id=low, high_id=high, requester_id=me.id, status="accepted"))
+    db.session.commit()
+    client = app.test_client()
+    login_as(client, me)
+    page = client.get("/chat/new").get_data(as_text=True)
+    response = client.post("/chat/new", data={"csrf_token": csrf_from(page), "name": "Atelier",
+                                              "people": [x.id, y.id]})
+    assert response.status_code == 302
+    room = int(response.headers["Location"].rsplit("/", 1)[1])
+    client_y = app.test_client()
+    login_as(client_y, y)
+    assert [r["title"] for r in client_y.get("/api/v1/rooms").get_json()["items"]] == ["Atelier"]
+    empty = client.post("/chat/new", data={"csrf_token": csrf_from(page), "name": "Seul"})
+    assert empty.status_code == 422 and "Seul" in empty.get_data(as_text=True)
+    leave = client_y.post(f"/chat/{room}/leave", data={
+        "csrf_token": csrf_from(client_y.get(f"/chat/{room}").get_data(as_text=True))})
+    assert leave.status_code == 302
+    assert client_y.get(f"/chat/{room}").status_code == 404
+
+
+def test_the_page_sends_without_javascript_and_keeps_the_text_on_error(app, people):
+    anim, member, *_ = people
+    room = room_id_of(app, anim)[0]["id"]
+    client = app.test_client()
+    login_as(client, anim)
+    page = client.get(f"/chat/{room}").get_data(as_text=True)
+    client_id = re.search(r'name="client_id"[^>]*value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_from(page), "client_id": client_id, "body": "Par le formulaire"}
+    assert client.post(f"/chat/{room}", data=data).status_code == 302
+    assert client.post(f"/chat/{room}", data=data).status_code == 302  # resubmitted: one row
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+    too_long = client.post(f"/chat/{room}", data={**data, "client_id": "other", "body": "é" * 4001})
+    assert too_long.status_code == 422
+    assert "é" * 4001 in too_long.get_data(as_text=True)
+    history = client.get(f"/api/v1/rooms/{room}/messages?limit=1").get_json()
+    assert [m["body_html"] for m in history["items"]] == ["<p>Par le formulaire</p>"]
+    assert client.get(f"/api/v1/rooms/{room}/messages?before=abc").status_code == 400
+
+
+def test_history_pages_backwards_by_keyset(app, people):
+    anim, *_ = people
+    room = room_id_of(app, anim)[0]["id"]
+    a = sock(app, anim)
+    ids = [a.emit("send", {"room": room, "body": f"{i}", "client_id": f"h{i}"}, namespace="/chat",
+                  callback=True)["id"] for i in range(7)]
+    client = app.test_client()
+    login_as(client, anim)
+    page = client.get(f"/api/v1/rooms/{room}/messages?limit=3").get_json()
+    assert [m["id"] for m in page["items"]] == ids[-3:]
+    page = client.get(f"/api/v1/rooms/{room}/messages?limit=3&before={page['next_before']}").get_json()
+    assert [m["id"] for m in page["items"]] == ids[1:4]
+    page = client.get(f"/api/v1/rooms/{room}/messages?limit=3&before={page['next_before']}").get_json()
+    assert [m["id"] for m in page["items"]] == ids[:1] and page["next_before"] is None
