@@ -11,7 +11,7 @@ PORT ?= 5000
 
 run: setup db
 	@echo "Maillage on http://$(HOST):$(PORT)/"
-	MAILLAGE_HOST=$(HOST) MAILLAGE_PORT=$(PORT) $(PY) wsgi.py
+	MAILLAGE_HOST=$(HOST) MAILLAGE_PORT=$(PORT) $(VENV)/bin/gunicorn wsgi:app
 
 test: setup dev-deps chromium lint
 	$(PY) -m pytest

@@ -1,5 +1,5 @@
-"""Entry points: `python wsgi.py` (development server with WebSockets) and `wsgi:app` for
-gunicorn (`gunicorn -k gthread --threads 32 wsgi:app`)."""
+"""Entry points: `gunicorn wsgi:app` (what `make run` and production run; settings in
+gunicorn.conf.py: a gevent worker) and `python wsgi.py` (Werkzeug with threads, for debugging)."""
 import gc
 import os
 

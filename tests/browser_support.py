@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -26,19 +27,24 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`python wsgi.py` (the same entry point as `make run`) on a free port."""
+    """`gunicorn wsgi:app` with gunicorn.conf.py (what `make run` starts) on a free port."""
 
-    def __init__(self, db_file: Path, workdir: Path):
+    def __init__(self, db_file: Path, workdir: Path, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_file = db_file  # tests may set roles directly, as `flask user set-role` does
-        env = {**os.environ, "MAILLAGE_DATABASE_URL": f"sqlite:///{db_file}",
-               "MAILLAGE_SECRET_KEY": "browser-tests", "MAILLAGE_PORT": str(self.port),
-               "MAILLAGE_SEARCH_INDEX_DIR": str(workdir / "search-index"),
-               "MAILLAGE_SOCKETIO_CORS_ALLOWED_ORIGINS": f'["{self.url}"]'}
-        self.log = open(workdir / "server.log", "w")
-        self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self.workdir = workdir
+        self.env = {**os.environ, "MAILLAGE_DATABASE_URL": f"sqlite:///{db_file}",
+                    "MAILLAGE_SECRET_KEY": "browser-tests", "MAILLAGE_PORT": str(self.port),
+                    "MAILLAGE_SEARCH_INDEX_DIR": str(workdir / "search-index"),
+                    "MAILLAGE_SOCKETIO_CORS_ALLOWED_ORIGINS": f'["{self.url}"]', **(env or {})}
+        self.start()
+
+    def start(self) -> None:
+        self.log = open(self.workdir / "server.log", "a")
+        self.process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "wsgi:app"],
+                                        cwd=ROOT, env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -49,7 +55,13 @@ class LiveServer:
                     break
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("the server did not start: " + (workdir / "server.log").read_text())
+        raise RuntimeError("the server did not start: " + (self.workdir / "server.log").read_text())
+
+    def kill(self) -> None:
+        """A crash: no goodbye to the sockets (the master and its worker both go)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+        self.log.close()
 
     def stop(self) -> None:
         self.process.terminate()
