@@ -217,14 +217,17 @@ class ChatNamespace(Namespace):
             retry_after = self.rate_limited(user_id)
             if retry_after:
                 return error("rate_limited", retry_after=retry_after)
-            message, created = service.post_message(session, room, user_id, body, client_id)
+            room_id, kind, name = room.id, room.kind, current_user.display_name
+            message, created = service.store_message(session, room_id, user_id, body, client_id)
+            # The payload is made before the commit, which expires every loaded object.
+            payload = service.serialize(message, name)
             session.commit()
         except service.ChatError as exc:
             session.rollback()
             return error(exc.code)
         if created:
-            self.announce(session, room, message, current_user.display_name)
-        return {"ok": True, "id": message.id, "duplicate": not created}
+            self.broadcast(payload, room_id, kind, user_id)
+        return {"ok": True, "id": payload["id"], "duplicate": not created}
 
     def on_typing(self, data):
         user_id, room, failure = self._room(data)
@@ -287,10 +290,14 @@ class ChatNamespace(Namespace):
 
     def announce(self, session, room, message, author_name: str) -> None:
         """After the commit: the message to everyone in the room, the unread counts to people
-        whose room is not open."""
-        self.socketio.emit("message", self.service.serialize(message, author_name),
-                           to=f"room:{room.id}", namespace=self.namespace)
-        self._push_unread(session, room, message.author_id)
+        whose room is not open (room not open: direct and group rooms only)."""
+        self.broadcast(self.service.serialize(message, author_name), room.id, room.kind,
+                       message.author_id)
+
+    def broadcast(self, payload: dict, room_id: int, kind: str, author_id: int) -> None:
+        self.socketio.emit("message", payload, to=f"room:{room_id}", namespace=self.namespace)
+        if kind != "network":
+            self._push_unread(room_id, author_id)
 
     def _broadcast_presence(self, room_id: int, sid: str, online: bool) -> None:
         self._emit_presence(room_id, self.presence.user_of.get(sid), online)
@@ -302,16 +309,16 @@ class ChatNamespace(Namespace):
                                         "online": online}, to=f"room:{room_id}",
                            namespace=self.namespace)
 
-    def _push_unread(self, session, room, author_id: int) -> None:
+    def _push_unread(self, room_id: int, author_id: int) -> None:
         """Direct and group rooms (at most 20 people): each other person's count, to all their
         sockets, so a conversation list or a header updates even where the room is not open.
         Network rooms are counted by the client from the `message` events of rooms it joined."""
-        if room.kind == "network":
-            return
+        session = db.session
+        room = session.get(Room, room_id)
         for user_id in self.service.people_ids(session, room):
             if user_id != author_id:
-                self.socketio.emit("unread", {"room": room.id, "count": self.service.unread_count(
-                    session, room.id, user_id)}, to=f"user:{user_id}", namespace=self.namespace)
+                self.socketio.emit("unread", {"room": room_id, "count": self.service.unread_count(
+                    session, room_id, user_id)}, to=f"user:{user_id}", namespace=self.namespace)
 
     # -- called from HTTP views and model hooks (this process's sockets) ---------------------
 

@@ -3,8 +3,8 @@ real port, with python-socketio clients over WebSocket: delivery after a cut con
 per client_id, every acked message kept across a server crash, and the access rules."""
 from __future__ import annotations
 
-import sqlite3
 import socket as pysocket
+import sqlite3
 import threading
 import time
 

@@ -23,3 +23,26 @@ def test_text_full_of_unclosed_brackets_is_shown_as_plain_text():
 def test_ordinary_text_with_a_few_brackets_is_still_markdown():
     html = str(render_markdown("Prix [à partir de 20 €] (négociable) **gras** [site](https://s.example)"))
     assert "<strong>gras</strong>" in html and 'href="https://s.example"' in html
+
+
+def test_chat_text_without_markup_takes_the_fast_path_with_the_same_html():
+    """render_markdown(lite=True) skips the parser and the sanitiser for plain chat text; on
+    20,000 random plain texts it must give exactly what the full path gives."""
+    import random
+
+    from app import text
+    alphabet = "abcdeé ÉàZ09.,;!?'’\"«»()%€$°/-\n\n  "
+    rng = random.Random(1)
+    fast = 0
+    for _ in range(20000):
+        source = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        plain = text._lite_plain(source)
+        if plain is None:
+            continue
+        fast += 1
+        assert plain == str(text._lite_cleaner.clean(text._lite_markdown(source))), repr(source)
+    assert fast > 10000
+    assert text._lite_plain("voir maillage.fr") is None  # linkify's business
+    assert text._lite_plain("**gras**") is None
+    assert str(text.render_markdown("Salut à tous,\n\ndemain 9h ?", lite=True)) == \
+        "<p>Salut à tous,</p>\n<p>demain 9h ?</p>"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.social.connections import connection_between, is_blocked, pair
 from app.text import render_markdown
@@ -128,8 +128,25 @@ def readable_room(session: Session, user_id: int, room_id) -> Room | None:
     found" either way, so a room's existence is not disclosed)."""
     if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id < 2**62:
         return None
-    room = session.get(Room, room_id)
-    return room if room is not None and can_read(session, user_id, room) else None
+    return session.scalar(_READABLE_ROOM, {"room_id": room_id, "user_id": user_id})
+
+
+def _readable_room_statement():
+    """One query (it runs on every socket event), built once: the room joined with the reader's
+    active membership of its network, or with their place in the direct or group room."""
+    membership, member = aliased(Membership), aliased(RoomMember)
+    user_id = bindparam("user_id")
+    return (select(Room).where(Room.id == bindparam("room_id"))
+            .outerjoin(membership, (membership.network_id == Room.network_id)
+                       & (membership.user_id == user_id)
+                       & (membership.status == MemberStatus.ACTIVE.value))
+            .outerjoin(member, (member.room_id == Room.id) & (member.user_id == user_id)
+                       & member.left_at.is_(None))
+            .where(((Room.kind == RoomKind.NETWORK.value) & membership.id.is_not(None))
+                   | ((Room.kind != RoomKind.NETWORK.value) & member.user_id.is_not(None))))
+
+
+_READABLE_ROOM = _readable_room_statement()
 
 
 def people_ids(session: Session, room: Room) -> list[int]:
@@ -220,17 +237,27 @@ def post_message(session: Session, room: Room, author_id: int, body, client_id) 
     """Store a message once per (author, client_id). Returns (message, created); a resend of a
     stored one returns it untouched. The caller commits, then emits."""
     body, client_id = clean_body(body), clean_client_id(client_id)
-    existing = _by_client_id(session, author_id, client_id)
+    existing = find_resend(session, author_id, client_id, room.id)
+    if existing is not None:
+        return existing, False
+    return store_message(session, room.id, author_id, body, client_id)
+
+
+def store_message(session: Session, room_id: int, author_id: int, body: str,
+                  client_id: str) -> tuple[Message, bool]:
+    """Insert a checked message (no resend found a moment ago). The session holds nothing else:
+    if the same client_id raced in from another socket, it is rolled back and the stored
+    message returned."""
+    message = Message(room_id=room_id, author_id=author_id, client_id=client_id, body=body)
+    session.add(message)
+    try:
+        session.flush()
+        return message, True
+    except IntegrityError:
+        session.rollback()
+    existing = find_resend(session, author_id, client_id, room_id)
     if existing is None:
-        message = Message(room_id=room.id, author_id=author_id, client_id=client_id, body=body)
-        try:
-            with session.begin_nested():
-                session.add(message)
-            return message, True
-        except IntegrityError:  # the same client_id raced in from another socket
-            existing = _by_client_id(session, author_id, client_id)
-    if existing is None or existing.room_id != room.id:
-        raise ChatError("invalid")  # a client_id reused for another room
+        raise ChatError("invalid")
     return existing, False
 
 
