@@ -70,6 +70,11 @@ def may_message(session: Session, sender: User, recipient: User) -> bool:
     return policy == DirectMessages.MEMBERS.value
 
 
+def has_direct_room(session: Session, a: int, b: int) -> bool:
+    low, high = pair(a, b)
+    return session.scalar(select(Room.id).where(Room.direct_key == f"{low}:{high}")) is not None
+
+
 def direct_room(session: Session, sender: User, recipient: User) -> Room:
     """The conversation between two people, created on the first message. An existing one stays
     readable by both even if they disconnect later (their history is theirs)."""

@@ -12,7 +12,18 @@ from app.chat.forms import GroupForm, MessageForm
 from app.chat.service import ChatError
 from app.forms import explain_csrf_failure, int_or_none
 from app.security import csrf_in_form
-from models import GROUP_MAX_PEOPLE, Connection, ConnectionStatus, Room, RoomKind, User, db
+from models import (
+    GROUP_MAX_PEOPLE,
+    Connection,
+    ConnectionStatus,
+    Membership,
+    MemberStatus,
+    Network,
+    Room,
+    RoomKind,
+    User,
+    db,
+)
 from realtime.chat import error_text
 
 
@@ -84,6 +95,20 @@ def _people(room: Room) -> list[tuple[int, str]]:
         ids = ids[:200]
     return list(db.session.execute(select(User.id, User.display_name)
                                    .where(User.id.in_(ids)).order_by(User.display_name)))
+
+
+@bp.route("/network/<id:network_id>")
+@login_required
+def network(network_id: int):
+    """The chat of a network, for its active members (the room is made on first use)."""
+    found = db.session.get(Network, network_id)
+    if found is None or db.session.scalar(select(Membership.id).where(
+            Membership.network_id == network_id, Membership.user_id == current_user.id,
+            Membership.status == MemberStatus.ACTIVE.value)) is None:
+        abort(404)
+    room = service.network_room(db.session, found)
+    db.session.commit()
+    return redirect(url_for("chat.room", room_id=room.id))
 
 
 @bp.post("/<id:room_id>/leave")

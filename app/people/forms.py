@@ -7,7 +7,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import BaseForm, has_letters
-from app.people.labels import KIND_LABELS, VISIBILITY_LABELS
+from app.people.labels import DIRECT_MESSAGE_LABELS, KIND_LABELS, VISIBILITY_LABELS
 from models import db
 from models.textkey import fold, tidy
 
@@ -60,6 +60,9 @@ class ProfileForm(BaseForm):
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300)],
                           description=_l("Starting with https:// or http://"))
     visibility = RadioField(_l("Who can see my profile"), choices=list(VISIBILITY_LABELS.items()))
+    direct_messages = RadioField(_l("Who can write to me directly"),
+                                 choices=list(DIRECT_MESSAGE_LABELS.items()),
+                                 default="connections")
 
     resolved_commune = None  # set by validate_commune
     commune_candidates: list = []  # the communes an ambiguous entry may mean, to choose from

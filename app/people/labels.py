@@ -1,7 +1,7 @@
 """Translated labels for stored codes."""
 from flask_babel import lazy_gettext as _l
 
-from models import ProfileKind, Visibility
+from models import DirectMessages, ProfileKind, Visibility
 
 KIND_LABELS = {
     ProfileKind.INDEPENDENT.value: _l("Independent / freelancer"),
@@ -10,6 +10,10 @@ KIND_LABELS = {
     ProfileKind.ARTIST.value: _l("Artist or cultural worker"),
     ProfileKind.EMPLOYEE.value: _l("Teleworking employee"),
     ProfileKind.PROJECT.value: _l("Project holder"),
+}
+DIRECT_MESSAGE_LABELS = {
+    DirectMessages.CONNECTIONS.value: _l("Only people I am connected with"),
+    DirectMessages.MEMBERS.value: _l("Any member of Maillage"),
 }
 VISIBILITY_LABELS = {
     Visibility.PUBLIC.value: _l("Public: anyone can see my profile"),

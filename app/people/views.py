@@ -15,7 +15,7 @@ from app.people.labels import KIND_LABELS, kind_labels
 from app.people.queries import directory_page, load_cards, load_profiles
 from app.security import csrf_in_form
 from app.territory.gazetteer import match_communes
-from models import Epci, Skill, db
+from models import Epci, Skill, User, db
 from models.user import utcnow
 
 
@@ -71,6 +71,11 @@ def profile(profile_id: int):
             "blocked": db.session.scalar(select(Block.id).where(
                 Block.blocker_id == current_user.id, Block.blocked_id == user_id)) is not None,
         }
+        from app.chat.service import has_direct_room, may_message
+        other = db.session.get(User, user_id)
+        relation["may_message"] = other is not None and (
+            has_direct_room(db.session, current_user.id, user_id)
+            or may_message(db.session, current_user, other))
     return render_template("people/profile.html", title=title, main=main, owner=owner,
                            relation=relation)
 
@@ -123,6 +128,7 @@ def _apply_profile_form(form: ProfileForm) -> None:
     profile.needs = form.needs.data
     profile.website = (form.website.data or "").strip()
     profile.visibility = form.visibility.data
+    profile.direct_messages = form.direct_messages.data
     profile.commune = form.resolved_commune
     profile.updated_at = utcnow()  # "recently active", even when only skills or name changed
     with db.session.no_autoflush:
