@@ -70,7 +70,7 @@ def _lite_markdown(source: str) -> str:
 # and the sanitiser are skipped (a third of a message's cost). tests/test_text.py checks that
 # this gives what the full path gives.
 _LITE_PLAIN = re.compile(r"[^*_`\[\]<>&\\#|~:@=+\t]*")
-_LITE_LINKISH = re.compile(r"\.\w|  \n|^ {4}|^\s*[-0-9]", re.MULTILINE)
+_LITE_LINKISH = re.compile(r"\.[^\W\d_]|  \n|^ {4}|^\s*[-0-9]", re.MULTILINE)
 
 
 def _lite_plain(source: str) -> str | None:

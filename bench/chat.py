@@ -265,6 +265,9 @@ def main() -> None:
             try:
                 results[name] = asyncio.run(measure(f"http://127.0.0.1:{port}", room_id,
                                                     cookies, args.rate, args.seconds))
+            except BaseException:
+                print((instance / f"{target}.log").read_text()[-3000:], file=sys.stderr)
+                raise
             finally:
                 server.terminate()
                 server.wait(15)

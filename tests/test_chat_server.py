@@ -262,3 +262,26 @@ def test_a_banned_member_stops_receiving_at_once(chat_server):
     finally:
         alice.close()
         bruno.close()
+
+
+def test_concurrent_senders_on_one_gevent_worker_all_get_their_acks(chat_server):
+    """Several sockets writing at once on SQLite: a greenlet must never yield while holding the
+    write lock (the others would block the worker in sqlite3's busy handler: acks would stop
+    and gunicorn would kill the worker)."""
+    senders = [Member(chat_server, "alice@example.org").connect() for _ in range(4)]
+    replies: list[dict] = []
+
+    def burst(member, k):
+        for i in range(25):
+            replies.append(member.send(f"rafale {k}-{i}", f"conc-{k}-{i}", timeout=10))
+    threads = [threading.Thread(target=burst, args=(m, k)) for k, m in enumerate(senders)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert len(replies) == 100 and all(r["ok"] for r in replies)
+        assert rows(chat_server, "SELECT count(*) FROM message WHERE client_id LIKE 'conc-%'") == [(100,)]
+    finally:
+        for m in senders:
+            m.close()

@@ -5,9 +5,11 @@ the JSON API all ask it.
 """
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -350,12 +352,78 @@ def _iso(moment: datetime | None) -> str | None:
 
 def serialize(message: Message, author_name: str | None = None) -> dict:
     """A message as the protocol sends it (docs/realtime.md)."""
-    deleted = message.deleted_at is not None
     if author_name is None:
         author_name = message.author.display_name if message.author else None
-    return {"id": message.id, "room": message.room_id,
-            "author": {"id": message.author_id, "name": author_name},
-            "body": message.body,
-            "body_html": "" if deleted else str(render_markdown(message.body, lite=True)),
-            "created_at": _iso(message.created_at), "edited_at": _iso(message.edited_at),
-            "deleted": deleted, "client_id": message.client_id}
+    return payload(message.id, message.room_id, message.author_id, author_name, message.body,
+                   message.client_id, message.created_at, message.edited_at,
+                   message.deleted_at is not None)
+
+
+def payload(message_id: int, room_id: int, author_id: int | None, author_name: str | None,
+            body: str, client_id: str, created_at: datetime, edited_at: datetime | None = None,
+            deleted: bool = False) -> dict:
+    return {"id": message_id, "room": room_id, "author": {"id": author_id, "name": author_name},
+            "body": body, "body_html": "" if deleted else str(render_markdown(body, lite=True)),
+            "created_at": _iso(created_at), "edited_at": _iso(edited_at), "deleted": deleted,
+            "client_id": client_id}
+
+
+# -- the hot path of `send`: two statements and a commit -------------------------------------
+
+@dataclass(frozen=True)
+class Sender:
+    user_id: int
+    name: str
+    room_id: int
+    kind: str
+
+
+def _sender_statement():
+    membership, member = aliased(Membership), aliased(RoomMember)
+    return (select(User.display_name, User.session_token, Room.id, Room.kind,
+                   membership.id, member.user_id)
+            .select_from(User)
+            .outerjoin(Room, Room.id == bindparam("room_id"))
+            .outerjoin(membership, (membership.network_id == Room.network_id)
+                       & (membership.user_id == User.id)
+                       & (membership.status == MemberStatus.ACTIVE.value))
+            .outerjoin(member, (member.room_id == Room.id) & (member.user_id == User.id)
+                       & member.left_at.is_(None))
+            .where(User.id == bindparam("user_id")))
+
+
+_SENDER = _sender_statement()
+
+
+def sender(session: Session, cookie_id: str, room_id) -> Sender | str:
+    """Who sends into which room, from the socket's session ("id:token", as Flask-Login keeps
+    it) in one query: the same checks as the user loader and `readable_room`. Returns a
+    Sender, or the error code ("unauthorized", "not_found")."""
+    user_id, _, token = (cookie_id or "").partition(":")
+    if not user_id.isdigit() or len(user_id) > 18 or not token:
+        return "unauthorized"
+    if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id < 2**62:
+        room_id = 0
+    row = session.execute(_SENDER, {"user_id": int(user_id), "room_id": room_id}).first()
+    if row is None or not secrets.compare_digest(row[1], token):
+        return "unauthorized"
+    name, _token, found_id, kind, membership_id, member_id = row
+    readable = found_id is not None and (
+        membership_id is not None if kind == RoomKind.NETWORK.value else member_id is not None)
+    return Sender(int(user_id), name, found_id, kind) if readable else "not_found"
+
+
+def insert_message(session: Session, who: Sender, body: str, client_id: str) -> tuple[dict, bool]:
+    """Insert (one statement, RETURNING) or, for a client_id already stored, find it: returns
+    (payload, created). The session holds nothing else; the caller commits."""
+    try:
+        new_id, created_at = session.execute(
+            insert(Message).values(room_id=who.room_id, author_id=who.user_id, client_id=client_id,
+                                   body=body).returning(Message.id, Message.created_at)).one()
+    except IntegrityError:
+        session.rollback()
+        existing = find_resend(session, who.user_id, client_id, who.room_id)
+        if existing is None:
+            raise ChatError("invalid") from None
+        return serialize(existing, who.name), False
+    return payload(new_id, who.room_id, who.user_id, who.name, body, client_id, created_at), True
