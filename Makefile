@@ -72,6 +72,7 @@ bench: setup dev-deps
 	$(PY) bench/pages.py
 	$(PY) bench/clusters.py
 	$(PY) bench/search.py
+	$(PY) bench/chat.py
 	$(PY) bench/sirene.py
 
 clean:

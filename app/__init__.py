@@ -107,9 +107,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     socketio.init_app(app)
     from app.chat import service as chat_service
+    from realtime import hooks  # noqa: F401  (sockets follow membership changes at commit)
     from realtime.chat import NAMESPACE, ChatNamespace
     chat = ChatNamespace(NAMESPACE, chat_service)
     socketio.on_namespace(chat)
+    socketio.on_error(NAMESPACE)(chat.handle_error)
     app.extensions["maillage.chat"] = chat
 
 

@@ -69,7 +69,7 @@ def _lite_markdown(source: str) -> str:
 # (a dot before a letter may be a domain): its HTML is its escaped paragraphs, and the parser
 # and the sanitiser are skipped (a third of a message's cost). tests/test_text.py checks that
 # this gives what the full path gives.
-_LITE_PLAIN = re.compile(r"[^*_`\[\]<>&\\#|~:@=+\t]*")
+_LITE_PLAIN = re.compile(r"[^*_`\[\]<>&\\#|~:@=+\x00-\x09\x0b-\x1f\x7f]*")
 _LITE_LINKISH = re.compile(r"\.[^\W\d_]|  \n|^ {4}|^\s*[-0-9]", re.MULTILINE)
 
 
@@ -110,13 +110,12 @@ def render_markdown(source: str, lite: bool = False) -> Markup:
     links to anything but http(s)/mailto lose their href. Cached: profiles are read far more
     often than written. `lite` (chat) keeps only bold, italics, links and inline code."""
     source = source or ""
-    if lite:
-        plain = _lite_plain(source)
-        if plain is not None:
-            return Markup(plain)
     if _too_costly_for_markdown(source):
         html = _plain_paragraphs(source)
     elif lite:
+        plain = _lite_plain(source)
+        if plain is not None:
+            return Markup(plain)
         html = _lite_markdown(source)
     else:
         html = markdown.markdown(source, extensions=["sane_lists"], output_format="html")

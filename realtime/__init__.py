@@ -22,8 +22,13 @@ def server_async_mode() -> str:
 
 class _SocketIO(SocketIO):
     def init_app(self, app: Flask, **kwargs):
+        origins = app.config.get("SOCKETIO_CORS_ALLOWED_ORIGINS")
+        if origins == "*" or origins == [] or (isinstance(origins, list) and "*" in origins):
+            # "*" lets any site open a socket with a member's cookie; [] turns the check off.
+            raise RuntimeError("SOCKETIO_CORS_ALLOWED_ORIGINS must list this site's origins, "
+                               'e.g. ["https://maillage.example.org"]')
         kwargs.setdefault("message_queue", app.config.get("SOCKETIO_MESSAGE_QUEUE"))
-        kwargs.setdefault("cors_allowed_origins", app.config.get("SOCKETIO_CORS_ALLOWED_ORIGINS"))
+        kwargs.setdefault("cors_allowed_origins", origins)
         kwargs.setdefault("async_mode", app.config.get("SOCKETIO_ASYNC_MODE") or server_async_mode())
         return super().init_app(app, **kwargs)
 

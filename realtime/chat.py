@@ -10,23 +10,23 @@ notifications, their eviction); `room:<id>` holds the sockets that joined a chat
 """
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
+import math
+import time
 from contextlib import nullcontext
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app, has_request_context, request
 from flask import session as flask_session
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import Namespace, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import event, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import OperationalError
 
-from models import Membership, MemberStatus, Notification, Room, RoomMember, User, db
+from models import Room, db
+from realtime.presence import Presence, Socket
 
 NAMESPACE = "/chat"
 
@@ -42,6 +42,9 @@ def error_text(code: str) -> str:
         "rate_limited": _("You are sending messages too fast: wait a few seconds."),
         "not_allowed": _("This person does not accept messages from you."),
         "removed": _("You are no longer a member of this conversation."),
+        "charter": _("The network's charter changed: accept it on the network's page to write again."),
+        "busy": _("Too many requests at once: wait a few seconds."),
+        "server_error": _("Something went wrong on our side: try again in a moment."),
     }
     return texts.get(code, texts["invalid"])
 
@@ -57,82 +60,13 @@ def _some_locale():
     return force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "fr"))
 
 
-class Presence:
-    """Who has which room open, in this process: sid -> user and rooms, room -> user -> sids."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self.user_of: dict[str, tuple[int, str]] = {}
-        self.rooms_of: dict[str, set[int]] = defaultdict(set)
-        self.sids_in: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-
-    def connect(self, sid: str, user_id: int, name: str) -> None:
-        with self._lock:
-            self.user_of[sid] = (user_id, name)
-
-    def enter(self, sid: str, room_id: int) -> bool:
-        """Returns whether the person just came online in the room."""
-        with self._lock:
-            user_id, _name = self.user_of[sid]
-            self.rooms_of[sid].add(room_id)
-            sids = self.sids_in[room_id][user_id]
-            first = not sids
-            sids.add(sid)
-            return first
-
-    def exit(self, sid: str, room_id: int) -> bool:
-        """Returns whether the person just went offline in the room."""
-        with self._lock:
-            self.rooms_of[sid].discard(room_id)
-            user = self.user_of.get(sid)
-            if user is None or room_id not in self.sids_in:
-                return False
-            people = self.sids_in[room_id]
-            sids = people.get(user[0], set())
-            if sid not in sids:
-                return False
-            sids.discard(sid)
-            if not sids:
-                del people[user[0]]
-                if not people:
-                    del self.sids_in[room_id]
-                return True
-            return False
-
-    def disconnect(self, sid: str) -> tuple[tuple[int, str] | None, list[int]]:
-        """The socket's person and the rooms where they just went offline."""
-        user = self.user_of.get(sid)
-        rooms = list(self.rooms_of.get(sid, ()))
-        left = [room_id for room_id in rooms if self.exit(sid, room_id)]
-        with self._lock:
-            self.rooms_of.pop(sid, None)
-            self.user_of.pop(sid, None)
-        return user, left
-
-    def online(self, room_id: int) -> list[dict]:
-        with self._lock:
-            people = self.sids_in.get(room_id, {})
-            names = {}
-            for sids in people.values():
-                for sid in sids:
-                    user_id, name = self.user_of[sid]
-                    names[user_id] = name
-        return [{"id": uid, "name": name} for uid, name in sorted(names.items())]
-
-    def sids_of(self, user_id: int, room_id: int | None = None) -> list[str]:
-        with self._lock:
-            if room_id is not None:
-                return list(self.sids_in.get(room_id, {}).get(user_id, ()))
-            return [sid for sid, (uid, _name) in self.user_of.items() if uid == user_id]
-
-
 class ChatNamespace(Namespace):
     def __init__(self, namespace: str, service):
         super().__init__(namespace)
         self.service = service
         self.presence = Presence()
         self._limiter = None
-        self._typing_at: dict[tuple[int, int], float] = {}
+        self._typing_at: dict[tuple[int, int], float] = {}  # (user, room) -> last broadcast
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -161,26 +95,48 @@ class ChatNamespace(Namespace):
         """For events without an ack in the protocol: the error is an `error` event."""
         emit("error", {"event": event, **reply["error"]})
 
+    def _flooding(self) -> bool:
+        """Every event but `send` (which has its own limit) counts against CHAT_EVENT_RATE_LIMIT
+        per person: a script cannot keep the worker busy with joins, reads or typing."""
+        socket = self.presence.socket(request.sid)
+        if socket is None:
+            return False
+        limit = parse(current_app.config["CHAT_EVENT_RATE_LIMIT"])
+        return not self.limiter().hit(limit, "chat-events", str(socket.user_id))
+
+    def handle_error(self, exc: Exception):
+        """Any failure in a handler: rolled back, logged, and answered (ack and `error` event),
+        never a silent drop."""
+        db.session.rollback()
+        code = "busy" if isinstance(exc, OperationalError) else "server_error"
+        current_app.logger.exception("chat event failed: %s", exc)
+        reply = error(code)
+        emit("error", {"event": None, **reply["error"]})
+        return reply
+
     # -- events ----------------------------------------------------------------------------
 
-    def on_connect(self, auth=None):
+    def on_connect(self, auth=None, *_):
         if not current_user.is_authenticated:
             raise ConnectionRefusedError({"code": "unauthorized", "message": error_text("unauthorized")})
-        self.presence.connect(request.sid, current_user.id, current_user.display_name)
+        self.presence.connect(request.sid, Socket(current_user.id, current_user.display_name,
+                                                  flask_session.get("login_id")))
         join_room(f"user:{current_user.id}")
 
-    def on_disconnect(self, reason=None):
-        user, rooms = self.presence.disconnect(request.sid)
+    def on_disconnect(self, reason=None, *_):
+        socket, rooms = self.presence.disconnect(request.sid)
         for room_id in rooms:
-            self._emit_presence(room_id, user, online=False)
+            self._emit_presence(room_id, socket, online=False)
 
-    def on_join(self, data):
+    def on_join(self, data=None, *_):
+        if self._flooding():
+            return error("busy")
         user_id, room, failure = self._room(data)
         if failure:
             return failure
         last_id = data.get("last_id")
         if last_id is not None and (not isinstance(last_id, int) or isinstance(last_id, bool)
-                                    or last_id < 0):
+                                    or not 0 <= last_id < 2**62):
             return error("invalid")
         join_room(f"room:{room.id}")
         if self.presence.enter(request.sid, room.id):
@@ -195,15 +151,15 @@ class ChatNamespace(Namespace):
                  "unread": self.service.unread_count(session, room.id, user_id, read)}
         return reply
 
-    def on_leave(self, data):
+    def on_leave(self, data=None, *_):
         room_id = data.get("room") if isinstance(data, dict) else None
-        if isinstance(room_id, int) and room_id in self.presence.rooms_of.get(request.sid, ()):
+        if isinstance(room_id, int) and self.presence.joined(request.sid, room_id):
             leave_room(f"room:{room_id}")
             if self.presence.exit(request.sid, room_id):
                 self._broadcast_presence(room_id, request.sid, online=False)
         return {"ok": True}
 
-    def on_send(self, data):
+    def on_send(self, data=None, *_):
         """The hot path (bench/chat.py): the other handlers' checks in one query, the resend
         check, the rate limit, one INSERT ... RETURNING, the commit, then the emit."""
         service, session = self.service, db.session
@@ -234,19 +190,30 @@ class ChatNamespace(Namespace):
             self.broadcast(message, who.room_id, who.kind, who.user_id)
         return {"ok": True, "id": message["id"], "duplicate": not created}
 
-    def on_typing(self, data):
+    def on_typing(self, data=None, *_):
+        if self._flooding():
+            return self._refuse(error("busy"), "typing")
         user_id, room, failure = self._room(data)
         if failure:
             return self._refuse(failure, "typing")
+        now, key = time.monotonic(), (user_id, room.id)
+        if now - self._typing_at.get(key, 0.0) < 1.0:
+            return None  # one "is writing" a second per person and room is plenty
+        if len(self._typing_at) > 10_000:
+            self._typing_at.clear()
+        self._typing_at[key] = now
         emit("typing", {"room": room.id, "user": {"id": user_id, "name": current_user.display_name}},
              to=f"room:{room.id}", skip_sid=request.sid)
 
-    def on_read(self, data):
+    def on_read(self, data=None, *_):
+        if self._flooding():
+            return self._refuse(error("busy"), "read")
         user_id, room, failure = self._room(data)
         if failure:
             return self._refuse(failure, "read")
         message_id = data.get("id")
-        if not isinstance(message_id, int) or isinstance(message_id, bool) or message_id < 0:
+        if not isinstance(message_id, int) or isinstance(message_id, bool) \
+                or not 0 <= message_id < 2**62:
             return self._refuse(error("invalid"), "read")
         session = db.session
         marker = self.service.mark_read(session, room, user_id, message_id)
@@ -255,13 +222,15 @@ class ChatNamespace(Namespace):
             session, room.id, user_id, marker), "last_read_id": marker},
             to=f"user:{user_id}", namespace=self.namespace)
 
-    def on_edit(self, data):
+    def on_edit(self, data=None, *_):
         return self._change(data, "edit")
 
-    def on_delete(self, data):
+    def on_delete(self, data=None, *_):
         return self._change(data, "delete")
 
     def _change(self, data, action: str):
+        if self._flooding():
+            return error("busy")
         user_id = self._user_id()
         if user_id is None:
             return error("unauthorized")
@@ -289,9 +258,12 @@ class ChatNamespace(Namespace):
 
     def rate_limited(self, user_id: int) -> int:
         """0 when this person may send one more message now (and count it), else the seconds
-        of the window to wait. The socket and the page's form share the counter."""
+        to wait. The socket and the page's form share the counter."""
         limit = parse(current_app.config["CHAT_RATE_LIMIT"])
-        return 0 if self.limiter().hit(limit, "chat", str(user_id)) else limit.get_expiry()
+        if self.limiter().hit(limit, "chat", str(user_id)):
+            return 0
+        reset_at, _remaining = self.limiter().get_window_stats(limit, "chat", str(user_id))
+        return max(1, math.ceil(reset_at - time.time()))
 
     def announce(self, session, room, message, author_name: str) -> None:
         """After the commit: the message to everyone in the room, the unread counts to people
@@ -305,14 +277,17 @@ class ChatNamespace(Namespace):
             self._push_unread(room_id, author_id)
 
     def _broadcast_presence(self, room_id: int, sid: str, online: bool) -> None:
-        self._emit_presence(room_id, self.presence.user_of.get(sid), online)
+        self._emit_presence(room_id, self.presence.socket(sid), online)
 
-    def _emit_presence(self, room_id: int, user: tuple[int, str] | None, online: bool) -> None:
-        if user is None:
+    def _emit_presence(self, room_id: int, socket: Socket | None, online: bool) -> None:
+        if socket is None:
             return
-        self.socketio.emit("presence", {"room": room_id, "user": {"id": user[0], "name": user[1]},
-                                        "online": online}, to=f"room:{room_id}",
-                           namespace=self.namespace)
+        self.socketio.emit("presence", {"room": room_id, "online": online,
+                                        "user": {"id": socket.user_id, "name": socket.name}},
+                           to=f"room:{room_id}", namespace=self.namespace)
+
+    def to_user(self, user_id: int, event: str, data: dict) -> None:
+        self.socketio.emit(event, data, to=f"user:{user_id}", namespace=self.namespace)
 
     def _push_unread(self, room_id: int, author_id: int) -> None:
         """Direct and group rooms (at most 20 people): each other person's count, to all their
@@ -332,89 +307,16 @@ class ChatNamespace(Namespace):
         server = self.socketio.server
         with _some_locale():
             text = error_text(code)
-        for sid in self._sids_of_user(user_id):
+        for sid in self.presence.sids_of(user_id):
             server.leave_room(sid, f"room:{room_id}", namespace=self.namespace)
-            user = self.presence.user_of.get(sid)
+            socket = self.presence.socket(sid)
             if self.presence.exit(sid, room_id):
-                self._emit_presence(room_id, user, online=False)
+                self._emit_presence(room_id, socket, online=False)
             server.emit("error", {"event": "removed", "room": room_id, "code": code,
                                   "message": text}, to=sid, namespace=self.namespace)
 
-    def disconnect_user(self, user_id: int) -> None:
-        """Close every socket of a person (logout, suspension, deleted account)."""
-        for sid in self._sids_of_user(user_id):
+    def disconnect_user(self, user_id: int, login_id: str | None = None) -> None:
+        """Close a person's sockets: those of one login session (logout), or all of them
+        (password changed, account suspended or deleted)."""
+        for sid in self.presence.sids_of(user_id, login_id):
             self.socketio.server.disconnect(sid, namespace=self.namespace)
-
-    def _sids_of_user(self, user_id: int) -> list[str]:
-        manager = self.socketio.server.manager
-        return [sid for sid, _eio in manager.get_participants(self.namespace, f"user:{user_id}")]
-
-
-
-# -- model hooks: whoever leaves a room by any code path stops receiving it at commit --------
-
-EVICTIONS = "chat_evictions"
-
-
-def current_chat() -> ChatNamespace | None:
-    return current_app.extensions.get("maillage.chat") if has_app_context() else None
-
-
-def _was_active(membership: Membership) -> bool:
-    history = inspect(membership).attrs.status.history
-    before = history.deleted[0] if history.deleted else membership.status
-    return before == MemberStatus.ACTIVE.value
-
-
-@event.listens_for(Session, "after_flush")
-def _collect_evictions(session: Session, _context) -> None:
-    found = session.info.setdefault(EVICTIONS, set())
-    for obj in session.new:
-        if isinstance(obj, Notification):
-            found.add(("notify", obj.user_id, obj.user_id))
-    for obj in session.deleted:
-        if isinstance(obj, Membership) and _was_active(obj):
-            found.add(("network", obj.network_id, obj.user_id))
-        elif isinstance(obj, RoomMember):
-            found.add(("room", obj.room_id, obj.user_id))
-        elif isinstance(obj, User):
-            found.add(("user", obj.id, obj.id))
-    for obj in session.dirty:
-        if isinstance(obj, Membership) and obj.status != MemberStatus.ACTIVE.value \
-                and _was_active(obj):
-            found.add(("network", obj.network_id, obj.user_id))
-        elif isinstance(obj, RoomMember) and obj.left_at is not None \
-                and inspect(obj).attrs.left_at.history.has_changes():
-            found.add(("room", obj.room_id, obj.user_id))
-        elif isinstance(obj, User) and inspect(obj).attrs.session_token.history.has_changes():
-            found.add(("user", obj.id, obj.id))  # signed out everywhere (password changed)
-    if not found:
-        session.info.pop(EVICTIONS, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_evictions(session: Session) -> None:
-    session.info.pop(EVICTIONS, None)
-
-
-@event.listens_for(Session, "after_commit")
-def _apply_evictions(session: Session) -> None:
-    found = session.info.pop(EVICTIONS, None)
-    chat = current_chat() if found else None
-    if chat is None:
-        return
-    with Session(bind=session.get_bind()) as reader:
-        for kind, target, user_id in sorted(found):
-            if kind == "user":
-                chat.disconnect_user(user_id)
-                continue
-            if kind == "notify":
-                chat.socketio.emit("notifications", {"count": reader.scalar(
-                    select(func.count()).select_from(Notification).where(
-                        Notification.user_id == user_id, Notification.read_at.is_(None)))},
-                    to=f"user:{user_id}", namespace=chat.namespace)
-                continue
-            if kind == "network":
-                target = reader.scalar(select(Room.id).where(Room.network_id == target))
-            if target is not None:
-                chat.evict(user_id, target)

@@ -52,11 +52,15 @@ def _collect(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT: SQLAlchemy fires this event for those too
     session.info.pop(PENDING, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _apply(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the outer transaction is not committed yet
     pending = session.info.pop(PENDING, None)
     if not pending:
         return

@@ -312,3 +312,141 @@ def test_history_pages_backwards_by_keyset(app, people):
     assert [m["id"] for m in page["items"]] == ids[1:4]
     page = client.get(f"/api/v1/rooms/{room}/messages?limit=3&before={page['next_before']}").get_json()
     assert [m["id"] for m in page["items"]] == ids[:1] and page["next_before"] is None
+
+
+def test_leaving_a_group_stops_its_live_events_at_once(app, make_user):
+    me, x = make_user(display_name="Moi"), make_user(display_name="X")
+    low, high = sorted((me.id, x.id))
+    db.session.add(Connection(low_id=low, high_id=high, requester_id=me.id, status="accepted"))
+    db.session.commit()
+    from app.chat.service import create_group
+    room = create_group(db.session, me, "Atelier", [x]).id
+    db.session.commit()
+    a, b = sock(app, me), sock(app, x)
+    b.emit("join", {"room": room, "last_id": 0}, namespace="/chat", callback=True)
+    client = app.test_client()
+    login_as(client, x)
+    token = csrf_from(client.get(f"/chat/{room}").get_data(as_text=True))
+    assert client.post(f"/chat/{room}/leave", data={"csrf_token": token}).status_code == 302
+    assert [e["room"] for e in events(b, "error") if e["event"] == "removed"] == [room]
+    a.emit("send", {"room": room, "body": "après ton départ", "client_id": "g1"},
+           namespace="/chat", callback=True)
+    a.emit("typing", {"room": room}, namespace="/chat")
+    assert events(b, "message") == [] and events(b, "typing") == []
+
+
+def test_a_block_stops_an_existing_direct_conversation(app, make_user):
+    alice, bob = make_user(display_name="Alice"), make_user(display_name="Bob")
+    bob.profile.direct_messages = DirectMessages.MEMBERS.value
+    db.session.commit()
+    from app.chat.service import direct_room
+    room = direct_room(db.session, alice, bob).id
+    db.session.commit()
+    a = sock(app, alice)
+    assert a.emit("send", {"room": room, "body": "salut", "client_id": "b1"}, namespace="/chat",
+                  callback=True)["ok"]
+    from models import Block
+    db.session.add(Block(blocker_id=bob.id, blocked_id=alice.id))
+    db.session.commit()
+    reply = a.emit("send", {"room": room, "body": "encore", "client_id": "b2"}, namespace="/chat",
+                   callback=True)
+    assert reply["ok"] is False and reply["error"]["code"] == "not_allowed"
+    client = app.test_client()
+    login_as(client, alice)
+    assert "Envoyer un message" not in client.get(f"/people/{bob.profile.id}").get_data(as_text=True)
+
+
+def test_logout_closes_only_the_sockets_of_that_login(app, people):
+    anim, *_ = people
+    phone, laptop = app.test_client(), app.test_client()
+    login_as(phone, anim)
+    login_as(laptop, anim)
+    on_phone, on_laptop = IsolatedSocket(app, phone), IsolatedSocket(app, laptop)
+    phone.post("/auth/logout", data={"csrf_token": csrf_from(phone.get("/").get_data(as_text=True))})
+    assert not on_phone.is_connected("/chat")
+    assert on_laptop.is_connected("/chat")
+
+
+@pytest.mark.parametrize("event, args", [
+    ("join", ({"room": 1, "last_id": 2**63},)),
+    ("join", ({"room": 1, "last_id": -1},)),
+    ("join", ()),
+    ("send", ()),
+    ("send", ({"room": 1}, "extra")),
+    ("read", ({"room": 1, "id": 2**70},)),
+    ("edit", ({"id": 2**70, "body": "x"},)),
+    ("delete", ({"id": None},)),
+    ("leave", ("not a dict",)),
+])
+def test_hostile_payloads_get_an_answer_never_a_crash(app, people, event, args):
+    anim, *_ = people
+    room_id_of(app, anim)
+    a = sock(app, anim)
+    reply = a.emit(event, *args, namespace="/chat", callback=True)
+    reply = reply or None  # events without an ack in the protocol answer nothing (or [])
+    assert reply is None or reply.get("ok") in (True, False)
+    if reply and reply.get("ok") is False:
+        assert reply["error"]["code"] in ("invalid", "not_found", "empty") and reply["error"]["message"]
+    assert a.is_connected("/chat")
+
+
+def test_a_member_must_accept_a_new_charter_before_writing(app, people):
+    anim, member, _o, network = people
+    room = room_id_of(app, anim)[0]["id"]
+    from app.networks.service import set_charter
+    set_charter(network, "Nouvelle charte, plus stricte.")
+    db.session.commit()
+    b = sock(app, member)
+    reply = b.emit("send", {"room": room, "body": "coucou", "client_id": "ch1"}, namespace="/chat",
+                   callback=True)
+    assert reply["error"]["code"] == "charter" and "charte" in reply["error"]["message"]
+    assert b.emit("join", {"room": room, "last_id": 0}, namespace="/chat", callback=True)["ok"]
+
+
+def test_what_was_written_before_joining_is_not_unread(app, people, make_user):
+    anim, *_rest, network = people
+    room = room_id_of(app, anim)[0]["id"]
+    a = sock(app, anim)
+    for i in range(3):
+        a.emit("send", {"room": room, "body": f"avant {i}", "client_id": f"old{i}"},
+               namespace="/chat", callback=True)
+    newcomer = make_user(display_name="Nouvelle")
+    from models.types import utcnow
+    db.session.add(Membership(network_id=network.id, user_id=newcomer.id, status="active",
+                              accepted_charter_version=network.charter_version, joined_at=utcnow()))
+    db.session.commit()
+    a.emit("send", {"room": room, "body": "bienvenue", "client_id": "new1"}, namespace="/chat",
+           callback=True)
+    assert [r["unread"] for r in room_id_of(app, newcomer)] == [1]
+
+
+def test_typing_is_broadcast_at_most_once_a_second(app, people):
+    anim, member, *_ = people
+    room = room_id_of(app, anim)[0]["id"]
+    a, b = sock(app, anim), sock(app, member)
+    a.emit("join", {"room": room, "last_id": 0}, namespace="/chat", callback=True)
+    for _ in range(5):
+        b.emit("typing", {"room": room}, namespace="/chat")
+    assert len(events(a, "typing")) == 1
+
+
+def test_a_savepoint_does_not_trigger_evictions_before_the_real_commit(app, people):
+    anim, member, *_ = people
+    room = room_id_of(app, anim)[0]["id"]
+    b = sock(app, member)
+    b.emit("join", {"room": room, "last_id": 0}, namespace="/chat", callback=True)
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == member.id))
+    membership.status = MemberStatus.BANNED.value
+    db.session.flush()
+    with db.session.begin_nested():
+        pass
+    db.session.rollback()  # the ban never happened
+    assert [e for e in events(b, "error") if e["event"] == "removed"] == []
+
+
+@pytest.mark.parametrize("origins", ["*", [], ["https://a.example", "*"]])
+def test_any_origin_is_refused_at_start_up(db_path, origins):
+    from app import create_app
+    from tests.conftest import base_config
+    with pytest.raises(RuntimeError, match="SOCKETIO_CORS_ALLOWED_ORIGINS"):
+        create_app({**base_config(db_path), "SOCKETIO_CORS_ALLOWED_ORIGINS": origins})

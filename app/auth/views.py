@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -60,6 +60,7 @@ def register():
                                        "Log in, or use another address."))
         else:
             login_user(user)
+            session["login_id"] = secrets.token_hex(8)  # its sockets close at logout
             flash(_("Welcome to Maillage! Tell the network what you do and where you are."),
                   "success")
             return redirect(url_for("people.edit"))
@@ -104,6 +105,7 @@ def login():
         elif user.check_password(form.password.data):
             forget_claims()  # another person's pending census answer is not theirs
             login_user(user, remember=form.remember.data)
+            session["login_id"] = secrets.token_hex(8)  # its sockets close at logout
             return redirect(safe_next(url_for("main.home")))
         form.password.errors.append(_("Wrong email address or password."))
     explain_csrf_failure(form)
@@ -118,10 +120,11 @@ def logout():
             return redirect(url_for("main.home"))
         return render_template("auth/logout.html")
     user_id = current_user.id if current_user.is_authenticated else None
+    login_id = session.get("login_id")
     logout_user()
     forget_claims()
-    if user_id is not None:  # the sockets keep the session they had at connect: close them
-        current_app.extensions["maillage.chat"].disconnect_user(user_id)
+    if user_id is not None:  # sockets keep the session they had at connect: close this login's
+        current_app.extensions["maillage.chat"].disconnect_user(user_id, login_id)
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 

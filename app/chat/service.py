@@ -5,11 +5,12 @@ the JSON API all ask it.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -17,6 +18,7 @@ from app.social.connections import connection_between, is_blocked, pair
 from app.text import render_markdown
 from models import (
     GROUP_MAX_PEOPLE,
+    Block,
     ConnectionStatus,
     DirectMessages,
     Membership,
@@ -35,6 +37,9 @@ BODY_MAX = 4000
 CLIENT_ID_MAX = 64
 MISSED_MAX = 1000  # messages one `join` may return; older ones come from the history API
 HISTORY_PAGE = 50
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls but tab and line feed
 
 
 class ChatError(ValueError):
@@ -115,9 +120,10 @@ def create_group(session: Session, creator: User, name: str, people: list[User])
 
 
 def leave_group(session: Session, room: Room, user_id: int) -> None:
-    session.execute(update(RoomMember).where(RoomMember.room_id == room.id,
-                                             RoomMember.user_id == user_id)
-                    .values(left_at=utcnow()))
+    """Through the ORM (not a bulk UPDATE), so the commit takes the person's sockets out."""
+    member = session.get(RoomMember, (room.id, user_id))
+    if member is not None and member.left_at is None:
+        member.left_at = utcnow()
 
 
 def can_read(session: Session, user_id: int, room: Room) -> bool:
@@ -211,11 +217,13 @@ def room_summaries(session: Session, user_id: int) -> list[dict]:
     rows = []
     for room in session.scalars(select(Room).where(Room.id.in_(ids))):
         last_id = last.get(room.id, 0)
+        if room.id not in read and last_id:
+            read[room.id] = last_read(session, room.id, user_id)
+        marker = read.get(room.id, 0)
         rows.append({"id": room.id, "kind": room.kind, "title": room_title(session, room, user_id),
-                     "network_id": room.network_id, "last_id": last_id,
-                     "last_read_id": read.get(room.id, 0),
-                     "unread": unread_count(session, room.id, user_id, read.get(room.id, 0))
-                     if last_id > read.get(room.id, 0) else 0})
+                     "network_id": room.network_id, "last_id": last_id, "last_read_id": marker,
+                     "unread": unread_count(session, room.id, user_id, marker)
+                     if last_id > marker else 0})
     rows.sort(key=lambda r: (-r["last_id"], r["title"]))
     return rows
 
@@ -225,7 +233,7 @@ def room_summaries(session: Session, user_id: int) -> list[dict]:
 def clean_body(body) -> str:
     if not isinstance(body, str):
         raise ChatError("invalid")
-    body = body.replace("\r\n", "\n").replace("\x00", "").strip()
+    body = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not body:
         raise ChatError("empty")
     if len(body) > BODY_MAX:
@@ -247,7 +255,21 @@ def post_message(session: Session, room: Room, author_id: int, body, client_id) 
     existing = find_resend(session, author_id, client_id, room.id)
     if existing is not None:
         return existing, False
+    refusal = write_refusal(session, author_id, room.id, room.kind, *_charter_versions(
+        session, room, author_id))
+    if refusal:
+        raise ChatError(refusal)
     return store_message(session, room.id, author_id, body, client_id)
+
+
+def _charter_versions(session: Session, room: Room, user_id: int) -> tuple[int | None, int | None]:
+    if room.kind != RoomKind.NETWORK.value:
+        return None, None
+    row = session.execute(select(Membership.accepted_charter_version, Network.charter_version)
+                          .join(Network, Network.id == Membership.network_id)
+                          .where(Membership.network_id == room.network_id,
+                                 Membership.user_id == user_id)).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def store_message(session: Session, room_id: int, author_id: int, body: str,
@@ -255,7 +277,8 @@ def store_message(session: Session, room_id: int, author_id: int, body: str,
     """Insert a checked message (no resend found a moment ago). The session holds nothing else:
     if the same client_id raced in from another socket, it is rolled back and the stored
     message returned."""
-    message = Message(room_id=room_id, author_id=author_id, client_id=client_id, body=body)
+    message = Message(room_id=room_id, author_id=author_id, client_id=client_id, body=body,
+                      body_html=render(body))
     session.add(message)
     try:
         session.flush()
@@ -293,13 +316,20 @@ def own_message(session: Session, user_id: int, message_id) -> Message:
     return message
 
 
+def render(body: str) -> str:
+    """A message's HTML, made once when it is written (a pathological 4,000 characters can cost
+    tens of milliseconds; reading history must not pay that again)."""
+    return str(render_markdown(body, lite=True))
+
+
 def edit_message(session: Session, message: Message, body) -> None:
     message.body = clean_body(body)
+    message.body_html = render(message.body)
     message.edited_at = utcnow()
 
 
 def delete_message(session: Session, message: Message) -> None:
-    message.body = ""
+    message.body = message.body_html = ""
     message.deleted_at = utcnow()
 
 
@@ -326,16 +356,30 @@ def mark_read(session: Session, room: Room, user_id: int, message_id: int) -> in
     target = max(0, min(int(message_id), newest))
     marker = session.get(RoomMember, (room.id, user_id))
     if marker is None:
-        marker = RoomMember(room_id=room.id, user_id=user_id, last_read_id=0)
-        session.add(marker)
+        try:
+            with session.begin_nested():
+                session.add(RoomMember(room_id=room.id, user_id=user_id,
+                                       last_read_id=last_read(session, room.id, user_id)))
+        except IntegrityError:  # another socket of the same person made it meanwhile
+            pass
+        marker = session.get(RoomMember, (room.id, user_id))
     if target > marker.last_read_id:
         marker.last_read_id = target
     return marker.last_read_id
 
 
 def last_read(session: Session, room_id: int, user_id: int) -> int:
-    return session.scalar(select(RoomMember.last_read_id).where(
-        RoomMember.room_id == room_id, RoomMember.user_id == user_id)) or 0
+    """The read marker. A network member who never opened the room has none: what was written
+    before they joined the network is not news to them."""
+    marker = session.scalar(select(RoomMember.last_read_id).where(
+        RoomMember.room_id == room_id, RoomMember.user_id == user_id))
+    if marker is not None:
+        return marker
+    return session.scalar(
+        select(func.max(Message.id)).join(Room, Room.id == Message.room_id)
+        .join(Membership, (Membership.network_id == Room.network_id)
+              & (Membership.user_id == user_id))
+        .where(Message.room_id == room_id, Message.created_at <= Membership.joined_at)) or 0
 
 
 def unread_count(session: Session, room_id: int, user_id: int, after: int | None = None) -> int:
@@ -355,15 +399,15 @@ def serialize(message: Message, author_name: str | None = None) -> dict:
     if author_name is None:
         author_name = message.author.display_name if message.author else None
     return payload(message.id, message.room_id, message.author_id, author_name, message.body,
-                   message.client_id, message.created_at, message.edited_at,
+                   message.body_html, message.client_id, message.created_at, message.edited_at,
                    message.deleted_at is not None)
 
 
 def payload(message_id: int, room_id: int, author_id: int | None, author_name: str | None,
-            body: str, client_id: str, created_at: datetime, edited_at: datetime | None = None,
-            deleted: bool = False) -> dict:
+            body: str, body_html: str, client_id: str, created_at: datetime,
+            edited_at: datetime | None = None, deleted: bool = False) -> dict:
     return {"id": message_id, "room": room_id, "author": {"id": author_id, "name": author_name},
-            "body": body, "body_html": "" if deleted else str(render_markdown(body, lite=True)),
+            "body": body, "body_html": "" if deleted else body_html,
             "created_at": _iso(created_at), "edited_at": _iso(edited_at), "deleted": deleted,
             "client_id": client_id}
 
@@ -381,9 +425,11 @@ class Sender:
 def _sender_statement():
     membership, member = aliased(Membership), aliased(RoomMember)
     return (select(User.display_name, User.session_token, Room.id, Room.kind,
-                   membership.id, member.user_id)
+                   membership.id, member.user_id, membership.accepted_charter_version,
+                   Network.charter_version)
             .select_from(User)
             .outerjoin(Room, Room.id == bindparam("room_id"))
+            .outerjoin(Network, Network.id == Room.network_id)
             .outerjoin(membership, (membership.network_id == Room.network_id)
                        & (membership.user_id == User.id)
                        & (membership.status == MemberStatus.ACTIVE.value))
@@ -397,8 +443,9 @@ _SENDER = _sender_statement()
 
 def sender(session: Session, cookie_id: str, room_id) -> Sender | str:
     """Who sends into which room, from the socket's session ("id:token", as Flask-Login keeps
-    it) in one query: the same checks as the user loader and `readable_room`. Returns a
-    Sender, or the error code ("unauthorized", "not_found")."""
+    it) in one query: the same checks as the user loader and `readable_room`, plus the
+    network's current charter accepted, and no block in a direct conversation. Returns a
+    Sender, or the error code ("unauthorized", "not_found", "charter", "not_allowed")."""
     user_id, _, token = (cookie_id or "").partition(":")
     if not user_id.isdigit() or len(user_id) > 18 or not token:
         return "unauthorized"
@@ -407,23 +454,45 @@ def sender(session: Session, cookie_id: str, room_id) -> Sender | str:
     row = session.execute(_SENDER, {"user_id": int(user_id), "room_id": room_id}).first()
     if row is None or not secrets.compare_digest(row[1], token):
         return "unauthorized"
-    name, _token, found_id, kind, membership_id, member_id = row
+    name, _token, found_id, kind, membership_id, member_id, accepted, charter = row
     readable = found_id is not None and (
         membership_id is not None if kind == RoomKind.NETWORK.value else member_id is not None)
-    return Sender(int(user_id), name, found_id, kind) if readable else "not_found"
+    if not readable:
+        return "not_found"
+    return write_refusal(session, int(user_id), found_id, kind, accepted, charter) \
+        or Sender(int(user_id), name, found_id, kind)
+
+
+def write_refusal(session: Session, user_id: int, room_id: int, kind: str,
+                  accepted: int | None = None, charter: int | None = None) -> str | None:
+    """Why a reader of a room may not write in it now, or None: a network's new charter not
+    accepted yet; a block between the two people of a direct conversation."""
+    if kind == RoomKind.NETWORK.value and (accepted or 0) < (charter or 0):
+        return "charter"
+    if kind == RoomKind.DIRECT.value:
+        others = select(RoomMember.user_id).where(RoomMember.room_id == room_id,
+                                                  RoomMember.user_id != user_id)
+        if session.scalar(select(Block.id).where(
+                ((Block.blocker_id == user_id) & Block.blocked_id.in_(others))
+                | ((Block.blocked_id == user_id) & Block.blocker_id.in_(others))).limit(1)):
+            return "not_allowed"
+    return None
 
 
 def insert_message(session: Session, who: Sender, body: str, client_id: str) -> tuple[dict, bool]:
     """Insert (one statement, RETURNING) or, for a client_id already stored, find it: returns
     (payload, created). The session holds nothing else; the caller commits."""
+    html = render(body)
     try:
         new_id, created_at = session.execute(
             insert(Message).values(room_id=who.room_id, author_id=who.user_id, client_id=client_id,
-                                   body=body).returning(Message.id, Message.created_at)).one()
+                                   body=body, body_html=html)
+            .returning(Message.id, Message.created_at)).one()
     except IntegrityError:
         session.rollback()
         existing = find_resend(session, who.user_id, client_id, who.room_id)
         if existing is None:
             raise ChatError("invalid") from None
         return serialize(existing, who.name), False
-    return payload(new_id, who.room_id, who.user_id, who.name, body, client_id, created_at), True
+    return payload(new_id, who.room_id, who.user_id, who.name, body, html, client_id,
+                   created_at), True

@@ -72,10 +72,12 @@ def profile(profile_id: int):
                 Block.blocker_id == current_user.id, Block.blocked_id == user_id)) is not None,
         }
         from app.chat.service import has_direct_room, may_message
+        from app.social.connections import is_blocked
         other = db.session.get(User, user_id)
-        relation["may_message"] = other is not None and (
-            has_direct_room(db.session, current_user.id, user_id)
-            or may_message(db.session, current_user, other))
+        relation["may_message"] = other is not None and not relation["blocked"] and (
+            may_message(db.session, current_user, other)
+            or (has_direct_room(db.session, current_user.id, user_id)
+                and not is_blocked(db.session, current_user.id, user_id)))
     return render_template("people/profile.html", title=title, main=main, owner=owner,
                            relation=relation)
 

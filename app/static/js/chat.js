@@ -18,6 +18,7 @@
   var lastSeen = {};      // room -> highest message id this page has
   var outbox = [];        // {client_id, body, node} not yet acked by the server
   var markerShown = false;
+  var olderPage = section ? section.hasAttribute("data-older-page") : false;  // ?before=: history only
 
   function fmt(template, values) {
     return String(template).replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; });
@@ -123,16 +124,21 @@
     var cancel = document.createElement("button"); cancel.type = "button"; cancel.className = "button small secondary"; cancel.textContent = T.cancel;
     body.innerHTML = ""; body.appendChild(area); body.appendChild(save); body.appendChild(cancel);
     area.focus();
-    cancel.addEventListener("click", function () { body.innerHTML = keep; });
+    cancel.addEventListener("click", function () {
+      body.innerHTML = keep;
+      var edit = li.querySelector(".message-tools button"); if (edit) edit.focus();
+    });
     save.addEventListener("click", function () {
       socket.emit("edit", { id: Number(li.getAttribute("data-id")), body: area.value }, function (ack) {
-        if (ack && !ack.ok) { status(ack.error.message); return; }
-        body.innerHTML = keep;  // the message_edited event brings the new text
+        if (ack && !ack.ok) { status(ack.error.message); area.focus(); return; }
+        // The message_edited event (it comes first) brought the new text; else restore.
+        if (body.contains(area)) body.innerHTML = keep;
+        var edit = li.querySelector(".message-tools button"); if (edit) edit.focus();
       });
     });
   }
   function showMarker() {
-    if (markerShown || !list) return;
+    if (markerShown || !list || list.querySelector(".new-marker")) return;
     markerShown = true;
     var marker = document.createElement("li");
     marker.className = "new-marker"; marker.setAttribute("role", "separator"); marker.textContent = T["new"];
@@ -169,11 +175,17 @@
 
   // -- sending -------------------------------------------------------------------------------
   function flush(item) {
-    if (!socket.connected) return;
-    socket.emit("send", { room: openRoom, body: item.body, client_id: item.client_id }, function (ack) {
+    if (!socket.connected || item.inFlight) return;
+    item.inFlight = true;
+    socket.timeout(15000).emit("send", { room: openRoom, body: item.body, client_id: item.client_id }, function (err, ack) {
+      item.inFlight = false;
+      if (err) {  // no ack in time: it stays in the outbox, sent again (same client_id) on reconnect
+        status(T.offline);
+        return;
+      }
       if (ack && ack.ok) {
         outbox = outbox.filter(function (o) { return o !== item; });
-        item.node.classList.remove("pending");
+        item.node.classList.remove("pending", "failed");
         item.node.setAttribute("data-id", ack.id);
         if (!document.getElementById("m" + ack.id)) item.node.id = "m" + ack.id;
         else item.node.remove();
@@ -277,9 +289,9 @@
     }
     var rendered = list.querySelectorAll("li.message[data-id]");
     var seen = rendered.length ? Number(rendered[rendered.length - 1].getAttribute("data-id")) : 0;
-    socket.emit("join", { room: openRoom, last_id: seen }, function (ack) {
+    socket.emit("join", { room: openRoom, last_id: olderPage ? null : seen }, function (ack) {
       if (!ack || !ack.ok) { if (ack) status(ack.error.message); return; }
-      ack.missed.forEach(place);
+      if (!olderPage) ack.missed.forEach(place);
       setOnline(ack.online);
       setBadge(openRoom, 0);
       markRead();
@@ -303,10 +315,12 @@
     if (count) count.textContent = fmt(T.online_count, { num: n });
   }
 
+  Array.prototype.forEach.call(document.querySelectorAll("li.message[data-body]"), addTools);
   socket.on("connect", function () { status(""); joinAll(); });
   socket.on("disconnect", function () { if (openRoom) status(T.offline); });
   socket.on("message", function (m) {
     if (m.room === openRoom) {
+      if (olderPage) return;
       place(m);
       if (!document.hidden && atBottom()) markRead();
     } else if (roomItems[m.room] && !(m.author && m.author.id === me)) {

@@ -28,6 +28,11 @@
   }
 
   socket.on("notifications", function (data) { setNotifications(data && data.count); });
+  // The server closes sockets at logout and after a password change: a page whose session is
+  // still valid (another login, this tab) comes back; an ended one is refused and stays off.
+  socket.on("disconnect", function (reason) {
+    if (reason === "io server disconnect") setTimeout(function () { socket.connect(); }, 1000);
+  });
   socket.on("unread", function (data) {
     var open = document.querySelector("[data-chat-room]");
     if (data && data.count > 0 && !(open && Number(open.getAttribute("data-chat-room")) === data.room)) {
