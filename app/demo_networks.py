@@ -18,6 +18,7 @@ from models import (
     MemberRole,
     Membership,
     MemberStatus,
+    Message,
     Network,
     Post,
     Profile,
@@ -143,10 +144,34 @@ def create_demo_networks(session, seed: int = 5) -> dict:
                                     created_at=post.created_at + timedelta(hours=rng.randint(1, 48))))
                 post.comment_count += 1
             posts += 1
+        _demo_chat(session, network, writers, rng, now)
         made += 1
     connections = _demo_connections(session, users, rng)
     session.flush()
     return {"networks": made, "posts": posts, "connections": connections}
+
+
+CHAT_LINES = [
+    "Bonjour à tous, qui passe à l’atelier jeudi ?",
+    "Moi, vers 10 h. Je peux covoiturer depuis Rignac.",
+    "Quelqu’un a un **vidéoprojecteur** à prêter pour samedi ?",
+    "Oui, je l’apporte. Pensez au café !",
+    "Le compte rendu de la réunion est sur le réseau, *merci* à toutes et tous.",
+    "Super, merci. On fixe la prochaine date ?",
+    "Je propose le 12, au tiers-lieu de Marcillac.",
+]
+
+
+def _demo_chat(session, network: Network, writers: list[User], rng: random.Random, now) -> None:
+    """A few lines in the network's live chat, so `make run` shows a conversation."""
+    from app.chat.service import network_room, render
+    room = network_room(session, network)
+    start = now - timedelta(hours=rng.randint(3, 48))
+    for k in range(rng.randint(3, len(CHAT_LINES))):
+        author = writers[rng.randrange(len(writers))]
+        session.add(Message(room_id=room.id, author_id=author.id, client_id=f"demo-{room.id}-{k}",
+                            body=CHAT_LINES[k], body_html=render(CHAT_LINES[k]),
+                            created_at=start + timedelta(minutes=7 * k)))
 
 
 def _demo_connections(session, users: list[User], rng: random.Random) -> int:

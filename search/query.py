@@ -7,6 +7,7 @@ edit, the first two letters fixed), which keeps fuzzy expansion narrow and fast.
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 from whoosh import query as Q
@@ -56,7 +57,10 @@ def search(index: SearchIndex, text: str, *, member: bool, network_ids: list[int
         narrow = bool(kind) or communes is not None
         if words:
             exact = Q.And([Q.Term("all", w) for w in words])
-            found = _run(searcher, exact, allowed, page, per_page, narrow)
+            if communes is not None and len(allowed) <= RESTRICTED_MAX:
+                found = _run_restricted(searcher, words, allowed, page, per_page)
+            else:
+                found = _run(searcher, exact, allowed, page, per_page, narrow)
             if found.total == 0:
                 raw_words = _words(text, raw_analyzer())
                 typo = Q.And([Q.Or([Q.FuzzyTerm("raw", w, maxdist=1, prefixlength=2),
@@ -116,6 +120,44 @@ def _allowed_docs(searcher, audience: tuple, kind: str | None,
     return found
 
 
+RESTRICTED_MAX = 30_000  # allowed documents up to which a place filter is scored by hand
+POSTINGS_BUDGET = 3_000_000  # postings kept in memory per searcher (about 100 MB at most)
+
+
+def _postings(searcher, word: str) -> dict[int, float]:
+    """document -> weight of a word in `all`, cached on the searcher (one index generation)
+    within a budget of postings."""
+    cache = searcher.__dict__.setdefault("_maillage_postings", {})
+    found = cache.get(word)
+    if found is None:
+        reader = searcher.reader()
+        found = (dict(reader.postings("all", word).items_as("weight"))
+                 if reader.doc_frequency("all", word) else {})
+        size = searcher.__dict__.get("_maillage_postings_size", 0) + len(found)
+        if size > POSTINGS_BUDGET:
+            cache.clear()
+            size = len(found)
+        searcher.__dict__["_maillage_postings_size"] = size
+        cache[word] = found
+    return found
+
+
+def _run_restricted(searcher, words: list[str], allowed: set[int], page: int,
+                    per_page: int) -> Result:
+    """Words within a set of communes: the allowed documents (hundreds to a few thousand) are
+    scored directly, TF-IDF as Whoosh does (sum over the words of weight x idf), instead of
+    letting Whoosh score every document of a common word and drop most of them (measured:
+    12 ms p50 at 100,000 profiles, the slowest query type)."""
+    weights = sorted(((_postings(searcher, w), searcher.idf("all", w)) for w in words),
+                     key=lambda pair: len(pair[0]))
+    rarest = weights[0][0]
+    pool = rarest if len(rarest) <= len(allowed) else allowed  # walk the smaller set
+    candidates = [d for d in pool if d in allowed and all(d in p for p, _idf in weights)]
+    scored = heapq.nlargest(max(TOP, page * per_page), candidates,
+                            key=lambda d: (sum(p[d] * idf for p, idf in weights), -d))
+    return _result(searcher, scored, len(candidates), True, page, per_page)
+
+
 def _run(searcher, query, allowed: set[int], page: int, per_page: int,
          narrow: bool = False) -> Result:
     """The best results only: Whoosh scores in Python, so scoring or counting every match of
@@ -142,6 +184,13 @@ def _run(searcher, query, allowed: set[int], page: int, per_page: int,
     else:
         share = len(docnums) / scored if scored else 1.0
         total = max(len(docnums), int(results.estimated_length() * share))
+    return _result(searcher, docnums, total, exact, page, per_page)
+
+
+def _result(searcher, docnums: list[int], total: int, exact: bool, page: int,
+            per_page: int) -> Result:
+    """One page of hits and the facets of the best results, from ranked document numbers."""
+    page = max(1, page)
     start = (page - 1) * per_page
     hits = []
     for docnum in docnums[start:start + per_page]:

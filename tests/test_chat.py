@@ -450,3 +450,14 @@ def test_any_origin_is_refused_at_start_up(db_path, origins):
     from tests.conftest import base_config
     with pytest.raises(RuntimeError, match="SOCKETIO_CORS_ALLOWED_ORIGINS"):
         create_app({**base_config(db_path), "SOCKETIO_CORS_ALLOWED_ORIGINS": origins})
+
+
+def test_a_new_notification_updates_the_header_count_live(app, make_user):
+    asker, other = make_user(display_name="Demandeuse"), make_user(display_name="Autre")
+    s = sock(app, other)
+    client = app.test_client()
+    login_as(client, asker)
+    page = client.get(f"/connections/{other.id}/ask").get_data(as_text=True)
+    assert client.post(f"/connections/{other.id}/ask",
+                       data={"csrf_token": csrf_from(page), "message": "Bonjour"}).status_code == 302
+    assert events(s, "notifications") == [{"count": 1}]

@@ -142,3 +142,33 @@ def test_missing_or_corrupt_index_is_rebuilt_at_start(app_config, people, tmp_pa
         with fresh.app_context():
             with fresh.extensions["maillage_search"].searcher() as searcher:
                 assert searcher.doc_count() >= 5, damage
+
+
+def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):
+    """Words within a set of communes are scored by hand (search/query.py, _run_restricted):
+    the same documents in the same order as Whoosh's own filtered search."""
+    import json
+    from pathlib import Path
+
+    from bench.search import documents
+    from search import query as sq
+    from search.index import SearchIndex
+    from whoosh import query as Q
+
+    places = json.loads((Path(__file__).resolve().parent.parent / "data" / "communes.json")
+                        .read_text("utf-8"))["communes"]
+    index = SearchIndex(tmp_path / "ix")
+    index.write(list(documents(3000, places)), [])
+    communes = sorted({p["insee"] for p in places[:150]})
+    compared = 0
+    for text in ("menuiserie", "graphisme", "photographie", "comptabilite", "web independant"):
+        words = sq._words(text, sq.french_analyzer())
+        mine = sq.search(index, text, member=True, communes=communes, per_page=50)
+        with index.searcher() as searcher:
+            allowed = sq._allowed_docs(searcher, ("public", "members"), None, tuple(communes))
+            theirs = sq._run(searcher, Q.And([Q.Term("all", w) for w in words]), allowed, 1, 50,
+                             narrow=True)
+        assert mine.total == theirs.total
+        assert [(h.kind, h.id) for h in mine.hits] == [(h.kind, h.id) for h in theirs.hits]
+        compared += bool(mine.hits)
+    assert compared >= 3
