@@ -150,10 +150,11 @@ def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):
     import json
     from pathlib import Path
 
+    from whoosh import query as Q
+
     from bench.search import documents
     from search import query as sq
     from search.index import SearchIndex
-    from whoosh import query as Q
 
     places = json.loads((Path(__file__).resolve().parent.parent / "data" / "communes.json")
                         .read_text("utf-8"))["communes"]
