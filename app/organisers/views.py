@@ -2,8 +2,6 @@
 route of this blueprint (one `before_request`), pages and exports alike."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from urllib.parse import urlencode
@@ -13,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.csvexport import csv_response
 from app.demand import labels as L
 from app.forms import int_or_none
 from app.organisers import bp
@@ -208,21 +207,6 @@ def gap_page():
                            threshold=threshold, filters=filters, **_choices())
 
 
-def _cell(value):
-    """Text a spreadsheet would run as a formula ("=HYPERLINK(...)") is quoted as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _csv_response(rows: list[list], filename: str) -> Response:
-    out = io.StringIO()
-    csv.writer(out).writerows([_cell(v) for v in row] for row in rows)
-    # A UTF-8 byte-order mark: spreadsheet software then reads the accents right.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.route("/export/communes.csv")
 def export_communes_csv():
     threshold = current_app.config["ORGANISER_MIN_CELL"]
@@ -235,7 +219,7 @@ def export_communes_csv():
         c = communes[insee]
         rows.append([insee, c.name, c.epci.name if c.epci else "", cell["people"],
                      round(cell["desk_days"], 1), cell["budget_median"]])
-    return _csv_response(rows, "maillage-demande-communes.csv")
+    return csv_response(rows, "maillage-demande-communes.csv")
 
 
 @bp.route("/export/communes.geojson")
@@ -276,4 +260,4 @@ def export_declarations_csv():
                      version.created_at.date().isoformat(),
                      declaration.contact_name if consented else "",
                      declaration.contact_email if consented else ""])
-    return _csv_response(rows, "maillage-declarations.csv")
+    return csv_response(rows, "maillage-declarations.csv")
