@@ -106,10 +106,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     socketio.init_app(app)
+    from app.api.moderation import act
     from app.chat import service as chat_service
     from realtime import hooks  # noqa: F401  (sockets follow membership changes at commit)
     from realtime.chat import NAMESPACE, ChatNamespace
-    chat = ChatNamespace(NAMESPACE, chat_service)
+    chat = ChatNamespace(NAMESPACE, chat_service, act)
     socketio.on_namespace(chat)
     socketio.on_error(NAMESPACE)(chat.handle_error)
     app.extensions["maillage.chat"] = chat
@@ -124,3 +125,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(demand.campaigns_bp)
     from app.search_views import bp as search_bp
     app.register_blueprint(search_bp)
+    from app.moderation.views import bp as moderation_bp
+    app.register_blueprint(moderation_bp)

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select, text
 
 from app.auth.forms import PASSWORD_MIN
+from app.moderation.audit import audit
 from models import Profile, Role, User, db
 from models.types import utcnow
 
@@ -138,6 +139,10 @@ def create_admin(email: str, password: str | None, display_name: str) -> None:
         db.session.commit()
         click.echo(f"Admin {email} created." + (f" Password: {password}" if generated else ""))
     else:
+        if user.role != Role.ADMIN.value:
+            audit(db.session, None, "site_role", "profile", user.profile.id if user.profile else None,
+                  label=user.display_name, detail=f"{user.role} -> {Role.ADMIN.value}",
+                  reason="flask user create-admin")
         user.role = Role.ADMIN.value
         if password:
             user.set_password(password)
@@ -151,6 +156,9 @@ def create_admin(email: str, password: str | None, display_name: str) -> None:
 def set_role(email: str, role: str) -> None:
     """Give an account the role member, organiser or admin."""
     user = _find_user(email)
+    if user.role != role:
+        audit(db.session, None, "site_role", "profile", user.profile.id if user.profile else None,
+              label=user.display_name, detail=f"{user.role} -> {role}", reason="flask user set-role")
     user.role = role
     db.session.commit()
     click.echo(f"{user.email} is now {role}.")

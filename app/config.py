@@ -43,6 +43,7 @@ class Defaults:
     SOCKETIO_MESSAGE_QUEUE = None
     SOCKETIO_ASYNC_MODE = None  # None: gevent when the server monkey-patched, else threading
     CHAT_RATE_LIMIT = "10 per 10 seconds"  # messages per person, all their sockets together
+    REPORT_RATE_LIMIT = "10 per hour"  # reports per person
     CHAT_EVENT_RATE_LIMIT = "200 per 10 seconds"  # joins, reads, typing, edits per person
     SOCKETIO_CORS_ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost:5000"]
 

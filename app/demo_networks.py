@@ -145,10 +145,27 @@ def create_demo_networks(session, seed: int = 5) -> dict:
                 post.comment_count += 1
             posts += 1
         _demo_chat(session, network, writers, rng, now)
+        if made == 0 and len(writers) > 2:
+            _demo_report(session, network, writers, now)
         made += 1
     connections = _demo_connections(session, users, rng)
     session.flush()
     return {"networks": made, "posts": posts, "connections": connections}
+
+
+def _demo_report(session, network: Network, writers: list[User], now) -> None:
+    """One advert posted in the first network and reported, so the moderation queue of
+    `make run` has something in it."""
+    from models import Report
+    post = Post(network_id=network.id, author_id=writers[-1].id,
+                body="PROMO ! Panneaux solaires à -70 %, écrivez-moi vite en privé.",
+                created_at=now - timedelta(hours=5))
+    session.add(post)
+    session.flush()
+    session.add(Report(reporter_id=writers[1].id, target_kind="post", target_id=post.id,
+                       network_id=network.id, reason="spam", excerpt=post.body,
+                       note="Publicité, rien à voir avec le réseau.",
+                       created_at=now - timedelta(hours=2)))
 
 
 CHAT_LINES = [

@@ -97,7 +97,7 @@ def load(hits, words) -> list[dict]:
     if by_kind.get("post"):
         for post, network in db.session.execute(
                 select(Post, Network).join(Network, Network.id == Post.network_id)
-                .where(Post.id.in_(by_kind["post"]))):
+                .where(Post.id.in_(by_kind["post"]), Post.hidden_at.is_(None))):
             rows[("post", post.id)] = {
                 "title": network.name,
                 "url": url_for("networks.post", network_id=network.id, post_id=post.id),

@@ -5,7 +5,18 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models import db
@@ -60,6 +71,8 @@ class Network(db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default=NetworkVisibility.OPEN.value,
                                             index=True)
     charter_version: Mapped[int] = mapped_column(Integer, default=0)  # 0: no charter yet
+    # The version members must have accepted to post: the last one published as "material".
+    charter_required_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     member_count: Mapped[int] = mapped_column(Integer, default=0)  # active members
@@ -93,6 +106,9 @@ class NetworkCharter(db.Model):
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)  # Markdown source
+    # A material change: members accept it before they post again (a typo fix is not one).
+    material: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     network: Mapped[Network] = relationship(back_populates="charters")
@@ -112,9 +128,13 @@ class Membership(db.Model):
     message: Mapped[str] = mapped_column(String(500), default="")  # with the request to join
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # reads, cannot write
 
     network: Mapped[Network] = relationship()
     user: Mapped[User] = relationship()
+
+    def is_muted(self, now: datetime | None = None) -> bool:
+        return self.muted_until is not None and (now or utcnow()) < self.muted_until
 
     @property
     def is_active(self) -> bool:
@@ -158,6 +178,9 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Hidden by a moderator: a notice replaces it for everyone; the text stays for the audit.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     network: Mapped[Network] = relationship()
     author: Mapped[User | None] = relationship()
@@ -173,6 +196,9 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)  # Markdown source
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Hidden by a moderator: a notice replaces it for everyone; the text stays for the audit.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     post: Mapped[Post] = relationship()
     author: Mapped[User | None] = relationship()

@@ -65,6 +65,14 @@ class NotificationKind(str, enum.Enum):
     JOIN_APPROVED = "join_approved"
     CONNECTION_REQUEST = "connection_request"
     CONNECTION_ACCEPTED = "connection_accepted"
+    CONTENT_HIDDEN = "content_hidden"  # a moderator hid what you wrote (detail: why)
+    CONTENT_DELETED = "content_deleted"
+    CONTENT_RESTORED = "content_restored"  # your appeal was granted
+    APPEAL_REJECTED = "appeal_rejected"
+    WARNING = "warning"
+    MUTED = "muted"
+    BANNED = "banned"
+    REPORT_HANDLED = "report_handled"  # to the reporter (detail: the outcome)
 
 
 class Notification(db.Model):
@@ -81,5 +89,6 @@ class Notification(db.Model):
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

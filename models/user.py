@@ -49,6 +49,7 @@ class User(UserMixin, db.Model):
     # Part of the login cookie: changing it (new password) signs out every other device.
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by an admin: no login
 
     profile: Mapped[Profile] = relationship(back_populates="user", uselist=False,
                                             cascade="all, delete-orphan")
@@ -60,6 +61,10 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         """Hash with scrypt (Werkzeug's default) and sign out the other devices."""
         self.password_hash = generate_password_hash(password)
+        self.session_token = secrets.token_hex(16)
+
+    def sign_out_everywhere(self) -> None:
+        """A new token: every login cookie and open socket of this account stops working."""
         self.session_token = secrets.token_hex(16)
 
     def get_id(self) -> str:

@@ -25,7 +25,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.exc import OperationalError
 
-from models import Room, db
+from models import Message, Room, db
 from realtime.presence import Presence, Socket
 
 NAMESPACE = "/chat"
@@ -43,6 +43,8 @@ def error_text(code: str) -> str:
         "not_allowed": _("This person does not accept messages from you."),
         "removed": _("You are no longer a member of this conversation."),
         "charter": _("The network's charter changed: accept it on the network's page to write again."),
+        "muted": _("A moderator muted you in this network for a while: you can read, not write."),
+        "hidden": _("A moderator hid this message: it can no longer be changed or deleted."),
         "busy": _("Too many requests at once: wait a few seconds."),
         "server_error": _("Something went wrong on our side: try again in a moment."),
     }
@@ -61,9 +63,10 @@ def _some_locale():
 
 
 class ChatNamespace(Namespace):
-    def __init__(self, namespace: str, service):
+    def __init__(self, namespace: str, service, moderate=None):
         super().__init__(namespace)
         self.service = service
+        self.moderate = moderate  # (data) -> (reply, status): app/api/moderation.py's `act`
         self.presence = Presence()
         self._limiter = None
         self._typing_at: dict[tuple[int, int], float] = {}  # (user, room) -> last broadcast
@@ -239,8 +242,14 @@ class ChatNamespace(Namespace):
         service, session = self.service, db.session
         try:
             message = service.own_message(session, user_id, data.get("id"))
-            if service.readable_room(session, user_id, message.room_id) is None:
+            room = service.readable_room(session, user_id, message.room_id)
+            if room is None:
                 raise service.ChatError("not_found")
+            if message.hidden_at is not None:
+                raise service.ChatError("hidden")  # kept for the audit and the appeal
+            refusal = service.write_refusal_for(session, room, user_id)
+            if action == "edit" and refusal:
+                raise service.ChatError(refusal)  # muted, or a new charter to accept
             if action == "edit":
                 service.edit_message(session, message, data.get("body"))
             else:
@@ -249,10 +258,21 @@ class ChatNamespace(Namespace):
         except service.ChatError as exc:
             session.rollback()
             return error(exc.code)
-        payload = service.serialize(message, current_user.display_name)
-        event = "message_edited" if action == "edit" else "message_deleted"
-        emit(event, payload, to=f"room:{message.room_id}", namespace=self.namespace)
+        if action == "edit":  # a deletion is announced by realtime/hooks.py, whoever made it
+            emit("message_edited", service.serialize(message, current_user.display_name),
+                 to=f"room:{message.room_id}", namespace=self.namespace)
         return {"ok": True, "id": message.id}
+
+    def on_moderate(self, data=None, *_):
+        """A moderator's action from a socket (the same rules and reply as the JSON API)."""
+        if self._flooding():
+            return error("busy")
+        if self._user_id() is None:
+            return error("unauthorized")
+        if self.moderate is None:
+            return error("invalid")
+        reply, _status = self.moderate(data)
+        return reply
 
     # -- fan-out ---------------------------------------------------------------------------
 
@@ -314,6 +334,21 @@ class ChatNamespace(Namespace):
                 self._emit_presence(room_id, socket, online=False)
             server.emit("error", {"event": "removed", "room": room_id, "code": code,
                                   "message": text}, to=sid, namespace=self.namespace)
+
+    def message_changed(self, session, kind: str, room_id: int, message_id: int) -> None:
+        """After the commit: a message was deleted, hidden by a moderator (its text leaves every
+        open page: only its id is sent) or shown again (sent whole, as an edit)."""
+        room = f"room:{room_id}"
+        if kind == "message_hidden":
+            self.socketio.emit("message_hidden", {"id": message_id, "room": room_id}, to=room,
+                               namespace=self.namespace)
+            return
+        message = session.get(Message, message_id)
+        if message is None:
+            return
+        event = "message_deleted" if kind == "message_deleted" else "message_edited"
+        self.socketio.emit(event, self.service.serialize(message), to=room,
+                           namespace=self.namespace)
 
     def disconnect_user(self, user_id: int, login_id: str | None = None) -> None:
         """Close a person's sockets: those of one login session (logout), or all of them

@@ -1,4 +1,5 @@
-"""Model hooks: whoever leaves a room by any code path stops receiving it at commit, and a new
+"""Model hooks: whoever leaves a room by any code path stops receiving it at commit, a message
+hidden, restored or deleted (by its author or a moderator) changes on every open page, and a new
 notification updates its recipient's header count live.
 
 Collected after each flush, applied after the commit of the outermost transaction, dropped on
@@ -11,7 +12,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
-from models import Membership, MemberStatus, Notification, Room, RoomMember, User
+from models import Membership, MemberStatus, Message, Notification, Room, RoomMember, User
 
 PENDING = "realtime_pending"
 
@@ -47,6 +48,13 @@ def _collect(session: Session, _context) -> None:
         elif isinstance(obj, RoomMember) and obj.left_at is not None \
                 and inspect(obj).attrs.left_at.history.has_changes():
             found.add(("room", obj.room_id, obj.user_id))
+        elif isinstance(obj, Message):
+            state = inspect(obj)
+            if state.attrs.deleted_at.history.has_changes() and obj.deleted_at is not None:
+                found.add(("message_deleted", obj.room_id, obj.id))
+            elif state.attrs.hidden_at.history.has_changes():
+                found.add(("message_hidden" if obj.hidden_at else "message_shown",
+                           obj.room_id, obj.id))
         elif isinstance(obj, User) and inspect(obj).attrs.session_token.history.has_changes():
             found.add(("user", obj.id, obj.id))  # signed out everywhere (password changed)
     if not found:
@@ -71,6 +79,8 @@ def _apply(session: Session) -> None:
         for kind, target, user_id in sorted(found):
             if kind == "user":
                 chat.disconnect_user(user_id)
+            elif kind.startswith("message_"):
+                chat.message_changed(reader, kind, target, user_id)
             elif kind == "notify":
                 count = reader.scalar(select(func.count()).select_from(Notification).where(
                     Notification.user_id == user_id, Notification.read_at.is_(None)))

@@ -98,7 +98,9 @@ def place_docs(session: Session, ids: Iterable[int] | None = None) -> Iterator[d
 
 def post_docs(session: Session, ids: Iterable[int] | None = None,
               network_ids: Iterable[int] | None = None) -> Iterator[dict]:
-    query = select(Post, Network).join(Network, Network.id == Post.network_id)
+    # A post hidden by a moderator is out of the index until it is restored.
+    query = select(Post, Network).join(Network, Network.id == Post.network_id) \
+        .where(Post.hidden_at.is_(None))
     if ids is not None:
         query = query.where(Post.id.in_(list(ids)))
     if network_ids is not None:

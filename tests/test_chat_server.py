@@ -3,6 +3,7 @@ real port, with python-socketio clients over WebSocket: delivery after a cut con
 per client_id, every acked message kept across a server crash, and the access rules."""
 from __future__ import annotations
 
+import re
 import socket as pysocket
 import sqlite3
 import threading
@@ -246,10 +247,13 @@ def test_a_banned_member_stops_receiving_at_once(chat_server):
         http = requests.Session()
         http.headers["Cookie"] = alice.cookie
         members = http.get(f"{chat_server.url}/networks/1/members", timeout=5).text
+        page = re.search(r'href="(/moderation/profile/\d+\?network=1)">[^<]*Bruno', members)
+        form = http.get(chat_server.url + page.group(1).replace("&amp;", "&"), timeout=5).text
         response = http.post(
-            f"{chat_server.url}/networks/1/members/{chat_server.user_ids['bruno']}/ban",
-            data={"csrf_token": csrf_from(members)}, allow_redirects=False, timeout=5)
-        assert response.status_code == 302
+            chat_server.url + page.group(1),
+            data={"csrf_token": csrf_from(form), "action": "ban", "minutes": "1440",
+                  "reason": "Insultes répétées"}, allow_redirects=False, timeout=5)
+        assert response.status_code == 302, response.text
         assert removed.wait(5)
         mid = alice.send("après le bannissement", "after-ban")["id"]
         time.sleep(0.3)

@@ -75,7 +75,7 @@ def test_charter_change_asks_members_again_before_posting(client, auth, make_use
     auth.login("bob@example.org")
     accept(client, network.id)
     from app.networks.service import set_charter
-    set_charter(db.session.get(Network, network.id), "v2: no ads")
+    set_charter(db.session, db.session.get(Network, network.id), "v2: no ads", owner)
     db.session.commit()
     r = client.post(f"/networks/{network.id}/posts", data={"body": "hello",
                                                            "csrf_token": token(client)})
@@ -210,10 +210,12 @@ def test_last_animator_cannot_leave_but_can_after_appointing(app, make_user, mak
     accept(cb, network.id)
     ca.post(f"/networks/{network.id}/leave", data={"csrf_token": token(ca)})
     assert db.session.scalar(select(Membership).where(Membership.user_id == a.id)) is not None
-    assert cb.post(f"/networks/{network.id}/members/{a.id}/role",
-                   data={"role": "member", "csrf_token": token(cb)}).status_code == 403
-    ca.post(f"/networks/{network.id}/members/{b.id}/role",
-            data={"role": "animator", "csrf_token": token(ca)})
+    page = f"/moderation/profile/{a.profile.id}?network={network.id}"
+    assert cb.post(page, data={"action": "demote", "reason": "coup", "minutes": "60",
+                               "csrf_token": token(cb)}).status_code == 403
+    page = f"/moderation/profile/{b.profile.id}?network={network.id}"
+    assert ca.post(page, data={"action": "appoint", "reason": "Co-animation", "minutes": "60",
+                               "csrf_token": token(ca)}).status_code == 302
     ca.post(f"/networks/{network.id}/leave", data={"csrf_token": token(ca)})
     assert db.session.scalar(select(Membership).where(Membership.user_id == a.id)) is None
 

@@ -66,8 +66,12 @@ def network(network_id: int):
 
 
 def post_dict(post: Post) -> dict:
+    """A post hidden by a moderator keeps its place, without its text (`hidden: true`)."""
+    hidden = post.hidden_at is not None
     return {"id": post.id, "author": post.author.display_name if post.author else None,
-            "body": post.body, "body_html": str(render_markdown(post.body)), "pinned": post.pinned,
+            "body": "" if hidden else post.body,
+            "body_html": "" if hidden else str(render_markdown(post.body)), "hidden": hidden,
+            "pinned": post.pinned,
             "created_at": post.created_at.isoformat(), "comment_count": post.comment_count,
             "edited_at": post.edited_at.isoformat() if post.edited_at else None}
 

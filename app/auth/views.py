@@ -27,7 +27,9 @@ def load_user(cookie_id: str) -> User | None:
     if not user_id.isdigit() or len(user_id) > 18 or not token:
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and secrets.compare_digest(user.session_token, token) else None
+    if user is None or user.suspended_at is not None:
+        return None
+    return user if secrets.compare_digest(user.session_token, token) else None
 
 
 @lru_cache(maxsize=1)
@@ -102,6 +104,10 @@ def login():
             # Hash anyway, so that the response time does not tell which addresses have an
             # account.
             check_password_hash(_unknown_user_hash(), form.password.data)
+        elif user.check_password(form.password.data) and user.suspended_at is not None:
+            form.email.errors.append(_("An administrator suspended this account. Write to the "
+                                       "network's organisers if you think it is a mistake."))
+            return render_template("auth/login.html", form=form), 403
         elif user.check_password(form.password.data):
             forget_claims()  # another person's pending census answer is not theirs
             login_user(user, remember=form.remember.data)

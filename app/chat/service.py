@@ -255,21 +255,28 @@ def post_message(session: Session, room: Room, author_id: int, body, client_id) 
     existing = find_resend(session, author_id, client_id, room.id)
     if existing is not None:
         return existing, False
-    refusal = write_refusal(session, author_id, room.id, room.kind, *_charter_versions(
-        session, room, author_id))
+    refusal = write_refusal_for(session, room, author_id)
     if refusal:
         raise ChatError(refusal)
     return store_message(session, room.id, author_id, body, client_id)
 
 
-def _charter_versions(session: Session, room: Room, user_id: int) -> tuple[int | None, int | None]:
+def write_refusal_for(session: Session, room: Room, user_id: int) -> str | None:
+    """`write_refusal` for a reader of this room, its network state loaded."""
+    return write_refusal(session, user_id, room.id, room.kind,
+                         *_charter_versions(session, room, user_id))
+
+
+def _charter_versions(session: Session, room: Room, user_id: int):
+    """(accepted version, required version, muted until) of a network room's member."""
     if room.kind != RoomKind.NETWORK.value:
-        return None, None
-    row = session.execute(select(Membership.accepted_charter_version, Network.charter_version)
+        return None, None, None
+    row = session.execute(select(Membership.accepted_charter_version,
+                                 Network.charter_required_version, Membership.muted_until)
                           .join(Network, Network.id == Membership.network_id)
                           .where(Membership.network_id == room.network_id,
                                  Membership.user_id == user_id)).first()
-    return (row[0], row[1]) if row else (None, None)
+    return tuple(row) if row else (None, None, None)
 
 
 def store_message(session: Session, room_id: int, author_id: int, body: str,
@@ -323,6 +330,8 @@ def render(body: str) -> str:
 
 
 def edit_message(session: Session, message: Message, body) -> None:
+    if message.hidden_at is not None:
+        raise ChatError("hidden")  # hidden by a moderator: appeal, do not rewrite
     message.body = clean_body(body)
     message.body_html = render(message.body)
     message.edited_at = utcnow()
@@ -398,18 +407,22 @@ def serialize(message: Message, author_name: str | None = None) -> dict:
     """A message as the protocol sends it (docs/realtime.md)."""
     if author_name is None:
         author_name = message.author.display_name if message.author else None
-    return payload(message.id, message.room_id, message.author_id, author_name, message.body,
-                   message.body_html, message.client_id, message.created_at, message.edited_at,
-                   message.deleted_at is not None)
+    hidden = message.hidden_at is not None and message.deleted_at is None
+    return payload(message.id, message.room_id, message.author_id, author_name,
+                   "" if hidden else message.body, "" if hidden else message.body_html,
+                   message.client_id, message.created_at, message.edited_at,
+                   message.deleted_at is not None, hidden)
 
 
 def payload(message_id: int, room_id: int, author_id: int | None, author_name: str | None,
             body: str, body_html: str, client_id: str, created_at: datetime,
-            edited_at: datetime | None = None, deleted: bool = False) -> dict:
+            edited_at: datetime | None = None, deleted: bool = False,
+            hidden: bool = False) -> dict:
+    """`hidden`: a moderator hid it; its text is not sent to anyone (the notice replaces it)."""
     return {"id": message_id, "room": room_id, "author": {"id": author_id, "name": author_name},
             "body": body, "body_html": "" if deleted else body_html,
             "created_at": _iso(created_at), "edited_at": _iso(edited_at), "deleted": deleted,
-            "client_id": client_id}
+            "hidden": hidden, "client_id": client_id}
 
 
 # -- the hot path of `send`: two statements and a commit -------------------------------------
@@ -426,7 +439,7 @@ def _sender_statement():
     membership, member = aliased(Membership), aliased(RoomMember)
     return (select(User.display_name, User.session_token, Room.id, Room.kind,
                    membership.id, member.user_id, membership.accepted_charter_version,
-                   Network.charter_version)
+                   Network.charter_required_version, membership.muted_until)
             .select_from(User)
             .outerjoin(Room, Room.id == bindparam("room_id"))
             .outerjoin(Network, Network.id == Room.network_id)
@@ -454,19 +467,23 @@ def sender(session: Session, cookie_id: str, room_id) -> Sender | str:
     row = session.execute(_SENDER, {"user_id": int(user_id), "room_id": room_id}).first()
     if row is None or not secrets.compare_digest(row[1], token):
         return "unauthorized"
-    name, _token, found_id, kind, membership_id, member_id, accepted, charter = row
+    name, _token, found_id, kind, membership_id, member_id, accepted, charter, muted_until = row
     readable = found_id is not None and (
         membership_id is not None if kind == RoomKind.NETWORK.value else member_id is not None)
     if not readable:
         return "not_found"
-    return write_refusal(session, int(user_id), found_id, kind, accepted, charter) \
+    return write_refusal(session, int(user_id), found_id, kind, accepted, charter, muted_until) \
         or Sender(int(user_id), name, found_id, kind)
 
 
 def write_refusal(session: Session, user_id: int, room_id: int, kind: str,
-                  accepted: int | None = None, charter: int | None = None) -> str | None:
-    """Why a reader of a room may not write in it now, or None: a network's new charter not
-    accepted yet; a block between the two people of a direct conversation."""
+                  accepted: int | None = None, charter: int | None = None,
+                  muted_until: datetime | None = None) -> str | None:
+    """Why a reader of a room may not write in it now, or None: muted in the network by a
+    moderator; a network's new material charter not accepted yet; a block between the two
+    people of a direct conversation."""
+    if kind == RoomKind.NETWORK.value and muted_until is not None and utcnow() < muted_until:
+        return "muted"
     if kind == RoomKind.NETWORK.value and (accepted or 0) < (charter or 0):
         return "charter"
     if kind == RoomKind.DIRECT.value:

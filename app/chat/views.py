@@ -83,7 +83,10 @@ def room(room_id: int):
     form.fresh()
     title = service.room_title(db.session, room, current_user.id)
     people = _people(room)
+    from app.moderation.service import can_moderate
+    moderator = can_moderate(db.session, current_user, room.network_id, None)
     return render_template("chat/room.html", room=room, title=title, messages=messages,
+                           can_moderate=moderator,
                            form=form, rooms=rooms, read_before=read_before, before=before,
                            people=people, has_older=bool(messages) and len(messages) == service.HISTORY_PAGE,
                            serialize=service.serialize), status

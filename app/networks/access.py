@@ -36,7 +36,9 @@ class Access:
 
     @property
     def can_read(self) -> bool:
-        """Posts, comments and the member list."""
+        """Posts, comments and the member list (never for a banned person, even when open)."""
+        if self.banned:
+            return False
         if self.is_member:
             return True
         return (self.network.visibility == NetworkVisibility.OPEN.value
@@ -44,13 +46,22 @@ class Access:
 
     @property
     def must_accept_charter(self) -> bool:
+        """Joining: the current version. Already a member: the last material version."""
         m = self.membership
-        return (m is not None and m.status in (MemberStatus.APPROVED.value, MemberStatus.ACTIVE.value)
-                and m.accepted_charter_version < self.network.charter_version)
+        if m is None:
+            return False
+        if m.status == MemberStatus.APPROVED.value:
+            return m.accepted_charter_version < self.network.charter_version
+        return (m.status == MemberStatus.ACTIVE.value
+                and m.accepted_charter_version < self.network.charter_required_version)
+
+    @property
+    def is_muted(self) -> bool:
+        return self.membership is not None and self.membership.is_muted()
 
     @property
     def can_post(self) -> bool:
-        return self.is_member and not self.must_accept_charter
+        return self.is_member and not self.must_accept_charter and not self.is_muted
 
     @property
     def status(self) -> str | None:

@@ -47,7 +47,11 @@ class NetworkForm(BaseForm):
                             default="open")
     charter = TextAreaField(_l("Charter"), validators=[Length(max=TEXT_MAX)],
                             description=_l("The rules members accept before joining (Markdown). "
-                                           "Changing it asks every member to accept it again."))
+                                           "Every change is a new version, kept and audited."))
+    material = BooleanField(_l("Material change: members accept the new version before they "
+                               "post again"), default=True,
+                            description=_l("Untick for a minor fix (a typo, a link): members "
+                                           "then see the new version without accepting it."))
 
     scope_code = ""  # set by validate_scope
     commune_candidates: list = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -30,7 +31,13 @@ def _comment_or_404(network_id: int, comment_id: int) -> Comment:
     return comment
 
 
+def muted_text(access) -> str:
+    return _("A moderator muted you in this network until %(when)s: you can read, not write.",
+             when=format_datetime(access.membership.muted_until, "short"))
+
+
 def _require_post_rights(access) -> None:
+    """(A muted member's text is kept: the views check `is_muted` first.)"""
     if not access.can_post:
         flash(_("Accept the current charter to write in this network.")
               if access.must_accept_charter else _("Join the network to write in it."), "error")
@@ -42,9 +49,13 @@ def _require_post_rights(access) -> None:
 @csrf_in_form
 def new_post(network_id: int):
     access = load_network(network_id, read=True)
-    _require_post_rights(access)
     form = PostForm()
-    if form.validate_on_submit():
+    if access.is_member and access.is_muted:
+        form.validate_on_submit()
+        form.body.errors = [*form.body.errors, muted_text(access)]
+    else:
+        _require_post_rights(access)
+    if not form.errors and form.validate_on_submit():
         post = create_post(db.session, access.network, current_user, form.body.data)
         db.session.commit()
         flash(_("Your message is posted."), "success")
@@ -76,9 +87,13 @@ def _render_post(access, found: Post, form, status: int = 200):
 def new_comment(network_id: int, post_id: int):
     access = load_network(network_id, read=True)
     found = _post_or_404(network_id, post_id)
-    _require_post_rights(access)
     form = CommentForm()
-    if form.validate_on_submit():
+    if access.is_member and access.is_muted:
+        form.validate_on_submit()
+        form.body.errors = [*form.body.errors, muted_text(access)]
+    else:
+        _require_post_rights(access)
+    if not form.errors and form.validate_on_submit():
         comment = create_comment(db.session, found, current_user, form.body.data)
         db.session.commit()
         return redirect(url_for("networks.post", network_id=network_id, post_id=post_id,
@@ -93,8 +108,8 @@ def new_comment(network_id: int, post_id: int):
 def edit_post(network_id: int, post_id: int):
     access = load_network(network_id, read=True)
     found = _post_or_404(network_id, post_id)
-    if found.author_id != current_user.id or not access.is_member:
-        abort(403)  # only one's own, and only while a member (deleting stays possible)
+    if found.author_id != current_user.id or not access.can_post or found.hidden_at:
+        abort(403)  # only one's own, while one may write, and not once hidden (deleting stays)
     form = PostForm(obj=found if request.method == "GET" else None)
     if form.validate_on_submit():
         found.body, found.edited_at = form.body.data, utcnow()
@@ -113,8 +128,8 @@ def edit_post(network_id: int, post_id: int):
 def delete_post(network_id: int, post_id: int):
     access = load_network(network_id, read=True)
     found = _post_or_404(network_id, post_id)
-    if found.author_id != current_user.id:
-        abort(403)
+    if found.author_id != current_user.id or found.hidden_at:
+        abort(403)  # hidden by a moderator: kept for the audit and the appeal
     db.session.delete(found)
     db.session.commit()
     flash(_("Your message is deleted."), "success")
@@ -138,7 +153,7 @@ def pin_post(network_id: int, post_id: int):
 def edit_comment(network_id: int, comment_id: int):
     access = load_network(network_id, read=True)
     comment = _comment_or_404(network_id, comment_id)
-    if comment.author_id != current_user.id or not access.is_member:
+    if comment.author_id != current_user.id or not access.can_post or comment.hidden_at:
         abort(403)
     form = CommentForm(obj=comment if request.method == "GET" else None)
     back = url_for("networks.post", network_id=network_id, post_id=comment.post_id,
@@ -158,8 +173,8 @@ def edit_comment(network_id: int, comment_id: int):
 def remove_comment(network_id: int, comment_id: int):
     load_network(network_id, read=True)
     comment = _comment_or_404(network_id, comment_id)
-    if comment.author_id != current_user.id:
-        abort(403)
+    if comment.author_id != current_user.id or comment.hidden_at:
+        abort(403)  # hidden by a moderator: kept for the audit and the appeal
     post_id = comment.post_id
     delete_comment(db.session, comment)
     db.session.commit()

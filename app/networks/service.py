@@ -24,20 +24,30 @@ class MembershipError(ValueError):
     """The change cannot be made (the message key says why)."""
 
 
-def set_charter(network: Network, body: str) -> bool:
-    """A new charter version when the text changed; members must accept it again to post."""
+def set_charter(session: Session, network: Network, body: str, actor: User | None,
+                material: bool = True) -> bool:
+    """A new charter version when the text changed, in the audit log. A material version must
+    be accepted again before members post; a minor one (a typo fixed) is shown, not required."""
+    from app.moderation.audit import audit
     body = body.strip()
     current = network.charter.body if network.charter else ""
     if body == current:
         return False
-    network.charter_version = (network.charter_version or 0) + 1
-    network.charters.append(NetworkCharter(version=network.charter_version, body=body))
+    version = (network.charter_version or 0) + 1
+    if network.id is not None:  # a new network's first charter is part of its creation
+        audit(session, actor, "charter", "network", network.id, label=network.name,
+              network_id=network.id, detail=f"v{version}" + (" material" if material else ""))
+    network.charter_version = version
+    if material or not network.charter_required_version:
+        network.charter_required_version = version
+    network.charters.append(NetworkCharter(version=version, body=body, material=material,
+                                           created_by_id=actor.id if actor else None))
     return True
 
 
 def create_network(session: Session, creator: User, charter: str, **fields) -> Network:
     network = Network(created_by_id=creator.id, **fields)
-    set_charter(network, charter)
+    set_charter(session, network, charter, creator)
     session.add(network)
     session.flush()
     session.add(Membership(network_id=network.id, user_id=creator.id,
@@ -121,6 +131,7 @@ def ban(session: Session, network: Network, membership: Membership) -> None:
 
 
 def set_role(session: Session, network: Network, membership: Membership, role: str) -> None:
+    """Through app.moderation.service.perform ("appoint", "demote"), which audits it."""
     if not membership.is_active:
         raise MembershipError("not_member")
     if role == MemberRole.MEMBER.value and membership.is_animator \

@@ -28,13 +28,11 @@ from app.networks.service import (
     MembershipError,
     accept_charter,
     approve,
-    ban,
     create_network,
     join_open,
     remove_membership,
     request_to_join,
     set_charter,
-    set_role,
 )
 from app.people.forms import split_skills
 from app.people.views import page_arg
@@ -44,7 +42,6 @@ from models import (
     Commune,
     Epci,
     Invitation,
-    MemberRole,
     Membership,
     MemberStatus,
     NetworkVisibility,
@@ -61,6 +58,7 @@ MEMBERSHIP_ERRORS = {
     "not_approved": lambda: _("An animator must approve your request first."),
     "not_member": lambda: _("This person is not a member."),
     "banned": lambda: _("An animator removed you from this network: you cannot join it again."),
+    "banned_stays": lambda: _("This person is banned: a ban stays in place."),
 }
 
 
@@ -145,10 +143,13 @@ def edit(network_id: int):
             form.commune.data = commune.label if commune else ""
     if form.validate_on_submit():
         _apply_network_form(form, network)
-        if set_charter(network, form.charter.data or ""):
-            # The editor accepts their own text; everyone else is asked again.
+        material = bool(form.material.data)
+        if set_charter(db.session, network, form.charter.data or "", current_user, material):
+            # The editor accepts their own text; everyone else is asked again if it is material.
             access.membership.accepted_charter_version = network.charter_version
-            flash(_("The charter changed: members will be asked to accept it again."), "info")
+            flash(_("The charter changed: members will be asked to accept it again.")
+                  if material else _("The charter changed (minor change): members see the new "
+                                     "version but need not accept it again."), "info")
         db.session.commit()
         flash(_("The network is saved."), "success")
         return redirect(url_for("networks.show", network_id=network.id))
@@ -325,33 +326,20 @@ def approve_member(network_id: int, user_id: int):
 @bp.post("/<id:network_id>/members/<id:user_id>/remove")
 @login_required
 def remove_member(network_id: int, user_id: int):
-    """Decline a request, or take someone out of the network (animators)."""
+    """Decline a request, or take a member out of the network (animators; in the audit log).
+    A ban is not lifted this way."""
+    def change(access, membership):
+        if membership.status == MemberStatus.BANNED.value:
+            raise MembershipError("banned_stays")
+        if membership.status == MemberStatus.ACTIVE.value:
+            from app.moderation.audit import audit
+            audit(db.session, current_user, "remove", "profile",
+                  membership.user.profile.id if membership.user.profile else None,
+                  label=membership.user.display_name, network_id=access.network.id)
+        remove_membership(db.session, access.network, membership)
     return _animator_action(
-        network_id, user_id,
-        lambda access, m: remove_membership(db.session, access.network, m),
+        network_id, user_id, change,
         lambda name: _("%(name)s is no longer in the network.", name=name))
-
-
-@bp.post("/<id:network_id>/members/<id:user_id>/ban")
-@login_required
-def ban_member(network_id: int, user_id: int):
-    """Take someone out and keep them out: they stop receiving the network's chat at once."""
-    return _animator_action(
-        network_id, user_id,
-        lambda access, m: ban(db.session, access.network, m),
-        lambda name: _("%(name)s is banned from the network.", name=name))
-
-
-@bp.post("/<id:network_id>/members/<id:user_id>/role")
-@login_required
-def change_role(network_id: int, user_id: int):
-    role = request.form.get("role", "")
-    if role not in (MemberRole.MEMBER.value, MemberRole.ANIMATOR.value):
-        abort(400)
-    return _animator_action(
-        network_id, user_id,
-        lambda access, m: set_role(db.session, access.network, m, role),
-        lambda name: _("Role changed for %(name)s.", name=name))
 
 
 @bp.route("/<id:network_id>/invitations", methods=["GET", "POST"])

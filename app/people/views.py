@@ -79,7 +79,7 @@ def profile(profile_id: int):
             or (has_direct_room(db.session, current_user.id, user_id)
                 and not is_blocked(db.session, current_user.id, user_id)))
     return render_template("people/profile.html", title=title, main=main, owner=owner,
-                           relation=relation)
+                           relation=relation, profile_id=profile_id)
 
 
 def _render_profile(profile_id: int) -> tuple[str, int, Markup] | None:

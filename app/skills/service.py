@@ -56,11 +56,16 @@ def add_aliases(session: Session, skill: Skill, spellings: list[str]) -> None:
             session.add(SkillAlias(key=key, label=label, skill_id=skill.id))
 
 
-def merge_skills(session: Session, target: Skill, source: Skill) -> int:
+def merge_skills(session: Session, target: Skill, source: Skill, actor=None,
+                 reason: str = "") -> int:
     """Move every profile, network and alias of `source` to `target`, then delete `source`.
-    Returns how many profiles gained the target skill."""
+    Returns how many profiles gained the target skill. Audited (`actor` None: the command
+    line)."""
+    from app.moderation.audit import audit
     if target.id == source.id:
         raise SkillError("same skill")
+    audit(session, actor, "skill_merge", "skill", target.id, label=target.name,
+          reason=reason, detail=f"{source.name} -> {target.name}")
     moved = 0
     for table, owner in ((profile_skill, profile_skill.c.profile_id),
                          (network_skill, network_skill.c.network_id)):

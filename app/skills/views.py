@@ -98,7 +98,8 @@ def merge(skill_id: int):
             form.into.errors.append(_("This is the same skill."))
         else:
             name, into = source.name, target.name
-            moved = merge_skills(db.session, target=target, source=source)
+            moved = merge_skills(db.session, target=target, source=source,
+                                 actor=current_user._get_current_object())
             db.session.commit()
             flash(_("“%(name)s” merged into “%(into)s” (%(n)d profiles moved).",
                     name=name, into=into, n=moved), "success")

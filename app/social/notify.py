@@ -22,14 +22,16 @@ def blocked_between(session: Session, user_id: int) -> set[int]:
 
 def notify(session: Session, user_ids: Iterable[int], kind: str, actor_id: int | None, *,
            network_id: int | None = None, post_id: int | None = None,
-           comment_id: int | None = None) -> int:
-    """One notification per recipient, never to the actor, never across a block."""
+           comment_id: int | None = None, detail: str = "", across_blocks: bool = False) -> int:
+    """One notification per recipient, never to the actor, never across a block (but for
+    moderation: `across_blocks`)."""
     recipients = set(user_ids) - {actor_id}
-    if actor_id is not None and recipients:
+    if actor_id is not None and recipients and not across_blocks:
         recipients -= blocked_between(session, actor_id)
     for user_id in sorted(recipients):
         session.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id,
-                                 network_id=network_id, post_id=post_id, comment_id=comment_id))
+                                 network_id=network_id, post_id=post_id, comment_id=comment_id,
+                                 detail=detail[:500]))
     return len(recipients)
 
 

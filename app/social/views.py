@@ -86,7 +86,13 @@ def open_notification(notification_id: int):
     return redirect(notification_target(found))
 
 
+MODERATION_KINDS = {"content_hidden", "content_deleted", "content_restored", "appeal_rejected",
+                    "warning", "muted", "banned", "report_handled"}
+
+
 def notification_target(n: Notification) -> str:
+    if n.kind in MODERATION_KINDS:
+        return url_for("moderation.mine")
     if n.post_id:
         return url_for("networks.post", network_id=n.network_id, post_id=n.post_id,
                        _anchor=f"comment-{n.comment_id}" if n.comment_id else None)

@@ -77,22 +77,40 @@
   function fill(li, m) {
     var body = li.querySelector(".message-body");
     var meta = li.querySelector(".message-meta");
-    if (m.deleted) {
-      li.classList.add("deleted");
+    if (m.deleted || m.hidden) {
+      li.classList.add(m.deleted ? "deleted" : "hidden");
       li.removeAttribute("data-body");
       body.innerHTML = "";
-      var p = document.createElement("p"); p.className = "muted"; p.textContent = T.deleted;
+      var p = document.createElement("p"); p.className = m.deleted ? "muted" : "hidden-notice";
+      p.textContent = m.deleted ? T.deleted : T.hidden;
       body.appendChild(p);
       var tools = li.querySelector(".message-tools"); if (tools) tools.remove();
+      var links = li.querySelector(".message-links"); if (links) links.remove();
     } else {
+      li.classList.remove("hidden");
       body.innerHTML = m.body_html;  // sanitised on the server (app/text.py, lite)
-      if (li.hasAttribute("data-body")) li.setAttribute("data-body", m.body || "");
+      if (m.author && m.author.id === me && !li.hasAttribute("data-body")) li.setAttribute("data-body", m.body || "");
+      else if (li.hasAttribute("data-body")) li.setAttribute("data-body", m.body || "");
+      addLinks(li, m);
     }
     if (m.edited_at && !m.deleted && !meta.querySelector("[data-edited]")) {
       var e = document.createElement("span"); e.className = "muted small"; e.setAttribute("data-edited", "");
       e.textContent = " " + T.edited; meta.appendChild(e);
     }
     addTools(li);
+  }
+  function linkTo(template, id) { return template.replace("/message/0", "/message/" + id); }
+  function addLinks(li, m) {
+    // Report (and, for a moderator, Moderate): plain links to pages that work without JavaScript.
+    if (!m.id || (m.author && m.author.id === me) || li.querySelector(".message-links") || !T.report_url) return;
+    var p = document.createElement("p"); p.className = "message-links small";
+    var a = document.createElement("a"); a.className = "report-link"; a.href = linkTo(T.report_url, m.id); a.textContent = T.report;
+    p.appendChild(a);
+    if (T.moderate_url) {
+      var b = document.createElement("a"); b.className = "moderate-link"; b.href = linkTo(T.moderate_url, m.id); b.textContent = T.moderate;
+      p.appendChild(document.createTextNode(" ")); p.appendChild(b);
+    }
+    li.appendChild(p);
   }
   function addTools(li) {
     if (!li.hasAttribute("data-body") || li.querySelector(".message-tools") || li.classList.contains("pending")) return;
@@ -329,6 +347,8 @@
   });
   socket.on("message_edited", function (m) { var li = document.getElementById("m" + m.id); if (li) fill(li, m); });
   socket.on("message_deleted", function (m) { var li = document.getElementById("m" + m.id); if (li) fill(li, m); });
+  // A moderator hid a message: its text leaves this page at once (the notice replaces it).
+  socket.on("message_hidden", function (m) { var li = document.getElementById("m" + m.id); if (li) fill(li, { id: m.id, hidden: true }); });
   socket.on("unread", function (u) { if (u.room !== openRoom) setBadge(u.room, u.count); });
   socket.on("presence", function (p) {
     if (p.room !== openRoom) return;

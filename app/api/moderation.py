@@ -1,0 +1,77 @@
+"""JSON for moderators: act (the same rules as the pages and the socket), the open reports of
+one's scope, and the audit log (keyset pagination)."""
+from __future__ import annotations
+
+from flask import abort, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.views import int_arg
+from app.moderation import service
+from app.moderation.forms import error_text
+from models import AuditEntry, Report, ReportStatus, db
+
+
+def act(data) -> tuple[dict, int]:
+    """One moderation action from a JSON object (also the socket's `moderate` event):
+    {"action", "kind", "target", "reason", "minutes"?, "network"?}."""
+    if not isinstance(data, dict):
+        data = {}
+    try:
+        outcome = service.perform(db.session, current_user, data.get("action"), data.get("kind"),
+                                  data.get("target"), data.get("reason"),
+                                  minutes=data.get("minutes"), network_id=data.get("network"))
+        db.session.commit()
+    except service.ModerationError as error:
+        db.session.rollback()
+        return {"ok": False, "error": {"code": error.code, "message": error_text(error.code)}}, \
+            error.status
+    return {"ok": True, "action": outcome.action, "audit_id": outcome.audit_id,
+            "reports_closed": outcome.closed_reports}, 200
+
+
+@bp.post("/moderation/actions")
+def moderation_action():
+    """CSRF: the X-CSRFToken header (the token of any page's <meta name="csrf-token">)."""
+    return act(request.get_json(silent=True))
+
+
+def _moderator_or_abort():
+    if not current_user.is_authenticated:
+        abort(401)
+    if not service.is_moderator(db.session, current_user):
+        abort(403)
+
+
+@bp.route("/moderation/reports")
+def moderation_reports():
+    _moderator_or_abort()
+    rows = db.session.scalars(select(Report).where(
+        Report.status == ReportStatus.OPEN.value,
+        service.scope_filter(db.session, current_user, Report.network_id, Report.place_id))
+        .order_by(Report.id.desc()).limit(500))
+    return {"items": [{"id": r.id, "kind": r.target_kind, "target": r.target_id,
+                       "network": r.network_id, "place": r.place_id, "reason": r.reason,
+                       "note": r.note, "excerpt": r.excerpt,
+                       "created_at": r.created_at.isoformat()} for r in rows]}
+
+
+@bp.route("/moderation/audit")
+def moderation_audit():
+    """Newest first; `?before=<id>` for the next page, `?limit=` 1-200."""
+    _moderator_or_abort()
+    query = select(AuditEntry).where(service.scope_filter(db.session, current_user,
+                                                          AuditEntry.network_id))
+    before = int_arg("before", 0, 0, 2**62)
+    if before:
+        query = query.where(AuditEntry.id < before)
+    limit = int_arg("limit", 50, 1, 200)
+    rows = list(db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+    return {"items": [{"id": e.id, "created_at": e.created_at.isoformat(),
+                       "actor": {"id": e.actor_id, "name": e.actor_name or None},
+                       "action": e.action, "target": {"kind": e.target_kind, "id": e.target_id,
+                                                      "label": e.target_label},
+                       "network": e.network_id, "reason": e.reason, "detail": e.detail}
+                      for e in rows],
+            "next_before": rows[-1].id if len(rows) == limit else None}
