@@ -36,8 +36,18 @@ def muted_text(access) -> str:
              when=format_datetime(access.membership.muted_until, "short"))
 
 
+def _writing_form(access, form):
+    """The form of a member who may write; a muted member's comes back with their text and why
+    they cannot send it; anyone else is sent to the charter (join, or accept the new one)."""
+    if access.is_member and access.is_muted:
+        form.validate_on_submit()
+        form.body.errors = [*form.body.errors, muted_text(access)]
+        return form
+    _require_post_rights(access)
+    return form
+
+
 def _require_post_rights(access) -> None:
-    """(A muted member's text is kept: the views check `is_muted` first.)"""
     if not access.can_post:
         flash(_("Accept the current charter to write in this network.")
               if access.must_accept_charter else _("Join the network to write in it."), "error")
@@ -49,12 +59,7 @@ def _require_post_rights(access) -> None:
 @csrf_in_form
 def new_post(network_id: int):
     access = load_network(network_id, read=True)
-    form = PostForm()
-    if access.is_member and access.is_muted:
-        form.validate_on_submit()
-        form.body.errors = [*form.body.errors, muted_text(access)]
-    else:
-        _require_post_rights(access)
+    form = _writing_form(access, PostForm())
     if not form.errors and form.validate_on_submit():
         post = create_post(db.session, access.network, current_user, form.body.data)
         db.session.commit()
@@ -87,12 +92,7 @@ def _render_post(access, found: Post, form, status: int = 200):
 def new_comment(network_id: int, post_id: int):
     access = load_network(network_id, read=True)
     found = _post_or_404(network_id, post_id)
-    form = CommentForm()
-    if access.is_member and access.is_muted:
-        form.validate_on_submit()
-        form.body.errors = [*form.body.errors, muted_text(access)]
-    else:
-        _require_post_rights(access)
+    form = _writing_form(access, CommentForm())
     if not form.errors and form.validate_on_submit():
         comment = create_comment(db.session, found, current_user, form.body.data)
         db.session.commit()
