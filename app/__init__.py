@@ -38,6 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # their X-Forwarded-* headers, trusted for those N hops only.
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    from app import compress
+    compress.init_app(app)  # first registered, so its after_request runs last: on the final body
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -127,3 +129,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     from app.moderation.views import bp as moderation_bp
     app.register_blueprint(moderation_bp)
+    from app.opendata import bp as opendata_bp
+    app.register_blueprint(opendata_bp)

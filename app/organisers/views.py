@@ -2,11 +2,10 @@
 route of this blueprint (one `before_request`), pages and exports alike."""
 from __future__ import annotations
 
-import json
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from app.organisers import bp
 from app.organisers.aggregates import gaps, overview, per_commune, suppress
 from app.organisers.clusters import clusters
 from app.organisers.data import Filters, current_rows, geography, open_place_communes
+from app.organisers.exports import communes_csv, communes_geojson
 from app.organisers.mapsvg import map_shape, shade_classes
 from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, Place, db
 
@@ -209,35 +209,13 @@ def gap_page():
 
 @bp.route("/export/communes.csv")
 def export_communes_csv():
-    threshold = current_app.config["ORGANISER_MIN_CELL"]
-    cells = suppress(per_commune(current_rows(db.session, filters_from_request())), threshold)
-    communes = {c.insee: c for c in db.session.scalars(select(Commune))}
-    rows = [["insee", "commune", "epci", "people", "desk_days_per_week", "budget_median_eur"]]
-    for insee, cell in sorted(cells.items()):
-        if cell["people"] is None:
-            continue  # under the threshold: not exported at all
-        c = communes[insee]
-        rows.append([insee, c.name, c.epci.name if c.epci else "", cell["people"],
-                     round(cell["desk_days"], 1), cell["budget_median"]])
-    return csv_response(rows, "maillage-demande-communes.csv")
+    return communes_csv(db.session, filters_from_request(), "maillage-demande-communes.csv")
 
 
 @bp.route("/export/communes.geojson")
 def export_communes_geojson():
-    threshold = current_app.config["ORGANISER_MIN_CELL"]
-    cells = suppress(per_commune(current_rows(db.session, filters_from_request())), threshold)
-    communes = {c.insee: c for c in db.session.scalars(
-        select(Commune).where(Commune.insee.in_(list(cells))))}
-    features = [{
-        "type": "Feature",
-        "geometry": {"type": "MultiPolygon", "coordinates": communes[insee].outline},
-        "properties": {"insee": insee, "commune": communes[insee].name, "people": cell["people"],
-                       "desk_days_per_week": round(cell["desk_days"], 1),
-                       "budget_median_eur": cell["budget_median"]},
-    } for insee, cell in sorted(cells.items()) if cell["people"] is not None]
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-    return Response(body, mimetype="application/geo+json", headers={
-        "Content-Disposition": 'attachment; filename="maillage-demande-communes.geojson"'})
+    return communes_geojson(db.session, filters_from_request(),
+                            "maillage-demande-communes.geojson")
 
 
 @bp.route("/export/declarations.csv")

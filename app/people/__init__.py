@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
-from app.people import views  # noqa: E402,F401
+from app.people import mydata, views  # noqa: E402,F401
