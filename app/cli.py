@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select, text
 
 from app.auth.forms import PASSWORD_MIN
+from app.backup import backup_cli
 from app.moderation.audit import audit
 from models import Profile, Role, User, db
 from models.types import utcnow
@@ -201,3 +202,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sirene_cli)
     app.cli.add_command(search_command)
     app.cli.add_command(demo)
+    app.cli.add_command(backup_cli)
