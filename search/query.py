@@ -199,6 +199,9 @@ def _result(searcher, docnums: list[int], total: int, exact: bool, page: int,
         hits.append(Hit(kind, int(ident), 0.0))
     columns = searcher.__dict__.setdefault("_maillage_columns", {})  # costly to open
     facets: dict[str, dict[str, int]] = {"skill_ids": {}}
+    if not docnums:  # nothing found (an empty index has no columns to read either)
+        return Result(total=total, hits=hits, exact=exact,
+                      facets={"kind": {}, "epci": {}, "profile_kind": {}, "skill_ids": {}})
     for name in ("kind", "epci", "profile_kind"):
         if name not in columns:
             columns[name] = searcher.reader().column_reader(name)

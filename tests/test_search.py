@@ -173,3 +173,10 @@ def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):
         assert [(h.kind, h.id) for h in mine.hits] == [(h.kind, h.id) for h in theirs.hits]
         compared += bool(mine.hits)
     assert compared >= 3
+
+
+def test_an_empty_index_answers_no_result_not_an_error(client):
+    """A new site, nobody yet: the search says so (it used to fail reading empty columns)."""
+    response = client.get("/api/v1/search?q=menuisier")
+    assert response.status_code == 200 and response.get_json()["total"] == 0
+    assert client.get("/search?q=menuisier").status_code == 200
