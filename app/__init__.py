@@ -45,7 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     import search
     search.init_app(app)
-    from app import cli, errors, i18n, pagecache, security, templating
+    from app import cli, errors, i18n, idempotency, pagecache, security, templating
+    idempotency.init_app(app)
     errors.init_app(app)
     pagecache.init_app(app)
     i18n.init_app(app)
@@ -131,3 +132,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     from app.opendata import bp as opendata_bp
     app.register_blueprint(opendata_bp)
+    from app import offline
+    app.register_blueprint(offline.bp)
+    offline.init_app(app)

@@ -131,6 +131,8 @@ def _write_archive(archive: Path, copy: Path, manifest: dict, uploads: Path) -> 
     """Written beside its final name, then renamed: an archive that exists is whole."""
     partial = archive.with_name(archive.name + ".partial")
     try:
+        # Password hashes and email addresses are in it: readable by its owner only.
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         with tarfile.open(partial, "w:gz") as tar:
             tar.add(copy, DATABASE)
             manifest["uploads"] = _add_uploads(tar, uploads)

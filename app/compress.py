@@ -64,13 +64,18 @@ def _compress(response):
     data = response.get_data()
     if len(data) < MIN_SIZE:
         return response
+    etag, weak = response.get_etag()
+    if static and etag and request.if_none_match.contains(etag + "-gz"):
+        response.set_data(b"")  # the browser has this compressed copy already
+        response.status_code = 304
+        response.set_etag(etag + "-gz", weak)
+        return response
     if static:
         compressed = _gzip_static((request.path, response.headers.get("ETag", "")), data)
     else:
         compressed = gzip.compress(data, 6, mtime=0)
     response.set_data(compressed)
     response.headers["Content-Encoding"] = "gzip"
-    etag, weak = response.get_etag()
     if etag:
         response.set_etag(etag + "-gz", weak)
     return response

@@ -12,6 +12,7 @@ TITLES = {
     403: _l("You are not allowed to do this"),
     404: _l("Page not found"),
     405: _l("This action is not possible here"),
+    409: _l("Already being sent"),
     413: _l("What you sent is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
@@ -22,6 +23,8 @@ EXPLANATIONS = {
     403: _l("Your account does not give access to this page or action."),
     404: _l("This page does not exist, or it is no longer here."),
     405: _l("This address does not accept this kind of request."),
+    409: _l("This form is already being sent (a double click?). Wait a moment, then look at "
+            "the page: it will be there once."),
     413: _l("The text or file is larger than Maillage accepts. Shorten it and try again."),
     429: _l("You tried too many times in a short while. Wait a minute, then try again."),
     500: _l("The error has been logged. Please try again in a moment."),

@@ -1,6 +1,7 @@
 """Jinja helpers available in every template."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from flask import Flask, request
@@ -32,6 +33,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown_lite"] = lambda source: render_markdown(source, lite=True)
     app.jinja_env.filters["labels"] = _labels
     app.jinja_env.globals["url_with"] = _url_with
+    # When this copy of a page was made: an offline page served from the browser's saved copy
+    # says so (static/js/offline.js).
+    app.jinja_env.globals["rendered_at"] = lambda: datetime.now(timezone.utc).isoformat(
+        timespec="seconds")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -42,6 +42,21 @@ def weigh(browser, base_url: str, path: str, compressed: bool) -> dict:
     return {"requests": len(done), "kb": received / 1024}
 
 
+def shell_kb(base_url: str) -> tuple[int, float]:
+    """What the service worker downloads once per version at install (the app shell, gzip)."""
+    import json
+    import re
+    import urllib.request
+    script = urllib.request.urlopen(base_url + "/sw.js", timeout=10).read().decode()
+    urls = json.loads(re.search(r"var SHELL_URLS = (\[.*?\]);", script).group(1))
+    total = len(script)
+    for url in urls:
+        request = urllib.request.Request(base_url + url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            total += len(response.read())
+    return len(urls) + 1, total / 1024
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", type=int, default=340)
@@ -64,6 +79,7 @@ def main() -> int:
                     plain = weigh(browser, server.url, path, compressed=False)
                     rows.append((label, path, packed, plain))
                 browser.close()
+            shell = shell_kb(server.url)
         finally:
             server.stop()
     print(f"\nFirst visit, empty cache, Chromium, 360 px ({args.profiles} demo profiles)")
@@ -74,6 +90,8 @@ def main() -> int:
         met = "yes" if packed["kb"] <= TARGET_KB else "NO"
         print(f"{label:<14} {packed['requests']:>8} {packed['kb']:>9.1f} {plain['kb']:>12.1f} "
               f"{saved:>6.0f}% {'<= ' + str(TARGET_KB):>8}  {met}   {path}")
+    print(f"{'+ the service worker, once per version (app shell, gzip)':<56} {shell[0]:>3} "
+          f"requests {shell[1]:>7.1f} KB")
     log("done")
     return 0
 

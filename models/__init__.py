@@ -43,6 +43,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 from models.chat import GROUP_MAX_PEOPLE, DirectMessages, Message, Room, RoomKind, RoomMember  # noqa: E402
 from models.content import ContentVersion, current_content_version  # noqa: E402  (need `db`)
 from models.demand import Campaign, Declaration, DeclarationVersion, Formula, Track  # noqa: E402
+from models.idempotency import IdempotencyKey  # noqa: E402
 from models.moderation import (  # noqa: E402
     Appeal,
     AppealStatus,
@@ -94,4 +95,4 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune",
            "Proposal", "ProposalStatus", "Vote", "place_animator", "SireneEstablishment",
            "SireneImport", "Room", "RoomKind", "RoomMember", "Message", "DirectMessages",
            "GROUP_MAX_PEOPLE", "Report", "ReportReason", "ReportStatus", "Appeal",
-           "AppealStatus", "AuditEntry", "TargetKind"]
+           "AppealStatus", "AuditEntry", "TargetKind", "IdempotencyKey"]

@@ -276,3 +276,9 @@ def test_postgresql_is_left_to_pg_dump(app, runner, tmp_path):
     assert not (tmp_path / "pg.tar.gz").exists()
     assert_clean_refusal(runner.invoke(args=["backup", "restore", str(tmp_path / "x.tar.gz")]),
                          "pg_dump")
+
+
+def test_an_archive_is_readable_by_its_owner_only(app, tmp_path):
+    """It holds password hashes and email addresses."""
+    archive = Path(create_backup(app, tmp_path / "private.tar.gz")["archive"])
+    assert archive.stat().st_mode & 0o777 == 0o600

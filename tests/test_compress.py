@@ -37,3 +37,12 @@ def test_small_json_and_logged_in_pages(client, make_user):
     page = client.get("/people/me/edit", headers={"Accept-Encoding": "gzip"})
     assert page.headers["Content-Encoding"] == "gzip"
     assert b"csrf_token" in gzip.decompress(page.data)
+
+
+def test_a_compressed_static_file_is_revalidated_with_304(client):
+    first = client.get("/static/css/maillage.css", headers={"Accept-Encoding": "gzip"})
+    etag = first.headers["ETag"]
+    assert etag.endswith('-gz"')
+    again = client.get("/static/css/maillage.css", headers={"Accept-Encoding": "gzip",
+                                                            "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""

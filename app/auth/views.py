@@ -15,6 +15,7 @@ from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from app.demand.claims import forget_claims
 from app.extensions import limiter, login_manager
 from app.forms import explain_csrf_failure
+from app.offline import CLEAR_SITE_DATA
 from app.security import csrf_in_form, is_safe_path
 from models import Profile, User, db
 
@@ -132,7 +133,9 @@ def logout():
     if user_id is not None:  # sockets keep the session they had at connect: close this login's
         current_app.extensions["maillage.chat"].disconnect_user(user_id, login_id)
     flash(_("You are logged out."), "info")
-    return redirect(url_for("main.home"))
+    response = redirect(url_for("main.home"))
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA  # saved pages, outbox: gone
+    return response
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from app.demand.forms import DeclarationForm
 from app.demand.naf import naf_label
 from app.demand.service import add_version, may_declare_for_company, own_declaration, version_fields, withdraw
 from app.forms import explain_csrf_failure
+from app.idempotency import idempotent
 from app.security import csrf_in_form
 from models import Commune, Declaration, db
 
@@ -76,6 +77,7 @@ def _declaration_or_404(declaration_id: int) -> Declaration:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @csrf_in_form
+@idempotent
 def new():
     for_company = request.args.get("for") == "company"
     if for_company and not may_declare_for_company(current_user):
@@ -109,6 +111,7 @@ def new():
 @bp.route("/<id:declaration_id>/edit", methods=["GET", "POST"])
 @login_required
 @csrf_in_form
+@idempotent
 def edit(declaration_id: int):
     declaration = _declaration_or_404(declaration_id)
     form = DeclarationForm()

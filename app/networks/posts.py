@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.forms import explain_csrf_failure
+from app.idempotency import idempotent
 from app.networks import bp
 from app.networks.access import load_network
 from app.networks.forms import CommentForm, JoinForm, PostForm, RequestForm
@@ -57,6 +58,7 @@ def _require_post_rights(access) -> None:
 @bp.post("/<id:network_id>/posts")
 @login_required
 @csrf_in_form
+@idempotent
 def new_post(network_id: int):
     access = load_network(network_id, read=True)
     form = _writing_form(access, PostForm())
@@ -89,6 +91,7 @@ def _render_post(access, found: Post, form, status: int = 200):
 @bp.post("/<id:network_id>/posts/<id:post_id>/comments")
 @login_required
 @csrf_in_form
+@idempotent
 def new_comment(network_id: int, post_id: int):
     access = load_network(network_id, read=True)
     found = _post_or_404(network_id, post_id)

@@ -19,6 +19,7 @@ from wtforms import BooleanField, PasswordField, RadioField
 from wtforms.validators import DataRequired, InputRequired
 
 from app.forms import explain_csrf_failure
+from app.offline import CLEAR_SITE_DATA
 from app.people import bp
 from app.security import csrf_in_form
 from models import (
@@ -29,19 +30,24 @@ from models import (
     Connection,
     Declaration,
     DeclarationVersion,
+    Invitation,
     MemberRole,
     Membership,
     MemberStatus,
     Message,
     Network,
+    NetworkCharter,
     Notification,
     Place,
     PlaceFollow,
     PlaceInterest,
+    Poll,
     Post,
     Profile,
     Proposal,
     Report,
+    Room,
+    RoomMember,
     User,
     Vote,
     db,
@@ -73,6 +79,11 @@ def owned(user_id: int) -> list[tuple[str, type, object]]:
         ("poll_proposals", Proposal, Proposal.author_id == user_id),
         ("votes", Vote, Vote.user_id == user_id),
         ("campaigns_created", Campaign, Campaign.created_by_id == user_id),
+        ("charters_written", NetworkCharter, NetworkCharter.created_by_id == user_id),
+        ("invitations_created", Invitation, Invitation.created_by_id == user_id),
+        ("rooms_created", Room, Room.created_by_id == user_id),
+        ("room_memberships", RoomMember, RoomMember.user_id == user_id),
+        ("polls_created", Poll, Poll.created_by_id == user_id),
         ("reports_sent", Report, Report.reporter_id == user_id),
         ("appeals", Appeal, Appeal.author_id == user_id),
         ("notifications", Notification, Notification.user_id == user_id),
@@ -238,12 +249,14 @@ def delete_me():
             user = current_user._get_current_object()
             delete_account(db.session, user, form.content.data == "delete")
             db.session.commit()
-            logout_user()
             session.clear()
+            logout_user()  # after clear(): it asks for the remember-me cookie to be deleted
             current_app.logger.info("account deleted at its owner's request")
             flash(_("Your account is deleted. Thank you for having been part of Maillage."),
                   "info")
-            return redirect(url_for("main.home"))
+            response = redirect(url_for("main.home"))
+            response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+            return response
     explain_csrf_failure(form)
     status = 422 if form.errors or (blocked and form.is_submitted()) else 200
     return render_template("people/delete.html", form=form, blocked=blocked), status

@@ -192,8 +192,21 @@
   }
 
   // -- sending -------------------------------------------------------------------------------
+  // Written offline or before the ack came: kept in the browser (static/js/outbox.js) until the
+  // server has it, so a reload or a closed tab loses nothing; the same client_id on every try.
+  var store = window.Maillage && window.Maillage.outbox;
+  function keep(item) {
+    if (store) store.put({ key: item.client_id, kind: "chat", room: openRoom, body: item.body })["catch"](function () {});
+  }
+  function forget(item) { if (store) store.remove(item.client_id)["catch"](function () {}); }
+  function setState(item, text) {
+    var state = item.node.querySelector("[data-state]");
+    if (state && !item.node.classList.contains("failed")) state.textContent = text;
+  }
   function flush(item) {
-    if (!socket.connected || item.inFlight) return;
+    if (!socket.connected) { setState(item, T.waiting); return; }
+    if (item.inFlight) return;
+    setState(item, T.pending);
     item.inFlight = true;
     socket.timeout(15000).emit("send", { room: openRoom, body: item.body, client_id: item.client_id }, function (err, ack) {
       item.inFlight = false;
@@ -203,13 +216,20 @@
       }
       if (ack && ack.ok) {
         outbox = outbox.filter(function (o) { return o !== item; });
+        forget(item);
         item.node.classList.remove("pending", "failed");
         item.node.setAttribute("data-id", ack.id);
-        if (!document.getElementById("m" + ack.id)) item.node.id = "m" + ack.id;
-        else item.node.remove();
-        var tag = item.node.querySelector("[data-state]"); if (tag) tag.remove();
-        item.node.setAttribute("data-body", item.body);
-        addTools(item.node);
+        // The room's echo may have come first and replaced the pending line: mark that one.
+        var shown = document.getElementById("m" + ack.id);
+        if (!shown) { item.node.id = "m" + ack.id; shown = item.node; } else if (shown !== item.node) item.node.remove();
+        var tag = shown.querySelector("[data-state]");
+        if (!tag) {
+          tag = document.createElement("span"); tag.className = "muted small";
+          shown.querySelector(".message-meta").appendChild(document.createTextNode(" "));
+          shown.querySelector(".message-meta").appendChild(tag);
+        }
+        tag.textContent = T.sent; tag.setAttribute("data-state", "sent");
+        if (shown === item.node) { item.node.setAttribute("data-body", item.body); addTools(item.node); }
         return;
       }
       var error = ack && ack.error ? ack.error : { message: T.failed };
@@ -224,6 +244,7 @@
       state.appendChild(retry);
       if (error.code !== "rate_limited") {
         outbox = outbox.filter(function (o) { return o !== item; });
+        forget(item);
         if (box && !box.value) box.value = item.body;  // nothing typed is lost
       }
       status(error.message);
@@ -242,20 +263,32 @@
     li.appendChild(meta); li.appendChild(text);
     return li;
   }
+  function queue(item, restored) {
+    item.node = pendingNode(item.body);
+    item.node.setAttribute("data-client-id", item.client_id);
+    var empty = list.querySelector("[data-empty]"); if (empty) empty.remove();
+    list.appendChild(item.node);
+    window.scrollTo(0, document.body.scrollHeight);
+    outbox.push(item);
+    if (!restored) keep(item);
+    flush(item);
+  }
   if (form && box && openRoom) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var body = box.value.trim();
       if (!body) { box.focus(); return; }
-      var item = { client_id: newClientId(), body: body, node: pendingNode(body) };
-      item.node.setAttribute("data-client-id", item.client_id);
-      var empty = list.querySelector("[data-empty]"); if (empty) empty.remove();
-      list.appendChild(item.node);
-      window.scrollTo(0, document.body.scrollHeight);
-      outbox.push(item);
+      queue({ client_id: newClientId(), body: body });
       box.value = "";
-      flush(item);
     });
+    if (store) {  // what an earlier visit of this room could not send yet
+      store.all("chat").then(function (items) {
+        items.forEach(function (saved) {
+          if (saved.room !== openRoom || outbox.some(function (o) { return o.client_id === saved.key; })) return;
+          queue({ client_id: saved.key, body: saved.body }, true);
+        });
+      })["catch"](function () {});
+    }
     box.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();

@@ -1,0 +1,122 @@
+"""Local-first must show, in Chromium: a member goes offline, opens a network's room visited
+before (served by the service worker, with the offline banner), writes a chat message: it is
+"pending"; back online, it is delivered exactly once and seen live on another member's page."""
+import re
+import sqlite3
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_browser import sign_up
+from tests.test_browser_chat import WAIT, send, socket_connected, two_people  # noqa: F401
+from tests.test_browser_demand import new_page  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+NETWORK = "Bergers de l’Aubrac"
+TEXT = "Écrit sans réseau au fond de la vallée"
+
+
+def test_a_chat_message_written_offline_is_sent_once_when_the_connection_returns(
+        two_people, live_server):  # noqa: F811
+    a, b = two_people
+    sign_up(a, "Odile Causse", "odile.causse@example.org")
+    a.goto("/networks/new")
+    a.locator("#name").fill(NETWORK)
+    a.locator("#charter").fill("Entraide.")
+    a.locator("input[name=visibility][value=open]").check()
+    a.get_by_role("button", name="Créer le réseau").click()
+    a.wait_for_url(re.compile(r".*/networks/\d+$"))
+    network_url = a.url
+    sign_up(b, "Pierre Lacaze", "pierre.lacaze@example.org")
+    b.goto(network_url)
+    b.locator("#accept").check()
+    b.get_by_role("button", name="Accepter la charte et rejoindre le réseau").click()
+    b.wait_for_selector("textarea#body")
+
+    # A visits the room online: the service worker installs and saves the page.
+    a.goto("/chat/")
+    room_path = a.locator("#room-list a", has_text=NETWORK).get_attribute("href")
+    a.goto(room_path)
+    expect(a.locator("html")).to_have_attribute("data-sw", "ready", timeout=WAIT)
+    a.reload()  # now through the worker, which keeps a copy
+    socket_connected(a)
+    b.goto(room_path)
+    socket_connected(b)
+
+    # Offline: the room opens from the saved copy, with the banner; the message waits.
+    a.context.set_offline(True)
+    a.goto(room_path)
+    expect(a.locator("#offline-banner")).to_be_visible(timeout=WAIT)
+    expect(a.locator("#offline-banner")).to_contain_text("hors ligne")
+    a.locator("#body").fill(TEXT)
+    a.locator("#body").press("Enter")
+    pending = a.locator("#messages li.message.pending", has_text=TEXT)
+    expect(pending).to_have_count(1, timeout=WAIT)
+    expect(pending.locator("[data-state]")).to_contain_text("en attente")
+    expect(b.locator("#messages")).not_to_contain_text(TEXT)
+
+    # Back online: sent once, seen live by B, marked sent on A's page.
+    a.context.set_offline(False)
+    expect(b.locator("#messages li.message", has_text=TEXT)).to_have_count(1, timeout=3 * WAIT)
+    sent = a.locator("#messages li.message", has_text=TEXT)
+    expect(sent.locator("[data-state='sent']")).to_have_count(1, timeout=WAIT)
+    expect(a.locator("#offline-banner")).to_be_hidden()
+    send(b, "Bien reçu !")
+    expect(a.locator("#messages")).to_contain_text("Bien reçu !", timeout=WAIT)
+    with sqlite3.connect(live_server.db_file) as db:
+        assert db.execute("SELECT count(*) FROM message WHERE body = ?", (TEXT,)).fetchone()[0] == 1
+    # A reload shows it once (the browser's outbox is empty).
+    a.reload()
+    expect(a.locator("#messages li.message", has_text=TEXT)).to_have_count(1, timeout=WAIT)
+    expect(a.locator("#messages li.pending")).to_have_count(0)
+
+
+def test_a_declaration_submitted_offline_is_recorded_once_when_back(new_page, live_server):  # noqa: F811
+    from tests.test_browser_demand import fill_common
+    page = new_page()
+    sign_up(page, "Jeanne Roques", "jeanne.roques@example.org")
+    page.goto("/interest/new?track=independent")
+    expect(page.locator("html")).to_have_attribute("data-sw", "ready", timeout=WAIT)
+    page.reload()  # through the worker: the form is saved on this device
+
+    page.context.set_offline(True)
+    page.goto("/interest/new?track=independent")
+    expect(page.locator("#offline-banner")).to_be_visible(timeout=WAIT)
+    page.locator("#activity").fill("Tisserande, écrit hors ligne")
+    fill_common(page)
+    page.locator("input[name=formula][value=permanent]").check()
+    page.locator("form[data-outbox] button[type=submit]").click()
+    status = page.locator("form[data-outbox] [data-outbox-status]")
+    expect(status).to_have_attribute("data-state", "pending", timeout=WAIT)
+    expect(status).to_contain_text("connexion")
+
+    page.context.set_offline(False)
+    expect(status).to_have_attribute("data-state", "sent", timeout=3 * WAIT)
+    with sqlite3.connect(live_server.db_file) as db:
+        rows = db.execute(
+            "SELECT count(*) FROM declaration_version v JOIN declaration d ON d.id = v.declaration_id"
+            " JOIN user u ON u.id = d.user_id WHERE u.email = ?",
+            ("jeanne.roques@example.org",)).fetchone()[0]
+    assert rows == 1
+    page.goto("/interest/")
+    expect(page.locator(".facts").first).to_contain_text("Tisserande, écrit hors ligne")
+
+
+def test_after_logout_the_saved_pages_are_gone_from_the_device(new_page, live_server):  # noqa: F811
+    page = new_page()
+    sign_up(page, "Agnès Vidal", "agnes.vidal@example.org")
+    page.goto("/people/me")
+    expect(page.locator("html")).to_have_attribute("data-sw", "ready", timeout=WAIT)
+    page.reload()  # saved through the worker
+    expect(page.locator("main h1")).to_contain_text("Agnès Vidal")
+    page.locator("form[action$='/auth/logout'] button").click()
+    page.wait_for_url("**/")
+    page.context.set_offline(True)
+    try:
+        page.goto("/people/me")
+        shown = page.content()
+    except Exception:  # no saved copy and no worker: the browser's own offline error
+        shown = ""
+    assert "Agnès Vidal" not in shown
+    page.context.set_offline(False)
