@@ -41,6 +41,27 @@ def sign_up(page, name: str, email: str) -> None:
     page.wait_for_url("**/people/me/edit")
 
 
+def create_open_network(page, name: str, charter: str, description: str = "") -> str:
+    """Through the real form; returns the new network's URL."""
+    page.goto("/networks/new")
+    page.locator("#name").fill(name)
+    if description:
+        page.locator("#description").fill(description)
+    page.locator("#charter").fill(charter)
+    page.locator("input[name=visibility][value=open]").check()
+    page.get_by_role("button", name="Créer le réseau").click()
+    page.wait_for_url(re.compile(r".*/networks/\d+$"))
+    return page.url
+
+
+def join_network(page, network_url: str) -> None:
+    """Accept the charter of an open network; ends on the network with its post form."""
+    page.goto(network_url)
+    page.locator("#accept").check()
+    page.get_by_role("button", name="Accepter la charte et rejoindre le réseau").click()
+    page.wait_for_selector("textarea#body")
+
+
 def test_sign_up_write_a_hostile_profile_and_find_it_by_epci(page, live_server):
     sign_up(page, "Léa Bousquet", "lea.bousquet@example.org")
 

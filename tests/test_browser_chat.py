@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import no_horizontal_scroll, sign_up
+from tests.test_browser import create_open_network, join_network, no_horizontal_scroll, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -54,20 +54,10 @@ def test_two_people_chat_live(two_people):
 
     # 1. A creates an open network; B joins it by accepting the charter.
     sign_up(a, "Amélie Fabre", "amelie.fabre@example.org")
-    a.goto("/networks/new")
-    a.locator("#name").fill(NETWORK)
-    a.locator("#description").fill("Les couteliers de l’Aubrac.")
-    a.locator("#charter").fill("On se respecte.")
-    a.locator("input[name=visibility][value=open]").check()
-    a.get_by_role("button", name="Créer le réseau").click()
-    a.wait_for_url(re.compile(r".*/networks/\d+$"))
-    network_url = a.url
+    network_url = create_open_network(a, NETWORK, "On se respecte.", "Les couteliers de l’Aubrac.")
 
     sign_up(b, "Benoît Sabatier", "benoit.sabatier@example.org")
-    b.goto(network_url)
-    b.locator("#accept").check()
-    b.get_by_role("button", name="Accepter la charte et rejoindre le réseau").click()
-    b.wait_for_selector("textarea#body")  # a member now: the network's post form
+    join_network(b, network_url)  # a member now: the network's post form
 
     # 2. A opens the network's room from the conversation list; B stays on the list.
     a.goto("/chat/")

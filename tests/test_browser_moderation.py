@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import no_horizontal_scroll, sign_up
+from tests.test_browser import create_open_network, join_network, no_horizontal_scroll, sign_up
 from tests.test_browser_chat import WAIT, send, socket_connected
 
 pytestmark = pytest.mark.browser
@@ -26,29 +26,16 @@ def three_people(browser, live_server):
         c.close()
 
 
-def join(page, network_url: str) -> None:
-    page.goto(network_url)
-    page.locator("#accept").check()
-    page.get_by_role("button", name="Accepter la charte et rejoindre le réseau").click()
-    page.wait_for_selector("textarea#body")
-
-
 def test_a_reported_chat_message_hidden_by_the_animator_disappears_live(three_people):
     animator, reporter, author = three_people
 
     # An animator's open network; two members join it.
     sign_up(animator, "Aline Vannière", "aline.vanniere@example.org")
-    animator.goto("/networks/new")
-    animator.locator("#name").fill(NETWORK)
-    animator.locator("#charter").fill("Pas de publicité, pas d’arnaque.")
-    animator.locator("input[name=visibility][value=open]").check()
-    animator.get_by_role("button", name="Créer le réseau").click()
-    animator.wait_for_url(re.compile(r".*/networks/\d+$"))
-    network_url = animator.url
+    network_url = create_open_network(animator, NETWORK, "Pas de publicité, pas d’arnaque.")
     sign_up(author, "Marc Escroc", "marc.escroc@example.org")
-    join(author, network_url)
+    join_network(author, network_url)
     sign_up(reporter, "Rosa Osier", "rosa.osier@example.org")
-    join(reporter, network_url)
+    join_network(reporter, network_url)
 
     # The author writes in the network's room.
     author.goto("/chat/")

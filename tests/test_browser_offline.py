@@ -1,13 +1,12 @@
 """Local-first must show, in Chromium: a member goes offline, opens a network's room visited
 before (served by the service worker, with the offline banner), writes a chat message: it is
 "pending"; back online, it is delivered exactly once and seen live on another member's page."""
-import re
 import sqlite3
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import sign_up
+from tests.test_browser import create_open_network, join_network, sign_up
 from tests.test_browser_chat import WAIT, send, socket_connected, two_people  # noqa: F401
 from tests.test_browser_demand import new_page  # noqa: F401
 
@@ -21,18 +20,9 @@ def test_a_chat_message_written_offline_is_sent_once_when_the_connection_returns
         two_people, live_server):  # noqa: F811
     a, b = two_people
     sign_up(a, "Odile Causse", "odile.causse@example.org")
-    a.goto("/networks/new")
-    a.locator("#name").fill(NETWORK)
-    a.locator("#charter").fill("Entraide.")
-    a.locator("input[name=visibility][value=open]").check()
-    a.get_by_role("button", name="Créer le réseau").click()
-    a.wait_for_url(re.compile(r".*/networks/\d+$"))
-    network_url = a.url
+    network_url = create_open_network(a, NETWORK, "Entraide.")
     sign_up(b, "Pierre Lacaze", "pierre.lacaze@example.org")
-    b.goto(network_url)
-    b.locator("#accept").check()
-    b.get_by_role("button", name="Accepter la charte et rejoindre le réseau").click()
-    b.wait_for_selector("textarea#body")
+    join_network(b, network_url)
 
     # A visits the room online: the service worker installs and saves the page.
     a.goto("/chat/")
