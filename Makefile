@@ -7,7 +7,13 @@ VENDOR := app/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint setup deps dev-deps assets translations db demo chromium bench clean
+.PHONY: run run-scale test test-postgres services lint setup deps dev-deps assets translations db demo chromium bench clean
+
+# Scale-out (README, Production): PostgreSQL and Redis, here the ones on this machine.
+POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/maillage
+POSTGRES_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+REDIS_URL ?= redis://127.0.0.1:6379/0
+WORKERS ?= 2
 
 run: setup db
 	@echo "Maillage on http://$(HOST):$(PORT)/"
@@ -15,6 +21,35 @@ run: setup db
 
 test: setup dev-deps chromium lint
 	$(PY) -m pytest
+	@$(MAKE) --no-print-directory test-postgres
+
+# The whole suite again on PostgreSQL (one database per test), with the cross-process tests
+# on Redis; skipped with the reason printed when the services cannot be reached.
+test-postgres: setup dev-deps services
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  MAILLAGE_TEST_POSTGRES=$(POSTGRES_ADMIN_URL) $(PY) -m pytest; \
+	else echo "SKIPPED: the suite on PostgreSQL (no PostgreSQL on 127.0.0.1:5432)"; fi
+
+# Start PostgreSQL and Redis when they are installed here but stopped (CI starts them so).
+services:
+	@if command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; fi
+	@if command -v redis-server >/dev/null && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then \
+	  mkdir -p /var/lib/redis /var/log/redis; \
+	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+	    --dir /var/lib/redis --logfile /var/log/redis/ci.log || true; fi
+
+# Two gevent workers on PostgreSQL with Redis as the Socket.IO queue and rate-limit store.
+run-scale: setup services
+	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'maillage'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE maillage"
+	MAILLAGE_DATABASE_URL=$(POSTGRES_URL) $(FLASK) db upgrade
+	MAILLAGE_DATABASE_URL=$(POSTGRES_URL) $(FLASK) territory load
+	MAILLAGE_DATABASE_URL=$(POSTGRES_URL) $(FLASK) skills load
+	@if [ ! -f instance/.demo-loaded-postgres ]; then MAILLAGE_DATABASE_URL=$(POSTGRES_URL) $(FLASK) demo && touch instance/.demo-loaded-postgres; fi
+	@echo "Maillage on http://$(HOST):$(PORT)/ ($(WORKERS) workers, PostgreSQL, Redis)"
+	MAILLAGE_DATABASE_URL=$(POSTGRES_URL) MAILLAGE_SOCKETIO_MESSAGE_QUEUE=$(REDIS_URL) \
+	  MAILLAGE_WORKERS=$(WORKERS) MAILLAGE_HOST=$(HOST) MAILLAGE_PORT=$(PORT) $(VENV)/bin/gunicorn wsgi:app
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

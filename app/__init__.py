@@ -69,6 +69,18 @@ def _fill_runtime_defaults(app: Flask) -> None:
             app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("pool_size", 32)
         options.setdefault("max_overflow", 32)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Real connections, 100 by default on the server: 20 per worker (4 workers: 80), and a
+        # connection dropped by a restart of PostgreSQL is replaced, not handed to a request.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+            app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 10)
+        options.setdefault("pool_pre_ping", True)
+    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+    if queue.startswith("redis") and app.config.get("RATELIMIT_STORAGE_URI") == "memory://":
+        # Several processes: every rate limit (logins, chat, reports) counted in one place.
+        app.config["RATELIMIT_STORAGE_URI"] = queue
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
     if not app.config.get("SECRET_KEY"):
@@ -113,7 +125,9 @@ def _init_extensions(app: Flask) -> None:
     from app.chat import service as chat_service
     from realtime import hooks  # noqa: F401  (sockets follow membership changes at commit)
     from realtime.chat import NAMESPACE, ChatNamespace
+    from realtime.control import Control
     chat = ChatNamespace(NAMESPACE, chat_service, act)
+    chat.use_control(Control(app.config.get("SOCKETIO_MESSAGE_QUEUE")))
     socketio.on_namespace(chat)
     socketio.on_error(NAMESPACE)(chat.handle_error)
     app.extensions["maillage.chat"] = chat

@@ -67,6 +67,7 @@ class ChatNamespace(Namespace):
         super().__init__(namespace)
         self.service = service
         self.moderate = moderate  # (data) -> (reply, status): app/api/moderation.py's `act`
+        self.control = None  # realtime/control.py: orders for the sockets of every process
         self.presence = Presence()
         self._limiter = None
         self._typing_at: dict[tuple[int, int], float] = {}  # (user, room) -> last broadcast
@@ -119,7 +120,15 @@ class ChatNamespace(Namespace):
 
     # -- events ----------------------------------------------------------------------------
 
+    def use_control(self, control) -> None:
+        self.control = control
+        control.on("evict", self._evict_here)
+        control.on("disconnect", self._disconnect_here)
+
     def on_connect(self, auth=None, *_):
+        if self.control is not None:
+            self.control.start(self.socketio.start_background_task,
+                               current_app._get_current_object())
         if not current_user.is_authenticated:
             raise ConnectionRefusedError({"code": "unauthorized", "message": error_text("unauthorized")})
         self.presence.connect(request.sid, Socket(current_user.id, current_user.display_name,
@@ -323,7 +332,13 @@ class ChatNamespace(Namespace):
     # -- called from HTTP views and model hooks (this process's sockets) ---------------------
 
     def evict(self, user_id: int, room_id: int, code: str = "removed") -> None:
-        """Take a person's sockets out of a room now (removed, banned, left)."""
+        """Take a person's sockets out of a room now (removed, banned, left), in every
+        process."""
+        if self.control is None:
+            return self._evict_here(user_id, room_id, code)
+        self.control.send("evict", user_id=user_id, room_id=room_id, code=code)
+
+    def _evict_here(self, user_id: int, room_id: int, code: str = "removed") -> None:
         server = self.socketio.server
         with _some_locale():
             text = error_text(code)
@@ -351,7 +366,12 @@ class ChatNamespace(Namespace):
                            namespace=self.namespace)
 
     def disconnect_user(self, user_id: int, login_id: str | None = None) -> None:
-        """Close a person's sockets: those of one login session (logout), or all of them
-        (password changed, account suspended or deleted)."""
+        """Close a person's sockets, in every process: those of one login session (logout), or
+        all of them (password changed, account suspended or deleted)."""
+        if self.control is None:
+            return self._disconnect_here(user_id, login_id)
+        self.control.send("disconnect", user_id=user_id, login_id=login_id)
+
+    def _disconnect_here(self, user_id: int, login_id: str | None = None) -> None:
         for sid in self.presence.sids_of(user_id, login_id):
             self.socketio.server.disconnect(sid, namespace=self.namespace)

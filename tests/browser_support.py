@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -12,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests import databases
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM", "/usr/bin/chromium")
@@ -34,7 +35,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_file = db_file  # tests may set roles directly, as `flask user set-role` does
         self.workdir = workdir
-        self.env = {**os.environ, "MAILLAGE_DATABASE_URL": f"sqlite:///{db_file}",
+        self.env = {**os.environ, "MAILLAGE_DATABASE_URL": databases.database_url(db_file),
                     "MAILLAGE_SECRET_KEY": "browser-tests", "MAILLAGE_PORT": str(self.port),
                     "MAILLAGE_SEARCH_INDEX_DIR": str(workdir / "search-index"),
                     "MAILLAGE_SOCKETIO_CORS_ALLOWED_ORIGINS": f'["{self.url}"]', **(env or {})}
@@ -76,10 +77,11 @@ class LiveServer:
 def live_server(template_db, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("live")
     db_file = workdir / "maillage.sqlite3"
-    shutil.copy(template_db, db_file)
+    databases.copy(template_db, db_file)
     server = LiveServer(db_file, workdir)
     yield server
     server.stop()
+    databases.drop(db_file)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextvars
 import itertools
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.extensions import limiter
 from models import Commune, Profile, Skill, User, db
+from tests import databases
 
 pytest_plugins = ["tests.browser_support"]  # live_server and browser fixtures
 
@@ -31,7 +31,7 @@ def base_config(db_path: Path) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SQLALCHEMY_DATABASE_URI": databases.database_url(db_path),
         "SEARCH_INDEX_DIR": str(db_path.parent / "search-index"),
     }
 
@@ -41,6 +41,7 @@ def template_db(tmp_path_factory) -> Path:
     """A database made by `flask db upgrade`, `flask territory load` and `flask skills load`,
     once per session."""
     path = tmp_path_factory.mktemp("template") / "maillage.sqlite3"
+    databases.create_empty(path)
     app = create_app(base_config(path))
     runner = app.test_cli_runner()
     for args in (["db", "upgrade"], ["territory", "load"], ["skills", "load"]):
@@ -48,14 +49,34 @@ def template_db(tmp_path_factory) -> Path:
         assert result.exit_code == 0, result.output
     with app.app_context():
         db.engine.dispose()
-    return path
+    yield path
+    databases.drop(path)
 
 
 @pytest.fixture
 def db_path(template_db, tmp_path) -> Path:
     path = tmp_path / "maillage.sqlite3"
-    shutil.copy(template_db, path)
-    return path
+    databases.copy(template_db, path)
+    yield path
+    databases.drop(path)
+
+
+def pytest_report_header(config):
+    if databases.ON_POSTGRES:
+        return f"databases: PostgreSQL ({databases.POSTGRES_ADMIN_URL}), one per test"
+    return "databases: SQLite files (MAILLAGE_TEST_POSTGRES=... for PostgreSQL)"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests of what only SQLite has (file copies, the online backup API) say why they are
+    skipped on PostgreSQL."""
+    if not databases.ON_POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason="SQLite only: " + (marker.args[0]
+                                                                       if marker.args else "")))
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ def test_config_layers(monkeypatch, db_path):
     assert overrides == {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x/y"}
 
 
+@pytest.mark.sqlite_only("PRAGMAs")
 def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(app):
     conn = db.session.connection()
     assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -206,6 +207,7 @@ def test_the_instance_secret_key_is_made_once(tmp_path):
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
+@pytest.mark.sqlite_only("the pool of SQLite file handles")
 def test_no_server_thread_waits_for_a_sqlite_connection(app):
     """A gthread worker runs 16 to 32 threads; each request holds a connection until it ends."""
     assert db.engine.pool.size() + db.engine.pool._max_overflow >= 32

@@ -22,6 +22,8 @@ from models import db
 from tests.browser_support import LiveServer
 from tests.conftest import TEST_PASSWORD, base_config, csrf_from
 
+pytestmark = pytest.mark.sqlite_only("the SQLite online backup API (PostgreSQL: pg_dump)")
+
 
 def backup_config(db_path: Path) -> dict:
     # Uploads beside the test's database, never in the project's own instance/ folder.

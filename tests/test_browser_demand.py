@@ -2,10 +2,10 @@
 history kept; a place with two pricing plans and a free first month, created by an organiser
 and read on a 360 px phone; a vote on a projected place's name, one per member."""
 import re
-import sqlite3
 
 import pytest
 
+from tests import databases
 from tests.test_browser import no_horizontal_scroll, sign_up
 
 pytestmark = pytest.mark.browser
@@ -26,11 +26,10 @@ def new_page(browser, live_server):
 
 
 def set_role(live_server, email: str, role: str = "organiser", kind: str | None = None) -> None:
-    with sqlite3.connect(live_server.db_file) as db:
-        db.execute("UPDATE user SET role = ? WHERE email = ?", (role, email))
-        if kind:
-            db.execute("UPDATE profile SET kind = ? WHERE user_id = "
-                       "(SELECT id FROM user WHERE email = ?)", (kind, email))
+    databases.execute(live_server.db_file, 'UPDATE "user" SET role = ? WHERE email = ?', role, email)
+    if kind:
+        databases.execute(live_server.db_file, 'UPDATE profile SET kind = ? WHERE user_id = '
+                          '(SELECT id FROM "user" WHERE email = ?)', kind, email)
 
 
 def fill_common(page, commune="Rignac (12390)", budget="100"):

@@ -1,11 +1,11 @@
 """Local-first must show, in Chromium: a member goes offline, opens a network's room visited
 before (served by the service worker, with the offline banner), writes a chat message: it is
 "pending"; back online, it is delivered exactly once and seen live on another member's page."""
-import sqlite3
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import databases
 from tests.test_browser import create_open_network, join_network, sign_up
 from tests.test_browser_chat import WAIT, send, socket_connected, two_people  # noqa: F401
 from tests.test_browser_demand import new_page  # noqa: F401
@@ -54,8 +54,8 @@ def test_a_chat_message_written_offline_is_sent_once_when_the_connection_returns
     expect(a.locator("#offline-banner")).to_be_hidden()
     send(b, "Bien reçu !")
     expect(a.locator("#messages")).to_contain_text("Bien reçu !", timeout=WAIT)
-    with sqlite3.connect(live_server.db_file) as db:
-        assert db.execute("SELECT count(*) FROM message WHERE body = ?", (TEXT,)).fetchone()[0] == 1
+    assert databases.rows(live_server.db_file, "SELECT count(*) FROM message WHERE body = ?",
+                          TEXT) == [(1,)]
     # A reload shows it once (the browser's outbox is empty).
     a.reload()
     expect(a.locator("#messages li.message", has_text=TEXT)).to_have_count(1, timeout=WAIT)
@@ -83,12 +83,11 @@ def test_a_declaration_submitted_offline_is_recorded_once_when_back(new_page, li
 
     page.context.set_offline(False)
     expect(status).to_have_attribute("data-state", "sent", timeout=3 * WAIT)
-    with sqlite3.connect(live_server.db_file) as db:
-        rows = db.execute(
-            "SELECT count(*) FROM declaration_version v JOIN declaration d ON d.id = v.declaration_id"
-            " JOIN user u ON u.id = d.user_id WHERE u.email = ?",
-            ("jeanne.roques@example.org",)).fetchone()[0]
-    assert rows == 1
+    assert databases.rows(
+        live_server.db_file,
+        'SELECT count(*) FROM declaration_version v JOIN declaration d ON d.id = v.declaration_id'
+        ' JOIN "user" u ON u.id = d.user_id WHERE u.email = ?',
+        "jeanne.roques@example.org") == [(1,)]
     page.goto("/interest/")
     expect(page.locator(".facts").first).to_contain_text("Tisserande, écrit hors ligne")
 

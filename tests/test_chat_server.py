@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import socket as pysocket
-import sqlite3
 import threading
 import time
 
@@ -13,6 +12,7 @@ import pytest
 import requests
 import socketio
 
+from tests import databases
 from tests.browser_support import LiveServer
 from tests.conftest import TEST_PASSWORD, base_config, csrf_from
 
@@ -20,8 +20,6 @@ from tests.conftest import TEST_PASSWORD, base_config, csrf_from
 @pytest.fixture(scope="module")
 def chat_server(template_db, tmp_path_factory):
     """Alice (animator) and Bruno (member) in a private network, Octave outside it."""
-    import shutil
-
     from app import create_app
     from app.chat.service import network_room
     from app.networks.service import create_network
@@ -29,7 +27,7 @@ def chat_server(template_db, tmp_path_factory):
 
     workdir = tmp_path_factory.mktemp("chat-live")
     db_file = workdir / "maillage.sqlite3"
-    shutil.copy(template_db, db_file)
+    databases.copy(template_db, db_file)
     app = create_app(base_config(db_file))
     with app.app_context():
         people = {}
@@ -53,6 +51,7 @@ def chat_server(template_db, tmp_path_factory):
     server.room_id, server.user_ids = room_id, ids
     yield server
     server.stop()
+    databases.drop(db_file)
 
 
 def session_cookie(server, email: str) -> str:
@@ -128,8 +127,7 @@ class Member:
 
 
 def rows(server, sql: str, *args):
-    with sqlite3.connect(server.db_file) as con:
-        return con.execute(sql, args).fetchall()
+    return databases.rows(server.db_file, sql, *args)
 
 
 def test_a_cut_client_gets_the_100_messages_it_missed_in_order_once(chat_server):

@@ -5,16 +5,18 @@ from sqlalchemy import text
 
 from app import create_app
 from models import db
+from tests import databases
 from tests.conftest import base_config
 
 
 def test_0002_keeps_profile_skills_and_merges_spellings(tmp_path):
+    databases.create_empty(tmp_path / "old.sqlite3")
     app = create_app(base_config(tmp_path / "old.sqlite3"))
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "0001"]).exit_code == 0
     with app.app_context():
         for statement in (
-            "INSERT INTO user (id, email, password_hash, display_name, role, session_token, "
+            "INSERT INTO \"user\" (id, email, password_hash, display_name, role, session_token, "
             "created_at) VALUES (1, 'a@x.org', 'x', 'A', 'member', 't1', '2026-01-01'), "
             "(2, 'b@x.org', 'x', 'B', 'member', 't2', '2026-01-01')",
             "INSERT INTO profile (id, user_id, kind, headline, bio, offers, needs, website, "

@@ -70,12 +70,15 @@ def merge_skills(session: Session, target: Skill, source: Skill, actor=None,
     for table, owner in ((profile_skill, profile_skill.c.profile_id),
                          (network_skill, network_skill.c.network_id)):
         already = select(owner).where(table.c.skill_id == target.id)
-        result = session.execute(insert(table).from_select(
+        # Counted by hand: an INSERT ... SELECT's rowcount is -1 on some drivers (psycopg).
+        added = session.scalar(select(func.count()).select_from(table).where(
+            table.c.skill_id == source.id, owner.not_in(already)))
+        session.execute(insert(table).from_select(
             [owner.name, "skill_id"],
             select(owner, literal(target.id)).where(table.c.skill_id == source.id,
                                                     owner.not_in(already))))
         if table is profile_skill:
-            moved = result.rowcount
+            moved = added
         session.execute(delete(table).where(table.c.skill_id == source.id))
     session.execute(update(SkillAlias).where(SkillAlias.skill_id == source.id)
                     .values(skill_id=target.id).execution_options(synchronize_session=False))
