@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Regexp
 
+from models.types import ID_MAX
+
 # A name made only of invisible or punctuation characters would show as nothing.
 has_letters = Regexp(r"(?s).*\w", message=_l("Use at least one letter or digit."))
 
@@ -21,9 +23,12 @@ _INT = re.compile(r"-?[0-9]{1,18}")
 
 
 def int_or_none(raw: str | None) -> int | None:
-    """A query argument as an int: ASCII digits only ("²".isdigit() is true), at most 18 of
-    them (a database integer), else None."""
-    return int(raw) if raw and _INT.fullmatch(raw) else None
+    """A query argument as an int: ASCII digits only ("²".isdigit() is true), at most ID_MAX
+    (a database integer on PostgreSQL too), else None."""
+    if not raw or not _INT.fullmatch(raw):
+        return None
+    number = int(raw)
+    return number if number <= ID_MAX else None
 
 
 def explain_csrf_failure(form: FlaskForm) -> None:

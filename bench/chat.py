@@ -45,15 +45,16 @@ SENDERS_STEADY = 10
 SENDERS_SATURATION = 20
 
 
-def prepare(instance: Path, clients: int) -> tuple[Path, int, list[str]]:
-    """A fresh database with `clients` members of one network; their session cookies."""
+def prepare(instance: Path, clients: int, url: str | None = None) -> tuple[Path, int, list[str]]:
+    """A fresh database (SQLite in `instance`, or the empty database at `url`) with `clients`
+    members of one network; their session cookies."""
     from app import create_app
     from app.chat.service import network_room
     from app.networks.service import create_network
     from models import Membership, Profile, User, db
 
     db_file = instance / "maillage.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}", "SECRET_KEY": SECRET,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{db_file}", "SECRET_KEY": SECRET,
                       "SEARCH_INDEX_DIR": str(instance / "search-index")})
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output

@@ -26,3 +26,8 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+
+# The largest id (or count) a query may carry: INTEGER holds 2**31 - 1 on PostgreSQL (SQLite's
+# is wider). A larger number from outside is "not found", never an overflow in the driver.
+ID_MAX = 2**31 - 1

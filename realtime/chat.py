@@ -26,6 +26,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.exc import OperationalError
 
 from models import Message, Room, db
+from models.types import ID_MAX
 from realtime.presence import Presence, Socket
 
 NAMESPACE = "/chat"
@@ -150,6 +151,8 @@ class ChatNamespace(Namespace):
         if last_id is not None and (not isinstance(last_id, int) or isinstance(last_id, bool)
                                     or not 0 <= last_id < 2**62):
             return error("invalid")
+        if last_id is not None:
+            last_id = min(last_id, ID_MAX)  # "nothing missed": past any id there can be
         join_room(f"room:{room.id}")
         if self.presence.enter(request.sid, room.id):
             self._broadcast_presence(room.id, request.sid, online=True)

@@ -9,7 +9,7 @@ from werkzeug.exceptions import Forbidden
 from app import create_app
 from app.config import env_overrides
 from models import User, db
-from tests.conftest import base_config, csrf_from
+from tests.conftest import base_config, csrf_from, login_as
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -211,3 +211,15 @@ def test_the_instance_secret_key_is_made_once(tmp_path):
 def test_no_server_thread_waits_for_a_sqlite_connection(app):
     """A gthread worker runs 16 to 32 threads; each request holds a connection until it ends."""
     assert db.engine.pool.size() + db.engine.pool._max_overflow >= 32
+
+
+def test_ids_past_a_postgresql_integer_are_not_found_never_an_overflow(client, make_user):
+    """2**31 and more: 404 on every engine (PostgreSQL's INTEGER stops at 2**31 - 1)."""
+    user = make_user("big@example.org")
+    login_as(client, user)
+    for url in ("/people/3000000000", "/networks/2147483648", "/api/v1/profiles/9999999999",
+                "/api/v1/rooms/3000000000/messages", "/moderation/post/3000000000",
+                "/places/4000000000"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/networks/?page=99999999999999").status_code == 200
+    assert client.get("/api/v1/rooms/1/messages?before=99999999999").status_code in (400, 404)

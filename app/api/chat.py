@@ -9,6 +9,7 @@ from app.api import bp
 from app.api.views import int_arg
 from app.chat import service
 from models import db
+from models.types import ID_MAX
 
 
 def _member_or_401():
@@ -34,7 +35,7 @@ def room_messages(room_id: int):
     room = service.readable_room(db.session, user_id, room_id)
     if room is None:
         abort(404)
-    before = int_arg("before", 0, 0, 2**62)
+    before = int_arg("before", 0, 0, ID_MAX)
     limit = int_arg("limit", service.HISTORY_PAGE, 1, 100)
     messages = service.history(db.session, room.id, before or None, limit)
     return {"room": room.id, "items": [service.serialize(m) for m in messages],

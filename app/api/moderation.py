@@ -11,6 +11,7 @@ from app.api.views import int_arg
 from app.moderation import service
 from app.moderation.forms import error_text
 from models import AuditEntry, Report, ReportStatus, db
+from models.types import ID_MAX
 
 
 def act(data) -> tuple[dict, int]:
@@ -63,7 +64,7 @@ def moderation_audit():
     _moderator_or_abort()
     query = select(AuditEntry).where(service.scope_filter(db.session, current_user,
                                                           AuditEntry.network_id))
-    before = int_arg("before", 0, 0, 2**62)
+    before = int_arg("before", 0, 0, ID_MAX)
     if before:
         query = query.where(AuditEntry.id < before)
     limit = int_arg("limit", 50, 1, 200)

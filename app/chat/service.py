@@ -31,7 +31,7 @@ from models import (
     RoomMember,
     User,
 )
-from models.types import utcnow
+from models.types import ID_MAX, utcnow
 
 BODY_MAX = 4000
 CLIENT_ID_MAX = 64
@@ -139,7 +139,7 @@ def can_read(session: Session, user_id: int, room: Room) -> bool:
 def readable_room(session: Session, user_id: int, room_id) -> Room | None:
     """The room if it exists and this user may read it; None otherwise (the caller says "not
     found" either way, so a room's existence is not disclosed)."""
-    if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id < 2**62:
+    if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id <= ID_MAX:
         return None
     return session.scalar(_READABLE_ROOM, {"room_id": room_id, "user_id": user_id})
 
@@ -313,7 +313,7 @@ def _by_client_id(session: Session, author_id: int, client_id: str) -> Message |
 
 
 def own_message(session: Session, user_id: int, message_id) -> Message:
-    if not isinstance(message_id, int) or isinstance(message_id, bool) or not 0 < message_id < 2**62:
+    if not isinstance(message_id, int) or isinstance(message_id, bool) or not 0 < message_id <= ID_MAX:
         raise ChatError("not_found")
     message = session.get(Message, message_id)
     if message is None or message.deleted_at is not None:
@@ -462,7 +462,7 @@ def sender(session: Session, cookie_id: str, room_id) -> Sender | str:
     user_id, _, token = (cookie_id or "").partition(":")
     if not user_id.isdigit() or len(user_id) > 18 or not token:
         return "unauthorized"
-    if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id < 2**62:
+    if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id <= ID_MAX:
         room_id = 0
     row = session.execute(_SENDER, {"user_id": int(user_id), "room_id": room_id}).first()
     if row is None or not secrets.compare_digest(row[1], token):
