@@ -17,22 +17,19 @@ from tests.browser_support import LiveServer
 from tests.conftest import TEST_PASSWORD, base_config, csrf_from
 
 
-@pytest.fixture(scope="module")
-def chat_server(template_db, tmp_path_factory):
-    """Alice (animator) and Bruno (member) in a private network, Octave outside it."""
+def seed_network(db_file, keys=(("alice", "Alice Vidal"), ("bruno", "Bruno Costes"),
+                                 ("octave", "Octave Dehors"))) -> tuple[int, dict, dict]:
+    """Alice animates a private network, Bruno is a member, any others are outside it. Returns
+    the network room's id, and the user and profile ids by key."""
     from app import create_app
     from app.chat.service import network_room
     from app.networks.service import create_network
     from models import Membership, Profile, User, db
 
-    workdir = tmp_path_factory.mktemp("chat-live")
-    db_file = workdir / "maillage.sqlite3"
-    databases.copy(template_db, db_file)
     app = create_app(base_config(db_file))
     with app.app_context():
         people = {}
-        for key, name in (("alice", "Alice Vidal"), ("bruno", "Bruno Costes"),
-                          ("octave", "Octave Dehors")):
+        for key, name in keys:
             user = User(email=f"{key}@example.org", display_name=name)
             user.set_password(TEST_PASSWORD)
             user.profile = Profile()
@@ -45,8 +42,19 @@ def chat_server(template_db, tmp_path_factory):
                                   status="active", accepted_charter_version=network.charter_version))
         room_id = network_room(db.session, network).id
         ids = {k: u.id for k, u in people.items()}
+        profile_ids = {k: u.profile.id for k, u in people.items()}
         db.session.commit()
         db.engine.dispose()
+    return room_id, ids, profile_ids
+
+
+@pytest.fixture(scope="module")
+def chat_server(template_db, tmp_path_factory):
+    """Alice (animator) and Bruno (member) in a private network, Octave outside it."""
+    workdir = tmp_path_factory.mktemp("chat-live")
+    db_file = workdir / "maillage.sqlite3"
+    databases.copy(template_db, db_file)
+    room_id, ids, _profiles = seed_network(db_file)
     server = LiveServer(db_file, workdir, env={"MAILLAGE_CHAT_RATE_LIMIT": "100000 per 10 seconds"})
     server.room_id, server.user_ids = room_id, ids
     yield server

@@ -15,8 +15,8 @@ import requests
 
 from tests import databases
 from tests.browser_support import LiveServer
-from tests.conftest import TEST_PASSWORD, base_config, csrf_from
-from tests.test_chat_server import Member
+from tests.conftest import TEST_PASSWORD, csrf_from
+from tests.test_chat_server import Member, seed_network
 
 REDIS = "redis://127.0.0.1:6379/15"
 
@@ -34,33 +34,11 @@ def redis_or_skip():
 @pytest.fixture(scope="module")
 def two_servers(template_db, tmp_path_factory):
     redis_or_skip()
-    from app import create_app
-    from app.chat.service import network_room
-    from app.networks.service import create_network
-    from models import Membership, Profile, User, db
-
     workdir = tmp_path_factory.mktemp("scale")
     db_file = workdir / "maillage.sqlite3"
     databases.copy(template_db, db_file)
-    app = create_app(base_config(db_file))
-    with app.app_context():
-        people = {}
-        for key, name in (("alice", "Alice Vidal"), ("bruno", "Bruno Costes")):
-            user = User(email=f"{key}@example.org", display_name=name)
-            user.set_password(TEST_PASSWORD)
-            user.profile = Profile()
-            db.session.add(user)
-            people[key] = user
-        db.session.flush()
-        network = create_network(db.session, people["alice"], "Entraide.",
-                                 name="Cercle des vanniers", visibility="private")
-        db.session.add(Membership(network_id=network.id, user_id=people["bruno"].id,
-                                  status="active", accepted_charter_version=network.charter_version))
-        room_id = network_room(db.session, network).id
-        ids = {k: u.id for k, u in people.items()}
-        profile_ids = {k: u.profile.id for k, u in people.items()}
-        db.session.commit()
-        db.engine.dispose()
+    room_id, ids, profile_ids = seed_network(db_file, (("alice", "Alice Vidal"),
+                                                       ("bruno", "Bruno Costes")))
     env = {"MAILLAGE_SOCKETIO_MESSAGE_QUEUE": REDIS, "MAILLAGE_CHAT_RATE_LIMIT": "6 per minute"}
     servers = [LiveServer(db_file, workdir, env=env), LiveServer(db_file, workdir, env=env)]
     for server in servers:
