@@ -123,7 +123,8 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(app)
     from app.api.moderation import act
     from app.chat import service as chat_service
-    from realtime import hooks  # noqa: F401  (sockets follow membership changes at commit)
+    from realtime import hooks
+    hooks.init_app(app)  # sockets follow membership and message changes at commit
     from realtime.chat import NAMESPACE, ChatNamespace
     from realtime.control import Control
     chat = ChatNamespace(NAMESPACE, chat_service, act)

@@ -6,10 +6,11 @@ the change: a rolled-back change leaves it alone, a committed one is seen by eve
 """
 from __future__ import annotations
 
-from sqlalchemy import Integer, event, inspect, select, update
+from sqlalchemy import Integer, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models import db
+from models import commit_hooks, db
+from models.commit_hooks import Collected
 
 SINGLETON_ID = 1
 # Commits of this process that bumped the version: a cache may trust the version it read last
@@ -42,25 +43,23 @@ def _changes_pages(session: Session, obj, existing: bool) -> bool:
     return any(state.attrs[name].history.has_changes() for name in shown)
 
 
-@event.listens_for(Session, "before_flush")
-def _bump_content_version(session: Session, _context, _instances) -> None:
-    if session.info.get("content_version_bumped"):
+def _bump_content_version(session: Session, collected: Collected) -> None:
+    if collected.seen("bumped"):
         return
     if any(_changes_pages(session, obj, False) for obj in (*session.new, *session.deleted)) \
             or any(_changes_pages(session, obj, True) for obj in session.dirty):
         table = ContentVersion.__table__
         session.connection().execute(update(table).where(table.c.id == SINGLETON_ID)
                                      .values(version=table.c.version + 1))
-        session.info["content_version_bumped"] = True
+        collected.here["bumped"] = True
 
 
-@event.listens_for(Session, "after_commit")
-def _count_local_bump(session: Session) -> None:
+def _count_local_bump(_session: Session, _collected: dict) -> None:
     global local_bumps
-    if session.info.pop("content_version_bumped", None):
-        local_bumps += 1
+    local_bumps += 1
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_bump(session: Session) -> None:
-    session.info.pop("content_version_bumped", None)
+commit_hooks.register(commit_hooks.CommitHook(
+    "content_version", 20, "bump the content version when a change shows on pages "
+    "(page caches of every process key on it); count this process's bumps",
+    before_flush=_bump_content_version, after_commit=_count_local_bump))

@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models import db
+from models import commit_hooks, db
+from models.commit_hooks import Collected
 from models.types import UTCDateTime, utcnow
 from models.user import User
 
@@ -138,9 +139,6 @@ def _no_delete(_mapper, _connection, _target):
 
 # -- no moderated change without its audit entry --------------------------------------------
 
-AUDITED = "audit_written"
-
-
 def _moderated_fields() -> dict[type, tuple[str, ...]]:
     from models.chat import Message
     from models.network import Comment, Membership, Network, Post
@@ -172,23 +170,19 @@ def _moderated_change(session: Session) -> str | None:
     return None
 
 
-@event.listens_for(Session, "before_flush")
-def _require_audit(session: Session, _context, _instances) -> None:
-    if session.info.get(AUDITED) or any(isinstance(o, AuditEntry) for o in session.new):
-        session.info[AUDITED] = True
+def _require_audit(session: Session, collected: Collected) -> None:
+    if collected.seen("audited"):
+        return
+    if any(isinstance(obj, AuditEntry) for obj in session.new):
+        collected.here["audited"] = True
         return
     change = _moderated_change(session)
     if change:
         raise AuditLogIsAppendOnly(f"{change} changed without an audit entry")
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_audit(session: Session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(AUDITED, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_audit_on_rollback(session: Session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(AUDITED, None)
+# Registered at import, not from an init_app: no code path, app or script, may skip it.
+commit_hooks.register(commit_hooks.CommitHook(
+    "audit_guard", 10, "refuse a flush that makes a moderated change (hidden content, roles, "
+    "mutes, bans, charters, suspensions, skill deletion) without an audit entry in the same "
+    "transaction", before_flush=_require_audit))

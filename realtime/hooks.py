@@ -3,18 +3,16 @@ hidden, restored or deleted (by its author or a moderator) changes on every open
 notification updates its recipient's header count live.
 
 Collected after each flush, applied after the commit of the outermost transaction, dropped on
-its rollback (SQLAlchemy also fires the commit and rollback events for SAVEPOINTs: those are
-skipped).
+its rollback or a SAVEPOINT's (the bookkeeping is `models/commit_hooks.py`'s).
 """
 from __future__ import annotations
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from models import Membership, MemberStatus, Message, Notification, Room, RoomMember, User
-
-PENDING = "realtime_pending"
+from models import Membership, MemberStatus, Message, Notification, Room, RoomMember, User, commit_hooks
+from models.commit_hooks import Collected, CommitHook
 
 
 def current_chat():
@@ -28,51 +26,38 @@ def _was_active(membership: Membership) -> bool:
     return before == MemberStatus.ACTIVE.value
 
 
-@event.listens_for(Session, "after_flush")
-def _collect(session: Session, _context) -> None:
-    found = session.info.setdefault(PENDING, set())
+def _collect(session: Session, collected: Collected) -> None:
+    found = collected.here
     for obj in session.new:
         if isinstance(obj, Notification):
-            found.add(("notify", obj.user_id, obj.user_id))
+            found["notify", obj.user_id, obj.user_id] = True
     for obj in session.deleted:
         if isinstance(obj, Membership) and _was_active(obj):
-            found.add(("network", obj.network_id, obj.user_id))
+            found["network", obj.network_id, obj.user_id] = True
         elif isinstance(obj, RoomMember):
-            found.add(("room", obj.room_id, obj.user_id))
+            found["room", obj.room_id, obj.user_id] = True
         elif isinstance(obj, User):
-            found.add(("user", obj.id, obj.id))
+            found["user", obj.id, obj.id] = True
     for obj in session.dirty:
         if isinstance(obj, Membership) and obj.status != MemberStatus.ACTIVE.value \
                 and _was_active(obj):
-            found.add(("network", obj.network_id, obj.user_id))
+            found["network", obj.network_id, obj.user_id] = True
         elif isinstance(obj, RoomMember) and obj.left_at is not None \
                 and inspect(obj).attrs.left_at.history.has_changes():
-            found.add(("room", obj.room_id, obj.user_id))
+            found["room", obj.room_id, obj.user_id] = True
         elif isinstance(obj, Message):
             state = inspect(obj)
             if state.attrs.deleted_at.history.has_changes() and obj.deleted_at is not None:
-                found.add(("message_deleted", obj.room_id, obj.id))
+                found["message_deleted", obj.room_id, obj.id] = True
             elif state.attrs.hidden_at.history.has_changes():
-                found.add(("message_hidden" if obj.hidden_at else "message_shown",
-                           obj.room_id, obj.id))
+                found["message_hidden" if obj.hidden_at else "message_shown",
+                      obj.room_id, obj.id] = True
         elif isinstance(obj, User) and inspect(obj).attrs.session_token.history.has_changes():
-            found.add(("user", obj.id, obj.id))  # signed out everywhere (password changed)
-    if not found:
-        session.info.pop(PENDING, None)
+            found["user", obj.id, obj.id] = True  # signed out everywhere (password changed)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop(session: Session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(PENDING, None)
-
-
-@event.listens_for(Session, "after_commit")
-def _apply(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a SAVEPOINT released: the outer transaction is not committed yet
-    found = session.info.pop(PENDING, None)
-    chat = current_chat() if found else None
+def _apply(session: Session, found: dict) -> None:
+    chat = current_chat()
     if chat is None:
         return
     with Session(bind=session.get_bind()) as reader:
@@ -90,3 +75,10 @@ def _apply(session: Session) -> None:
                     target = reader.scalar(select(Room.id).where(Room.network_id == target))
                 if target is not None:
                     chat.evict(user_id, target)
+
+
+def init_app(_app=None) -> None:
+    commit_hooks.register(CommitHook(
+        "realtime", 40, "sockets follow the commit: evict who left a room, close the sockets "
+        "of a deleted or signed-out user, update or remove a changed chat message on open "
+        "pages, push a new notification count", after_flush=_collect, after_commit=_apply))

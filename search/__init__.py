@@ -83,7 +83,8 @@ def _check_at_start(app: Flask, index: SearchIndex) -> None:
 
 
 def init_app(app: Flask) -> None:
-    import search.sync  # noqa: F401  (session listeners)
+    from search import sync
+    sync.register()  # the index follows each commit (models/commit_hooks.py)
     index = SearchIndex(app.config["SEARCH_INDEX_DIR"])
     index.stale = False
     app.extensions["maillage_search"] = index

@@ -1,18 +1,19 @@
 """Keep the index in step with the database: collect what changed after each flush, apply it
-after the commit (from the committed rows), drop it on rollback. A rolled-back change never
-reaches the index; a committed one is searchable before the request's response is sent."""
+after the commit (from the committed rows), drop it on rollback (the commit-hook registry,
+`models/commit_hooks.py`, does the bookkeeping). A rolled-back change never reaches the index;
+a committed one is searchable before the request's response is sent."""
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from models import Network, Place, Post, PricingPlan, Profile, Skill, User, profile_skill
+from models import Network, Place, Post, PricingPlan, Profile, Skill, User, commit_hooks, profile_skill
+from models.commit_hooks import Collected, CommitHook
 from search import documents
 
 log = logging.getLogger(__name__)
-PENDING = "search_pending"
 
 
 def _keys_for(obj, deleted: bool) -> list[tuple[str, int]]:
@@ -39,31 +40,16 @@ def _keys_for(obj, deleted: bool) -> list[tuple[str, int]]:
     return []
 
 
-@event.listens_for(Session, "after_flush")
-def _collect(session: Session, _context) -> None:
-    pending = session.info.setdefault(PENDING, {})
+def _collect(session: Session, collected: Collected) -> None:
     for obj in session.new | session.dirty:
         for key in _keys_for(obj, False):
-            pending[key] = "upsert"
+            collected.here[key] = "upsert"
     for obj in session.deleted:
         for key in _keys_for(obj, True):
-            pending[key] = "delete"
+            collected.here[key] = "delete"
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a SAVEPOINT: SQLAlchemy fires this event for those too
-    session.info.pop(PENDING, None)
-
-
-@event.listens_for(Session, "after_commit")
-def _apply(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a SAVEPOINT released: the outer transaction is not committed yet
-    pending = session.info.pop(PENDING, None)
-    if not pending:
-        return
+def _apply(session: Session, pending: dict) -> None:
     from search import current_index
     index = current_index()
     if index is None:
@@ -75,6 +61,14 @@ def _apply(session: Session) -> None:
     except Exception:  # the database change stands; `flask search rebuild` mends the index
         log.exception("search index update failed; run `flask search rebuild`")
         index.stale = True
+
+
+HOOK = CommitHook("search", 30, "write the changed profiles, networks, places and posts to "
+                  "the index, from the committed rows", after_flush=_collect, after_commit=_apply)
+
+
+def register() -> None:
+    commit_hooks.register(HOOK)
 
 
 def changes(session: Session, pending: dict) -> tuple[list[dict], list[str]]:
