@@ -121,17 +121,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     socketio.init_app(app)
-    from app.api.moderation import act
-    from app.chat import service as chat_service
     from realtime import hooks
     hooks.init_app(app)  # sockets follow membership and message changes at commit
-    from realtime.chat import NAMESPACE, ChatNamespace
-    from realtime.control import Control
-    chat = ChatNamespace(NAMESPACE, chat_service, act)
-    chat.use_control(Control(app.config.get("SOCKETIO_MESSAGE_QUEUE")))
-    socketio.on_namespace(chat)
-    socketio.on_error(NAMESPACE)(chat.handle_error)
-    app.extensions["maillage.chat"] = chat
+    from app.chat import socket as chat_socket
+    chat_socket.init_app(app)  # the /chat namespace, its fan-out in app.extensions["maillage.chat"]
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -147,6 +140,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     from app.opendata import bp as opendata_bp
     app.register_blueprint(opendata_bp)
-    from app import offline
+    from app import offline, offline_storage
     app.register_blueprint(offline.bp)
-    offline.init_app(app)
+    offline_storage.init_app(app)

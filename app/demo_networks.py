@@ -181,7 +181,8 @@ CHAT_LINES = [
 
 def _demo_chat(session, network: Network, writers: list[User], rng: random.Random, now) -> None:
     """A few lines in the network's live chat, so `make run` shows a conversation."""
-    from app.chat.service import network_room, render
+    from app.chat.messages import render
+    from app.chat.rooms import network_room
     room = network_room(session, network)
     start = now - timedelta(hours=rng.randint(3, 48))
     for k in range(rng.randint(3, len(CHAT_LINES))):

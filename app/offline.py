@@ -6,9 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Flask, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 bp = Blueprint("offline", __name__)
 
@@ -48,21 +47,3 @@ def manifest():
 @bp.route("/offline")
 def page():
     return render_template("offline/page.html")
-
-
-# Sent with the responses that end a person's use of this browser (logout, account deleted):
-# the browser drops the pages saved for offline reading, the outbox and the service worker.
-CLEAR_SITE_DATA = '"cache", "storage"'
-
-
-def _mark_saveable(response):
-    """Only a logged-in member's pages are saved for offline reading (a visitor has no logout
-    to clear them, and a shared computer must not keep them)."""
-    if request.method == "GET" and response.status_code == 200 \
-            and response.mimetype == "text/html" and current_user.is_authenticated:
-        response.headers["X-Maillage-Save"] = "1"
-    return response
-
-
-def init_app(app: Flask) -> None:
-    app.after_request(_mark_saveable)

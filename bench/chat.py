@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
-from tests.browser_support import free_port  # noqa: E402
+from tests.helpers.browser import free_port  # noqa: E402
 
 SECRET = "bench-chat-secret"
 SENDERS_STEADY = 10
@@ -49,7 +49,7 @@ def prepare(instance: Path, clients: int, url: str | None = None) -> tuple[Path,
     """A fresh database (SQLite in `instance`, or the empty database at `url`) with `clients`
     members of one network; their session cookies."""
     from app import create_app
-    from app.chat.service import network_room
+    from app.chat.rooms import network_room
     from app.networks.service import create_network
     from models import Membership, Profile, User, db
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import build_instance, log, pick_urls  # noqa: E402
-from tests.browser_support import LiveServer  # noqa: E402
+from tests.helpers.browser import LiveServer  # noqa: E402
 
 TARGET_KB = 150
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.chat import SECRET, Room, prepare, serve  # noqa: E402
 from bench.pages import run_python  # noqa: E402
-from tests.browser_support import free_port  # noqa: E402
+from tests.helpers.browser import free_port  # noqa: E402
 
 ADMIN = os.environ.get("MAILLAGE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("MAILLAGE_BENCH_REDIS", "redis://127.0.0.1:6379/14")

@@ -1,6 +1,6 @@
 """Chat: rooms (one per network, direct conversations, small groups), their people and messages.
 
-Who may read a room is decided in one place (`app/chat/service.py:can_read`): a network room
+Who may read a room is decided in one place (`app/chat/rooms.py:readable_room`): a network room
 follows the network's active memberships; a direct or group room follows its `RoomMember` rows.
 A network room's `RoomMember` rows only hold read markers.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import db
+from models.base import db
 from models.types import UTCDateTime, utcnow
 from models.user import User
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import Integer, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models import commit_hooks, db
+from models import commit_hooks
+from models.base import db
 from models.commit_hooks import Collected
 
 SINGLETON_ID = 1

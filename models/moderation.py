@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models import commit_hooks, db
+from models import commit_hooks
+from models.base import db
 from models.commit_hooks import Collected
 from models.types import UTCDateTime, utcnow
 from models.user import User

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models import db
+from models.base import db
 from models.skill import Skill
 from models.textkey import fold
 from models.types import UTCDateTime, utcnow

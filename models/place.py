@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models import db
+from models.base import db
 from models.territory import Commune
 from models.textkey import fold
 from models.types import UTCDateTime, utcnow

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models import db
+from models.base import db
 from models.types import UTCDateTime, utcnow
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, ForeignKey, String, Table, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import db
+from models.base import db
 from models.textkey import skill_key, tidy
 
 profile_skill = Table(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import db
+from models.base import db
 
 
 class Epci(db.Model):

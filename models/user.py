@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import db
+from models.base import db
 from models.skill import Skill, profile_skill
 from models.territory import Commune
 from models.types import UTCDateTime, utcnow

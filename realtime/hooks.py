@@ -16,7 +16,7 @@ from models.commit_hooks import Collected, CommitHook
 
 
 def current_chat():
-    """The app's ChatNamespace (None outside an app, e.g. a bare script)."""
+    """The app's chat fan-out (realtime/fanout.py; None outside an app, e.g. a bare script)."""
     return current_app.extensions.get("maillage.chat") if has_app_context() else None
 
 

@@ -17,9 +17,9 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.extensions import limiter
 from models import Commune, Profile, Skill, User, db
-from tests import databases
+from tests.helpers import databases
 
-pytest_plugins = ["tests.browser_support"]  # live_server and browser fixtures
+pytest_plugins = ["tests.helpers.browser"]  # live_server and browser fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PASSWORD = "correct horse battery"

@@ -19,8 +19,8 @@ import requests
 from app import create_app
 from app.backup import FORMAT, FORMAT_VERSION, create_backup, table_counts
 from models import db
-from tests.browser_support import LiveServer
 from tests.conftest import TEST_PASSWORD, base_config, csrf_from
+from tests.helpers.browser import LiveServer
 
 pytestmark = pytest.mark.sqlite_only("the SQLite online backup API (PostgreSQL: pg_dump)")
 

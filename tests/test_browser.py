@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.helpers.browser_steps import no_horizontal_scroll, sign_up
+
 pytestmark = pytest.mark.browser
 
 HOSTILE_BIO = ("Menuisière à **Rignac**.\n\n"
@@ -24,42 +26,6 @@ def page(browser, live_server):
     page.requested_hosts = requested_hosts
     yield page
     context.close()
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def sign_up(page, name: str, email: str) -> None:
-    """Through the real form, in French; ends on the profile editor."""
-    page.goto("/auth/register")
-    assert no_horizontal_scroll(page)
-    page.get_by_label("Nom visible par les autres").fill(name)
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill("une phrase de passe solide")
-    page.get_by_role("button", name="Créer mon compte").click()
-    page.wait_for_url("**/people/me/edit")
-
-
-def create_open_network(page, name: str, charter: str, description: str = "") -> str:
-    """Through the real form; returns the new network's URL."""
-    page.goto("/networks/new")
-    page.locator("#name").fill(name)
-    if description:
-        page.locator("#description").fill(description)
-    page.locator("#charter").fill(charter)
-    page.locator("input[name=visibility][value=open]").check()
-    page.get_by_role("button", name="Créer le réseau").click()
-    page.wait_for_url(re.compile(r".*/networks/\d+$"))
-    return page.url
-
-
-def join_network(page, network_url: str) -> None:
-    """Accept the charter of an open network; ends on the network with its post form."""
-    page.goto(network_url)
-    page.locator("#accept").check()
-    page.get_by_role("button", name="Accepter la charte et rejoindre le réseau").click()
-    page.wait_for_selector("textarea#body")
 
 
 def test_sign_up_write_a_hostile_profile_and_find_it_by_epci(page, live_server):

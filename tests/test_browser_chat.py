@@ -10,46 +10,23 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import create_open_network, join_network, no_horizontal_scroll, sign_up
+from tests.helpers.browser_steps import (  # noqa: F401  (two_people: a fixture)
+    WAIT,
+    create_open_network,
+    join_network,
+    no_horizontal_scroll,
+    send,
+    sign_up,
+    socket_connected,
+    two_people,
+)
 
 pytestmark = pytest.mark.browser
 
-WAIT = 10_000  # ms: every live change must show within this
 NETWORK = "Couteliers de Laguiole"
 
 
-@pytest.fixture
-def two_people(browser, live_server):
-    contexts = [browser.new_context(base_url=live_server.url, locale="fr-FR", viewport=size)
-                for size in ({"width": 1200, "height": 900}, {"width": 360, "height": 740})]
-    pages = [c.new_page() for c in contexts]
-    for page in pages:
-        page.dialogs = []
-        page.on("dialog", lambda d, page=page: (page.dialogs.append(d.message), d.dismiss()))
-    yield pages
-    for c in contexts:
-        c.close()
-
-
-def socket_connected(page) -> None:
-    """Waits for the page's /chat socket. The site's CSP forbids eval, so no wait_for_function:
-    the socket's state is mirrored on <html data-socket> and waited for like any attribute."""
-    page.evaluate("""() => {
-        const socket = window.Maillage.socket;
-        const mark = () => { document.documentElement.dataset.socket = socket.connected ? "up" : "down"; };
-        socket.on("connect", mark); socket.on("disconnect", mark); mark();
-    }""")
-    expect(page.locator("html")).to_have_attribute("data-socket", "up", timeout=WAIT)
-
-
-def send(page, text: str) -> None:
-    """Types into the room's box and presses Enter (the socket path, not the form post)."""
-    page.locator("#body").fill(text)
-    page.locator("#body").press("Enter")
-    expect(page.locator("#body")).to_have_value("", timeout=WAIT)
-
-
-def test_two_people_chat_live(two_people):
+def test_two_people_chat_live(two_people):  # noqa: F811
     a, b = two_people
 
     # 1. A creates an open network; B joins it by accepting the charter.

@@ -5,42 +5,16 @@ import re
 
 import pytest
 
-from tests import databases
-from tests.test_browser import no_horizontal_scroll, sign_up
+from tests.helpers.browser_steps import (  # noqa: F401  (new_page: a fixture)
+    PHONE,
+    fill_common,
+    new_page,
+    no_horizontal_scroll,
+    set_role,
+    sign_up,
+)
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
-
-    def make(viewport=PHONE):
-        context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport=viewport)
-        contexts.append(context)
-        return context.new_page()
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def set_role(live_server, email: str, role: str = "organiser", kind: str | None = None) -> None:
-    databases.execute(live_server.db_file, 'UPDATE "user" SET role = ? WHERE email = ?', role, email)
-    if kind:
-        databases.execute(live_server.db_file, 'UPDATE profile SET kind = ? WHERE user_id = '
-                          '(SELECT id FROM "user" WHERE email = ?)', kind, email)
-
-
-def fill_common(page, commune="Rignac (12390)", budget="100"):
-    page.locator("#home_commune").fill(commune)
-    page.locator("#acceptable_communes").fill("Rodez, Rignac (12390)")
-    page.locator("#days_per_week").fill("2,5")
-    page.locator("#budget_eur_month").fill(budget)
-    page.locator("#horizon").select_option("3_months")
-    page.locator("input[name=equipment][value=fibre_wifi]").check()
-    page.locator("input[name=equipment][value=kitchen]").check()
-    page.locator("#free_first_month").check()
 
 
 def save(page):
@@ -48,7 +22,7 @@ def save(page):
     page.wait_for_load_state()
 
 
-def test_declarations_in_both_tracks_edit_withdraw_history(new_page, live_server):
+def test_declarations_in_both_tracks_edit_withdraw_history(new_page, live_server):  # noqa: F811
     page = new_page()
     sign_up(page, "Inès Puech", "ines.puech@example.org")
     page.goto("/interest/")
@@ -102,7 +76,7 @@ def test_declarations_in_both_tracks_edit_withdraw_history(new_page, live_server
     assert "43.32A" in facts and "Scop Bâti Ségala" in facts
 
 
-def test_place_with_plans_on_a_phone_and_one_vote_per_member(new_page, live_server):
+def test_place_with_plans_on_a_phone_and_one_vote_per_member(new_page, live_server):  # noqa: F811
     organiser = new_page({"width": 1200, "height": 900})
     sign_up(organiser, "Marion Vidal", "marion.vidal@example.org")
     set_role(live_server, "marion.vidal@example.org")
@@ -154,7 +128,7 @@ def test_place_with_plans_on_a_phone_and_one_vote_per_member(new_page, live_serv
 
 
 @pytest.mark.parametrize("path", ["/interest/new?track=company", "/places/", "/places/new"])
-def test_demand_pages_have_no_serious_accessibility_violation(new_page, live_server, path):
+def test_demand_pages_have_no_serious_accessibility_violation(new_page, live_server, path):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
     page = new_page()
     email = f"axe{abs(hash(path))}@example.org"

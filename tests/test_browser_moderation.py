@@ -6,8 +6,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import create_open_network, join_network, no_horizontal_scroll, sign_up
-from tests.test_browser_chat import WAIT, send, socket_connected
+from tests.helpers.browser_steps import (
+    WAIT,
+    create_open_network,
+    join_network,
+    no_horizontal_scroll,
+    send,
+    sign_up,
+    socket_connected,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.test_browser import no_horizontal_scroll, sign_up
+from tests.helpers.browser_steps import no_horizontal_scroll, sign_up
 
 pytestmark = pytest.mark.browser
 

@@ -5,10 +5,18 @@ before (served by the service worker, with the offline banner), writes a chat me
 import pytest
 from playwright.sync_api import expect
 
-from tests import databases
-from tests.test_browser import create_open_network, join_network, sign_up
-from tests.test_browser_chat import WAIT, send, socket_connected, two_people  # noqa: F401
-from tests.test_browser_demand import new_page  # noqa: F401
+from tests.helpers import databases
+from tests.helpers.browser_steps import (  # noqa: F401  (new_page, two_people: fixtures)
+    WAIT,
+    create_open_network,
+    fill_common,
+    join_network,
+    new_page,
+    send,
+    sign_up,
+    socket_connected,
+    two_people,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +71,6 @@ def test_a_chat_message_written_offline_is_sent_once_when_the_connection_returns
 
 
 def test_a_declaration_submitted_offline_is_recorded_once_when_back(new_page, live_server):  # noqa: F811
-    from tests.test_browser_demand import fill_common
     page = new_page()
     sign_up(page, "Jeanne Roques", "jeanne.roques@example.org")
     page.goto("/interest/new?track=independent")

@@ -6,9 +6,8 @@ import sys
 
 import pytest
 
-from tests.browser_support import ROOT
-from tests.test_browser import no_horizontal_scroll, sign_up
-from tests.test_browser_demand import set_role
+from tests.helpers.browser import ROOT
+from tests.helpers.browser_steps import no_horizontal_scroll, set_role, sign_up
 
 pytestmark = pytest.mark.browser
 _people = itertools.count()

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.test_browser import sign_up
+from tests.helpers.browser_steps import sign_up
 
 pytestmark = pytest.mark.browser
 

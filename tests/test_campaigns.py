@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import Campaign, Declaration, DeclarationVersion, db
 from tests.conftest import AuthActions, csrf_from, login_as
-from tests.test_demand import COMPANY, INDEPENDENT
+from tests.helpers.demand import COMPANY, INDEPENDENT
 
 
 def make_campaign(**fields) -> Campaign:

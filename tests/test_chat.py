@@ -2,15 +2,14 @@
 and the JSON API. The real server over real WebSockets is in test_chat_server.py."""
 from __future__ import annotations
 
-import contextvars
 import re
 
 import pytest
 from sqlalchemy import func, select
 
 from models import Connection, DirectMessages, Membership, Message, db
-from realtime import socketio
 from tests.conftest import csrf_from, login_as
+from tests.helpers.chat import IsolatedSocket, events, sock
 
 
 @pytest.fixture
@@ -32,44 +31,10 @@ def people(make_user, make_network):
     return anim, member, outsider, network
 
 
-class IsolatedSocket:
-    """Flask-SocketIO's test client, each call in its own context (as IsolatedClient does for
-    HTTP): otherwise every socket shares the test's app context, and so Flask-Login's cached
-    user."""
-
-    def __init__(self, app, flask_client):
-        self.inner = contextvars.Context().run(
-            socketio.test_client, app, namespace="/chat", flask_test_client=flask_client)
-
-    def __getattr__(self, name):
-        method = getattr(self.inner, name)
-
-        def isolated(*args, **kwargs):
-            result = contextvars.Context().run(method, *args, **kwargs)
-            db.session.rollback()
-            return result
-        return isolated
-
-
-def sock(app, user=None):
-    client = app.test_client()
-    if user is not None:
-        login_as(client, user)
-    return IsolatedSocket(app, client)
-
-
 def room_id_of(app, user) -> list[dict]:
     client = app.test_client()
     login_as(client, user)
     return client.get("/api/v1/rooms").get_json()["items"]
-
-
-def events(client, name):
-    out = []
-    for e in client.get_received("/chat"):
-        if e["name"] == name:  # the test client gives one argument as itself, several as a list
-            out.append(e["args"][0] if isinstance(e["args"], list) else e["args"])
-    return out
 
 
 def test_anonymous_socket_is_refused(app):
@@ -319,7 +284,7 @@ def test_leaving_a_group_stops_its_live_events_at_once(app, make_user):
     low, high = sorted((me.id, x.id))
     db.session.add(Connection(low_id=low, high_id=high, requester_id=me.id, status="accepted"))
     db.session.commit()
-    from app.chat.service import create_group
+    from app.chat.rooms import create_group
     room = create_group(db.session, me, "Atelier", [x]).id
     db.session.commit()
     a, b = sock(app, me), sock(app, x)
@@ -339,7 +304,7 @@ def test_a_block_stops_an_existing_direct_conversation(app, make_user):
     alice, bob = make_user(display_name="Alice"), make_user(display_name="Bob")
     bob.profile.direct_messages = DirectMessages.MEMBERS.value
     db.session.commit()
-    from app.chat.service import direct_room
+    from app.chat.rooms import direct_room
     room = direct_room(db.session, alice, bob).id
     db.session.commit()
     a = sock(app, alice)

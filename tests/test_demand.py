@@ -10,23 +10,7 @@ from sqlalchemy import func, select
 from app.demand.validators import siret_ok
 from models import Declaration, DeclarationVersion, db
 from tests.conftest import csrf_from, login_as
-
-INDEPENDENT = {
-    "track": "independent", "activity": "Illustratrice", "dynamics": "Partager un *atelier*",
-    "home_commune": "Rignac", "acceptable_communes": "Rodez, Rignac (12390)",
-    "max_distance_km": "", "days_per_week": "2,5", "formula": "days_per_quarter",
-    "days_per_quarter": "20", "budget_eur_month": "100", "horizon": "3_months",
-    "equipment": ["fibre_wifi", "kitchen"], "services": ["events"], "free_first_month": "y",
-    "governance": ["name_theme"], "commute_km": "30", "commute_minutes": "35",
-    "commute_days_per_week": "4",
-}
-COMPANY = {
-    "track": "company", "company_name": "Agence Causses Web", "siret": "732 829 320 00074",
-    "naf": "6201z", "headcount": "3", "telework": "regular", "home_commune": "Rodez (12000)",
-    "acceptable_communes": "", "max_distance_km": "20", "days_per_week": "3",
-    "formula": "permanent", "budget_eur_month": "250", "horizon": "now",
-    "equipment": ["video_room"],
-}
+from tests.helpers.demand import COMPANY, INDEPENDENT
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from sqlalchemy import text
 
 from app import create_app
 from models import db
-from tests import databases
 from tests.conftest import base_config
+from tests.helpers import databases
 
 
 def test_0002_keeps_profile_skills_and_merges_spellings(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.moderation import service
+from app.moderation import actions, reports, targets
 from app.moderation.audit import audit
 from models import (
     Appeal,
@@ -23,7 +23,7 @@ from models import (
 from models.moderation import AuditLogIsAppendOnly
 from models.types import utcnow
 from tests.conftest import csrf_from, login_as
-from tests.test_chat import events, sock
+from tests.helpers.chat import events, sock
 
 
 @pytest.fixture
@@ -39,7 +39,8 @@ class World:
 
 @pytest.fixture
 def world(app, make_user, make_network):
-    from app.chat.service import network_room, store_message
+    from app.chat.rooms import network_room
+    from app.chat.sending import store_message
     from app.networks.service import create_comment, create_post
     w = World()
     w.anne = make_user("anne@example.org", display_name="Anne A")
@@ -90,7 +91,7 @@ def _prepare(w, action):
     if action in ("hide", "suspend"):
         return "post", w.post.id, None
     if action == "restore":
-        service.perform(db.session, w.bea, "hide", "post", w.post2.id, "Publicité")
+        actions.perform(db.session, w.bea, "hide", "post", w.post2.id, "Publicité")
         db.session.commit()
         return "post", w.post2.id, None
     if action == "delete":
@@ -98,14 +99,14 @@ def _prepare(w, action):
     if action == "warn":
         return "message", w.message.id, None
     if action in ("uphold", "overturn"):
-        service.perform(db.session, w.bea, "hide", "comment", w.comment.id, "Hors sujet")
+        actions.perform(db.session, w.bea, "hide", "comment", w.comment.id, "Hors sujet")
         db.session.flush()
-        found = service.appeal(db.session, w.carl, service.resolve(db.session, "comment",
+        found = reports.appeal(db.session, w.carl, targets.resolve(db.session, "comment",
                                                                    w.comment.id), "Pas d'accord")
         db.session.commit()
         return "appeal", found.id, None
     if action == "unmute":
-        service.perform(db.session, w.bea, "mute", "profile", w.carl.profile.id, "Calmez-vous",
+        actions.perform(db.session, w.bea, "mute", "profile", w.carl.profile.id, "Calmez-vous",
                         minutes=60, network_id=w.b.id)
         db.session.commit()
     return "profile", w.carl.profile.id, w.b.id
@@ -132,7 +133,7 @@ def _who(w, outsider):
     return {"other_animator": w.anne, "member": w.dora, "anonymous": None}[outsider]
 
 
-@pytest.mark.parametrize("action", service.ACTIONS)
+@pytest.mark.parametrize("action", actions.ACTIONS)
 @pytest.mark.parametrize("outsider", OUTSIDERS)
 def test_html_refuses_those_outside_the_scope(app, world, action, outsider):
     kind, target_id, network = _prepare(world, action)
@@ -149,7 +150,7 @@ def test_html_refuses_those_outside_the_scope(app, world, action, outsider):
     assert _snapshot(world) == before
 
 
-@pytest.mark.parametrize("action", service.ACTIONS)
+@pytest.mark.parametrize("action", actions.ACTIONS)
 @pytest.mark.parametrize("outsider", OUTSIDERS)
 def test_json_refuses_those_outside_the_scope(app, world, action, outsider):
     kind, target_id, network = _prepare(world, action)
@@ -164,7 +165,7 @@ def test_json_refuses_those_outside_the_scope(app, world, action, outsider):
     assert _snapshot(world) == before
 
 
-@pytest.mark.parametrize("action", service.ACTIONS)
+@pytest.mark.parametrize("action", actions.ACTIONS)
 @pytest.mark.parametrize("outsider", OUTSIDERS)
 def test_socket_refuses_those_outside_the_scope(app, world, action, outsider):
     kind, target_id, network = _prepare(world, action)
@@ -193,10 +194,10 @@ def test_the_network_animator_may_and_the_json_api_needs_csrf(app, world):
 
 def test_suspending_is_for_admins_only(app, world):
     for user in (world.bea, world.olga):  # the network's animator, an organiser
-        with pytest.raises(service.ModerationError) as refused:
-            service.perform(db.session, user, "suspend", "post", world.post.id, "Spam")
+        with pytest.raises(targets.ModerationError) as refused:
+            actions.perform(db.session, user, "suspend", "post", world.post.id, "Spam")
         assert refused.value.code == "forbidden"
-    service.perform(db.session, world.adam, "suspend", "post", world.post.id, "Comptes en masse")
+    actions.perform(db.session, world.adam, "suspend", "post", world.post.id, "Comptes en masse")
     db.session.commit()
     carl = client_for(app, None)
     response = carl.post("/auth/login", data={"email": "carl@example.org",
@@ -223,7 +224,7 @@ def test_one_audit_row_per_action_in_order(app, world):
     ]
     start = audit_count()
     for number, (actor, action, kind, target, extra) in enumerate(steps):
-        service.perform(db.session, actor, action, kind, target, f"raison {number}", **extra)
+        actions.perform(db.session, actor, action, kind, target, f"raison {number}", **extra)
         db.session.commit()
     rows = list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))[start:]
     assert [(r.actor_id, r.action, r.target_kind, r.target_id, r.reason) for r in rows] == [
@@ -235,14 +236,14 @@ def test_one_audit_row_per_action_in_order(app, world):
 
 def test_a_refused_action_writes_nothing(app, world):
     before = audit_count()
-    service.perform(db.session, world.bea, "hide", "post", world.post.id, "Spam")
+    actions.perform(db.session, world.bea, "hide", "post", world.post.id, "Spam")
     db.session.commit()
-    with pytest.raises(service.ModerationError) as again:
-        service.perform(db.session, world.bea, "hide", "post", world.post.id, "Encore")
+    with pytest.raises(targets.ModerationError) as again:
+        actions.perform(db.session, world.bea, "hide", "post", world.post.id, "Encore")
     assert again.value.code == "already"
     db.session.rollback()
-    with pytest.raises(service.ModerationError) as empty:
-        service.perform(db.session, world.bea, "warn", "post", world.post.id, "   ")
+    with pytest.raises(targets.ModerationError) as empty:
+        actions.perform(db.session, world.bea, "warn", "post", world.post.id, "   ")
     assert empty.value.code == "reason_required"
     db.session.rollback()
     assert audit_count() == before + 1
@@ -336,7 +337,7 @@ def test_a_hidden_message_leaves_every_open_page_and_its_history(app, world):
     # The author cannot rewrite it; an appeal that is granted shows it again, live.
     assert carl.emit("edit", {"id": w.message.id, "body": "autre"}, namespace="/chat",
                      callback=True)["error"]["code"] == "hidden"
-    service.appeal(db.session, w.carl, service.resolve(db.session, "message", w.message.id),
+    reports.appeal(db.session, w.carl, targets.resolve(db.session, "message", w.message.id),
                    "C'était une blague")
     db.session.commit()
     appeal_id = db.session.scalar(select(Appeal.id))
@@ -355,7 +356,7 @@ def test_mute_stops_writing_at_once_and_ban_stops_everything(app, world):
     w = world
     carl = sock(app, w.carl)
     assert carl.emit("join", {"room": w.room.id, "last_id": 0}, namespace="/chat", callback=True)["ok"]
-    service.perform(db.session, w.bea, "mute", "profile", w.carl.profile.id, "Trop de messages",
+    actions.perform(db.session, w.bea, "mute", "profile", w.carl.profile.id, "Trop de messages",
                     minutes=60, network_id=w.b.id)
     db.session.commit()
     reply = carl.emit("send", {"room": w.room.id, "body": "encore", "client_id": "x1"},
@@ -367,7 +368,7 @@ def test_mute_stops_writing_at_once_and_ban_stops_everything(app, world):
     assert response.status_code == 422 and "hello" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Post)) == 2
     # Ban: the socket leaves the room, cannot send, and the network's pages refuse them.
-    service.perform(db.session, w.bea, "ban", "message", w.message.id, "Récidive")
+    actions.perform(db.session, w.bea, "ban", "message", w.message.id, "Récidive")
     db.session.commit()
     assert [e for e in events(carl, "error") if e.get("event") == "removed"]
     dora = sock(app, w.dora)
@@ -384,7 +385,7 @@ def test_a_suspended_account_loses_its_sockets_and_pages(app, world):
     carl_http = client_for(app, world.carl)
     carl = sock(app, world.carl)
     assert carl.is_connected("/chat")
-    service.perform(db.session, world.adam, "suspend", "profile", world.carl.profile.id, "Fraude")
+    actions.perform(db.session, world.adam, "suspend", "profile", world.carl.profile.id, "Fraude")
     db.session.commit()
     assert not carl.is_connected("/chat")
     assert carl_http.get("/chat/").status_code == 302  # logged out
@@ -460,7 +461,7 @@ def test_reports_are_rate_limited_and_need_a_visible_target(app, world, make_use
 
 
 def test_audit_log_page_filters_and_csv_are_scoped(app, world):
-    service.perform(db.session, world.bea, "hide", "post", world.post.id, "=cmd|' /C calc'!A0")
+    actions.perform(db.session, world.bea, "hide", "post", world.post.id, "=cmd|' /C calc'!A0")
     db.session.commit()
     bea, anne, olga = (client_for(app, u) for u in (world.bea, world.anne, world.olga))
     assert 'data-audit-id' not in anne.get("/moderation/audit?action=hide").get_data(as_text=True)
@@ -494,7 +495,7 @@ def test_a_minor_charter_change_does_not_stop_posting_a_material_one_does(app, w
 
 
 def test_hidden_posts_leave_the_json_api_and_search(app, world):
-    service.perform(db.session, world.bea, "hide", "post", world.post2.id, "Publicité")
+    actions.perform(db.session, world.bea, "hide", "post", world.post2.id, "Publicité")
     db.session.commit()
     dora = client_for(app, world.dora)
     items = dora.get(f"/api/v1/networks/{world.b.id}/posts").get_json()["items"]
@@ -503,7 +504,7 @@ def test_hidden_posts_leave_the_json_api_and_search(app, world):
     assert "chaussures" not in str(items)
     found = dora.get("/api/v1/search?q=chaussures").get_json()
     assert found["total"] == 0
-    service.perform(db.session, world.bea, "restore", "post", world.post2.id, "Erreur")
+    actions.perform(db.session, world.bea, "restore", "post", world.post2.id, "Erreur")
     db.session.commit()
     assert dora.get("/api/v1/search?q=chaussures").get_json()["total"] == 1
 
@@ -540,7 +541,7 @@ def test_review_findings_hold(app, world):
     w = world
     dora, carl = client_for(app, w.dora), client_for(app, w.carl)
     block(db.session, w.carl.id, w.bea.id)
-    service.perform(db.session, w.bea, "hide", "comment", w.comment.id, "Hors sujet")
+    actions.perform(db.session, w.bea, "hide", "comment", w.comment.id, "Hors sujet")
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == w.carl.id, Notification.kind == "content_hidden")) == 1
@@ -554,7 +555,7 @@ def test_review_findings_hold(app, world):
     assert anne.get(f"/moderation/profile/{w.carl.profile.id}?network={w.a.id}").status_code == 404
     # A mute stops edits too, and keeps the text of a refused post.
     carl_socket = sock(app, w.carl)
-    service.perform(db.session, w.bea, "mute", "profile", w.carl.profile.id, "Pause",
+    actions.perform(db.session, w.bea, "mute", "profile", w.carl.profile.id, "Pause",
                     minutes=60, network_id=w.b.id)
     db.session.commit()
     assert carl_socket.emit("edit", {"id": w.message.id, "body": "abus"}, namespace="/chat",
@@ -566,7 +567,7 @@ def test_review_findings_hold(app, world):
     membership = db.session.scalar(select(Membership).where(Membership.user_id == w.dora.id))
     db.session.delete(membership)
     db.session.commit()
-    service.perform(db.session, w.bea, "ban", "profile", w.dora.profile.id, "Spam",
+    actions.perform(db.session, w.bea, "ban", "profile", w.dora.profile.id, "Spam",
                     network_id=w.b.id)
     db.session.commit()
     assert dora.get(f"/networks/{w.b.id}/posts/{w.post.id}").status_code == 404
@@ -585,14 +586,14 @@ def test_review_findings_hold(app, world):
 
 def test_a_restore_closes_the_appeal_and_the_hider_does_not_decide(app, world):
     w = world
-    service.perform(db.session, w.bea, "hide", "post", w.post.id, "Doute")
+    actions.perform(db.session, w.bea, "hide", "post", w.post.id, "Doute")
     db.session.commit()
-    service.appeal(db.session, w.carl, service.resolve(db.session, "post", w.post.id), "Non")
+    reports.appeal(db.session, w.carl, targets.resolve(db.session, "post", w.post.id), "Non")
     db.session.commit()
-    with pytest.raises(service.ModerationError) as refused:
-        service.perform(db.session, w.bea, "restore", "post", w.post.id, "Je reviens dessus")
+    with pytest.raises(targets.ModerationError) as refused:
+        actions.perform(db.session, w.bea, "restore", "post", w.post.id, "Je reviens dessus")
     assert refused.value.code == "another_moderator"
     db.session.rollback()
-    service.perform(db.session, w.olga, "restore", "post", w.post.id, "Recours fondé")
+    actions.perform(db.session, w.olga, "restore", "post", w.post.id, "Recours fondé")
     db.session.commit()
     assert db.session.scalar(select(Appeal.status)) == "overturned"

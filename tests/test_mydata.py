@@ -33,7 +33,7 @@ from models import (
 )
 from models.types import utcnow
 from tests.conftest import csrf_from, login_as
-from tests.test_organisers import declare
+from tests.helpers.demand import declare
 
 FORMER = "Ancien·ne membre"
 
@@ -41,7 +41,8 @@ FORMER = "Ancien·ne membre"
 @pytest.fixture
 def busy(app, make_user, make_network):
     """Léa, who did a bit of everything; Paul, her neighbour."""
-    from app.chat.service import network_room, store_message
+    from app.chat.rooms import network_room
+    from app.chat.sending import store_message
     from app.networks.service import create_comment, create_post
     lea = make_user("lea@example.org", display_name="Léa Bousquet", skills=("menuiserie",),
                     headline="Menuisière à Rignac", bio="J'aime le **chêne**.")

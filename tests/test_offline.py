@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from models import DeclarationVersion, IdempotencyKey, Post, db
 from tests.conftest import csrf_from, login_as
-from tests.test_demand import INDEPENDENT
+from tests.helpers.demand import INDEPENDENT
 
 
 def test_service_worker_manifest_and_offline_page(client):

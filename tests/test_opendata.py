@@ -5,7 +5,7 @@ import io
 import json
 
 from models import Commune, Place, PricingPlan, db
-from tests.test_organisers import declare
+from tests.helpers.demand import declare
 
 
 def test_open_data_is_public_and_keeps_small_cells_out(app, client, make_user):

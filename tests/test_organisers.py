@@ -10,8 +10,8 @@ import random
 import pytest
 
 from app.organisers.clusters import Demand, Geography, clusters, naive_clusters
-from models import Declaration, db
 from tests.conftest import login_as
+from tests.helpers.demand import declare
 
 # Four communes on a line, 10 km apart (0.09 degree of latitude ≈ 10 km).
 LINE = {"A": (44.0, 2.5), "B": (44.09, 2.5), "C": (44.18, 2.5), "D": (44.27, 2.5)}
@@ -106,17 +106,6 @@ def test_every_organiser_page_and_export_is_403_for_others(app, make_user):
     login_as(organiser, make_user("o@example.org", role="organiser"))
     for url in ORGANISER_URLS:
         assert organiser.get(url).status_code == 200, url
-
-
-def declare(user_id, commune, consent=False, email=""):
-    from app.demand.service import add_version
-    declaration = Declaration(user_id=user_id, contact_consent=consent, contact_email=email,
-                              claim_token=None if user_id else f"t{random.random()}")
-    add_version(db.session, declaration, {
-        "track": "independent", "activity": "x", "home_commune_insee": commune,
-        "acceptable_communes": [commune], "days_per_week": 2, "formula": "permanent",
-        "budget_eur_month": 120, "horizon": "now"})
-    db.session.commit()
 
 
 def test_exports_never_show_a_cell_under_the_threshold(app, client, make_user):

@@ -13,10 +13,10 @@ import time
 import pytest
 import requests
 
-from tests import databases
-from tests.browser_support import LiveServer
 from tests.conftest import TEST_PASSWORD, csrf_from
-from tests.test_chat_server import Member, seed_network
+from tests.helpers import databases
+from tests.helpers.browser import LiveServer
+from tests.helpers.chat_server import Member, seed_network
 
 REDIS = "redis://127.0.0.1:6379/15"
 

@@ -1,6 +1,8 @@
 """JSON API v1."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Importing the view modules registers their routes on the blueprint.
+from app.api import chat, demand, moderation, networks, places, search, views  # noqa: F401
+from app.api.blueprint import bp
 
-from app.api import chat, demand, moderation, networks, places, search, views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import abort, url_for
 from flask_login import current_user
 
-from app.api import bp
-from app.api.views import int_arg
-from app.chat import service
+from app.api.blueprint import bp
+from app.args import int_arg
+from app.chat.messages import HISTORY_PAGE, history, serialize
+from app.chat.rooms import readable_room, room_summaries
 from models import db
 from models.types import ID_MAX
 
@@ -21,7 +22,7 @@ def _member_or_401():
 @bp.route("/rooms")
 def rooms():
     user_id = _member_or_401()
-    rows = service.room_summaries(db.session, user_id)
+    rows = room_summaries(db.session, user_id)
     db.session.commit()
     return {"total": len(rows), "items": [
         {**row, "url": url_for("chat.room", room_id=row["id"], _external=True)} for row in rows]}
@@ -32,11 +33,11 @@ def room_messages(room_id: int):
     """`?before=<id>` the oldest id already shown; `?limit=` 1-100 (default 50). Oldest first;
     `next_before` is the value for the page before, null at the start of the room."""
     user_id = _member_or_401()
-    room = service.readable_room(db.session, user_id, room_id)
+    room = readable_room(db.session, user_id, room_id)
     if room is None:
         abort(404)
     before = int_arg("before", 0, 0, ID_MAX)
-    limit = int_arg("limit", service.HISTORY_PAGE, 1, 100)
-    messages = service.history(db.session, room.id, before or None, limit)
-    return {"room": room.id, "items": [service.serialize(m) for m in messages],
+    limit = int_arg("limit", HISTORY_PAGE, 1, 100)
+    messages = history(db.session, room.id, before or None, limit)
+    return {"room": room.id, "items": [serialize(m) for m in messages],
             "next_before": messages[0].id if len(messages) == limit else None}

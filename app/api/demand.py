@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import abort, current_app
 from flask_login import current_user
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.organisers.data import current_rows
-from app.organisers.views import cluster_params, filters_from_request, run_clusters
+from app.organisers.params import cluster_params, filters_from_request, run_clusters
 from models import db
 
 

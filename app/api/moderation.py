@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from app.api import bp
-from app.api.views import int_arg
-from app.moderation import service
+from app.api.blueprint import bp
+from app.args import int_arg
+from app.moderation import audit, reports
+from app.moderation.actions import perform
 from app.moderation.forms import error_text
-from models import AuditEntry, Report, ReportStatus, db
+from app.moderation.scope import is_moderator
+from app.moderation.targets import ModerationError
+from models import AuditEntry, db
 from models.types import ID_MAX
 
 
@@ -20,11 +22,11 @@ def act(data) -> tuple[dict, int]:
     if not isinstance(data, dict):
         data = {}
     try:
-        outcome = service.perform(db.session, current_user, data.get("action"), data.get("kind"),
-                                  data.get("target"), data.get("reason"),
-                                  minutes=data.get("minutes"), network_id=data.get("network"))
+        outcome = perform(db.session, current_user, data.get("action"), data.get("kind"),
+                          data.get("target"), data.get("reason"),
+                          minutes=data.get("minutes"), network_id=data.get("network"))
         db.session.commit()
-    except service.ModerationError as error:
+    except ModerationError as error:
         db.session.rollback()
         return {"ok": False, "error": {"code": error.code, "message": error_text(error.code)}}, \
             error.status
@@ -41,17 +43,14 @@ def moderation_action():
 def _moderator_or_abort():
     if not current_user.is_authenticated:
         abort(401)
-    if not service.is_moderator(db.session, current_user):
+    if not is_moderator(db.session, current_user):
         abort(403)
 
 
 @bp.route("/moderation/reports")
 def moderation_reports():
     _moderator_or_abort()
-    rows = db.session.scalars(select(Report).where(
-        Report.status == ReportStatus.OPEN.value,
-        service.scope_filter(db.session, current_user, Report.network_id, Report.place_id))
-        .order_by(Report.id.desc()).limit(500))
+    rows = reports.open_reports(db.session, current_user, limit=500)
     return {"items": [{"id": r.id, "kind": r.target_kind, "target": r.target_id,
                        "network": r.network_id, "place": r.place_id, "reason": r.reason,
                        "note": r.note, "excerpt": r.excerpt,
@@ -62,8 +61,7 @@ def moderation_reports():
 def moderation_audit():
     """Newest first; `?before=<id>` for the next page, `?limit=` 1-200."""
     _moderator_or_abort()
-    query = select(AuditEntry).where(service.scope_filter(db.session, current_user,
-                                                          AuditEntry.network_id))
+    query = audit.entries(db.session, current_user)
     before = int_arg("before", 0, 0, ID_MAX)
     if before:
         query = query.where(AuditEntry.id < before)

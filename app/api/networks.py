@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import request, url_for
 from flask_login import current_user
 
-from app.api import bp
-from app.api.views import int_arg
+from app.api.blueprint import bp
+from app.args import int_arg, page_arg
 from app.forms import int_or_none
 from app.networks.access import load_network
+from app.networks.labels import scope_label
 from app.networks.queries import post_stream, visible_networks
-from app.networks.views import scope_label
-from app.people.views import page_arg
 from app.skills.service import skill_rows
 from app.text import render_markdown
 from models import Network, Post, db

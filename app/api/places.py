@@ -5,10 +5,10 @@ from flask import abort, request, url_for
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from app.api import bp
-from app.people.views import page_arg
+from app.api.blueprint import bp
+from app.args import page_arg
 from app.places.forms import PlaceFilterForm
-from app.places.views import filtered_places
+from app.places.queries import filtered_places
 from app.text import render_markdown
 from models import Place, PlaceInterest, db
 
@@ -51,7 +51,7 @@ def places():
     form = PlaceFilterForm(MultiDict(request.args))
     form.epci.choices = []
     page = page_arg()
-    total, found = filtered_places(form, PLACES_PER_PAGE, (page - 1) * PLACES_PER_PAGE)
+    total, found = filtered_places(db.session, form, PLACES_PER_PAGE, (page - 1) * PLACES_PER_PAGE)
     interest = _interest([p.id for p in found])
     return {"total": total, "page": page, "per_page": PLACES_PER_PAGE,
             "items": [place_dict(p, interest.get(p.id, 0)) for p in found]}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import request
 
-from app.api import bp
-from app.search_views import facet_labels, load, parse_args, run
+from app.api.blueprint import bp
+from app.search_results import facet_labels, load, parse_args, run
 
 
 @bp.route("/search")

@@ -3,25 +3,13 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from app.api import bp
-from app.forms import int_or_none
+from app.api.blueprint import bp
+from app.args import int_arg, page_arg
 from app.people.queries import directory_page, load_profiles
-from app.people.views import page_arg
 from app.territory.gazetteer import search_communes
 from models import Commune, db
 
 COMMUNE_LIMIT_MAX = 1000
-
-
-def int_arg(name: str, default: int, low: int, high: int) -> int:
-    """An int query argument clamped to [low, high]; 400 when it is not a number."""
-    raw = request.args.get(name, "")
-    if not raw:
-        return default
-    value = int_or_none(raw)
-    if value is None:
-        abort(400)
-    return min(max(value, low), high)
 
 
 @bp.route("/communes")

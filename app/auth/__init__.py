@@ -1,6 +1,8 @@
 """Accounts: register, log in and out, change password."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
+# Importing the view modules registers their routes on the blueprint.
+from app.auth import views  # noqa: F401
+from app.auth.blueprint import bp
 
-from app.auth import views  # noqa: E402,F401
+__all__ = ["bp"]

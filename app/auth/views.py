@@ -10,13 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth import bp
+from app.auth.blueprint import bp
 from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from app.auth.redirects import safe_next
 from app.demand.claims import forget_claims
 from app.extensions import limiter, login_manager
 from app.forms import explain_csrf_failure
-from app.offline import CLEAR_SITE_DATA
-from app.security import csrf_in_form, is_safe_path
+from app.offline_storage import CLEAR_SITE_DATA
+from app.security import csrf_in_form
 from models import Profile, User, db
 
 
@@ -41,12 +42,6 @@ def _unknown_user_hash() -> str:
 def _login_email_key() -> str:
     """Rate-limit key for one account, whatever address the attempts come from."""
     return "login:" + User.normalise_email(request.form.get("email", ""))[:254]
-
-
-def safe_next(default: str) -> str:
-    """Only same-site relative paths: an open redirect would make phishing easy."""
-    target = request.args.get("next", "")
-    return target if is_safe_path(target) else default
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -1,6 +1,11 @@
-"""Chat pages (conversation list, room view, new group, direct message) and their JSON API."""
-from flask import Blueprint
+"""Chat: pages (conversation list, room view, new group, direct message) and the functions the
+pages, the JSON API and the `/chat` socket share: rooms.py (rooms and who reads them),
+messages.py (history, read markers, changes, the protocol's shape), sending.py (the one send
+function, and who may write now)."""
+from __future__ import annotations
 
-bp = Blueprint("chat", __name__, url_prefix="/chat")
+# Importing the view modules registers their routes on the blueprint.
+from app.chat import views  # noqa: F401
+from app.chat.blueprint import bp
 
-from app.chat import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -1,3 +1,4 @@
+"""The chat pages' forms: a message (the page without JavaScript) and a new group."""
 from __future__ import annotations
 
 import uuid
@@ -6,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.chat.service import BODY_MAX, CLIENT_ID_MAX
+from app.chat.messages import BODY_MAX, CLIENT_ID_MAX
 from app.demand.forms import MultiCheckboxField
 from app.forms import BaseForm
 

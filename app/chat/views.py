@@ -7,9 +7,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.chat import bp, service
+from app.chat.blueprint import bp
 from app.chat.forms import GroupForm, MessageForm
-from app.chat.service import ChatError
+from app.chat.messages import HISTORY_PAGE, history, last_read, mark_read, serialize
+from app.chat.rooms import (
+    create_group,
+    direct_room,
+    leave_group,
+    network_room,
+    people_ids,
+    readable_room,
+    room_summaries,
+    room_title,
+)
+from app.chat.sending import send_message
 from app.forms import explain_csrf_failure, int_or_none
 from app.security import csrf_in_form
 from models import (
@@ -24,15 +35,16 @@ from models import (
     User,
     db,
 )
-from realtime.chat import error_text
+from realtime.limits import send_wait
+from realtime.protocol import ChatError, error_text
 
 
-def chat():
+def fanout():
     return current_app.extensions["maillage.chat"]
 
 
 def _room_or_404(room_id: int) -> Room:
-    room = service.readable_room(db.session, current_user.id, room_id)
+    room = readable_room(db.session, current_user.id, room_id)
     if room is None:
         abort(404)
     return room
@@ -41,7 +53,7 @@ def _room_or_404(room_id: int) -> Room:
 @bp.route("/")
 @login_required
 def index():
-    rooms = service.room_summaries(db.session, current_user.id)
+    rooms = room_summaries(db.session, current_user.id)
     db.session.commit()  # network rooms opened for the first time
     return render_template("chat/index.html", rooms=rooms)
 
@@ -53,47 +65,44 @@ def room(room_id: int):
     room = _room_or_404(room_id)
     form = MessageForm()
     if form.validate_on_submit():
-        try:
-            stored = service.find_resend(db.session, current_user.id, form.client_id.data, room.id)
-            if stored is None:
-                retry_after = chat().rate_limited(current_user.id)
-                if retry_after:
-                    raise ChatError("rate_limited")
-                stored, created = service.post_message(db.session, room, current_user.id,
-                                                       form.body.data, form.client_id.data)
-                db.session.commit()
-                if created:
-                    chat().announce(db.session, room, stored, current_user.display_name)
-            return redirect(url_for("chat.room", room_id=room.id, _anchor=f"m{stored.id}"))
-        except ChatError as exc:
+        # The socket's `send` without JavaScript: the same function, checks and rate limit.
+        sent = send_message(db.session, current_user.get_id(), room.id, form.body.data,
+                            form.client_id.data, send_wait)
+        if sent.error:
             db.session.rollback()
-            form.body.errors = [*form.body.errors, error_text(exc.code)]
+            form.body.errors = [*form.body.errors, error_text(sent.error)]
+        else:
+            db.session.commit()
+            if sent.created:
+                fanout().broadcast(sent.message, sent.room_kind)
+            return redirect(url_for("chat.room", room_id=sent.message["room"],
+                                    _anchor=f"m{sent.message['id']}"))
     explain_csrf_failure(form)
     status = 422 if form.errors else 200
     before = int_or_none(request.args.get("before"))
-    messages = service.history(db.session, room.id, before if before and before > 0 else None)
-    read_before = service.last_read(db.session, room.id, current_user.id)
+    messages = history(db.session, room.id, before if before and before > 0 else None)
+    read_before = last_read(db.session, room.id, current_user.id)
     if messages and not before:
-        service.mark_read(db.session, room, current_user.id, messages[-1].id)
+        mark_read(db.session, room, current_user.id, messages[-1].id)
         db.session.commit()
-    rooms = service.room_summaries(db.session, current_user.id)
+    rooms = room_summaries(db.session, current_user.id)
     db.session.commit()
     if not form.errors:
         form.body.data = ""
     form.fresh()
-    title = service.room_title(db.session, room, current_user.id)
+    title = room_title(db.session, room, current_user.id)
     people = _people(room)
-    from app.moderation.service import can_moderate
+    from app.moderation.scope import can_moderate
     moderator = can_moderate(db.session, current_user, room.network_id, None)
     return render_template("chat/room.html", room=room, title=title, messages=messages,
                            can_moderate=moderator,
                            form=form, rooms=rooms, read_before=read_before, before=before,
-                           people=people, has_older=bool(messages) and len(messages) == service.HISTORY_PAGE,
-                           serialize=service.serialize), status
+                           people=people, has_older=bool(messages) and len(messages) == HISTORY_PAGE,
+                           serialize=serialize), status
 
 
 def _people(room: Room) -> list[tuple[int, str]]:
-    ids = service.people_ids(db.session, room)
+    ids = people_ids(db.session, room)
     if room.kind == RoomKind.NETWORK.value and len(ids) > 200:
         ids = ids[:200]
     return list(db.session.execute(select(User.id, User.display_name)
@@ -109,7 +118,7 @@ def network(network_id: int):
             Membership.network_id == network_id, Membership.user_id == current_user.id,
             Membership.status == MemberStatus.ACTIVE.value)) is None:
         abort(404)
-    room = service.network_room(db.session, found)
+    room = network_room(db.session, found)
     db.session.commit()
     return redirect(url_for("chat.room", room_id=room.id))
 
@@ -120,7 +129,7 @@ def leave(room_id: int):
     room = _room_or_404(room_id)
     if room.kind != RoomKind.GROUP.value:
         abort(404)
-    service.leave_group(db.session, room, current_user.id)
+    leave_group(db.session, room, current_user.id)
     db.session.commit()
     flash(_("You left the conversation."), "success")
     return redirect(url_for("chat.index"))
@@ -133,7 +142,7 @@ def direct(user_id: int):
     if other is None:
         abort(404)
     try:
-        room = service.direct_room(db.session, current_user, other)
+        room = direct_room(db.session, current_user, other)
         db.session.commit()
     except ChatError as exc:
         db.session.rollback()
@@ -165,7 +174,7 @@ def new_group():
                                         n=GROUP_MAX_PEOPLE))
         else:
             try:
-                room = service.create_group(db.session, current_user, form.name.data, list(chosen))
+                room = create_group(db.session, current_user, form.name.data, list(chosen))
                 db.session.commit()
                 return redirect(url_for("chat.room", room_id=room.id))
             except ChatError as exc:

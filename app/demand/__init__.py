@@ -1,7 +1,8 @@
 """Coworking demand: declarations of interest and census campaigns."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("demand", __name__, url_prefix="/interest")
-campaigns_bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+# Importing the view modules registers their routes on the blueprint.
+from app.demand import campaigns, views  # noqa: F401
+from app.demand.blueprint import bp, campaigns_bp
 
-from app.demand import campaigns, views  # noqa: E402,F401
+__all__ = ["bp", "campaigns_bp"]

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from app.demand import campaigns_bp as bp
 from app.demand import labels as L
+from app.demand.blueprint import campaigns_bp as bp
 from app.demand.claims import remember_claim
 from app.demand.forms import CampaignAnswerForm, DeclarationForm, MultiCheckboxField
 from app.demand.service import (
@@ -28,6 +28,7 @@ from app.demand.service import (
 from app.extensions import limiter
 from app.forms import BaseForm, explain_csrf_failure, has_letters
 from app.security import csrf_in_form
+from app.territory.gazetteer import commune_labels
 from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, db
 
 ANSWER_RATE_LIMIT = "30 per hour"  # per address, for answers without an account
@@ -189,11 +190,10 @@ def claim_answer(claim_token: str):
     if found is None:
         abort(404)
     if request.method == "GET":
-        from app.demand.views import commune_names
         version = found.current
         return render_template("campaigns/claim.html", claim_token=claim_token, version=version,
-                               communes=commune_names([version.home_commune_insee,
-                                                       *version.acceptable_communes]))
+                               communes=commune_labels(db.session, [version.home_commune_insee,
+                                                                   *version.acceptable_communes]))
     try:
         mine = claim(db.session, found, current_user)
         db.session.commit()

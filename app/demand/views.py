@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.demand import bp
 from app.demand import labels as L
+from app.demand.blueprint import bp
 from app.demand.claims import pending_claims
 from app.demand.forms import DeclarationForm
 from app.demand.naf import naf_label
@@ -16,19 +16,13 @@ from app.demand.service import add_version, may_declare_for_company, own_declara
 from app.forms import explain_csrf_failure
 from app.idempotency import idempotent
 from app.security import csrf_in_form
-from models import Commune, Declaration, db
+from app.territory.gazetteer import commune_labels
+from models import Declaration, db
 
 
 @bp.app_context_processor
 def _labels():
     return {"demand_labels": L, "naf_label": naf_label}
-
-
-def commune_names(codes: list[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return {c.insee: c.label for c in db.session.scalars(
-        select(Commune).where(Commune.insee.in_(codes)))}
 
 
 def typed_number(value) -> str:
@@ -47,7 +41,7 @@ def fill_form_from(form: DeclarationForm, version) -> None:
     form.track.data = version.track
     form.siret.data = version.siret
     form.naf.data = f"{version.naf_code} — {naf_label(version.naf_code)}" if version.naf_code else ""
-    names = commune_names([version.home_commune_insee, *version.acceptable_communes])
+    names = commune_labels(db.session, [version.home_commune_insee, *version.acceptable_communes])
     form.home_commune.data = names.get(version.home_commune_insee, "")
     form.acceptable_communes.data = ", ".join(names.get(c, c) for c in version.acceptable_communes)
     for name in ("headcount", "max_distance_km", "days_per_week", "days_per_quarter",
@@ -62,7 +56,7 @@ def index():
         Declaration.user_id == current_user.id).order_by(Declaration.for_company)).all()
     codes = {c for d in mine for c in [d.current.home_commune_insee, *d.current.acceptable_communes]}
     return render_template("demand/index.html", declarations=mine, claims=pending_claims(),
-                           communes=commune_names(list(codes)),
+                           communes=commune_labels(db.session, list(codes)),
                            may_company=may_declare_for_company(current_user))
 
 
@@ -149,4 +143,4 @@ def history(declaration_id: int):
     declaration = _declaration_or_404(declaration_id)
     codes = {c for v in declaration.versions for c in [v.home_commune_insee, *v.acceptable_communes]}
     return render_template("demand/history.html", declaration=declaration,
-                           communes=commune_names(list(codes)))
+                           communes=commune_labels(db.session, list(codes)))

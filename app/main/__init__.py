@@ -1,6 +1,8 @@
 """Home page, health check, language switch."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("main", __name__)
+# Importing the view modules registers their routes on the blueprint.
+from app.main import views  # noqa: F401
+from app.main.blueprint import bp
 
-from app.main import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -6,8 +6,8 @@ from markupsafe import Markup
 from sqlalchemy import func, select, text
 
 from app import __version__
-from app.auth.views import safe_next
-from app.main import bp
+from app.auth.redirects import safe_next
+from app.main.blueprint import bp
 from app.pagecache import cached_page
 from app.people.labels import kind_labels
 from app.people.queries import directory_page, load_cards

@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.moderation.service import APPEAL_MAX, NOTE_MAX, REASON_MAX
+from app.moderation.actions import REASON_MAX
+from app.moderation.reports import APPEAL_MAX, NOTE_MAX
 
 REASON_LABELS = {
     "spam": _l("Spam or advertising"),

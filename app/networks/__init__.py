@@ -1,6 +1,8 @@
 """Skill and territorial networks: charters, membership, invitations, posts and comments."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("networks", __name__, url_prefix="/networks")
+# Importing the view modules registers their routes on the blueprint.
+from app.networks import invitations, membership, pages, posts  # noqa: F401
+from app.networks.blueprint import bp
 
-from app.networks import posts, views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 
 from app.forms import explain_csrf_failure
 from app.idempotency import idempotent
-from app.networks import bp
 from app.networks.access import load_network
+from app.networks.blueprint import bp
 from app.networks.forms import CommentForm, JoinForm, PostForm, RequestForm
 from app.networks.queries import comments_of, pinned_posts, post_stream
 from app.networks.service import create_comment, create_post, delete_comment

@@ -131,7 +131,7 @@ def ban(session: Session, network: Network, membership: Membership) -> None:
 
 
 def set_role(session: Session, network: Network, membership: Membership, role: str) -> None:
-    """Through app.moderation.service.perform ("appoint", "demote"), which audits it."""
+    """Through app.moderation.actions.perform ("appoint", "demote"), which audits it."""
     if not membership.is_active:
         raise MembershipError("not_member")
     if role == MemberRole.MEMBER.value and membership.is_animator \

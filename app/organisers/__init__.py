@@ -1,7 +1,9 @@
 """The organisers' space: demand overview, offline map, clusters, gaps and exports.
 Organisers and admins only: every route starts with `require_organiser()`."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("organisers", __name__, url_prefix="/organisers")
+# Importing the view modules registers their routes on the blueprint.
+from app.organisers import prospects, views  # noqa: F401
+from app.organisers.blueprint import bp
 
-from app.organisers import prospects, views  # noqa: E402,F401
+__all__ = ["bp"]

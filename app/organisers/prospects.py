@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select, update
 
 from app.demand.naf import naf_divisions
 from app.forms import BaseForm, explain_csrf_failure
-from app.organisers import bp
+from app.organisers.blueprint import bp
 from app.organisers.sirene import SireneFormatError, run_import
 from app.security import csrf_in_form
 from models import Commune, Declaration, DeclarationVersion, SireneEstablishment, SireneImport, db

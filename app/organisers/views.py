@@ -2,7 +2,6 @@
 route of this blueprint (one `before_request`), pages and exports alike."""
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlencode
 
 from flask import abort, current_app, render_template, request
@@ -12,16 +11,13 @@ from sqlalchemy import select
 
 from app.csvexport import csv_response
 from app.demand import labels as L
-from app.forms import int_or_none
-from app.organisers import bp
 from app.organisers.aggregates import gaps, overview, per_commune, suppress
-from app.organisers.clusters import clusters
-from app.organisers.data import Filters, current_rows, geography, open_place_communes
+from app.organisers.blueprint import bp
+from app.organisers.data import current_rows, geography, open_place_communes
 from app.organisers.exports import communes_csv, communes_geojson
 from app.organisers.mapsvg import map_shape, shade_classes
+from app.organisers.params import cluster_params, filters_from_request, float_arg, run_clusters
 from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, Place, db
-
-K_MAX = 20
 
 
 @bp.before_request
@@ -30,46 +26,9 @@ def require_organiser():
         abort(403)
 
 
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, "")[:10])
-    except ValueError:
-        return None
-
-
-def filters_from_request() -> Filters:
-    track = request.args.get("track", "")
-    return Filters(epci=request.args.get("epci", "")[:9],
-                   campaign_id=int_or_none(request.args.get("campaign")),
-                   track=track if track in L.TRACK_LABELS else "",
-                   since=_date_arg("since"), until=_date_arg("until"))
-
-
 def _choices() -> dict:
     return {"epcis": db.session.scalars(select(Epci).order_by(Epci.name)).all(),
             "campaigns": db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())).all()}
-
-
-def _float_arg(name: str, default: float, low: float, high: float) -> float:
-    raw = request.args.get(name, "").replace(",", ".")
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        return default
-    return min(max(value, low), high) if value == value else default
-
-
-def cluster_params() -> tuple[int, float, float]:
-    k = int_or_none(request.args.get("k")) or 3
-    return (min(max(k, 1), K_MAX),
-            _float_arg("occupancy", current_app.config["DESK_OCCUPANCY"], 0.1, 1.0),
-            _float_arg("co2", current_app.config["CO2_KG_PER_KM"], 0.0, 1.0))
-
-
-def run_clusters(rows, k: int, occupancy: float, co2: float):
-    return clusters([r.demand() for r in rows], geography(db.session), k,
-                    open_places=open_place_communes(db.session), occupancy=occupancy,
-                    co2_kg_per_km=co2)
 
 
 @bp.route("/")
@@ -181,7 +140,7 @@ def viability_page():
 @bp.route("/gaps")
 def gap_page():
     filters = filters_from_request()
-    km = _float_arg("km", 15.0, 1.0, 200.0)
+    km = float_arg("km", 15.0, 1.0, 200.0)
     cells = per_commune(current_rows(db.session, filters))
     found = gaps(cells, geography(db.session), open_place_communes(db.session), km)
     communes = {c.insee: c for c in db.session.scalars(select(Commune))}

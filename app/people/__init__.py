@@ -1,6 +1,8 @@
 """People: profiles, the profile editor and the directory."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("people", __name__, url_prefix="/people")
+# Importing the view modules registers their routes on the blueprint.
+from app.people import mydata, views  # noqa: F401
+from app.people.blueprint import bp
 
-from app.people import mydata, views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -19,8 +19,8 @@ from wtforms import BooleanField, PasswordField, RadioField
 from wtforms.validators import DataRequired, InputRequired
 
 from app.forms import explain_csrf_failure
-from app.offline import CLEAR_SITE_DATA
-from app.people import bp
+from app.offline_storage import CLEAR_SITE_DATA
+from app.people.blueprint import bp
 from app.security import csrf_in_form
 from models import (
     Appeal,
@@ -214,7 +214,7 @@ def delete_account(session: Session, user: User, delete_content: bool) -> None:
     """Erase the account: profile, declarations, connections, memberships, votes and
     notifications go with it (foreign keys); posts, replies and messages are deleted or stay
     without an author. The search index and page caches follow the commit. The caller commits."""
-    from app.chat.service import delete_message
+    from app.chat.messages import delete_message
     from app.networks.service import delete_comment, refresh_member_count
     if sole_animator_of(session, user.id):
         raise AccountError("sole_animator")

@@ -7,9 +7,10 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.forms import explain_csrf_failure, int_or_none
+from app.args import page_arg
+from app.forms import explain_csrf_failure
 from app.pagecache import cached_page
-from app.people import bp
+from app.people.blueprint import bp
 from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
 from app.people.labels import KIND_LABELS, kind_labels
 from app.people.queries import directory_page, load_cards, load_profiles
@@ -17,11 +18,6 @@ from app.security import csrf_in_form
 from app.territory.gazetteer import match_communes
 from models import Epci, Skill, User, db
 from models.user import utcnow
-
-
-def page_arg() -> int:
-    """?page= as an int (the query clamps it); anything else ('abc', '²', 10^40) is page 1."""
-    return int_or_none(request.args.get("page", "")) or 1
 
 
 @bp.route("/")
@@ -71,7 +67,7 @@ def profile(profile_id: int):
             "blocked": db.session.scalar(select(Block.id).where(
                 Block.blocker_id == current_user.id, Block.blocked_id == user_id)) is not None,
         }
-        from app.chat.service import has_direct_room, may_message
+        from app.chat.rooms import has_direct_room, may_message
         from app.social.connections import is_blocked
         other = db.session.get(User, user_id)
         relation["may_message"] = other is not None and not relation["blocked"] and (

@@ -1,6 +1,8 @@
 """The tiers-lieux directory: places, pricing plans, followers, future users, governance polls."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("places", __name__, url_prefix="/places")
+# Importing the view modules registers their routes on the blueprint.
+from app.places import polls, views  # noqa: F401
+from app.places.blueprint import bp
 
-from app.places import polls, views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -7,37 +7,17 @@ from datetime import timedelta
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.forms import explain_csrf_failure
-from app.places import bp
+from app.places.access import can_edit, place_or_404
+from app.places.blueprint import bp
 from app.places.forms import PollForm, ProposalForm
-from app.places.views import _place_or_404, can_edit, render_place
+from app.places.rendering import render_place
 from app.security import csrf_in_form
 from models import Place, PlaceStatus, Poll, Proposal, ProposalStatus, Vote, db
 from models.textkey import fold
 from models.types import utcnow
-
-
-def poll_context(poll: Poll) -> dict:
-    """What the place page shows of a poll: approved proposals with their votes, the viewer's
-    vote, the proposals waiting for moderation (editors only)."""
-    counts = dict(db.session.execute(select(Vote.proposal_id, func.count())
-                                     .where(Vote.poll_id == poll.id)
-                                     .group_by(Vote.proposal_id)).all())
-    approved_ids = {p.id for p in poll.proposals if p.status == ProposalStatus.APPROVED.value}
-    counts = {pid: n for pid, n in counts.items() if pid in approved_ids}
-    mine = None
-    if current_user.is_authenticated:
-        mine = db.session.scalar(select(Vote.proposal_id).where(
-            Vote.poll_id == poll.id, Vote.user_id == current_user.id))
-    approved = sorted((p for p in poll.proposals if p.status == ProposalStatus.APPROVED.value),
-                      key=lambda p: (-counts.get(p.id, 0), p.id))
-    return {"poll": poll, "open": poll.is_open(), "approved": approved, "counts": counts,
-            "total": sum(counts.values()), "mine": mine,
-            "pending": [p for p in poll.proposals if p.status == ProposalStatus.PENDING.value],
-            "proposal_form": ProposalForm(prefix=f"p{poll.id}")}
 
 
 def _poll_or_404(place: Place, poll_id: int) -> Poll:
@@ -56,7 +36,7 @@ def _back(place: Place, poll: Poll | None = None):
 @login_required
 @csrf_in_form
 def new_poll(place_id: int):
-    place = _place_or_404(place_id)
+    place = place_or_404(place_id)
     if not can_edit(place):
         abort(403)
     if place.status != PlaceStatus.PROJECT.value:
@@ -78,7 +58,7 @@ def new_poll(place_id: int):
 @login_required
 @csrf_in_form
 def propose(place_id: int, poll_id: int):
-    place = _place_or_404(place_id)
+    place = place_or_404(place_id)
     poll = _poll_or_404(place, poll_id)
     if not poll.is_open():
         flash(_("This poll is closed."), "error")
@@ -107,7 +87,7 @@ def propose(place_id: int, poll_id: int):
 @bp.post("/<id:place_id>/proposals/<id:proposal_id>/<any(approve, reject):decision>")
 @login_required
 def moderate(place_id: int, proposal_id: int, decision: str):
-    place = _place_or_404(place_id)
+    place = place_or_404(place_id)
     if not can_edit(place):
         abort(403)
     proposal = db.session.get(Proposal, proposal_id)
@@ -126,7 +106,7 @@ def moderate(place_id: int, proposal_id: int, decision: str):
 @bp.post("/<id:place_id>/polls/<id:poll_id>/vote")
 @login_required
 def vote(place_id: int, poll_id: int):
-    place = _place_or_404(place_id)
+    place = place_or_404(place_id)
     poll = _poll_or_404(place, poll_id)
     if not poll.is_open():
         flash(_("This poll is closed: votes are no longer accepted."), "error")

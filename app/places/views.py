@@ -7,23 +7,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
+from app.args import page_arg
 from app.demand.service import own_declaration
 from app.forms import explain_csrf_failure
-from app.networks.queries import clamp_offset
-from app.people.views import page_arg
-from app.places import bp
-from app.places.forms import AnimatorForm, PlaceFilterForm, PlaceForm, PollForm
+from app.places.access import can_edit, place_or_404
+from app.places.blueprint import bp
+from app.places.forms import AnimatorForm, PlaceFilterForm, PlaceForm
+from app.places.queries import filtered_places
+from app.places.rendering import render_place
 from app.security import csrf_in_form
-from app.territory.gazetteer import match_communes
 from models import (
-    Commune,
     Epci,
     Place,
     PlaceFollow,
     PlaceInterest,
-    Poll,
     PricingPlan,
     User,
     db,
@@ -33,45 +31,13 @@ from models import (
 PAGE_SIZE = 24
 
 
-def can_edit(place: Place) -> bool:
-    return current_user.is_authenticated and (
-        current_user.is_organiser or any(a.id == current_user.id for a in place.animators))
-
-
-def _place_or_404(place_id: int) -> Place:
-    place = db.session.get(Place, place_id)
-    if place is None:
-        abort(404)
-    return place
-
-
-def filtered_places(form: PlaceFilterForm, limit: int, offset: int):
-    conditions = []
-    if (form.commune.data or "").strip():
-        conditions.append(Place.commune_insee.in_(
-            [c.insee for c in match_communes(db.session, form.commune.data[:120])]))
-    if form.epci.data:
-        conditions.append(Place.commune_insee.in_(
-            select(Commune.insee).where(Commune.epci_code == form.epci.data[:9])))
-    if form.status.data:
-        conditions.append(Place.status == form.status.data[:10])
-    query = select(Place).where(*conditions)
-    places = db.session.scalars(query.options(selectinload(Place.plans),
-                                              selectinload(Place.commune))
-                                .order_by(Place.status, Place.name_key)).all()
-    wanted = set(form.equipment.data or [])
-    if wanted:  # a JSON list: filtered here, on a few hundred places at most
-        places = [p for p in places if wanted <= set(p.equipment or [])]
-    return len(places), places[clamp_offset(offset, limit, len(places)):][:limit]
-
-
 @bp.route("/")
 def index():
     form = PlaceFilterForm(request.args)
     form.epci.choices = [("", _("All"))] + [
         (e.code, e.name) for e in db.session.scalars(select(Epci).order_by(Epci.name))]
     page = page_arg()
-    total, places = filtered_places(form, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    total, places = filtered_places(db.session, form, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     interest = dict(db.session.execute(
         select(PlaceInterest.place_id, func.count()).group_by(PlaceInterest.place_id)).all())
     pages = max(1, -(-total // PAGE_SIZE))
@@ -83,37 +49,7 @@ def index():
 
 @bp.route("/<id:place_id>")
 def show(place_id: int):
-    return render_place(_place_or_404(place_id))
-
-
-def render_place(place: Place, *, poll_form: PollForm | None = None,
-                 failed: tuple[int, object] | None = None, status: int = 200):
-    """The place page; after a refused poll or proposal, with that form and what was typed
-    (`failed` is (poll id, proposal form))."""
-    viewer = {}
-    if current_user.is_authenticated:
-        viewer = {
-            "follows": db.session.get(PlaceFollow, (place.id, current_user.id)) is not None,
-            "interested": db.session.get(PlaceInterest, (place.id, current_user.id)) is not None,
-            "has_declaration": own_declaration(db.session, current_user, False) is not None,
-        }
-    counts = {
-        "followers": db.session.scalar(select(func.count()).select_from(PlaceFollow).where(
-            PlaceFollow.place_id == place.id)),
-        "interested": db.session.scalar(select(func.count()).select_from(PlaceInterest).where(
-            PlaceInterest.place_id == place.id)),
-    }
-    polls = db.session.scalars(select(Poll).where(Poll.place_id == place.id)
-                               .options(selectinload(Poll.proposals))
-                               .order_by(Poll.closes_at.desc())).all()
-    from app.places.polls import poll_context
-    contexts = [poll_context(p) for p in polls]
-    for ctx in contexts:
-        if failed and ctx["poll"].id == failed[0]:
-            ctx["proposal_form"] = failed[1]
-    return render_template("places/show.html", place=place, viewer=viewer, counts=counts,
-                           polls=contexts, editable=can_edit(place),
-                           poll_form=poll_form or PollForm()), status
+    return render_place(place_or_404(place_id))
 
 
 def _apply(form: PlaceForm, place: Place) -> None:
@@ -177,7 +113,7 @@ def create():
 @login_required
 @csrf_in_form
 def edit(place_id: int):
-    place = _place_or_404(place_id)
+    place = place_or_404(place_id)
     if not can_edit(place):
         abort(403)
     form = PlaceForm(obj=place if request.method == "GET" else None)
@@ -197,7 +133,7 @@ def edit(place_id: int):
 @csrf_in_form
 def animators(place_id: int):
     """Organisers appoint (and remove) the animators of a place."""
-    place = _place_or_404(place_id)
+    place = place_or_404(place_id)
     if not current_user.is_organiser:
         abort(403)
     form = AnimatorForm()
@@ -221,7 +157,7 @@ def animators(place_id: int):
 @bp.post("/<id:place_id>/animators/<id:user_id>/remove")
 @login_required
 def remove_animator(place_id: int, user_id: int):
-    place = _place_or_404(place_id)
+    place = place_or_404(place_id)
     if not current_user.is_organiser:
         abort(403)
     db.session.execute(place_animator.delete().where(and_(
@@ -234,7 +170,7 @@ def remove_animator(place_id: int, user_id: int):
 @login_required
 def toggle(place_id: int, what: str):
     """Follow / unfollow; "I would use this place" / withdraw it. `on=1` sets, else clears."""
-    place = _place_or_404(place_id)
+    place = place_or_404(place_id)
     model = PlaceFollow if what == "follow" else PlaceInterest
     existing = db.session.get(model, (place.id, current_user.id))
     wanted = request.form.get("on") == "1"

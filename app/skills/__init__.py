@@ -1,6 +1,8 @@
 """Canonical skills: the seed list, merging and renaming (organisers), the skills API."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("skills", __name__, url_prefix="/skills")
+# Importing the view modules registers their routes on the blueprint.
+from app.skills import views  # noqa: F401
+from app.skills.blueprint import bp
 
-from app.skills import views  # noqa: E402,F401
+__all__ = ["bp"]

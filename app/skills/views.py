@@ -8,10 +8,10 @@ from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.args import page_arg
 from app.forms import BaseForm, explain_csrf_failure, has_letters
-from app.people.views import page_arg
 from app.security import csrf_in_form
-from app.skills import bp
+from app.skills.blueprint import bp
 from app.skills.service import SkillError, merge_skills, rename_skill, skill_rows
 from models import Skill, db
 from models.textkey import skill_key

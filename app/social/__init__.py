@@ -1,6 +1,8 @@
 """Between people: connections, blocks, suggestions and notifications."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("social", __name__)
+# Importing the view modules registers their routes on the blueprint.
+from app.social import views  # noqa: F401
+from app.social.blueprint import bp
 
-from app.social import views  # noqa: E402,F401
+__all__ = ["bp"]

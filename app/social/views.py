@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.forms import explain_csrf_failure
 from app.people.queries import load_profiles
 from app.security import csrf_in_form, is_safe_path
-from app.social import bp
+from app.social.blueprint import bp
 from app.social.connections import (
     ConnectionError_,
     ask,

@@ -128,3 +128,11 @@ def resolve_commune(session: Session, typed: str) -> Commune | None:
     """The one commune meant by what was typed, or None when unknown or ambiguous."""
     found = match_communes(session, typed)
     return found[0] if len(found) == 1 else None
+
+
+def commune_labels(session: Session, codes: list[str]) -> dict[str, str]:
+    """INSEE code -> "Name (postcode)" for the codes that exist."""
+    if not codes:
+        return {}
+    return {c.insee: c.label for c in session.scalars(
+        select(Commune).where(Commune.insee.in_(codes)))}

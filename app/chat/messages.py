@@ -1,0 +1,173 @@
+"""Chat messages as plain functions over a session (the caller commits): checking what is
+written, reading history and what a client missed, read markers and unread counts, changing a
+message, and a message as the protocol sends it (docs/realtime.md)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.text import render_markdown
+from models import Membership, Message, Room, RoomMember
+from models.types import ID_MAX, utcnow
+from realtime.protocol import ChatError
+
+BODY_MAX = 4000
+CLIENT_ID_MAX = 64
+MISSED_MAX = 1000  # messages one `join` may return; older ones come from the history API
+HISTORY_PAGE = 50
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls but tab and line feed
+
+
+# -- what is written -------------------------------------------------------------------------
+
+def clean_body(body) -> str:
+    if not isinstance(body, str):
+        raise ChatError("invalid")
+    body = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not body:
+        raise ChatError("empty")
+    if len(body) > BODY_MAX:
+        raise ChatError("too_long")
+    return body
+
+
+def clean_client_id(client_id) -> str:
+    if not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX \
+            or not client_id.isprintable():
+        raise ChatError("invalid")
+    return client_id
+
+
+def render(body: str) -> str:
+    """A message's HTML, made once when it is written (a pathological 4,000 characters can cost
+    tens of milliseconds; reading history must not pay that again)."""
+    return str(render_markdown(body, lite=True))
+
+
+def find_resend(session: Session, author_id: int, client_id: str, room_id: int) -> Message | None:
+    """The stored message a resend refers to, if any (ChatError if that client_id was used in
+    another room)."""
+    existing = session.scalar(select(Message).where(Message.author_id == author_id,
+                                                    Message.client_id == client_id))
+    if existing is not None and existing.room_id != room_id:
+        raise ChatError("invalid")
+    return existing
+
+
+# -- changing a message ----------------------------------------------------------------------
+
+def own_message(session: Session, user_id: int, message_id) -> Message:
+    if not isinstance(message_id, int) or isinstance(message_id, bool) or not 0 < message_id <= ID_MAX:
+        raise ChatError("not_found")
+    message = session.get(Message, message_id)
+    if message is None or message.deleted_at is not None:
+        raise ChatError("not_found")
+    if message.author_id != user_id:
+        raise ChatError("forbidden")
+    return message
+
+
+def edit_message(session: Session, message: Message, body) -> None:
+    if message.hidden_at is not None:
+        raise ChatError("hidden")  # hidden by a moderator: appeal, do not rewrite
+    message.body = clean_body(body)
+    message.body_html = render(message.body)
+    message.edited_at = utcnow()
+
+
+def delete_message(session: Session, message: Message) -> None:
+    message.body = message.body_html = ""
+    message.deleted_at = utcnow()
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def missed(session: Session, room_id: int, after_id: int) -> list[Message]:
+    """Messages after `after_id`, oldest first (a reconnecting client's catch-up)."""
+    return list(session.scalars(
+        select(Message).where(Message.room_id == room_id, Message.id > after_id)
+        .order_by(Message.id).limit(MISSED_MAX)))
+
+
+def history(session: Session, room_id: int, before: int | None, limit: int = HISTORY_PAGE) -> list[Message]:
+    """A page of messages older than `before` (keyset), oldest first."""
+    query = select(Message).where(Message.room_id == room_id)
+    if before:
+        query = query.where(Message.id < before)
+    rows = list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    rows.reverse()
+    return rows
+
+
+def mark_read(session: Session, room: Room, user_id: int, message_id: int) -> int:
+    """Move the read marker forward (never back). Returns the marker."""
+    newest = session.scalar(select(func.max(Message.id)).where(Message.room_id == room.id)) or 0
+    target = max(0, min(int(message_id), newest))
+    marker = session.get(RoomMember, (room.id, user_id))
+    if marker is None:
+        try:
+            with session.begin_nested():
+                session.add(RoomMember(room_id=room.id, user_id=user_id,
+                                       last_read_id=last_read(session, room.id, user_id)))
+        except IntegrityError:  # another socket of the same person made it meanwhile
+            pass
+        marker = session.get(RoomMember, (room.id, user_id))
+    if target > marker.last_read_id:
+        marker.last_read_id = target
+    return marker.last_read_id
+
+
+def last_read(session: Session, room_id: int, user_id: int) -> int:
+    """The read marker. A network member who never opened the room has none: what was written
+    before they joined the network is not news to them."""
+    marker = session.scalar(select(RoomMember.last_read_id).where(
+        RoomMember.room_id == room_id, RoomMember.user_id == user_id))
+    if marker is not None:
+        return marker
+    return session.scalar(
+        select(func.max(Message.id)).join(Room, Room.id == Message.room_id)
+        .join(Membership, (Membership.network_id == Room.network_id)
+              & (Membership.user_id == user_id))
+        .where(Message.room_id == room_id, Message.created_at <= Membership.joined_at)) or 0
+
+
+def unread_count(session: Session, room_id: int, user_id: int, after: int | None = None) -> int:
+    if after is None:
+        after = last_read(session, room_id, user_id)
+    return session.scalar(select(func.count()).select_from(Message).where(
+        Message.room_id == room_id, Message.id > after, Message.deleted_at.is_(None),
+        Message.author_id.is_distinct_from(user_id))) or 0
+
+
+# -- as the protocol sends it ----------------------------------------------------------------
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def serialize(message: Message, author_name: str | None = None) -> dict:
+    """A message as the protocol sends it (docs/realtime.md)."""
+    if author_name is None:
+        author_name = message.author.display_name if message.author else None
+    hidden = message.hidden_at is not None and message.deleted_at is None
+    return payload(message.id, message.room_id, message.author_id, author_name,
+                   "" if hidden else message.body, "" if hidden else message.body_html,
+                   message.client_id, message.created_at, message.edited_at,
+                   message.deleted_at is not None, hidden)
+
+
+def payload(message_id: int, room_id: int, author_id: int | None, author_name: str | None,
+            body: str, body_html: str, client_id: str, created_at: datetime,
+            edited_at: datetime | None = None, deleted: bool = False,
+            hidden: bool = False) -> dict:
+    """`hidden`: a moderator hid it; its text is not sent to anyone (the notice replaces it)."""
+    return {"id": message_id, "room": room_id, "author": {"id": author_id, "name": author_name},
+            "body": body, "body_html": "" if deleted else body_html,
+            "created_at": _iso(created_at), "edited_at": _iso(edited_at), "deleted": deleted,
+            "hidden": hidden, "client_id": client_id}

@@ -1,0 +1,33 @@
+"""The `/chat` socket namespace bound to the app: the chat functions it calls, handed to
+realtime/ as a typed `ChatService` (realtime/ does not import the app); its fan-out, which is
+`app.extensions["maillage.chat"]` for the pages and the commit hooks; and the orders it takes
+from the other server processes."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.api.moderation import act
+from app.chat import messages, rooms, sending
+from realtime import socketio
+from realtime.chat import ChatNamespace
+from realtime.control import Control
+from realtime.fanout import FanOut
+from realtime.presence import Presence
+from realtime.protocol import NAMESPACE
+from realtime.service import ChatService
+
+SERVICE = ChatService(
+    readable_room=rooms.readable_room, people_ids=rooms.people_ids,
+    history=messages.history, missed=messages.missed, last_read=messages.last_read,
+    unread_count=messages.unread_count, mark_read=messages.mark_read,
+    serialize=messages.serialize,
+    send=sending.send_message, edit=sending.edit_own, delete=sending.delete_own)
+
+
+def init_app(app: Flask) -> None:
+    fanout = FanOut(socketio, NAMESPACE, SERVICE, Presence())
+    fanout.use_control(Control(app.config.get("SOCKETIO_MESSAGE_QUEUE")))
+    namespace = ChatNamespace(NAMESPACE, SERVICE, fanout, moderate=act)
+    socketio.on_namespace(namespace)
+    socketio.on_error(NAMESPACE)(namespace.handle_error)
+    app.extensions["maillage.chat"] = fanout

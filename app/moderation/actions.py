@@ -1,0 +1,162 @@
+"""Moderation actions: one entry point, `perform`, for the pages, the JSON API and the socket.
+
+It checks the actor's scope (scope.py) and the target's state (checks.py), writes the audit entry
+first, then acts (effects.py), closes the reports on the target and tells the reporters. The
+caller commits. Live effects (a hidden chat message leaving every open page, a banned member's
+sockets leaving the room, a suspended account's sockets closing) follow the commit through
+realtime/hooks.py, whatever code path made the change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.moderation.audit import audit
+from app.moderation.checks import CHECKS
+from app.moderation.effects import EFFECTS
+from app.moderation.scope import can_moderate, in_network, is_moderator
+from app.moderation.targets import (
+    CONTENT_KINDS,
+    ModerationError,
+    Target,
+    positive_int,
+    resolve,
+)
+from app.social.notify import notify
+from models import Network, NotificationKind, Report, ReportStatus, TargetKind
+from models.types import utcnow
+
+ACTIONS = ("dismiss", "hide", "restore", "delete", "warn", "mute", "unmute", "ban", "suspend",
+           "appoint", "demote", "uphold", "overturn")
+# Which actions apply to which kind of target.
+ACTIONS_FOR = {
+    TargetKind.POST.value: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban",
+                            "suspend"),
+    TargetKind.COMMENT.value: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban",
+                               "suspend"),
+    TargetKind.MESSAGE.value: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban",
+                               "suspend"),
+    TargetKind.PROFILE.value: ("dismiss", "warn", "mute", "unmute", "ban", "suspend", "appoint",
+                               "demote"),
+    TargetKind.NETWORK.value: ("dismiss",),
+    TargetKind.PLACE.value: ("dismiss",),
+    "appeal": ("uphold", "overturn"),
+}
+NEEDS_NETWORK = ("mute", "unmute", "ban", "appoint", "demote")
+MUTE_MAX_MINUTES = 366 * 24 * 60
+REASON_MAX = 1000
+
+
+@dataclass
+class Outcome:
+    action: str
+    target: Target
+    audit_id: int
+    closed_reports: int
+
+
+def clean_reason(reason) -> str:
+    if not isinstance(reason, str):
+        raise ModerationError("reason_required")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ModerationError("reason_required")
+    if len(reason) > REASON_MAX:
+        raise ModerationError("too_long")
+    return reason
+
+
+def clean_minutes(minutes) -> int:
+    minutes = positive_int(minutes)
+    if minutes is None or minutes > MUTE_MAX_MINUTES:
+        raise ModerationError("duration")
+    return minutes
+
+
+def offered_actions(moderator, target: Target, network_id: int | None) -> list[str]:
+    """The actions the target's page offers this moderator (perform still decides)."""
+    actions = [a for a in ACTIONS_FOR[target.kind] if (a != "suspend" or moderator.is_admin)]
+    if target.kind == TargetKind.PROFILE.value:
+        if network_id is None:
+            actions = [a for a in actions if a not in NEEDS_NETWORK]
+        elif not moderator.is_organiser:
+            actions = [a for a in actions if a != "dismiss"]  # profile reports: organisers'
+    if target.kind in CONTENT_KINDS:
+        actions = [a for a in actions if a != ("restore" if not target.hidden else "hide")]
+        if target.network_id is None:
+            actions = [a for a in actions if a not in NEEDS_NETWORK]
+    return actions
+
+
+def perform(session: Session, actor, action, kind, target_id, reason, *, minutes=None,
+            network_id=None) -> Outcome:
+    """Check, audit, act. Raises ModerationError with the reason of a refusal; changes nothing
+    then."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise ModerationError("unauthorized")
+    if not is_moderator(session, actor):
+        raise ModerationError("forbidden")  # before any lookup: ids are not confirmed to them
+    if action not in ACTIONS:
+        raise ModerationError("invalid")
+    target = resolve(session, kind, target_id)
+    if action not in ACTIONS_FOR[target.kind]:
+        raise ModerationError("invalid")
+    if target.kind == TargetKind.PROFILE.value:
+        network_id = positive_int(network_id) if network_id not in (None, "") else None
+        if action in NEEDS_NETWORK and network_id is None:
+            raise ModerationError("no_network")
+        if network_id is not None and action not in ("dismiss", "suspend"):
+            # A member's page in a network: the person's moderation there.
+            if session.get(Network, network_id) is None:
+                raise ModerationError("not_found")
+            if action != "ban" and not in_network(session, network_id, target.author_id):
+                raise ModerationError("not_member")
+            target.network_id = network_id
+    if action == "suspend":
+        allowed = actor.is_admin
+    else:
+        allowed = can_moderate(session, actor, target.network_id, target.place_id)
+    if not allowed:
+        raise ModerationError("forbidden")
+    reason = clean_reason(reason)
+    if action in NEEDS_NETWORK and target.network_id is None:
+        raise ModerationError("no_network")  # a direct conversation's message: no network
+    if action in ("mute",):
+        minutes = clean_minutes(minutes)
+    check = CHECKS.get(action)
+    if check:
+        check(session, actor, target)
+    detail = ""
+    if action == "mute":
+        detail = f"{minutes} min"
+    entry = audit(session, actor, action, target.kind, target.id,
+                  label=f"{target.label}: {target.excerpt}" if target.excerpt else target.label,
+                  network_id=target.network_id, reason=reason, detail=detail)
+    session.flush()
+    EFFECTS[action](session, actor, target, reason, minutes)
+    closed = _close_reports(session, actor, target, action)
+    session.flush()
+    return Outcome(action, target, entry.id, closed)
+
+
+def _close_reports(session: Session, actor, target: Target, action: str) -> int:
+    """Every open report on the target is answered by this action; each reporter hears of it."""
+    if target.kind == "appeal":
+        return 0
+    reports = list(session.scalars(select(Report).where(
+        Report.target_kind == target.kind, Report.target_id == target.id,
+        Report.status == ReportStatus.OPEN.value)))
+    now = utcnow()
+    for report in reports:
+        report.status = (ReportStatus.DISMISSED if action == "dismiss"
+                         else ReportStatus.ACTIONED).value
+        report.outcome = action
+        report.handled_by_id = actor.id
+        report.handled_at = now
+    reporters = {r.reporter_id for r in reports if r.reporter_id}
+    if reporters:
+        notify(session, reporters, NotificationKind.REPORT_HANDLED.value, None,
+               network_id=target.network_id, detail=action)
+    return len(reports)

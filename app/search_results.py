@@ -1,0 +1,121 @@
+"""What the search page and `GET /api/v1/search` share: the query string read calmly, the
+query run with the viewer's visibility, the rows loaded in rank order, the facets labelled."""
+from __future__ import annotations
+
+import re
+
+from flask import url_for
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from app.forms import int_or_none
+from app.territory.gazetteer import match_communes
+from models import Epci, Membership, MemberStatus, Network, Place, Post, Skill, db
+from models.textkey import fold
+from search import current_index
+from search.query import search
+
+PER_PAGE = 20
+WITHIN_KM_MAX = 200
+
+
+def _member_networks() -> list[int]:
+    if not current_user.is_authenticated:
+        return []
+    return list(db.session.scalars(select(Membership.network_id).where(
+        Membership.user_id == current_user.id, Membership.status == MemberStatus.ACTIVE.value)))
+
+
+def parse_args(args) -> dict:
+    """The query string, read calmly: unknown values simply filter nothing or everything."""
+    kind = args.get("type", "")
+    commune_text = args.get("commune", "")[:120].strip()
+    within = int_or_none(args.get("within_km", ""))
+    communes = None
+    origin = None
+    if commune_text:
+        found = match_communes(db.session, commune_text)
+        origin = found[0] if len(found) == 1 else None
+        if origin is not None and within:
+            from app.organisers.data import geography
+            communes = sorted(geography(db.session).within(
+                origin.insee, min(max(within, 0), WITHIN_KM_MAX)))
+        else:
+            communes = [c.insee for c in found]
+    return {"q": args.get("q", "")[:2000], "kind": kind if kind in ("profile", "network", "place",
+                                                                      "post") else None,
+            "communes": communes, "origin": origin, "within": within,
+            "page": max(1, int_or_none(args.get("page", "")) or 1)}
+
+
+def run(params: dict):
+    index = current_index()
+    return search(index, params["q"], member=current_user.is_authenticated,
+                  network_ids=_member_networks(), kind=params["kind"],
+                  communes=params["communes"], page=params["page"], per_page=PER_PAGE)
+
+
+def snippet(text: str, words: list[str], size: int = 160) -> Markup:
+    """A short extract around the first word found, the words marked (text escaped first)."""
+    text = " ".join((text or "").split())
+    folded = fold(text)
+    positions = [folded.find(w[:5]) for w in words if w and folded.find(w[:5]) >= 0]
+    start = max(0, min(positions) - 40) if positions else 0
+    extract = text[start:start + size] + ("…" if len(text) > start + size else "")
+    html = str(escape(("…" if start else "") + extract))
+    for w in sorted({w[:5] for w in words if len(w) >= 3}, key=len, reverse=True):
+        html = re.sub(rf"(?i)\b({re.escape(w)}\w*)", r"<mark>\1</mark>", html)
+    return Markup(html)
+
+
+def load(hits, words) -> list[dict]:
+    """Rows for the hits, in rank order, as the page and the API show them."""
+    by_kind: dict[str, list[int]] = {}
+    for h in hits:
+        by_kind.setdefault(h.kind, []).append(h.id)
+    rows: dict[tuple[str, int], dict] = {}
+    if by_kind.get("profile"):
+        from app.people.queries import load_profiles
+        for p in load_profiles(db.session, by_kind["profile"]):
+            rows[("profile", p.id)] = {
+                "title": p.user.display_name, "url": url_for("people.profile", profile_id=p.id),
+                "snippet": snippet(f"{p.headline} — {p.bio} {p.offers}", words),
+                "commune": p.commune.name if p.commune else None,
+                "skills": [s.name for s in p.skills]}
+    if by_kind.get("network"):
+        for n in db.session.scalars(select(Network).where(Network.id.in_(by_kind["network"]))):
+            rows[("network", n.id)] = {
+                "title": n.name, "url": url_for("networks.show", network_id=n.id),
+                "snippet": snippet(n.description, words), "commune": None, "skills": []}
+    if by_kind.get("place"):
+        for p in db.session.scalars(select(Place).where(Place.id.in_(by_kind["place"]))):
+            rows[("place", p.id)] = {
+                "title": p.name, "url": url_for("places.show", place_id=p.id),
+                "snippet": snippet(p.description, words), "commune": p.commune.name,
+                "skills": []}
+    if by_kind.get("post"):
+        for post, network in db.session.execute(
+                select(Post, Network).join(Network, Network.id == Post.network_id)
+                .where(Post.id.in_(by_kind["post"]), Post.hidden_at.is_(None))):
+            rows[("post", post.id)] = {
+                "title": network.name,
+                "url": url_for("networks.post", network_id=network.id, post_id=post.id),
+                "snippet": snippet(post.body, words), "commune": None, "skills": []}
+    # A hit whose row is gone (deleted since) is left out rather than shown empty.
+    return [{"type": h.kind, "id": h.id, **rows[(h.kind, h.id)]} for h in hits
+            if (h.kind, h.id) in rows]
+
+
+def facet_labels(facets: dict) -> dict:
+    epcis = dict(db.session.execute(select(Epci.code, Epci.name)).all())
+    skill_ids = [int(k) for k in facets.get("skill_ids", {}) if k.isdigit()]
+    skills = dict(db.session.execute(select(Skill.id, Skill.name).where(
+        Skill.id.in_(skill_ids))).all()) if skill_ids else {}
+    top_skills = sorted(facets.get("skill_ids", {}).items(), key=lambda t: -t[1])[:10]
+    return {
+        "type": facets.get("kind", {}),
+        "epci": {epcis.get(code, code): n for code, n in
+                 sorted(facets.get("epci", {}).items(), key=lambda t: -t[1])[:10]},
+        "skills": {skills.get(int(k), k): n for k, n in top_skills if k.isdigit()},
+    }

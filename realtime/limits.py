@@ -1,0 +1,43 @@
+"""The chat's rate limits, one counter per person across all their sockets and the page's form:
+CHAT_RATE_LIMIT for messages sent, CHAT_EVENT_RATE_LIMIT for every other socket event.
+
+Counted in RATELIMIT_STORAGE_URI (Redis when several processes share the Socket.IO queue). Under
+gevent a hit may yield to other greenlets: never call these while holding a write lock.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from flask import current_app
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+_KEY = "maillage.chat_limiter"
+
+
+def _limiter() -> MovingWindowRateLimiter:
+    limiter = current_app.extensions.get(_KEY)
+    if limiter is None:
+        storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+        limiter = current_app.extensions[_KEY] = MovingWindowRateLimiter(storage)
+    return limiter
+
+
+def send_wait(user_id: int) -> int:
+    """0 when this person may send one more message now (and count it), else the seconds to
+    wait."""
+    limit = parse(current_app.config["CHAT_RATE_LIMIT"])
+    limiter = _limiter()
+    if limiter.hit(limit, "chat", str(user_id)):
+        return 0
+    reset_at, _remaining = limiter.get_window_stats(limit, "chat", str(user_id))
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def flooding(user_id: int) -> bool:
+    """Whether this person went past CHAT_EVENT_RATE_LIMIT (this event counted): a script cannot
+    keep the worker busy with joins, reads or typing."""
+    limit = parse(current_app.config["CHAT_EVENT_RATE_LIMIT"])
+    return not _limiter().hit(limit, "chat-events", str(user_id))
