@@ -27,6 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(env_overrides())
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from app import templating
+    templating.use_shared_bytecode_cache(app)
     from app.request import MaillageRequest
     app.request_class = MaillageRequest
     from app.converters import IdConverter

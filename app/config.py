@@ -31,6 +31,8 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     LANGUAGES = ["fr", "en"]
 
+    PASSWORD_HASH_METHOD = "scrypt"  # tests lower it (a hash per test user); keep it here
+
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"  # per client address

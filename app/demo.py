@@ -219,8 +219,8 @@ def create_demo(session, count: int = 340, seed: int = 12, password_hash: str | 
     if not communes:
         raise RuntimeError("No communes: load the gazetteer first.")
     if password_hash is None:
-        from werkzeug.security import generate_password_hash
-        password_hash = generate_password_hash(DEMO_PASSWORD)
+        from models.user import hash_password
+        password_hash = hash_password(DEMO_PASSWORD)
     cum = list(accumulate(_commune_weights(communes)))
     hubs = [c for c in communes if c.insee in HUBS]
     existing = set(session.scalars(select(User.email).where(User.email.like(f"%@{DEMO_DOMAIN}"))))

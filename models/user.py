@@ -5,6 +5,7 @@ import enum
 import secrets
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,17 @@ from models.base import db
 from models.skill import Skill, profile_skill
 from models.territory import Commune
 from models.types import UTCDateTime, utcnow
+
+STRONG_PASSWORD_HASH = "scrypt"  # Werkzeug's default: memory-hard, about 0.1 s a hash here
+
+
+def hash_password(password: str) -> str:
+    """The one place passwords are hashed: with the app's PASSWORD_HASH_METHOD (scrypt unless
+    the test suite lowers it: a test checks that production keeps the strong default)."""
+    method = STRONG_PASSWORD_HASH
+    if has_app_context():
+        method = current_app.config.get("PASSWORD_HASH_METHOD") or STRONG_PASSWORD_HASH
+    return generate_password_hash(password, method=method)
 
 
 class Role(str, enum.Enum):
@@ -59,8 +71,8 @@ class User(UserMixin, db.Model):
         return email.strip().lower()
 
     def set_password(self, password: str) -> None:
-        """Hash with scrypt (Werkzeug's default) and sign out the other devices."""
-        self.password_hash = generate_password_hash(password)
+        """Hash (scrypt, see `hash_password`) and sign out the other devices."""
+        self.password_hash = hash_password(password)
         self.session_token = secrets.token_hex(16)
 
     def sign_out_everywhere(self) -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _counter = itertools.count(1)
+_TMPFS_BASETEMP = pytest.StashKey[str]()
 
 
 def base_config(db_path: Path) -> dict:
@@ -33,6 +37,9 @@ def base_config(db_path: Path) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": databases.database_url(db_path),
         "SEARCH_INDEX_DIR": str(db_path.parent / "search-index"),
+        # One PBKDF2 round instead of scrypt: hashing was half the time of a test that makes
+        # users (tests/test_passwords.py checks production keeps scrypt).
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
 
 
@@ -61,10 +68,47 @@ def db_path(template_db, tmp_path) -> Path:
     databases.drop(path)
 
 
+TMPFS = Path("/dev/shm")
+# Modules whose tests drive live servers and the browser: one xdist worker runs them all (one
+# Chromium and one module-scoped server at a time), the other workers share everything else
+# (`pytest_xdist_make_scheduler` below).
+LIVE_MODULES = ("test_browser", "test_chat_server", "test_scale", "test_server")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Temporary databases, indexes and servers' files on tmpfs when the machine has one (a
+    test that writes the index took half as long there as on this machine's disk)."""
+    if config.option.basetemp or hasattr(config, "workerinput") or not os.access(TMPFS, os.W_OK):
+        return
+    config.option.basetemp = tempfile.mkdtemp(prefix="maillage-tests-", dir=TMPFS)
+    config.stash[_TMPFS_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    basetemp = config.stash.get(_TMPFS_BASETEMP, None)
+    if basetemp:  # memory, not disk: not kept for the next run
+        shutil.rmtree(basetemp, ignore_errors=True)
+
+
 def pytest_report_header(config):
     if databases.ON_POSTGRES:
         return f"databases: PostgreSQL ({databases.POSTGRES_ADMIN_URL}), one per test"
     return "databases: SQLite files (MAILLAGE_TEST_POSTGRES=... for PostgreSQL)"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Live-server and browser tests go to one xdist worker, in their order; every other test
+    goes to whichever worker is free. (xdist's own `loadgroup` marks tests by renaming their
+    node ids, which pytest 9 no longer allows.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LiveTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+            return "live" if module.startswith(LIVE_MODULES) else nodeid
+
+    return LiveTestsTogether(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -97,7 +141,9 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(app_config):
+def app(app_config, request):
+    if request.node.get_closest_marker("strong_passwords"):
+        app_config = {k: v for k, v in app_config.items() if k != "PASSWORD_HASH_METHOD"}
     app = create_app(app_config)
     app.test_client_class = IsolatedClient
     limiter.reset()  # the limiter's memory store is process-wide

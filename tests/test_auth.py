@@ -1,9 +1,11 @@
+import pytest
 from sqlalchemy import func, select
 
 from models import User, db
 from tests.conftest import TEST_PASSWORD, AuthActions
 
 
+@pytest.mark.strong_passwords
 def test_register_logs_in_and_leads_to_the_profile_editor(client, auth):
     r = auth.register("Camille@Example.org", display_name="  Camille   Fabre ")
     assert r.status_code == 302 and r.headers["Location"].endswith("/people/me/edit")

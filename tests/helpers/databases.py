@@ -25,9 +25,13 @@ def _name(path: Path) -> str:
 
 
 def database_url(path: Path) -> str:
+    """The URL of a test's database. On PostgreSQL its sessions do not wait for the WAL to reach
+    the disk at each commit (`synchronous_commit=off`: a crash of the server could lose the
+    last commits, never corrupt anything; a test database outlives no test)."""
     if not ON_POSTGRES:
         return f"sqlite:///{path}"
-    return make_url(POSTGRES_ADMIN_URL).set(database=_name(path)).render_as_string(
+    return make_url(POSTGRES_ADMIN_URL).set(
+        database=_name(path), query={"options": "-c synchronous_commit=off"}).render_as_string(
         hide_password=False)
 
 
@@ -50,7 +54,8 @@ def create_empty(path: Path) -> None:
 def copy(template: Path, path: Path) -> None:
     if ON_POSTGRES:
         _admin(f'DROP DATABASE IF EXISTS "{_name(path)}" WITH (FORCE)',
-               f'CREATE DATABASE "{_name(path)}" TEMPLATE "{_name(template)}"')
+               f'CREATE DATABASE "{_name(path)}" TEMPLATE "{_name(template)}"'
+               " STRATEGY FILE_COPY")  # for a small database, twice as fast as WAL_LOG
     else:
         shutil.copy(template, path)
 
