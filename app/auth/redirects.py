@@ -1,4 +1,5 @@
-"""Where to send a person after a form: the `?next=` they came with, when it stays on this site."""
+"""Where to send a person after a form: the `next` they came with (in the query string or a
+hidden field), when it stays on this site."""
 from __future__ import annotations
 
 from flask import request
@@ -8,5 +9,5 @@ from app.security import is_safe_path
 
 def safe_next(default: str) -> str:
     """Only same-site relative paths: an open redirect would make phishing easy."""
-    target = request.args.get("next", "")
+    target = request.values.get("next", "")
     return target if is_safe_path(target) else default

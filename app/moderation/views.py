@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.args import page_arg
+from app.auth.redirects import safe_next
 from app.csvexport import csv_response
 from app.forms import explain_csrf_failure, int_or_none
 from app.moderation import audit, reports
@@ -36,7 +37,7 @@ from app.moderation.forms import (
 )
 from app.moderation.scope import can_moderate, in_network, is_moderator
 from app.moderation.targets import ModerationError, Target, record, resolve, visible_to
-from app.security import csrf_in_form, is_safe_path
+from app.security import csrf_in_form
 from models import AuditEntry, Network, TargetKind, db
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -62,11 +63,6 @@ def _require_moderator() -> None:
         abort(403)
 
 
-def _safe_next(default: str) -> str:
-    target = request.values.get("next", "")
-    return target if is_safe_path(target) else default
-
-
 # -- reporting --------------------------------------------------------------------------------
 
 @bp.route("/report/<kind>/<id:target_id>", methods=["GET", "POST"])
@@ -80,7 +76,7 @@ def report(kind: str, target_id: int):
     if target.kind == "appeal" or target.hidden \
             or not visible_to(db.session, current_user, target):
         abort(404)  # hidden content is already handled, and its text shown to nobody
-    back = _safe_next(url_for("main.home"))
+    back = safe_next(url_for("main.home"))
     form = ReportForm()
     status = 200
     if form.validate_on_submit():
