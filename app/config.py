@@ -47,6 +47,10 @@ class Defaults:
     CHAT_RATE_LIMIT = "10 per 10 seconds"  # messages per person, all their sockets together
     REPORT_RATE_LIMIT = "10 per hour"  # reports per person
     CHAT_EVENT_RATE_LIMIT = "200 per 10 seconds"  # joins, reads, typing, edits per person
+    # Messages replayed to a person by `join` and `missed` (each call priced at a full page, 100):
+    # a member reconnecting with fifty rooms open twice a minute stays well under it; a script
+    # asking for replays all day costs the worker about 1 % of a core.
+    CHAT_REPLAY_RATE_LIMIT = "10000 per minute"
     SOCKETIO_CORS_ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost:5000"]
 
     DIRECTORY_PAGE_SIZE = 20

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
@@ -43,6 +43,8 @@ class Room(db.Model):
     name: Mapped[str] = mapped_column(String(80), default="")  # groups only
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last `Message.seq` given in this room (see `next_seq`).
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     network = relationship("Network")
 
@@ -64,14 +66,22 @@ class RoomMember(db.Model):
 
 class Message(db.Model):
     """One chat message. `client_id` is chosen by the sender's client: a resend with the same one
-    is the same message (unique per author), so a retry never stores a duplicate."""
+    is the same message (unique per author), so a retry never stores a duplicate.
+
+    `seq` is the message's place in its room, in commit order: taken from the room's row, which
+    stays locked until the sending transaction ends, so a message with a higher `seq` never
+    commits before one with a lower `seq`. Ids come from a sequence taken at INSERT and do not
+    follow commit order on PostgreSQL: a reader resuming "after id N" could skip a message that
+    committed late; resuming "after seq N" cannot."""
 
     __tablename__ = "message"
     __table_args__ = (UniqueConstraint("author_id", "client_id"),
+                      UniqueConstraint("room_id", "seq", name="uq_message_room_seq"),
                       Index("ix_message_room_id", "room_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     client_id: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)  # Markdown-lite source; "" once deleted
@@ -84,3 +94,20 @@ class Message(db.Model):
     hidden_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     author: Mapped[User | None] = relationship()
+
+
+def next_seq(connection, room_id: int) -> int:
+    """Take the room's next `seq`, locking its row until the transaction ends (on SQLite the
+    write lock does the same): the caller inserts the message and commits at once."""
+    table = Room.__table__
+    return connection.execute(
+        update(table).where(table.c.id == room_id).values(last_seq=table.c.last_seq + 1)
+        .returning(table.c.last_seq)).scalar_one()
+
+
+@event.listens_for(Message, "before_insert")
+def _give_seq(_mapper, connection, message: Message) -> None:
+    """Messages added through the ORM (fixtures, demo data) get their `seq` too; the chat's hot
+    path inserts with Core and calls `next_seq` itself."""
+    if message.seq is None:
+        message.seq = next_seq(connection, message.room_id)

@@ -60,10 +60,19 @@ class ChatNamespace(Namespace):
         socket = self.presence.socket(request.sid)
         return socket is not None and limits.flooding(socket.user_id)
 
+    def trigger_event(self, event: str, *args):
+        """An event the protocol does not have is answered `invalid`, not with an empty ack."""
+        if event not in ("connect", "disconnect") and not hasattr(self, "on_" + event):
+            return error("invalid")
+        return super().trigger_event(event, *args)
+
     def handle_error(self, exc: Exception):
         """Any failure in a handler: rolled back, logged, and answered (ack and `error` event),
-        never a silent drop."""
+        never a silent drop. A handler whose socket closed meanwhile ends quietly: there is no
+        one to answer."""
         db.session.rollback()
+        if self.presence.socket(request.sid) is None:
+            return None
         code = "busy" if isinstance(exc, OperationalError) else "server_error"
         current_app.logger.exception("chat event failed: %s", exc)
         reply = error(code)
@@ -85,29 +94,78 @@ class ChatNamespace(Namespace):
         for room_id in rooms:
             self.fanout.presence_changed(room_id, socket, online=False)
 
-    def on_join(self, data=None, *_):
-        if self._flooding():
+    def _after_seq(self, data: dict, room_id: int) -> int | None | dict:
+        """Where a catch-up starts: `last_seq` (the highest `seq` the client has), or for older
+        clients `last_id` (a message id, read as that message's `seq`); None for "the latest
+        page". An error reply when either is not a non-negative integer."""
+        for key in ("last_seq", "last_id"):
+            value = data.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**62:
+                return error("invalid")
+            value = min(value, ID_MAX)  # past any seq or id there can be: "nothing missed"
+            return value if key == "last_seq" else self.service.seq_of(db.session, room_id, value)
+        return None
+
+    def _replay(self, room_id: int, after: int | None) -> dict:
+        """A page of the room: what comes after `after` in the room's order (at most
+        REPLAY_PAGE, `more` when there is more), or the latest messages."""
+        service, session = self.service, db.session
+        if after is None:
+            return {"missed": [service.serialize(m, None) for m in service.history(session, room_id, None)],
+                    "more": False}
+        page = service.missed(session, room_id, after, self.service.replay_page + 1)
+        more = len(page) > self.service.replay_page
+        return {"missed": [service.serialize(m, None) for m in page[:self.service.replay_page]],
+                "more": more}
+
+    def _catch_up_refused(self) -> dict | None:
+        """Before any database work (a rate limit may yield): the event limit, then the replay
+        budget, priced in messages (a full page), not in calls."""
+        socket = self.presence.socket(request.sid)
+        if socket is None:
+            return error("unauthorized")
+        if limits.flooding(socket.user_id):
             return error("busy")
+        wait = limits.replay_wait(socket.user_id, self.service.replay_page)
+        return error("rate_limited", retry_after=wait) if wait else None
+
+    def on_join(self, data=None, *_):
+        if not isinstance(data, dict) or data.get("room") is None:
+            return error("invalid")
+        refused = self._catch_up_refused()
+        if refused:
+            return refused
         user_id, room, failure = self._room(data)
         if failure:
             return failure
-        last_id = data.get("last_id")
-        if last_id is not None and (not isinstance(last_id, int) or isinstance(last_id, bool)
-                                    or not 0 <= last_id < 2**62):
-            return error("invalid")
-        if last_id is not None:
-            last_id = min(last_id, ID_MAX)  # "nothing missed": past any id there can be
+        after = self._after_seq(data, room.id)
+        if isinstance(after, dict):
+            return after
         join_room(f"room:{room.id}")
         if self.presence.enter(request.sid, room.id):
             self.fanout.presence_changed(room.id, self.presence.socket(request.sid), online=True)
         service, session = self.service, db.session
-        messages = (service.history(session, room.id, None) if last_id is None
-                    else service.missed(session, room.id, last_id))
         read = service.last_read(session, room.id, user_id)
-        return {"ok": True, "room": room.id,
-                "missed": [service.serialize(m, None) for m in messages],
+        return {"ok": True, "room": room.id, **self._replay(room.id, after),
                 "online": self.presence.online(room.id), "last_read_id": read,
                 "unread": service.unread_count(session, room.id, user_id, read)}
+
+    def on_missed(self, data=None, *_):
+        """The next page of a catch-up: `{room, last_seq}` -> `{ok, room, missed, more}`."""
+        if not isinstance(data, dict) or data.get("room") is None or data.get("last_seq") is None:
+            return error("invalid")
+        refused = self._catch_up_refused()
+        if refused:
+            return refused
+        _user_id, room, failure = self._room(data)
+        if failure:
+            return failure
+        after = self._after_seq({"last_seq": data.get("last_seq")}, room.id)
+        if isinstance(after, dict):
+            return after
+        return {"ok": True, "room": room.id, **self._replay(room.id, after)}
 
     def on_leave(self, data=None, *_):
         room_id = data.get("room") if isinstance(data, dict) else None
@@ -122,7 +180,7 @@ class ChatNamespace(Namespace):
         """The hot path (bench/chat.py): the checks in one query, the resend check, the rate
         limit, one INSERT ... RETURNING (all in the service's `send`), the commit, the emit."""
         if not isinstance(data, dict):
-            return error("not_found")
+            return error("invalid")
         session = db.session
         # The socket's Flask-Login id ("<id>:<token>") is checked in `send`'s one query rather
         # than by loading current_user: one query fewer on every message.
@@ -135,7 +193,8 @@ class ChatNamespace(Namespace):
         session.commit()  # right after the INSERT: nothing in between may yield (README)
         if sent.created:
             self.fanout.broadcast(sent.message, sent.room_kind)
-        return {"ok": True, "id": sent.message["id"], "duplicate": not sent.created}
+        return {"ok": True, "id": sent.message["id"], "seq": sent.message["seq"],
+                "duplicate": not sent.created}
 
     def on_typing(self, data=None, *_):
         if self._flooding():

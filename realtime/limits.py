@@ -1,5 +1,6 @@
 """The chat's rate limits, one counter per person across all their sockets and the page's form:
-CHAT_RATE_LIMIT for messages sent, CHAT_EVENT_RATE_LIMIT for every other socket event.
+CHAT_RATE_LIMIT for messages sent, CHAT_EVENT_RATE_LIMIT for every other socket event,
+CHAT_REPLAY_RATE_LIMIT for the messages replayed by catch-ups (priced in messages, not calls).
 
 Counted in RATELIMIT_STORAGE_URI (Redis when several processes share the Socket.IO queue). Under
 gevent a hit may yield to other greenlets: never call these while holding a write lock.
@@ -41,3 +42,14 @@ def flooding(user_id: int) -> bool:
     keep the worker busy with joins, reads or typing."""
     limit = parse(current_app.config["CHAT_EVENT_RATE_LIMIT"])
     return not _limiter().hit(limit, "chat-events", str(user_id))
+
+
+def replay_wait(user_id: int, messages: int) -> int:
+    """0 when this person may have `messages` more messages replayed now (and count them), else
+    the seconds to wait: a join or a catch-up page costs what it may send back."""
+    limit = parse(current_app.config["CHAT_REPLAY_RATE_LIMIT"])
+    limiter = _limiter()
+    if limiter.hit(limit, "chat-replay", str(user_id), cost=messages):
+        return 0
+    reset_at, _remaining = limiter.get_window_stats(limit, "chat-replay", str(user_id))
+    return max(1, math.ceil(reset_at - time.time()))

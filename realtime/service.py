@@ -42,10 +42,13 @@ class ChatService:
 
     # (session, user id, room id as received) -> the room if this user may read it, else None
     readable_room: Callable[[Session, int, object], Room | None]
-    # (session, room id, before id or None) -> a page of history, oldest first
+    # (session, room id, before seq or None) -> a page of history, oldest first
     history: Callable[[Session, int, int | None], list[Message]]
-    # (session, room id, after id) -> what a reconnecting client missed, oldest first
-    missed: Callable[[Session, int, int], list[Message]]
+    # (session, room id, after seq, at most) -> what a reconnecting client missed, in the
+    # room's commit order
+    missed: Callable[[Session, int, int, int], list[Message]]
+    # (session, room id, message id) -> the seq a client holding that message has seen up to
+    seq_of: Callable[[Session, int, int], int]
     # (session, room id, user id) -> the read marker
     last_read: Callable[[Session, int, int], int]
     # (session, room id, user id, after this id or None for the read marker) -> unread count
@@ -64,3 +67,5 @@ class ChatService:
     edit: Callable[[Session, int, object, object], Message]
     # (session, user id, message id) -> the author's message, deleted
     delete: Callable[[Session, int, object], Message]
+    # messages one `join` or `missed` replays at most
+    replay_page: int = 100

@@ -31,6 +31,12 @@ def people(make_user, make_network):
     return anim, member, outsider, network
 
 
+def login_client(app, user):
+    client = app.test_client()
+    login_as(client, user)
+    return client
+
+
 def room_id_of(app, user) -> list[dict]:
     client = app.test_client()
     login_as(client, user)
@@ -60,7 +66,7 @@ def test_members_talk_and_a_resend_stores_one_row(app, people):
     assert received[0]["client_id"] == "c-1"
     again = a.emit("send", {"room": room["id"], "body": "**Bonjour** à tous", "client_id": "c-1"},
                    namespace="/chat", callback=True)
-    assert again == {"ok": True, "id": ack["id"], "duplicate": True}
+    assert again == {"ok": True, "id": ack["id"], "seq": ack["seq"], "duplicate": True}
     assert events(b, "message") == []
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1
 
@@ -77,6 +83,59 @@ def test_join_returns_what_was_missed_in_order(app, people):
     assert ack["unread"] == 5 and ack["last_read_id"] == 0
     b.emit("read", {"room": room, "id": ids[3]}, namespace="/chat")
     assert events(b, "unread")[-1] == {"room": room, "count": 1, "last_read_id": ids[3]}
+
+
+def test_a_catch_up_comes_in_pages_in_the_room_order(app, people):
+    """`last_seq` resumes in the room's commit order; a long catch-up comes 100 at a time with
+    `more`, the rest through `missed`; `last_id` (older clients) is read as its message's seq."""
+    anim, member, _o, _n = people
+    room = room_id_of(app, anim)[0]["id"]
+    a = sock(app, anim)
+    acks = [a.emit("send", {"room": room, "body": f"n°{i}", "client_id": f"p{i}"},
+                   namespace="/chat", callback=True) for i in range(230)]
+    assert [ack["seq"] for ack in acks] == list(range(1, 231))
+    ids = [ack["id"] for ack in acks]
+    b = sock(app, member)
+    first = b.emit("join", {"room": room, "last_seq": 5}, namespace="/chat", callback=True)
+    assert [m["seq"] for m in first["missed"]] == list(range(6, 106)) and first["more"] is True
+    second = b.emit("missed", {"room": room, "last_seq": 105}, namespace="/chat", callback=True)
+    assert [m["id"] for m in second["missed"]] == ids[105:205] and second["more"] is True
+    last = b.emit("missed", {"room": room, "last_seq": 205}, namespace="/chat", callback=True)
+    assert [m["id"] for m in last["missed"]] == ids[205:] and last["more"] is False
+    by_id = b.emit("join", {"room": room, "last_id": ids[219]}, namespace="/chat", callback=True)
+    assert [m["id"] for m in by_id["missed"]] == ids[220:] and by_id["more"] is False
+    latest = b.emit("join", {"room": room}, namespace="/chat", callback=True)
+    assert [m["id"] for m in latest["missed"]] == ids[-50:] and latest["more"] is False
+    page = login_client(app, member).get(f"/api/v1/rooms/{room}/messages?before=101&limit=30")
+    assert [m["seq"] for m in page.get_json()["items"]] == list(range(71, 101))
+    assert page.get_json()["next_before"] == 71
+
+
+@pytest.mark.parametrize("event, payload", [
+    ("join", {}), ("join", {"last_seq": 0}), ("join", {"room": 1, "last_seq": "3"}),
+    ("missed", {"room": 1}), ("missed", {"room": 1, "last_seq": -1}), ("send", "texte"),
+    ("send", ["liste"]), ("pourquoi", {"room": 1}),
+])
+def test_malformed_and_unknown_events_are_answered_invalid(app, people, event, payload):
+    anim, *_ = people
+    room_id_of(app, anim)
+    a = sock(app, anim)
+    reply = a.emit(event, payload, namespace="/chat", callback=True)
+    assert reply["ok"] is False and reply["error"]["code"] == "invalid" and reply["error"]["message"]
+
+
+def test_replays_are_priced_in_messages_not_calls(app, people):
+    """Each join or catch-up page costs a full page (100) of CHAT_REPLAY_RATE_LIMIT."""
+    anim, *_ = people
+    app.config["CHAT_REPLAY_RATE_LIMIT"] = "300 per minute"
+    room = room_id_of(app, anim)[0]["id"]
+    a = sock(app, anim)
+    replies = [a.emit("join", {"room": room, "last_seq": 0}, namespace="/chat", callback=True)
+               for _ in range(4)]
+    assert [r["ok"] for r in replies] == [True, True, True, False]
+    assert replies[3]["error"]["code"] == "rate_limited" and replies[3]["error"]["retry_after"] > 0
+    refused = a.emit("missed", {"room": room, "last_seq": 0}, namespace="/chat", callback=True)
+    assert refused["error"]["code"] == "rate_limited"
 
 
 def test_outsider_cannot_join_read_or_send(app, people):
@@ -104,7 +163,7 @@ def test_outsider_cannot_join_read_or_send(app, people):
     ({"room": "1", "body": "x", "client_id": "a"}, "not_found"),
     ({"room": 10**30, "body": "x", "client_id": "a"}, "not_found"),
     ({"body": "x", "client_id": "a"}, "not_found"),
-    ("not a dict", "not_found"),
+    ("not a dict", "invalid"),  # docs/realtime.md: a payload of the wrong shape
     ({"room": None, "body": "x", "client_id": "a"}, "not_found"),
     ({"room": "ROOM", "body": "   ", "client_id": "a"}, "empty"),
     ({"room": "ROOM", "body": "x" * 4001, "client_id": "a"}, "too_long"),

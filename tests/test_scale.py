@@ -16,7 +16,7 @@ import requests
 from tests.conftest import TEST_PASSWORD, csrf_from
 from tests.helpers import databases
 from tests.helpers.browser import LiveServer
-from tests.helpers.chat_server import Member, seed_network
+from tests.helpers.chat_server import Member, seed_network, senders_and_a_rejoining_reader
 
 REDIS = "redis://127.0.0.1:6379/15"
 
@@ -131,3 +131,32 @@ def test_a_ban_made_on_one_server_takes_out_the_socket_held_by_the_other(two_ser
         assert reply["ok"] is False and reply["error"]["code"] == "not_found"
     finally:
         bruno.close()
+
+
+@pytest.fixture(scope="module")
+def two_busy_servers(template_db, tmp_path_factory):
+    """Two servers over one database and Redis, without the low chat limit of `two_servers`."""
+    redis_or_skip()
+    workdir = tmp_path_factory.mktemp("scale-busy")
+    db_file = workdir / "maillage.sqlite3"
+    databases.copy(template_db, db_file)
+    room_id, _ids, _profiles = seed_network(db_file, (("alice", "Alice Vidal"),
+                                                      ("bruno", "Bruno Costes")))
+    env = {"MAILLAGE_SOCKETIO_MESSAGE_QUEUE": REDIS,
+           "MAILLAGE_CHAT_RATE_LIMIT": "100000 per 10 seconds",
+           "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute"}
+    servers = [LiveServer(db_file, workdir, env=env), LiveServer(db_file, workdir, env=env)]
+    for server in servers:
+        server.room_id = room_id
+    yield servers, room_id, db_file
+    for server in servers:
+        server.stop()
+    databases.drop(db_file)
+
+
+def test_a_reader_rejoining_across_two_servers_misses_nothing_while_four_sockets_send(
+        two_busy_servers):
+    """On PostgreSQL ids follow INSERT order, not commit order: catch-up by the room's `seq`
+    (taken under the room's row lock) is what keeps this from skipping a late commit."""
+    servers, room_id, db_file = two_busy_servers
+    senders_and_a_rejoining_reader(servers, room_id, db_file, per_sender=80, prefix="scale-race")

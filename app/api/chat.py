@@ -30,8 +30,8 @@ def rooms():
 
 @bp.route("/rooms/<id:room_id>/messages")
 def room_messages(room_id: int):
-    """`?before=<id>` the oldest id already shown; `?limit=` 1-100 (default 50). Oldest first;
-    `next_before` is the value for the page before, null at the start of the room."""
+    """`?before=<seq>` the oldest `seq` already shown; `?limit=` 1-100 (default 50). Oldest
+    first; `next_before` is the value for the page before, null at the start of the room."""
     user_id = _member_or_401()
     room = readable_room(db.session, user_id, room_id)
     if room is None:
@@ -40,4 +40,4 @@ def room_messages(room_id: int):
     limit = int_arg("limit", HISTORY_PAGE, 1, 100)
     messages = history(db.session, room.id, before or None, limit)
     return {"room": room.id, "items": [serialize(m) for m in messages],
-            "next_before": messages[0].id if len(messages) == limit else None}
+            "next_before": messages[0].seq if len(messages) == limit else None}

@@ -17,7 +17,7 @@ from realtime.protocol import ChatError
 
 BODY_MAX = 4000
 CLIENT_ID_MAX = 64
-MISSED_MAX = 1000  # messages one `join` may return; older ones come from the history API
+REPLAY_PAGE = 100  # messages one `join` or `missed` replays; the client asks for the next page
 HISTORY_PAGE = 50
 
 
@@ -88,19 +88,28 @@ def delete_message(session: Session, message: Message) -> None:
 
 # -- reading ---------------------------------------------------------------------------------
 
-def missed(session: Session, room_id: int, after_id: int) -> list[Message]:
-    """Messages after `after_id`, oldest first (a reconnecting client's catch-up)."""
+def missed(session: Session, room_id: int, after_seq: int, limit: int = REPLAY_PAGE) -> list[Message]:
+    """Messages after `after_seq` in the room's commit order, oldest first: a page of a
+    reconnecting client's catch-up."""
     return list(session.scalars(
-        select(Message).where(Message.room_id == room_id, Message.id > after_id)
-        .order_by(Message.id).limit(MISSED_MAX)))
+        select(Message).where(Message.room_id == room_id, Message.seq > after_seq)
+        .order_by(Message.seq).limit(limit)))
 
 
-def history(session: Session, room_id: int, before: int | None, limit: int = HISTORY_PAGE) -> list[Message]:
-    """A page of messages older than `before` (keyset), oldest first."""
+def seq_of(session: Session, room_id: int, message_id: int) -> int:
+    """The `seq` a client that has message `message_id` of this room has seen up to (clients
+    that still resume by id): that message's, or the last before it by id."""
+    return session.scalar(select(func.max(Message.seq)).where(
+        Message.room_id == room_id, Message.id <= message_id)) or 0
+
+
+def history(session: Session, room_id: int, before_seq: int | None,
+            limit: int = HISTORY_PAGE) -> list[Message]:
+    """A page of messages before `before_seq` (keyset on the room's order), oldest first."""
     query = select(Message).where(Message.room_id == room_id)
-    if before:
-        query = query.where(Message.id < before)
-    rows = list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    if before_seq:
+        query = query.where(Message.seq < before_seq)
+    rows = list(session.scalars(query.order_by(Message.seq.desc()).limit(limit)))
     rows.reverse()
     return rows
 
@@ -156,18 +165,19 @@ def serialize(message: Message, author_name: str | None = None) -> dict:
     if author_name is None:
         author_name = message.author.display_name if message.author else None
     hidden = message.hidden_at is not None and message.deleted_at is None
-    return payload(message.id, message.room_id, message.author_id, author_name,
+    return payload(message.id, message.seq, message.room_id, message.author_id, author_name,
                    "" if hidden else message.body, "" if hidden else message.body_html,
                    message.client_id, message.created_at, message.edited_at,
                    message.deleted_at is not None, hidden)
 
 
-def payload(message_id: int, room_id: int, author_id: int | None, author_name: str | None,
+def payload(message_id: int, seq: int, room_id: int, author_id: int | None, author_name: str | None,
             body: str, body_html: str, client_id: str, created_at: datetime,
             edited_at: datetime | None = None, deleted: bool = False,
             hidden: bool = False) -> dict:
     """`hidden`: a moderator hid it; its text is not sent to anyone (the notice replaces it)."""
-    return {"id": message_id, "room": room_id, "author": {"id": author_id, "name": author_name},
+    return {"id": message_id, "seq": seq, "room": room_id,
+            "author": {"id": author_id, "name": author_name},
             "body": body, "body_html": "" if deleted else body_html,
             "created_at": _iso(created_at), "edited_at": _iso(edited_at), "deleted": deleted,
             "hidden": hidden, "client_id": client_id}

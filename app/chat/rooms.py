@@ -189,7 +189,8 @@ def room_summaries(session: Session, user_id: int) -> list[dict]:
             read[room.id] = last_read(session, room.id, user_id)
         marker = read.get(room.id, 0)
         rows.append({"id": room.id, "kind": room.kind, "title": room_title(session, room, user_id),
-                     "network_id": room.network_id, "last_id": last_id, "last_read_id": marker,
+                     "network_id": room.network_id, "last_id": last_id, "last_seq": room.last_seq,
+                     "last_read_id": marker,
                      "unread": unread_count(session, room.id, user_id, marker)
                      if last_id > marker else 0})
     rows.sort(key=lambda r: (-r["last_id"], r["title"]))

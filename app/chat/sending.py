@@ -3,6 +3,7 @@ and the page's form both call it), an author's edits and deletions, and the rule
 write in a room now. Plain functions over a session: the caller commits.
 
 Sending is the socket's hot path (bench/chat.py): one query for every check, one for the resend,
+then, in a transaction of its own, the room's next `seq` (its row locked until the commit) and
 one INSERT ... RETURNING.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from app.chat.messages import (
 )
 from app.chat.rooms import readable_room
 from models import Block, Membership, MemberStatus, Message, Network, Room, RoomKind, RoomMember, User
+from models.chat import next_seq
 from models.types import ID_MAX, utcnow
 from realtime.protocol import ChatError
 
@@ -64,6 +66,10 @@ def send_message(session: Session, login: str | None, room_id, body, client_id,
         stored = find_resend(session, who.user_id, client_id, who.room_id)
         if stored is not None:
             return SendResult(serialize(stored, who.name), False, who.kind)
+        # The checks only read: their transaction ends here and its pooled connection goes back
+        # before the rate limit, which may yield (Redis, gevent) and must not keep a connection
+        # from the other greenlets. The INSERT below opens a new, short transaction.
+        session.rollback()
         retry_after = rate_limit(who.user_id)
         if retry_after:
             return SendResult(error="rate_limited", retry_after=retry_after)
@@ -161,9 +167,10 @@ def insert_message(session: Session, who: Sender, body: str, client_id: str) -> 
     (payload, created). The session holds nothing else; the caller commits."""
     html = render(body)
     try:
+        seq = next_seq(session.connection(), who.room_id)
         new_id, created_at = session.execute(
-            insert(Message).values(room_id=who.room_id, author_id=who.user_id, client_id=client_id,
-                                   body=body, body_html=html)
+            insert(Message).values(room_id=who.room_id, seq=seq, author_id=who.user_id,
+                                   client_id=client_id, body=body, body_html=html)
             .returning(Message.id, Message.created_at)).one()
     except IntegrityError:
         session.rollback()
@@ -171,7 +178,7 @@ def insert_message(session: Session, who: Sender, body: str, client_id: str) -> 
         if existing is None:
             raise ChatError("invalid") from None
         return serialize(existing, who.name), False
-    return payload(new_id, who.room_id, who.user_id, who.name, body, html, client_id,
+    return payload(new_id, seq, who.room_id, who.user_id, who.name, body, html, client_id,
                    created_at), True
 
 

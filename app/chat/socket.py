@@ -18,10 +18,12 @@ from realtime.service import ChatService
 
 SERVICE = ChatService(
     readable_room=rooms.readable_room, people_ids=rooms.people_ids,
-    history=messages.history, missed=messages.missed, last_read=messages.last_read,
+    history=messages.history, missed=messages.missed, seq_of=messages.seq_of,
+    last_read=messages.last_read,
     unread_count=messages.unread_count, mark_read=messages.mark_read,
     serialize=messages.serialize,
-    send=sending.send_message, edit=sending.edit_own, delete=sending.delete_own)
+    send=sending.send_message, edit=sending.edit_own, delete=sending.delete_own,
+    replay_page=messages.REPLAY_PAGE)
 
 
 def init_app(app: Flask) -> None:

@@ -55,12 +55,14 @@ def session_cookie(server, email: str) -> str:
 
 class Member:
     """A python-socketio client that keeps what it received and re-joins after reconnecting,
-    asking for what it missed (as static/js/chat.js does)."""
+    asking for what it missed page by page (as static/js/chat.js does): from the highest `seq`
+    up to which it has every message of the room (seqs are 1, 2, 3, ... per room)."""
 
     def __init__(self, server, email: str, *, reconnection_delay: float = 0.2):
         self.server, self.room = server, server.room_id
         self.cookie = session_cookie(server, email)
-        self.received: list[int] = []  # every delivery, duplicates included
+        self.received: list[int] = []  # ids of every delivery, duplicates included
+        self.seqs: dict[int, int] = {}  # seq -> id of what it holds
         self.joins = 0
         self.refused: list[str] = []  # error codes of joins the server refused
         self.lock = threading.Lock()
@@ -74,25 +76,43 @@ class Member:
                          headers={"Cookie": self.cookie}, wait_timeout=10)
         return self
 
-    def last_id(self) -> int:
+    def last_seq(self) -> int:
+        """The highest seq up to which every message is here."""
         with self.lock:
-            return max(self.received, default=0)
+            seq = 0
+            while seq + 1 in self.seqs:
+                seq += 1
+            return seq
+
+    def in_room_order(self) -> list[int]:
+        """The ids held, in the room's order (by seq), each once."""
+        with self.lock:
+            return [self.seqs[seq] for seq in sorted(self.seqs)]
+
+    def _keep(self, messages: list[dict]) -> None:
+        with self.lock:
+            for m in messages:
+                self.received.append(m["id"])
+                self.seqs[m["seq"]] = m["id"]
 
     def _rejoin(self):
         # On the client's own thread: call() would wait for the ack it is meant to process.
-        def ack(reply):
+        def ack(reply, first=True):
             if not reply["ok"]:
                 self.refused.append(reply["error"]["code"])
                 return
-            with self.lock:
-                self.received.extend(m["id"] for m in reply["missed"])
-                self.joins += 1
-        self.sio.emit("join", {"room": self.room, "last_id": self.last_id()}, namespace="/chat",
-                      callback=ack)
+            self._keep(reply["missed"])
+            if first:
+                with self.lock:
+                    self.joins += 1
+            if reply["more"]:
+                self.sio.emit("missed", {"room": self.room, "last_seq": self.last_seq()},
+                              namespace="/chat", callback=lambda r: ack(r, first=False))
+        self.sio.emit("join", {"room": self.room, "last_seq": self.last_seq()},
+                      namespace="/chat", callback=ack)
 
     def _message(self, message):
-        with self.lock:
-            self.received.append(message["id"])
+        self._keep([message])
 
     def send(self, body: str, client_id: str, timeout: float = 5):
         return self.sio.call("send", {"room": self.room, "body": body, "client_id": client_id},
@@ -113,3 +133,58 @@ class Member:
 
     def close(self):
         self.sio.disconnect()
+
+
+def senders_and_a_rejoining_reader(servers, room_id: int, db_file, *, per_sender: int = 60,
+                                   prefix: str = "race", email: str = "alice@example.org") -> None:
+    """Four sockets of one member send at once (through each server in turn) while a fifth, the
+    reader, keeps cutting its connection and re-joining with the seq it holds: every committed
+    message must reach it, in the room's order, none held twice."""
+    from tests.helpers import databases
+
+    senders = [Member(servers[n % len(servers)], email).connect() for n in range(4)]
+    reader = Member(servers[-1], email, reconnection_delay=0.05).connect()
+    acked: dict[str, int] = {}
+    failures: list = []
+
+    def send_all(n: int, member: Member) -> None:
+        joins = reader.joins
+        for i in range(per_sender):
+            if i and i % 10 == 0:  # the reader re-joins between batches, whatever the load
+                reader.wait_for(lambda r, before=joins: reader.joins > before, timeout=20)
+                joins = reader.joins
+            client_id = f"{prefix}-{n}-{i}"
+            try:
+                reply = member.send(f"message {i} de {n}", client_id, timeout=20)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                failures.append((client_id, repr(exc)))
+                return
+            if not reply["ok"]:
+                failures.append((client_id, reply))
+                return
+            acked[client_id] = reply["id"]
+
+    try:
+        for member in (*senders, reader):
+            assert member.wait_for(lambda r, m=member: m.joins >= 1), member.refused
+        threads = [threading.Thread(target=send_all, args=(n, m)) for n, m in enumerate(senders)]
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            joins = reader.joins
+            reader.cut()  # and the client reconnects and re-joins with what it holds
+            reader.wait_for(lambda r, before=joins: reader.joins > before, timeout=20)
+        assert not failures, failures[:5]
+        assert len(acked) == 4 * per_sender
+        stored = databases.rows(db_file, "SELECT id FROM message WHERE room_id = ? "
+                                         "AND client_id LIKE ? ORDER BY seq", room_id, prefix + "-%")
+        in_order = [row[0] for row in stored]
+        assert sorted(in_order) == sorted(acked.values())  # every acked message, stored once
+        assert reader.wait_for(lambda r: set(acked.values()) <= set(r), timeout=30), (
+            f"never reached the reader: {sorted(set(acked.values()) - set(reader.received))}")
+        held = [i for i in reader.in_room_order() if i in set(acked.values())]
+        assert held == in_order  # the room's order, each once
+        assert reader.joins > per_sender // 10  # it did re-join while the others sent
+    finally:
+        for member in (*senders, reader):
+            member.close()

@@ -15,7 +15,16 @@
   var box = form ? form.querySelector("textarea") : null;
   var statusLine = document.querySelector("[data-chat-status]");
   var typingLine = document.querySelector("[data-typing]");
-  var lastSeen = {};      // room -> highest message id this page has
+  var lastSeen = {};      // room -> highest message id this page has (read markers)
+  // room -> highest seq up to which this page has every message (catch-up after a reconnect:
+  // docs/realtime.md), and the seqs it holds beyond a gap (a live message that came first).
+  var seqSeen = {}, seqAhead = {};
+  function gotSeq(room, seq) {
+    if (!seq) return;
+    var ahead = seqAhead[room] || (seqAhead[room] = {});
+    if (seq > (seqSeen[room] || 0)) ahead[seq] = true;
+    while (ahead[(seqSeen[room] || 0) + 1]) { seqSeen[room] = (seqSeen[room] || 0) + 1; delete ahead[seqSeen[room]]; }
+  }
   var outbox = [];        // {client_id, body, node} not yet acked by the server
   var markerShown = false;
   var olderPage = section ? section.hasAttribute("data-older-page") : false;  // ?before=: history only
@@ -35,6 +44,7 @@
     var id = Number(li.getAttribute("data-room"));
     roomItems[id] = li;
     lastSeen[id] = Number(li.getAttribute("data-last-id")) || 0;
+    seqSeen[id] = Number(li.getAttribute("data-last-seq")) || 0;
   });
   function setBadge(room, count) {
     var li = roomItems[room];
@@ -58,6 +68,7 @@
     li.className = "message" + (m.author && m.author.id === me ? " mine" : "") + (m.deleted ? " deleted" : "");
     li.id = "m" + m.id;
     li.setAttribute("data-id", m.id);
+    if (m.seq) li.setAttribute("data-seq", m.seq);
     if (m.author && m.author.id === me && !m.deleted) li.setAttribute("data-body", m.body || "");
     var meta = document.createElement("p");
     meta.className = "message-meta";
@@ -165,6 +176,7 @@
   function place(m) {
     if (!list) return;
     lastSeen[m.room] = Math.max(lastSeen[m.room] || 0, m.id);
+    gotSeq(m.room, m.seq);
     var existing = document.getElementById("m" + m.id);
     if (existing) { fill(existing, m); return; }
     var pending = m.client_id && list.querySelector('[data-client-id="' + CSS.escape(m.client_id) + '"]');
@@ -173,10 +185,10 @@
     var follow = atBottom();
     if (!(m.author && m.author.id === me) && (document.hidden || !follow)) showMarker();
     var node = render(m);
-    // Keep id order even when events cross (a catch-up and a live message).
+    // Keep the room's order (seq) even when events cross (a catch-up and a live message).
     var after = null;
-    Array.prototype.some.call(list.querySelectorAll("li.message[data-id]"), function (li) {
-      if (Number(li.getAttribute("data-id")) > m.id) { after = li; return true; }
+    Array.prototype.some.call(list.querySelectorAll("li.message[data-seq]"), function (li) {
+      if (Number(li.getAttribute("data-seq")) > m.seq) { after = li; return true; }
       return false;
     });
     list.insertBefore(node, after || list.querySelector("li.pending"));
@@ -219,6 +231,7 @@
         forget(item);
         item.node.classList.remove("pending", "failed");
         item.node.setAttribute("data-id", ack.id);
+        if (ack.seq) { item.node.setAttribute("data-seq", ack.seq); gotSeq(openRoom, ack.seq); }
         // The room's echo may have come first and replaced the pending line: mark that one.
         var shown = document.getElementById("m" + ack.id);
         if (!shown) { item.node.id = "m" + ack.id; shown = item.node; } else if (shown !== item.node) item.node.remove();
@@ -307,8 +320,8 @@
   if (older && section && window.fetch) {
     older.addEventListener("click", function (event) {
       event.preventDefault();
-      var first = list.querySelector("li.message[data-id]");
-      var url = section.getAttribute("data-history-url") + "?before=" + (first ? first.getAttribute("data-id") : "");
+      var first = list.querySelector("li.message[data-seq]");
+      var url = section.getAttribute("data-history-url") + "?before=" + (first ? first.getAttribute("data-seq") : "");
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (page) {
         if (!page) return;
         var height = document.body.scrollHeight;
@@ -326,10 +339,12 @@
     Object.keys(roomItems).forEach(function (key) {
       var id = Number(key);
       if (id === openRoom) return;
-      socket.emit("join", { room: id, last_id: lastSeen[id] || 0 }, function (ack) {
+      socket.emit("join", { room: id, last_seq: seqSeen[id] || 0 }, function (ack) {
         if (ack && ack.ok) {
           setBadge(id, ack.unread);
-          ack.missed.forEach(function (m) { lastSeen[id] = Math.max(lastSeen[id] || 0, m.id); });
+          // Only the newest id and seq matter here (badges); the pages follow on their own.
+          ack.missed.forEach(function (m) { lastSeen[id] = Math.max(lastSeen[id] || 0, m.id); gotSeq(id, m.seq); });
+          if (ack.more && ack.missed.length) seqSeen[id] = ack.missed[ack.missed.length - 1].seq;
         }
       });
     });
@@ -338,15 +353,25 @@
       var all = list.querySelectorAll("li.message[data-id]");
       lastSeen[openRoom] = all.length ? Number(all[all.length - 1].getAttribute("data-id")) : 0;
     }
-    var rendered = list.querySelectorAll("li.message[data-id]");
-    var seen = rendered.length ? Number(rendered[rendered.length - 1].getAttribute("data-id")) : 0;
-    socket.emit("join", { room: openRoom, last_id: olderPage ? null : seen }, function (ack) {
+    if (seqSeen[openRoom] === undefined || !roomItems[openRoom]) {
+      var shown = list.querySelectorAll("li.message[data-seq]");
+      Array.prototype.forEach.call(shown, function (li) { gotSeq(openRoom, Number(li.getAttribute("data-seq"))); });
+    }
+    socket.emit("join", { room: openRoom, last_seq: olderPage ? null : seqSeen[openRoom] || 0 }, function (ack) {
       if (!ack || !ack.ok) { if (ack) status(ack.error.message); return; }
-      if (!olderPage) ack.missed.forEach(place);
+      if (!olderPage) catchUp(ack);
       setOnline(ack.online);
       setBadge(openRoom, 0);
       markRead();
       outbox.forEach(flush);  // what was written while the connection was down
+    });
+  }
+  // A catch-up comes in pages: ask for the next one until the room is complete.
+  function catchUp(page) {
+    page.missed.forEach(place);
+    if (!page.more || !socket.connected) return;
+    socket.emit("missed", { room: openRoom, last_seq: seqSeen[openRoom] || 0 }, function (next) {
+      if (next && next.ok) catchUp(next); else if (next) status(next.error.message);
     });
   }
   var online = {};
@@ -375,6 +400,7 @@
       place(m);
       if (!document.hidden && atBottom()) markRead();
     } else if (roomItems[m.room] && !(m.author && m.author.id === me)) {
+      gotSeq(m.room, m.seq);
       if (m.id > (lastSeen[m.room] || 0)) { lastSeen[m.room] = m.id; bumpBadge(m.room); }
     }
   });
