@@ -123,6 +123,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     socketio.init_app(app)
+    from realtime.websocket import WholeFrames
+    app.wsgi_app = WholeFrames(app.wsgi_app)  # outermost: every frame whole (realtime/websocket.py)
     from realtime import hooks
     hooks.init_app(app)  # sockets follow membership and message changes at commit
     from app.chat import socket as chat_socket

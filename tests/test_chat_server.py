@@ -14,7 +14,12 @@ import socketio
 from tests.conftest import csrf_from
 from tests.helpers import databases
 from tests.helpers.browser import LiveServer
-from tests.helpers.chat_server import Member, seed_network, senders_and_a_rejoining_reader
+from tests.helpers.chat_server import (
+    Member,
+    seed_network,
+    senders_and_a_rejoining_reader,
+    session_cookie,
+)
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +204,47 @@ def test_concurrent_senders_on_one_gevent_worker_all_get_their_acks(chat_server)
 
 def test_a_reader_that_keeps_rejoining_misses_nothing_while_four_sockets_send(chat_server):
     senders_and_a_rejoining_reader([chat_server], chat_server.room_id, chat_server.db_file)
+
+
+def test_a_slow_reader_gets_every_long_message_in_whole_frames(chat_server):
+    """A reader with a tiny receive buffer stops reading while a thousand long messages are
+    sent to its room, then reads again: every frame is whole, every message arrives. (With one
+    plain `send` per frame, the kernel took part of a frame once the buffer was full and the
+    rest was never written: the stream broke.)"""
+    import json
+    import socket as pysocket
+
+    import websocket
+
+    alice = Member(chat_server, "alice@example.org").connect()
+    url = chat_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    reader = websocket.create_connection(
+        url, header=[f"Cookie: {session_cookie(chat_server, 'alice@example.org')}"], timeout=20,
+        sockopt=[(pysocket.SOL_SOCKET, pysocket.SO_RCVBUF, 4096)])
+    body = "Une ligne assez longue pour remplir vite les tampons. " * 70  # 3,850 characters
+    count = 1000  # about 8 MB: well past what the kernel buffers for a reader that pauses
+    try:
+        assert reader.recv().startswith("0{")  # Engine.IO open
+        reader.send("40/chat,")
+        assert reader.recv().startswith("40/chat,")
+        reader.send("42/chat,1" + json.dumps(["join", {"room": chat_server.room_id}]))
+        while not reader.recv().startswith("43/chat,1"):
+            pass
+        # The reader reads nothing while the messages are sent and acked.
+        for i in range(count):
+            assert alice.send(f"{i} {body}", f"slow-{i}", timeout=20)["ok"]
+        seen: dict[int, str] = {}
+        while len(seen) < count:
+            frame = reader.recv()  # a broken stream raises here, or closes the connection
+            if frame == "2":
+                reader.send("3")  # Engine.IO ping
+                continue
+            if frame.startswith("42/chat,"):
+                name, message = json.loads(frame[len("42/chat,"):])
+                if name == "message" and message["client_id"].startswith("slow-"):
+                    number, text = message["body"].split(" ", 1)
+                    seen[int(number)] = text
+        assert sorted(seen) == list(range(count)) and set(seen.values()) == {body.strip()}
+    finally:
+        reader.close()
+        alice.close()
