@@ -133,18 +133,18 @@ def create_admin(email: str, password: str | None, display_name: str) -> None:
     if user is None:
         generated = password is None
         password = password or secrets.token_urlsafe(12)
-        user = User(email=email, display_name=display_name, role=Role.ADMIN.value)
+        user = User(email=email, display_name=display_name, role=Role.ADMIN)
         user.set_password(password)
         user.profile = Profile()
         db.session.add(user)
         db.session.commit()
         click.echo(f"Admin {email} created." + (f" Password: {password}" if generated else ""))
     else:
-        if user.role != Role.ADMIN.value:
+        if user.role != Role.ADMIN:
             audit(db.session, None, "site_role", "profile", user.profile.id if user.profile else None,
-                  label=user.display_name, detail=f"{user.role} -> {Role.ADMIN.value}",
+                  label=user.display_name, detail=f"{user.role} -> {Role.ADMIN}",
                   reason="flask user create-admin")
-        user.role = Role.ADMIN.value
+        user.role = Role.ADMIN
         if password:
             user.set_password(password)
         db.session.commit()
@@ -153,6 +153,7 @@ def create_admin(email: str, password: str | None, display_name: str) -> None:
 
 @user_cli.command("set-role")
 @click.argument("email")
+# The values, not the members: click matches Enum choices by their names ("ADMIN").
 @click.argument("role", type=click.Choice([r.value for r in Role]))
 def set_role(email: str, role: str) -> None:
     """Give an account the role member, organiser or admin."""
@@ -160,7 +161,7 @@ def set_role(email: str, role: str) -> None:
     if user.role != role:
         audit(db.session, None, "site_role", "profile", user.profile.id if user.profile else None,
               label=user.display_name, detail=f"{user.role} -> {role}", reason="flask user set-role")
-    user.role = role
+    user.role = Role(role)
     db.session.commit()
     click.echo(f"{user.email} is now {role}.")
 

@@ -198,11 +198,11 @@ def _person(i: int, seed: int, communes, cum_weights, hubs, now) -> dict:
     created = now - timedelta(days=rng.uniform(0, 548))
     updated = created + (now - created) * rng.random() ** 0.5
     return dict(
-        first=first, last=last, display=display[:80], kind=kind.value, headline=headline,
+        first=first, last=last, display=display[:80], kind=kind, headline=headline,
         bio="\n\n".join(paras), commune=commune.insee, skills=names, website=website,
         offers=f"Je peux aider pour {s1} et {s2}.{rng.choice(EXTRAS)}",
         needs=f"Je cherche {needs}.",
-        visibility=(Visibility.MEMBERS if rng.random() < 0.15 else Visibility.PUBLIC).value,
+        visibility=Visibility.MEMBERS if rng.random() < 0.15 else Visibility.PUBLIC,
         variant=rng.random(), created=created, updated=updated)
 
 
@@ -250,7 +250,7 @@ def create_demo(session, count: int = 340, seed: int = 12, password_hash: str | 
                     skills[key] = Skill(name=name, key=key, aliases=[SkillAlias(key=key, label=name)])
                 if skills[key] not in profile.skills:  # two seed names may share a skill
                     profile.skills.append(skills[key])
-            role = STAFF[i][1].value if i < len(STAFF) else Role.MEMBER.value
+            role = STAFF[i][1] if i < len(STAFF) else Role.MEMBER
             batch.append(User(email=email, password_hash=password_hash, role=role,
                               display_name=p["display"], created_at=p["created"], profile=profile))
             existing.add(email)

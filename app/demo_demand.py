@@ -19,10 +19,12 @@ from models import (
     Declaration,
     Place,
     PlaceInterest,
+    PlaceStatus,
     Poll,
     PricingPlan,
     Profile,
     Proposal,
+    ProposalStatus,
     User,
     Vote,
 )
@@ -198,13 +200,13 @@ def _demo_places(session, rng: random.Random, users: list[User]) -> int:
         session.flush()
         for user in rng.sample(users, min(len(users), rng.randint(5, 25))):
             session.add(PlaceInterest(place_id=place.id, user_id=user.id))
-        if place.status == "project" and place.commune_insee == "12199":
+        if place.status == PlaceStatus.PROJECT and place.commune_insee == "12199":
             poll = Poll(place_id=place.id, kind="name", question="Quel nom pour le tiers-lieu ?",
                         closes_at=utcnow() + timedelta(days=20))
             session.add(poll)
             session.flush()
             proposals = [Proposal(poll_id=poll.id, text=idea, text_key=fold(idea)[:120],
-                                  status="approved") for idea in NAME_IDEAS]
+                                  status=ProposalStatus.APPROVED) for idea in NAME_IDEAS]
             session.add_all(proposals)
             session.flush()
             for user in rng.sample(users, min(len(users), 30)):

@@ -119,8 +119,8 @@ def create_demo_networks(session, seed: int = 5) -> dict:
             pending = visibility == "request" and n >= len(members) - 2
             session.add(Membership(
                 network_id=network.id, user_id=user.id,
-                role=MemberRole.ANIMATOR.value if n == 0 else MemberRole.MEMBER.value,
-                status=MemberStatus.REQUESTED.value if pending else MemberStatus.ACTIVE.value,
+                role=MemberRole.ANIMATOR if n == 0 else MemberRole.MEMBER,
+                status=MemberStatus.REQUESTED if pending else MemberStatus.ACTIVE,
                 accepted_charter_version=0 if pending else network.charter_version,
                 message="Bonjour, je souhaite rejoindre le réseau." if pending else "",
                 joined_at=None if pending else now - timedelta(days=rng.randint(1, 80))))
@@ -156,14 +156,14 @@ def create_demo_networks(session, seed: int = 5) -> dict:
 def _demo_report(session, network: Network, writers: list[User], now) -> None:
     """One advert posted in the first network and reported, so the moderation queue of
     `make run` has something in it."""
-    from models import Report
+    from models import Report, ReportReason, TargetKind
     post = Post(network_id=network.id, author_id=writers[-1].id,
                 body="PROMO ! Panneaux solaires à -70 %, écrivez-moi vite en privé.",
                 created_at=now - timedelta(hours=5))
     session.add(post)
     session.flush()
-    session.add(Report(reporter_id=writers[1].id, target_kind="post", target_id=post.id,
-                       network_id=network.id, reason="spam", excerpt=post.body,
+    session.add(Report(reporter_id=writers[1].id, target_kind=TargetKind.POST, target_id=post.id,
+                       network_id=network.id, reason=ReportReason.SPAM, excerpt=post.body,
                        note="Publicité, rien à voir avec le réseau.",
                        created_at=now - timedelta(hours=2)))
 
@@ -213,7 +213,7 @@ def _demo_connections(session, users: list[User], rng: random.Random) -> int:
                 requester = a if rng.random() < 0.5 else b
                 session.add(Connection(
                     low_id=a.id, high_id=b.id, requester_id=requester.id,
-                    status=ConnectionStatus.PENDING.value if pending else ConnectionStatus.ACCEPTED.value,
+                    status=ConnectionStatus.PENDING if pending else ConnectionStatus.ACCEPTED,
                     message="Bonjour, voisins de commune : on se rencontre ?"))
                 existing.add((a.id, b.id))
                 made += 1

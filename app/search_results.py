@@ -24,7 +24,7 @@ def _member_networks() -> list[int]:
     if not current_user.is_authenticated:
         return []
     return list(db.session.scalars(select(Membership.network_id).where(
-        Membership.user_id == current_user.id, Membership.status == MemberStatus.ACTIVE.value)))
+        Membership.user_id == current_user.id, Membership.status == MemberStatus.ACTIVE)))
 
 
 def parse_args(args) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from models import commit_hooks  # noqa: F401  (what a commit triggers)
 from models.base import NAMING_CONVENTION, Base, db  # noqa: F401
-from models.chat import GROUP_MAX_PEOPLE, DirectMessages, Message, Room, RoomKind, RoomMember
+from models.chat import GROUP_MAX_PEOPLE, Message, Room, RoomKind, RoomMember
 from models.content import ContentVersion, current_content_version
 from models.demand import Campaign, Declaration, DeclarationVersion, Formula, Track
 from models.idempotency import IdempotencyKey
@@ -49,7 +49,7 @@ from models.sirene import SireneEstablishment, SireneImport
 from models.skill import Skill, SkillAlias, profile_skill
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind
 from models.territory import Commune, Epci
-from models.user import Profile, ProfileKind, Role, User, Visibility
+from models.user import DirectMessages, Profile, ProfileKind, Role, User, Visibility
 
 __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune", "Epci", "User",
            "Profile", "Skill", "SkillAlias", "Role", "ProfileKind", "Visibility", "profile_skill",

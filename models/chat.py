@@ -13,20 +13,14 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, str_enum, utcnow
 from models.user import User
 
 
-class RoomKind(str, enum.Enum):
+class RoomKind(enum.StrEnum):
     NETWORK = "network"
     DIRECT = "direct"
     GROUP = "group"
-
-
-class DirectMessages(str, enum.Enum):
-    """Who may start a direct conversation with someone (their choice, on their profile)."""
-    CONNECTIONS = "connections"
-    MEMBERS = "members"
 
 
 GROUP_MAX_PEOPLE = 20
@@ -36,7 +30,7 @@ class Room(db.Model):
     __tablename__ = "room"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[RoomKind] = mapped_column(str_enum(RoomKind, 10))
     network_id: Mapped[int | None] = mapped_column(
         ForeignKey("network.id", ondelete="CASCADE"), unique=True)
     direct_key: Mapped[str | None] = mapped_column(String(40), unique=True)  # "low:high" user ids

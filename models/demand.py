@@ -10,16 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
 from models.territory import Commune
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, str_enum, utcnow
 from models.user import User
 
 
-class Track(str, enum.Enum):
+class Track(enum.StrEnum):
     COMPANY = "company"
     INDEPENDENT = "independent"  # non-salaried, collaborative, cultural and artistic
 
 
-class Formula(str, enum.Enum):
+class Formula(enum.StrEnum):
     PERMANENT = "permanent"  # a desk of one's own, by the month
     DAYS_PER_QUARTER = "days_per_quarter"  # N days per quarter
     DAY_PASS = "day_pass"
@@ -85,7 +85,7 @@ class DeclarationVersion(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    track: Mapped[str] = mapped_column(String(12))
+    track: Mapped[Track] = mapped_column(str_enum(Track, 12))
     # Company track
     company_name: Mapped[str] = mapped_column(String(120), default="")
     siret: Mapped[str] = mapped_column(String(14), default="")
@@ -100,7 +100,7 @@ class DeclarationVersion(db.Model):
     acceptable_communes: Mapped[list] = mapped_column(JSON, default=list)  # INSEE codes
     max_distance_km: Mapped[int | None] = mapped_column(Integer)
     days_per_week: Mapped[float] = mapped_column(Float)
-    formula: Mapped[str] = mapped_column(String(20))
+    formula: Mapped[Formula] = mapped_column(str_enum(Formula, 20))
     days_per_quarter: Mapped[int | None] = mapped_column(Integer)
     budget_eur_month: Mapped[int] = mapped_column(Integer)
     horizon: Mapped[str] = mapped_column(String(10))

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models import commit_hooks
 from models.base import db
 from models.commit_hooks import Collected
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, str_enum, utcnow
 from models.user import User
 
 
-class TargetKind(str, enum.Enum):
+class TargetKind(enum.StrEnum):
     PROFILE = "profile"
     POST = "post"
     COMMENT = "comment"
@@ -29,7 +29,7 @@ class TargetKind(str, enum.Enum):
     PLACE = "place"
 
 
-class ReportReason(str, enum.Enum):
+class ReportReason(enum.StrEnum):
     SPAM = "spam"
     HARASSMENT = "harassment"
     HATE = "hate"
@@ -39,7 +39,7 @@ class ReportReason(str, enum.Enum):
     OTHER = "other"
 
 
-class ReportStatus(str, enum.Enum):
+class ReportStatus(enum.StrEnum):
     OPEN = "open"
     DISMISSED = "dismissed"  # looked at, nothing done
     ACTIONED = "actioned"  # a moderator acted on it
@@ -53,15 +53,15 @@ class Report(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
                                                     index=True)
-    target_kind: Mapped[str] = mapped_column(String(10))
+    target_kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind, 10))
     target_id: Mapped[int] = mapped_column()
     # Whose queue it is in: the network's animators, the place's, else organisers only.
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="SET NULL"))
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"))
-    reason: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[ReportReason] = mapped_column(str_enum(ReportReason, 20))
     note: Mapped[str] = mapped_column(String(1000), default="")
     excerpt: Mapped[str] = mapped_column(String(300), default="")  # what was reported, as reported
-    status: Mapped[str] = mapped_column(String(10), default=ReportStatus.OPEN.value)
+    status: Mapped[ReportStatus] = mapped_column(str_enum(ReportStatus, 10), default=ReportStatus.OPEN)
     outcome: Mapped[str] = mapped_column(String(20), default="")  # the action taken
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -70,7 +70,7 @@ class Report(db.Model):
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
 
 
-class AppealStatus(str, enum.Enum):
+class AppealStatus(enum.StrEnum):
     OPEN = "open"
     UPHELD = "upheld"  # the content stays hidden
     OVERTURNED = "overturned"  # the content is shown again
@@ -85,14 +85,14 @@ class Appeal(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
                                                   index=True)
-    target_kind: Mapped[str] = mapped_column(String(10))
+    target_kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind, 10))
     target_id: Mapped[int] = mapped_column()
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(String(2000))
     # Who hid the content: another moderator decides when there is one.
     first_moderator_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(10), default=AppealStatus.OPEN.value)
+    status: Mapped[AppealStatus] = mapped_column(str_enum(AppealStatus, 10), default=AppealStatus.OPEN)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -114,6 +114,7 @@ class AuditEntry(db.Model):
                                                  index=True)
     actor_name: Mapped[str] = mapped_column(String(80), default="")  # kept if the account goes
     action: Mapped[str] = mapped_column(String(20))
+    # A TargetKind or another kind ("skill"): a plain string.
     target_kind: Mapped[str] = mapped_column(String(10))
     target_id: Mapped[int | None] = mapped_column()
     target_label: Mapped[str] = mapped_column(String(200), default="")
@@ -160,13 +161,13 @@ def _moderated_change(session: Session) -> str | None:
         for name in names:
             if state.attrs[name].history.has_changes():
                 return f"{type(obj).__name__}.{name}"
-        if isinstance(obj, Membership) and obj.status == MemberStatus.BANNED.value \
+        if isinstance(obj, Membership) and obj.status == MemberStatus.BANNED \
                 and state.attrs.status.history.has_changes():
             return "Membership.status"
     for obj in session.deleted:
         if isinstance(obj, Skill):
             return "Skill deleted"
-        if isinstance(obj, Membership) and obj.status == MemberStatus.BANNED.value:
+        if isinstance(obj, Membership) and obj.status == MemberStatus.BANNED:
             return "Membership (banned) deleted"
     return None
 

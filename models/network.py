@@ -22,28 +22,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from models.base import db
 from models.skill import Skill
 from models.textkey import fold
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, str_enum, utcnow
 from models.user import User
 
 
-class NetworkVisibility(str, enum.Enum):
+class NetworkVisibility(enum.StrEnum):
     OPEN = "open"  # anyone joins (after accepting the charter)
     REQUEST = "request"  # listed; an animator approves each request
     PRIVATE = "private"  # not listed, 404 to non-members; entered through an invitation link
 
 
-class Scope(str, enum.Enum):
+class Scope(enum.StrEnum):
     TERRITORY = "territory"
     EPCI = "epci"
     COMMUNE = "commune"
 
 
-class MemberRole(str, enum.Enum):
+class MemberRole(enum.StrEnum):
     MEMBER = "member"
     ANIMATOR = "animator"
 
 
-class MemberStatus(str, enum.Enum):
+class MemberStatus(enum.StrEnum):
     REQUESTED = "requested"  # asked to join, waits for an animator
     APPROVED = "approved"  # may join: must accept the current charter first
     ACTIVE = "active"
@@ -65,11 +65,11 @@ class Network(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(100), default="")  # fold(name), for filtering
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown source
-    scope: Mapped[str] = mapped_column(String(10), default=Scope.TERRITORY.value)
+    scope: Mapped[Scope] = mapped_column(str_enum(Scope, 10), default=Scope.TERRITORY)
     # The commune's INSEE code or the EPCI's SIREN, per `scope`; empty for the whole territory.
     scope_code: Mapped[str] = mapped_column(String(9), default="", index=True)
-    visibility: Mapped[str] = mapped_column(String(10), default=NetworkVisibility.OPEN.value,
-                                            index=True)
+    visibility: Mapped[NetworkVisibility] = mapped_column(
+        str_enum(NetworkVisibility, 10), default=NetworkVisibility.OPEN, index=True)
     charter_version: Mapped[int] = mapped_column(Integer, default=0)  # 0: no charter yet
     # The version members must have accepted to post: the last one published as "material".
     charter_required_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -89,7 +89,7 @@ class Network(db.Model):
 
     @property
     def is_private(self) -> bool:
-        return self.visibility == NetworkVisibility.PRIVATE.value
+        return self.visibility == NetworkVisibility.PRIVATE
 
     @property
     def charter(self) -> NetworkCharter | None:
@@ -122,8 +122,9 @@ class Membership(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(10), default=MemberRole.MEMBER.value)
-    status: Mapped[str] = mapped_column(String(10), default=MemberStatus.REQUESTED.value)
+    role: Mapped[MemberRole] = mapped_column(str_enum(MemberRole, 10), default=MemberRole.MEMBER)
+    status: Mapped[MemberStatus] = mapped_column(str_enum(MemberStatus, 10),
+                                                 default=MemberStatus.REQUESTED)
     accepted_charter_version: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(String(500), default="")  # with the request to join
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -138,11 +139,11 @@ class Membership(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == MemberStatus.ACTIVE.value
+        return self.status == MemberStatus.ACTIVE
 
     @property
     def is_animator(self) -> bool:
-        return self.is_active and self.role == MemberRole.ANIMATOR.value
+        return self.is_active and self.role == MemberRole.ANIMATOR
 
 
 class Invitation(db.Model):

@@ -11,17 +11,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from models.base import db
 from models.territory import Commune
 from models.textkey import fold
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, str_enum, utcnow
 from models.user import User
 
 
-class PlaceStatus(str, enum.Enum):
+class PlaceStatus(enum.StrEnum):
     OPEN = "open"
     PROJECT = "project"
     CLOSED = "closed"
 
 
-class PlanPeriod(str, enum.Enum):
+class PlanPeriod(enum.StrEnum):
     DAY = "day"
     MONTH = "month"
     QUARTER = "quarter"
@@ -43,7 +43,8 @@ class Place(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     name_key: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown
-    status: Mapped[str] = mapped_column(String(10), default=PlaceStatus.PROJECT.value, index=True)
+    status: Mapped[PlaceStatus] = mapped_column(str_enum(PlaceStatus, 10), default=PlaceStatus.PROJECT,
+                                                index=True)
     commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
     capacity_desks: Mapped[int | None] = mapped_column(Integer)
@@ -80,7 +81,7 @@ class PricingPlan(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(80))
     price_cents: Mapped[int] = mapped_column(Integer)
-    period: Mapped[str] = mapped_column(String(10))
+    period: Mapped[PlanPeriod] = mapped_column(str_enum(PlanPeriod, 10))
     included_days: Mapped[int | None] = mapped_column(Integer)  # None: unlimited in the period
     tax_included: Mapped[bool] = mapped_column(Boolean, default=True)  # TTC
 
@@ -130,7 +131,7 @@ class Poll(db.Model):
         return (now or utcnow()) < self.closes_at
 
 
-class ProposalStatus(str, enum.Enum):
+class ProposalStatus(enum.StrEnum):
     PENDING = "pending"  # waits for the place's animator
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -145,7 +146,8 @@ class Proposal(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(String(120))
     text_key: Mapped[str] = mapped_column(String(120))  # fold(text): no twice the same idea
-    status: Mapped[str] = mapped_column(String(10), default=ProposalStatus.PENDING.value)
+    status: Mapped[ProposalStatus] = mapped_column(str_enum(ProposalStatus, 10),
+                                                   default=ProposalStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     poll: Mapped[Poll] = relationship(back_populates="proposals")

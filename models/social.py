@@ -8,11 +8,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, str_enum, utcnow
 from models.user import User
 
 
-class ConnectionStatus(str, enum.Enum):
+class ConnectionStatus(enum.StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"  # shown to the requester as still pending, never re-notified
@@ -31,7 +31,8 @@ class Connection(db.Model):
     low_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     high_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     requester_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(10), default=ConnectionStatus.PENDING.value)
+    status: Mapped[ConnectionStatus] = mapped_column(str_enum(ConnectionStatus, 10),
+                                                     default=ConnectionStatus.PENDING)
     message: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -57,7 +58,7 @@ class Block(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class NotificationKind(str, enum.Enum):
+class NotificationKind(enum.StrEnum):
     REPLY = "reply"  # a comment on your post, or on a post you commented
     MENTION = "mention"
     NEW_POST = "new_post"  # in a network you animate
@@ -82,7 +83,7 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, 20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models.base import db
 from models.skill import Skill, profile_skill
 from models.territory import Commune
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, str_enum, utcnow
 
 STRONG_PASSWORD_HASH = "scrypt"  # Werkzeug's default: memory-hard, about 0.1 s a hash here
 
@@ -28,13 +28,13 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=method)
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     MEMBER = "member"
     ORGANISER = "organiser"
     ADMIN = "admin"
 
 
-class ProfileKind(str, enum.Enum):
+class ProfileKind(enum.StrEnum):
     INDEPENDENT = "independent"
     COMPANY = "company"
     ASSOCIATION = "association"
@@ -43,8 +43,14 @@ class ProfileKind(str, enum.Enum):
     PROJECT = "project"  # project holder
 
 
-class Visibility(str, enum.Enum):
+class Visibility(enum.StrEnum):
     PUBLIC = "public"
+    MEMBERS = "members"
+
+
+class DirectMessages(enum.StrEnum):
+    """Who may start a direct conversation with someone (their choice, on their profile)."""
+    CONNECTIONS = "connections"
     MEMBERS = "members"
 
 
@@ -56,7 +62,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     display_name: Mapped[str] = mapped_column(String(80))
-    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+    role: Mapped[Role] = mapped_column(str_enum(Role, 20), default=Role.MEMBER)
     locale: Mapped[str | None] = mapped_column(String(5))
     # Part of the login cookie: changing it (new password) signs out every other device.
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
@@ -88,11 +94,11 @@ class User(UserMixin, db.Model):
 
     @property
     def is_organiser(self) -> bool:
-        return self.role in (Role.ORGANISER.value, Role.ADMIN.value)
+        return self.role in (Role.ORGANISER, Role.ADMIN)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN.value
+        return self.role == Role.ADMIN
 
 
 class Profile(db.Model):
@@ -108,17 +114,20 @@ class Profile(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
-    kind: Mapped[str] = mapped_column(String(20), default=ProfileKind.INDEPENDENT.value)
+    kind: Mapped[ProfileKind] = mapped_column(str_enum(ProfileKind, 20),
+                                              default=ProfileKind.INDEPENDENT)
     headline: Mapped[str] = mapped_column(String(140), default="")
     bio: Mapped[str] = mapped_column(Text, default="")  # Markdown source
     commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee"))
     offers: Mapped[str] = mapped_column(Text, default="")  # "I can help with"
     needs: Mapped[str] = mapped_column(Text, default="")  # "I am looking for"
     website: Mapped[str] = mapped_column(String(300), default="")
-    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC.value)
-    # Who may start a direct conversation: "connections" or "members" (models.chat.DirectMessages)
-    direct_messages: Mapped[str] = mapped_column(String(12), default="connections",
-                                                 server_default="connections")
+    visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, 10),
+                                                   default=Visibility.PUBLIC)
+    # Who may start a direct conversation with this person.
+    direct_messages: Mapped[DirectMessages] = mapped_column(
+        str_enum(DirectMessages, 12), default=DirectMessages.CONNECTIONS,
+        server_default=DirectMessages.CONNECTIONS)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
                                                  onupdate=utcnow, index=True)
 
@@ -128,7 +137,7 @@ class Profile(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.visibility == Visibility.PUBLIC.value
+        return self.visibility == Visibility.PUBLIC
 
     def to_dict(self) -> dict:
         return {

@@ -56,7 +56,7 @@ class FanOut:
         the unread counts to people whose room is not open (direct and group rooms only)."""
         room_id = message["room"]
         self.socketio.emit("message", message, to=f"room:{room_id}", namespace=self.namespace)
-        if room_kind != RoomKind.NETWORK.value:
+        if room_kind != RoomKind.NETWORK:
             self._push_unread(room_id, message["author"]["id"])
 
     def _push_unread(self, room_id: int, author_id: int) -> None:

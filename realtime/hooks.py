@@ -23,7 +23,7 @@ def current_chat():
 def _was_active(membership: Membership) -> bool:
     history = inspect(membership).attrs.status.history
     before = history.deleted[0] if history.deleted else membership.status
-    return before == MemberStatus.ACTIVE.value
+    return before == MemberStatus.ACTIVE
 
 
 def _collect(session: Session, collected: Collected) -> None:
@@ -39,7 +39,7 @@ def _collect(session: Session, collected: Collected) -> None:
         elif isinstance(obj, User):
             found["user", obj.id, obj.id] = True
     for obj in session.dirty:
-        if isinstance(obj, Membership) and obj.status != MemberStatus.ACTIVE.value \
+        if isinstance(obj, Membership) and obj.status != MemberStatus.ACTIVE \
                 and _was_active(obj):
             found["network", obj.network_id, obj.user_id] = True
         elif isinstance(obj, RoomMember) and obj.left_at is not None \

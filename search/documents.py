@@ -6,7 +6,17 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Commune, Network, NetworkVisibility, Place, Post, Profile, SkillAlias, Visibility
+from models import (
+    Commune,
+    Network,
+    NetworkVisibility,
+    Place,
+    Post,
+    Profile,
+    Scope,
+    SkillAlias,
+    Visibility,
+)
 
 # The words people search places by (the index is French, whatever the reader's language).
 EQUIPMENT_WORDS = {"fibre_wifi": "wifi fibre internet", "video_room": "visioconférence",
@@ -58,8 +68,8 @@ def profile_docs(session: Session, ids: Iterable[int] | None = None) -> Iterator
             place, commune, epci = _place(p.commune)
             yield _doc(f"profile:{p.id}", "profile", f"{p.user.display_name} {p.headline}",
                        skills, f"{p.bio}\n{p.offers}\n{p.needs}", place, commune, epci,
-                       "public" if p.visibility == Visibility.PUBLIC.value else "members",
-                       skill_ids, p.kind)
+                       "public" if p.visibility == Visibility.PUBLIC else "members",
+                       skill_ids, str(p.kind))  # a plain str: stored fields are pickled
 
 
 def network_audience(network: Network) -> str:
@@ -73,11 +83,11 @@ def network_docs(session: Session, ids: Iterable[int] | None = None) -> Iterator
     networks = session.scalars(query).all()
     aliases = _aliases(session, {s.id for n in networks for s in n.skills})
     communes = {c.insee: c for c in session.scalars(select(Commune).where(Commune.insee.in_(
-        [n.scope_code for n in networks if n.scope == "commune"])))}
+        [n.scope_code for n in networks if n.scope == Scope.COMMUNE])))}
     for n in networks:
         skills, skill_ids = _skills(n.skills, aliases)
         place, commune, epci = _place(communes.get(n.scope_code))
-        if n.scope == "epci":
+        if n.scope == Scope.EPCI:
             epci = n.scope_code
         yield _doc(f"network:{n.id}", "network", n.name, skills, n.description, place, commune,
                    epci, network_audience(n), skill_ids)
@@ -108,7 +118,7 @@ def post_docs(session: Session, ids: Iterable[int] | None = None,
     for post, network in session.execute(query.execution_options(yield_per=1000)):
         # Posts are read by members of the site in open networks, by the network's members
         # otherwise.
-        audience = "members" if network.visibility == NetworkVisibility.OPEN.value \
+        audience = "members" if network.visibility == NetworkVisibility.OPEN \
             else f"network:{network.id}"
         yield _doc(f"post:{post.id}", "post", network.name, "", post.body, "", "", "", audience)
 

@@ -267,7 +267,7 @@ def test_direct_messages_follow_connections_and_the_recipients_choice(app, make_
     token = csrf_from(client.get("/chat/").get_data(as_text=True))
     refused = client.post(f"/chat/with/{bob.id}", data={"csrf_token": token})
     assert refused.status_code == 302 and "/chat/" not in refused.headers["Location"]
-    bob.profile.direct_messages = DirectMessages.MEMBERS.value
+    bob.profile.direct_messages = DirectMessages.MEMBERS
     db.session.commit()
     ok = client.post(f"/chat/with/{bob.id}", data={"csrf_token": token})
     room = int(ok.headers["Location"].rsplit("/", 1)[1])
@@ -361,7 +361,7 @@ def test_leaving_a_group_stops_its_live_events_at_once(app, make_user):
 
 def test_a_block_stops_an_existing_direct_conversation(app, make_user):
     alice, bob = make_user(display_name="Alice"), make_user(display_name="Bob")
-    bob.profile.direct_messages = DirectMessages.MEMBERS.value
+    bob.profile.direct_messages = DirectMessages.MEMBERS
     db.session.commit()
     from app.chat.rooms import direct_room
     room = direct_room(db.session, alice, bob).id

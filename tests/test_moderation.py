@@ -584,6 +584,20 @@ def test_review_findings_hold(app, world):
     assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) == "remove"
 
 
+def test_an_appeal_has_its_own_page(app, world):
+    """No report is ever about an appeal ("appeal" is no TargetKind): its page lists none."""
+    w = world
+    actions.perform(db.session, w.bea, "hide", "post", w.post.id, "Doute")
+    db.session.commit()
+    found = reports.appeal(db.session, w.carl, targets.resolve(db.session, "post", w.post.id),
+                           "Pas une publicite")
+    db.session.commit()
+    page = client_for(app, w.olga).get(f"/moderation/appeal/{found.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Pas une publicite" in html and f'href="/moderation/post/{w.post.id}"' in html
+
+
 def test_a_restore_closes_the_appeal_and_the_hider_does_not_decide(app, world):
     w = world
     actions.perform(db.session, w.bea, "hide", "post", w.post.id, "Doute")

@@ -34,7 +34,7 @@ def network_room(session: Session, network: Network) -> Room:
     """The network's room, created the first time someone needs it."""
     room = session.scalar(select(Room).where(Room.network_id == network.id))
     if room is None:
-        room = Room(kind=RoomKind.NETWORK.value, network_id=network.id)
+        room = Room(kind=RoomKind.NETWORK, network_id=network.id)
         try:
             with session.begin_nested():
                 session.add(room)
@@ -49,10 +49,10 @@ def may_message(session: Session, sender: User, recipient: User) -> bool:
     if sender.id == recipient.id or is_blocked(session, sender.id, recipient.id):
         return False
     connection = connection_between(session, sender.id, recipient.id)
-    if connection is not None and connection.status == ConnectionStatus.ACCEPTED.value:
+    if connection is not None and connection.status == ConnectionStatus.ACCEPTED:
         return True
     policy = session.scalar(select(Profile.direct_messages).where(Profile.user_id == recipient.id))
-    return policy == DirectMessages.MEMBERS.value
+    return policy == DirectMessages.MEMBERS
 
 
 def has_direct_room(session: Session, a: int, b: int) -> bool:
@@ -72,7 +72,7 @@ def direct_room(session: Session, sender: User, recipient: User) -> Room:
         raise ChatError("not_allowed")
     try:
         with session.begin_nested():
-            room = Room(kind=RoomKind.DIRECT.value, direct_key=key, created_by_id=sender.id)
+            room = Room(kind=RoomKind.DIRECT, direct_key=key, created_by_id=sender.id)
             session.add(room)
             session.flush()
             session.add_all([RoomMember(room_id=room.id, user_id=low),
@@ -90,7 +90,7 @@ def create_group(session: Session, creator: User, name: str, people: list[User])
         raise ChatError("group_too_big")
     if any(not may_message(session, creator, p) for p in others.values()):
         raise ChatError("not_allowed")
-    room = Room(kind=RoomKind.GROUP.value, name=name.strip()[:80], created_by_id=creator.id)
+    room = Room(kind=RoomKind.GROUP, name=name.strip()[:80], created_by_id=creator.id)
     session.add(room)
     session.flush()
     session.add_all([RoomMember(room_id=room.id, user_id=uid) for uid in [creator.id, *others]])
@@ -120,11 +120,11 @@ def _readable_room_statement():
     return (select(Room).where(Room.id == bindparam("room_id"))
             .outerjoin(membership, (membership.network_id == Room.network_id)
                        & (membership.user_id == user_id)
-                       & (membership.status == MemberStatus.ACTIVE.value))
+                       & (membership.status == MemberStatus.ACTIVE))
             .outerjoin(member, (member.room_id == Room.id) & (member.user_id == user_id)
                        & member.left_at.is_(None))
-            .where(((Room.kind == RoomKind.NETWORK.value) & membership.id.is_not(None))
-                   | ((Room.kind != RoomKind.NETWORK.value) & member.user_id.is_not(None))))
+            .where(((Room.kind == RoomKind.NETWORK) & membership.id.is_not(None))
+                   | ((Room.kind != RoomKind.NETWORK) & member.user_id.is_not(None))))
 
 
 _READABLE_ROOM = _readable_room_statement()
@@ -132,10 +132,10 @@ _READABLE_ROOM = _readable_room_statement()
 
 def people_ids(session: Session, room: Room) -> list[int]:
     """Who reads the room now."""
-    if room.kind == RoomKind.NETWORK.value:
+    if room.kind == RoomKind.NETWORK:
         return list(session.scalars(select(Membership.user_id).where(
             Membership.network_id == room.network_id,
-            Membership.status == MemberStatus.ACTIVE.value)))
+            Membership.status == MemberStatus.ACTIVE)))
     return list(session.scalars(select(RoomMember.user_id).where(
         RoomMember.room_id == room.id, RoomMember.left_at.is_(None))))
 
@@ -143,10 +143,10 @@ def people_ids(session: Session, room: Room) -> list[int]:
 def room_ids_for(session: Session, user_id: int) -> list[int]:
     """Every room this user reads (network rooms exist once someone opened them)."""
     networks = select(Membership.network_id).where(
-        Membership.user_id == user_id, Membership.status == MemberStatus.ACTIVE.value)
+        Membership.user_id == user_id, Membership.status == MemberStatus.ACTIVE)
     network_rooms = select(Room.id).where(Room.network_id.in_(networks))
     own = select(RoomMember.room_id).join(Room, Room.id == RoomMember.room_id).where(
-        RoomMember.user_id == user_id, RoomMember.left_at.is_(None), Room.kind != RoomKind.NETWORK.value)
+        RoomMember.user_id == user_id, RoomMember.left_at.is_(None), Room.kind != RoomKind.NETWORK)
     return list(session.scalars(network_rooms.union(own)))
 
 
@@ -154,16 +154,16 @@ def ensure_network_rooms(session: Session, user_id: int) -> None:
     missing = session.scalars(
         select(Network).join(Membership, Membership.network_id == Network.id)
         .outerjoin(Room, Room.network_id == Network.id)
-        .where(Membership.user_id == user_id, Membership.status == MemberStatus.ACTIVE.value,
+        .where(Membership.user_id == user_id, Membership.status == MemberStatus.ACTIVE,
                Room.id.is_(None)))
     for network in missing:
         network_room(session, network)
 
 
 def room_title(session: Session, room: Room, viewer_id: int) -> str:
-    if room.kind == RoomKind.NETWORK.value:
+    if room.kind == RoomKind.NETWORK:
         return room.network.name
-    if room.kind == RoomKind.GROUP.value and room.name:
+    if room.kind == RoomKind.GROUP and room.name:
         return room.name
     names = session.scalars(select(User.display_name).join(
         RoomMember, RoomMember.user_id == User.id).where(

@@ -97,7 +97,7 @@ def _sender_statement():
             .outerjoin(Network, Network.id == Room.network_id)
             .outerjoin(membership, (membership.network_id == Room.network_id)
                        & (membership.user_id == User.id)
-                       & (membership.status == MemberStatus.ACTIVE.value))
+                       & (membership.status == MemberStatus.ACTIVE))
             .outerjoin(member, (member.room_id == Room.id) & (member.user_id == User.id)
                        & member.left_at.is_(None))
             .where(User.id == bindparam("user_id")))
@@ -121,7 +121,7 @@ def sender(session: Session, cookie_id: str | None, room_id) -> Sender | str:
         return "unauthorized"
     name, _token, found_id, kind, membership_id, member_id, accepted, charter, muted_until = row
     readable = found_id is not None and (
-        membership_id is not None if kind == RoomKind.NETWORK.value else member_id is not None)
+        membership_id is not None if kind == RoomKind.NETWORK else member_id is not None)
     if not readable:
         return "not_found"
     return write_refusal(session, int(user_id), found_id, kind, accepted, charter, muted_until) \
@@ -134,11 +134,11 @@ def write_refusal(session: Session, user_id: int, room_id: int, kind: str,
     """Why a reader of a room may not write in it now, or None: muted in the network by a
     moderator; a network's new material charter not accepted yet; a block between the two
     people of a direct conversation."""
-    if kind == RoomKind.NETWORK.value and muted_until is not None and utcnow() < muted_until:
+    if kind == RoomKind.NETWORK and muted_until is not None and utcnow() < muted_until:
         return "muted"
-    if kind == RoomKind.NETWORK.value and (accepted or 0) < (charter or 0):
+    if kind == RoomKind.NETWORK and (accepted or 0) < (charter or 0):
         return "charter"
-    if kind == RoomKind.DIRECT.value:
+    if kind == RoomKind.DIRECT:
         others = select(RoomMember.user_id).where(RoomMember.room_id == room_id,
                                                   RoomMember.user_id != user_id)
         if session.scalar(select(Block.id).where(
@@ -151,7 +151,7 @@ def write_refusal(session: Session, user_id: int, room_id: int, kind: str,
 def write_refusal_for(session: Session, room: Room, user_id: int) -> str | None:
     """`write_refusal` for a reader of this room, its network state loaded."""
     accepted = charter = muted_until = None
-    if room.kind == RoomKind.NETWORK.value:
+    if room.kind == RoomKind.NETWORK:
         row = session.execute(select(Membership.accepted_charter_version,
                                      Network.charter_required_version, Membership.muted_until)
                               .join(Network, Network.id == Membership.network_id)

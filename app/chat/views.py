@@ -103,7 +103,7 @@ def room(room_id: int):
 
 def _people(room: Room) -> list[tuple[int, str]]:
     ids = people_ids(db.session, room)
-    if room.kind == RoomKind.NETWORK.value and len(ids) > 200:
+    if room.kind == RoomKind.NETWORK and len(ids) > 200:
         ids = ids[:200]
     return list(db.session.execute(select(User.id, User.display_name)
                                    .where(User.id.in_(ids)).order_by(User.display_name)))
@@ -116,7 +116,7 @@ def network(network_id: int):
     found = db.session.get(Network, network_id)
     if found is None or db.session.scalar(select(Membership.id).where(
             Membership.network_id == network_id, Membership.user_id == current_user.id,
-            Membership.status == MemberStatus.ACTIVE.value)) is None:
+            Membership.status == MemberStatus.ACTIVE)) is None:
         abort(404)
     room = network_room(db.session, found)
     db.session.commit()
@@ -127,7 +127,7 @@ def network(network_id: int):
 @login_required
 def leave(room_id: int):
     room = _room_or_404(room_id)
-    if room.kind != RoomKind.GROUP.value:
+    if room.kind != RoomKind.GROUP:
         abort(404)
     leave_group(db.session, room, current_user.id)
     db.session.commit()
@@ -155,7 +155,7 @@ def direct(user_id: int):
 def _connections(user_id: int) -> list[tuple[int, str]]:
     rows = db.session.scalars(select(Connection).where(
         ((Connection.low_id == user_id) | (Connection.high_id == user_id)),
-        Connection.status == ConnectionStatus.ACCEPTED.value))
+        Connection.status == ConnectionStatus.ACCEPTED))
     ids = {c.other_id(user_id) for c in rows}
     return [(uid, name) for uid, name in db.session.execute(
         select(User.id, User.display_name).where(User.id.in_(ids)).order_by(User.display_name))]

@@ -23,7 +23,7 @@ from app.demand.naf import naf_labels, normalise_code, search_naf
 from app.demand.validators import clean_siret, siret_ok
 from app.forms import BaseForm
 from app.people.forms import commune_error
-from models import db
+from models import Formula, Track, db
 
 ACCEPTABLE_MAX = 30
 _NUMBER = re.compile(r"-?[0-9]{1,12}(?:[.,][0-9]{1,6})?")
@@ -118,7 +118,7 @@ class DeclarationForm(BaseForm):
 
     @property
     def is_company(self) -> bool:
-        return self.track.data == "company"
+        return self.track.data == Track.COMPANY
 
     def validate(self, extra_validators=None) -> bool:
         self.parsed = {}
@@ -173,7 +173,7 @@ class DeclarationForm(BaseForm):
                  ("budget_eur_month", 0, 5000, {"integer": True, "required": True}),
                  ("max_distance_km", 1, MAX_DISTANCE_KM, {"integer": True}),
                  ("days_per_quarter", 1, 92, {"integer": True,
-                                              "required": self.formula.data == "days_per_quarter"}),
+                                              "required": self.formula.data == Formula.DAYS_PER_QUARTER}),
                  ("commute_km", 0, 500, {}),
                  ("commute_minutes", 0, 600, {"integer": True}),
                  ("commute_days_per_week", 0, 7, {"step": 0.5})]

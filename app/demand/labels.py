@@ -1,16 +1,18 @@
 """What people read for each coded answer (lazy: translated when shown)."""
 from flask_babel import lazy_gettext as _l
 
+from models import Formula, PlaceStatus, PlanPeriod, Track
+
 TRACK_LABELS = {
-    "company": _l("A company or an organisation"),
-    "independent": _l("Self-employed, cultural or artistic activity"),
+    Track.COMPANY: _l("A company or an organisation"),
+    Track.INDEPENDENT: _l("Self-employed, cultural or artistic activity"),
 }
 FORMULA_LABELS = {
-    "permanent": _l("A permanent desk, by the month"),
-    "days_per_quarter": _l("A number of days per quarter"),
-    "day_pass": _l("Day passes, when needed"),
-    "access_24h": _l("Access 24 hours a day"),
-    "meeting_room": _l("A meeting room only"),
+    Formula.PERMANENT: _l("A permanent desk, by the month"),
+    Formula.DAYS_PER_QUARTER: _l("A number of days per quarter"),
+    Formula.DAY_PASS: _l("Day passes, when needed"),
+    Formula.ACCESS_24H: _l("Access 24 hours a day"),
+    Formula.MEETING_ROOM: _l("A meeting room only"),
 }
 EQUIPMENT_LABELS = {
     "fibre_wifi": _l("Fibre wifi"),
@@ -45,13 +47,13 @@ TELEWORK_LABELS = {
     "full": _l("Full time"),
 }
 PLACE_STATUS_LABELS = {
-    "open": _l("Open"),
-    "project": _l("Project"),
-    "closed": _l("Closed"),
+    PlaceStatus.OPEN: _l("Open"),
+    PlaceStatus.PROJECT: _l("Project"),
+    PlaceStatus.CLOSED: _l("Closed"),
 }
 PERIOD_LABELS = {
-    "day": _l("per day"),
-    "month": _l("per month"),
-    "quarter": _l("per quarter"),
-    "year": _l("per year"),
+    PlanPeriod.DAY: _l("per day"),
+    PlanPeriod.MONTH: _l("per month"),
+    PlanPeriod.QUARTER: _l("per quarter"),
+    PlanPeriod.YEAR: _l("per year"),
 }

@@ -6,7 +6,7 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Declaration, DeclarationVersion, User
+from models import Declaration, DeclarationVersion, Formula, User
 from models.types import utcnow
 
 ORGANISATION_KINDS = ("company", "association")
@@ -36,7 +36,7 @@ def version_fields(form) -> dict:
         "max_distance_km": p.get("max_distance_km"),
         "days_per_week": p["days_per_week"],
         "formula": form.formula.data,
-        "days_per_quarter": p.get("days_per_quarter") if form.formula.data == "days_per_quarter"
+        "days_per_quarter": p.get("days_per_quarter") if form.formula.data == Formula.DAYS_PER_QUARTER
         else None,
         "budget_eur_month": p["budget_eur_month"],
         "horizon": form.horizon.data,

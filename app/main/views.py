@@ -24,7 +24,7 @@ def _render_home() -> Markup:
                           per_page=6)
     # Counted like the directory counts: visitors do not learn about members-only profiles.
     visible = [] if current_user.is_authenticated else \
-        [Profile.visibility == Visibility.PUBLIC.value]
+        [Profile.visibility == Visibility.PUBLIC]
     counts = {
         "profiles": page.total,
         "communes": db.session.scalar(

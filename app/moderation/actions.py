@@ -32,16 +32,13 @@ ACTIONS = ("dismiss", "hide", "restore", "delete", "warn", "mute", "unmute", "ba
            "appoint", "demote", "uphold", "overturn")
 # Which actions apply to which kind of target.
 ACTIONS_FOR = {
-    TargetKind.POST.value: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban",
-                            "suspend"),
-    TargetKind.COMMENT.value: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban",
-                               "suspend"),
-    TargetKind.MESSAGE.value: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban",
-                               "suspend"),
-    TargetKind.PROFILE.value: ("dismiss", "warn", "mute", "unmute", "ban", "suspend", "appoint",
-                               "demote"),
-    TargetKind.NETWORK.value: ("dismiss",),
-    TargetKind.PLACE.value: ("dismiss",),
+    TargetKind.POST: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban", "suspend"),
+    TargetKind.COMMENT: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban", "suspend"),
+    TargetKind.MESSAGE: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban", "suspend"),
+    TargetKind.PROFILE: ("dismiss", "warn", "mute", "unmute", "ban", "suspend", "appoint",
+                         "demote"),
+    TargetKind.NETWORK: ("dismiss",),
+    TargetKind.PLACE: ("dismiss",),
     "appeal": ("uphold", "overturn"),
 }
 NEEDS_NETWORK = ("mute", "unmute", "ban", "appoint", "demote")
@@ -78,7 +75,7 @@ def clean_minutes(minutes) -> int:
 def offered_actions(moderator, target: Target, network_id: int | None) -> list[str]:
     """The actions the target's page offers this moderator (perform still decides)."""
     actions = [a for a in ACTIONS_FOR[target.kind] if (a != "suspend" or moderator.is_admin)]
-    if target.kind == TargetKind.PROFILE.value:
+    if target.kind == TargetKind.PROFILE:
         if network_id is None:
             actions = [a for a in actions if a not in NEEDS_NETWORK]
         elif not moderator.is_organiser:
@@ -103,7 +100,7 @@ def perform(session: Session, actor, action, kind, target_id, reason, *, minutes
     target = resolve(session, kind, target_id)
     if action not in ACTIONS_FOR[target.kind]:
         raise ModerationError("invalid")
-    if target.kind == TargetKind.PROFILE.value:
+    if target.kind == TargetKind.PROFILE:
         network_id = positive_int(network_id) if network_id not in (None, "") else None
         if action in NEEDS_NETWORK and network_id is None:
             raise ModerationError("no_network")
@@ -147,16 +144,16 @@ def _close_reports(session: Session, actor, target: Target, action: str) -> int:
         return 0
     reports = list(session.scalars(select(Report).where(
         Report.target_kind == target.kind, Report.target_id == target.id,
-        Report.status == ReportStatus.OPEN.value)))
+        Report.status == ReportStatus.OPEN)))
     now = utcnow()
     for report in reports:
         report.status = (ReportStatus.DISMISSED if action == "dismiss"
-                         else ReportStatus.ACTIONED).value
+                         else ReportStatus.ACTIONED)
         report.outcome = action
         report.handled_by_id = actor.id
         report.handled_at = now
     reporters = {r.reporter_id for r in reports if r.reporter_id}
     if reporters:
-        notify(session, reporters, NotificationKind.REPORT_HANDLED.value, None,
+        notify(session, reporters, NotificationKind.REPORT_HANDLED, None,
                network_id=target.network_id, detail=action)
     return len(reports)

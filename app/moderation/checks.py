@@ -25,7 +25,7 @@ from models import (
 def _check_hide(session: Session, actor, target: Target) -> None:
     if target.hidden:
         raise ModerationError("already")
-    if target.kind == TargetKind.MESSAGE.value and target.obj.deleted_at is not None:
+    if target.kind == TargetKind.MESSAGE and target.obj.deleted_at is not None:
         raise ModerationError("already")
 
 
@@ -48,7 +48,7 @@ def _check_subject(session: Session, actor, target: Target) -> None:
 def _check_member_action(session: Session, actor, target: Target) -> None:
     _check_subject(session, actor, target)
     membership = author_membership(session, target)
-    if membership.status == MemberStatus.BANNED.value:
+    if membership.status == MemberStatus.BANNED:
         raise ModerationError("already")
 
 
@@ -57,7 +57,7 @@ def _check_ban(session: Session, actor, target: Target) -> None:
     _check_subject(session, actor, target)
     membership = session.scalar(select(Membership).where(
         Membership.network_id == target.network_id, Membership.user_id == target.author_id))
-    if membership is not None and membership.status == MemberStatus.BANNED.value:
+    if membership is not None and membership.status == MemberStatus.BANNED:
         raise ModerationError("already")
 
 
@@ -77,13 +77,13 @@ def _check_suspend(session: Session, actor, target: Target) -> None:
 def _check_dismiss(session: Session, actor, target: Target) -> None:
     if not session.scalar(select(exists().where(
             Report.target_kind == target.kind, Report.target_id == target.id,
-            Report.status == ReportStatus.OPEN.value))):
+            Report.status == ReportStatus.OPEN))):
         raise ModerationError("no_report")
 
 
 def _check_appeal(session: Session, actor, target: Target) -> None:
     appeal: Appeal = target.obj
-    if appeal.status != AppealStatus.OPEN.value:
+    if appeal.status != AppealStatus.OPEN:
         raise ModerationError("already")
     if appeal.author_id == actor.id:
         raise ModerationError("self")
@@ -93,7 +93,7 @@ def _check_appeal(session: Session, actor, target: Target) -> None:
 
 
 def _check_delete(session: Session, actor, target: Target) -> None:
-    if target.kind == TargetKind.MESSAGE.value and target.obj.deleted_at is not None:
+    if target.kind == TargetKind.MESSAGE and target.obj.deleted_at is not None:
         raise ModerationError("already")
 
 

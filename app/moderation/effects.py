@@ -31,7 +31,7 @@ def _tell(session: Session, actor, target: Target, kind: NotificationKind, detai
     if target.author_id is None or target.author_id == actor.id:
         return
     # Told even if they blocked the moderator: a block does not hide moderation from its subject.
-    notify(session, [target.author_id], kind.value, actor.id, network_id=target.network_id,
+    notify(session, [target.author_id], kind, actor.id, network_id=target.network_id,
            detail=detail, across_blocks=True)
 
 
@@ -48,7 +48,7 @@ def _do_hide(session, actor, target, reason, minutes):
 def _close_appeal(session: Session, actor, target: Target, status: AppealStatus) -> None:
     appeal = open_appeal(session, target)
     if appeal is not None:
-        appeal.status = status.value
+        appeal.status = status
         appeal.decided_by_id = actor.id
         appeal.decided_at = utcnow()
 
@@ -63,10 +63,10 @@ def _do_restore(session, actor, target, reason, minutes):
 def _do_delete(session, actor, target, reason, minutes):
     from app.chat.messages import delete_message
     from app.networks.service import delete_comment
-    if target.kind == TargetKind.MESSAGE.value:
+    if target.kind == TargetKind.MESSAGE:
         if target.obj.deleted_at is None:
             delete_message(session, target.obj)
-    elif target.kind == TargetKind.COMMENT.value:
+    elif target.kind == TargetKind.COMMENT:
         delete_comment(session, target.obj)
     else:
         session.delete(target.obj)
@@ -103,7 +103,7 @@ def _do_ban(session, actor, target, reason, minutes):
     _tell(session, actor, target, NotificationKind.BANNED, reason)
 
 
-def _do_role(role: str):
+def _do_role(role: MemberRole):
     def change(session, actor, target, reason, minutes):
         from app.networks.service import MembershipError, set_role
         network = session.get(Network, target.network_id)
@@ -126,7 +126,7 @@ def _do_suspend(session, actor, target, reason, minutes):
 def _decide_appeal(status: AppealStatus):
     def decide(session, actor, target, reason, minutes):
         appeal: Appeal = target.obj
-        appeal.status = status.value
+        appeal.status = status
         appeal.decided_by_id = actor.id
         appeal.decided_at = utcnow()
         try:
@@ -146,7 +146,7 @@ def _decide_appeal(status: AppealStatus):
 
 EFFECTS = {"dismiss": _do_dismiss, "hide": _do_hide, "restore": _do_restore,
            "delete": _do_delete, "warn": _do_warn, "mute": _do_mute, "unmute": _do_unmute,
-           "ban": _do_ban, "appoint": _do_role(MemberRole.ANIMATOR.value),
-           "demote": _do_role(MemberRole.MEMBER.value), "suspend": _do_suspend,
+           "ban": _do_ban, "appoint": _do_role(MemberRole.ANIMATOR),
+           "demote": _do_role(MemberRole.MEMBER), "suspend": _do_suspend,
            "uphold": _decide_appeal(AppealStatus.UPHELD),
            "overturn": _decide_appeal(AppealStatus.OVERTURNED)}

@@ -24,6 +24,7 @@ from models import (
     Report,
     ReportReason,
     ReportStatus,
+    TargetKind,
     User,
 )
 
@@ -37,7 +38,7 @@ def already_reported(session: Session, reporter_id: int, target: Target) -> bool
     """Whether this person has an open report on it (a second one would say nothing new)."""
     return bool(session.scalar(select(Report.id).where(
         Report.reporter_id == reporter_id, Report.target_kind == target.kind,
-        Report.target_id == target.id, Report.status == ReportStatus.OPEN.value)))
+        Report.target_id == target.id, Report.status == ReportStatus.OPEN)))
 
 
 def within_rate_limit(app: Flask, reporter_id: int) -> bool:
@@ -50,7 +51,7 @@ def within_rate_limit(app: Flask, reporter_id: int) -> bool:
 
 
 def report(session: Session, reporter: User, target: Target, reason: str, note: str) -> Report:
-    if reason not in {r.value for r in ReportReason}:
+    if reason not in set(ReportReason):
         raise ModerationError("invalid")
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
@@ -71,8 +72,8 @@ def queue(session: Session, moderator, handled: bool = False) -> list[dict]:
     """One line per reported thing in this moderator's scope: how many reports, which reasons,
     since when; open reports, or (`handled`) the answered ones."""
     scope = scope_filter(session, moderator, Report.network_id, Report.place_id)
-    wanted = (Report.status != ReportStatus.OPEN.value) if handled \
-        else (Report.status == ReportStatus.OPEN.value)
+    wanted = (Report.status != ReportStatus.OPEN) if handled \
+        else (Report.status == ReportStatus.OPEN)
     rows = session.execute(
         select(Report.target_kind, Report.target_id, func.count(), func.min(Report.created_at),
                func.max(Report.id), func.group_concat(Report.reason.distinct())
@@ -95,14 +96,14 @@ def queue(session: Session, moderator, handled: bool = False) -> list[dict]:
 def open_reports(session: Session, moderator, limit: int = 500) -> list[Report]:
     """The open reports of this moderator's scope, newest first, one by one (for the API)."""
     return list(session.scalars(select(Report).where(
-        Report.status == ReportStatus.OPEN.value,
+        Report.status == ReportStatus.OPEN,
         scope_filter(session, moderator, Report.network_id, Report.place_id))
         .order_by(Report.id.desc()).limit(limit)))
 
 
 def open_appeals(session: Session, moderator) -> list[Appeal]:
     return list(session.scalars(
-        select(Appeal).where(Appeal.status == AppealStatus.OPEN.value,
+        select(Appeal).where(Appeal.status == AppealStatus.OPEN,
                              scope_filter(session, moderator, Appeal.network_id))
         .order_by(Appeal.id)))
 
@@ -139,13 +140,14 @@ def appeal(session: Session, author: User, target: Target, body: str) -> Appeal:
 def open_appeal(session: Session, target: Target) -> Appeal | None:
     return session.scalar(select(Appeal).where(
         Appeal.target_kind == target.kind, Appeal.target_id == target.id,
-        Appeal.status == AppealStatus.OPEN.value))
+        Appeal.status == AppealStatus.OPEN))
 
 
 def hidden_content_of(session: Session, user_id: int) -> list[Target]:
     """What a moderator hid of this person's, newest first (for their appeals)."""
     rows: list[tuple[datetime, Target]] = []
-    for model, kind in ((Post, "post"), (Comment, "comment"), (Message, "message")):
+    for model, kind in ((Post, TargetKind.POST), (Comment, TargetKind.COMMENT),
+                        (Message, TargetKind.MESSAGE)):
         for obj in session.scalars(select(model).where(model.author_id == user_id,
                                                        model.hidden_at.is_not(None))
                                    .order_by(model.hidden_at.desc()).limit(50)):

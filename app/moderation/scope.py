@@ -15,8 +15,8 @@ from models import MemberRole, Membership, MemberStatus, Role, User, place_anima
 def animates_network(session: Session, user_id: int, network_id: int) -> bool:
     return session.scalar(select(exists().where(
         Membership.network_id == network_id, Membership.user_id == user_id,
-        Membership.role == MemberRole.ANIMATOR.value,
-        Membership.status == MemberStatus.ACTIVE.value))) or False
+        Membership.role == MemberRole.ANIMATOR,
+        Membership.status == MemberStatus.ACTIVE))) or False
 
 
 def animates_place(session: Session, user_id: int, place_id: int) -> bool:
@@ -40,8 +40,8 @@ def is_moderator(session: Session, user) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return user.is_organiser or bool(session.scalar(select(exists().where(
-        Membership.user_id == user.id, Membership.role == MemberRole.ANIMATOR.value,
-        Membership.status == MemberStatus.ACTIVE.value)))) or bool(session.scalar(select(
+        Membership.user_id == user.id, Membership.role == MemberRole.ANIMATOR,
+        Membership.status == MemberStatus.ACTIVE)))) or bool(session.scalar(select(
             exists().where(place_animator.c.user_id == user.id))))
 
 
@@ -56,8 +56,8 @@ def moderated_networks(session: Session, user) -> list[int] | None:
     if user.is_organiser:
         return None
     return list(session.scalars(select(Membership.network_id).where(
-        Membership.user_id == user.id, Membership.role == MemberRole.ANIMATOR.value,
-        Membership.status == MemberStatus.ACTIVE.value)))
+        Membership.user_id == user.id, Membership.role == MemberRole.ANIMATOR,
+        Membership.status == MemberStatus.ACTIVE)))
 
 
 def moderated_places(session: Session, user) -> list[int] | None:
@@ -71,11 +71,11 @@ def other_moderators(session: Session, network_id: int | None, place_id: int | N
                      *excluded: int | None) -> set[int]:
     """Who else could decide (an appeal): the network's or place's animators, and organisers."""
     people = set(session.scalars(select(User.id).where(
-        User.role.in_((Role.ORGANISER.value, Role.ADMIN.value)), User.suspended_at.is_(None))))
+        User.role.in_((Role.ORGANISER, Role.ADMIN)), User.suspended_at.is_(None))))
     if network_id is not None:
         people |= set(session.scalars(select(Membership.user_id).where(
-            Membership.network_id == network_id, Membership.role == MemberRole.ANIMATOR.value,
-            Membership.status == MemberStatus.ACTIVE.value)))
+            Membership.network_id == network_id, Membership.role == MemberRole.ANIMATOR,
+            Membership.status == MemberStatus.ACTIVE)))
     if place_id is not None:
         people |= set(session.scalars(select(place_animator.c.user_id).where(
             place_animator.c.place_id == place_id)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -29,8 +29,8 @@ from models import (
     User,
 )
 
-CONTENT_KINDS = (TargetKind.POST.value, TargetKind.COMMENT.value, TargetKind.MESSAGE.value)
-REPORTABLE = tuple(k.value for k in TargetKind)
+CONTENT_KINDS = (TargetKind.POST, TargetKind.COMMENT, TargetKind.MESSAGE)
+REPORTABLE = tuple(TargetKind)
 
 
 class ModerationError(ValueError):
@@ -46,7 +46,7 @@ class ModerationError(ValueError):
 
 @dataclass
 class Target:
-    kind: str
+    kind: str  # a TargetKind, or "appeal"
     id: int
     obj: object
     network_id: int | None  # the network whose animators moderate it
@@ -76,20 +76,20 @@ def resolve(session: Session, kind, target_id) -> Target:
     target_id = positive_int(target_id)
     if kind not in REPORTABLE and kind != "appeal" or target_id is None:
         raise ModerationError("not_found")
-    if kind == TargetKind.POST.value:
+    if kind == TargetKind.POST:
         post = session.get(Post, target_id)
         if post is None:
             raise ModerationError("not_found")
         return Target(kind, post.id, post, post.network_id, None, post.author_id,
                       _author_label(post.author), _excerpt(post.body), post.hidden_at is not None)
-    if kind == TargetKind.COMMENT.value:
+    if kind == TargetKind.COMMENT:
         comment = session.get(Comment, target_id)
         if comment is None:
             raise ModerationError("not_found")
         return Target(kind, comment.id, comment, comment.post.network_id, None,
                       comment.author_id, _author_label(comment.author), _excerpt(comment.body),
                       comment.hidden_at is not None)
-    if kind == TargetKind.MESSAGE.value:
+    if kind == TargetKind.MESSAGE:
         message = session.get(Message, target_id)
         if message is None:
             raise ModerationError("not_found")
@@ -97,20 +97,20 @@ def resolve(session: Session, kind, target_id) -> Target:
         return Target(kind, message.id, message, network_id, None, message.author_id,
                       _author_label(message.author), _excerpt(message.body),
                       message.hidden_at is not None)
-    if kind == TargetKind.PROFILE.value:
+    if kind == TargetKind.PROFILE:
         profile = session.get(Profile, target_id)
         if profile is None:
             raise ModerationError("not_found")
         return Target(kind, profile.id, profile, None, None, profile.user_id,
                       profile.user.display_name, _excerpt(profile.headline))
-    if kind == TargetKind.NETWORK.value:
+    if kind == TargetKind.NETWORK:
         network = session.get(Network, target_id)
         if network is None:
             raise ModerationError("not_found")
         # Reports on a network itself go to the organisers, not to its own animators.
         return Target(kind, network.id, network, None, None, network.created_by_id,
                       network.name, _excerpt(network.description))
-    if kind == TargetKind.PLACE.value:
+    if kind == TargetKind.PLACE:
         place = session.get(Place, target_id)
         if place is None:
             raise ModerationError("not_found")
@@ -136,25 +136,26 @@ def author_membership(session: Session, target: Target) -> Membership:
     """The person's membership in the target's network, active or banned ("not_member" else)."""
     membership = session.scalar(select(Membership).where(
         Membership.network_id == target.network_id, Membership.user_id == target.author_id))
-    if membership is None or membership.status not in (MemberStatus.ACTIVE.value,
-                                                       MemberStatus.BANNED.value):
+    if membership is None or membership.status not in (MemberStatus.ACTIVE,
+                                                       MemberStatus.BANNED):
         raise ModerationError("not_member")
     return membership
 
 
 def visible_to(session: Session, user, target: Target) -> bool:
     """Whether this person can see what they report (no reporting by id guessing)."""
-    if target.kind in (TargetKind.POST.value, TargetKind.COMMENT.value, TargetKind.NETWORK.value):
-        network = session.get(Network, target.network_id if target.kind != "network" else target.id)
+    if target.kind in (TargetKind.POST, TargetKind.COMMENT, TargetKind.NETWORK):
+        network = session.get(Network, target.network_id if target.kind != TargetKind.NETWORK
+                              else target.id)
         membership = session.scalar(select(Membership).where(
             Membership.network_id == network.id, Membership.user_id == user.id))
-        if membership is not None and membership.status == MemberStatus.BANNED.value:
+        if membership is not None and membership.status == MemberStatus.BANNED:
             return False
-        if target.kind == TargetKind.NETWORK.value:
+        if target.kind == TargetKind.NETWORK:
             return not network.is_private or membership is not None
-        return network.visibility == NetworkVisibility.OPEN.value or (
+        return network.visibility == NetworkVisibility.OPEN or (
             membership is not None and membership.is_active)
-    if target.kind == TargetKind.MESSAGE.value:
+    if target.kind == TargetKind.MESSAGE:
         from app.chat.rooms import readable_room
         return readable_room(session, user.id, target.obj.room_id) is not None \
             and target.obj.deleted_at is None
@@ -164,11 +165,13 @@ def visible_to(session: Session, user, target: Target) -> bool:
 def record(session: Session, viewer, target: Target) -> dict:
     """What the target's page shows a moderator: its reports, its audit history, and the network,
     membership, author and chat room around it."""
-    reports = select(Report).where(Report.target_kind == target.kind,
-                                   Report.target_id == target.id)
+    # No report is about an appeal, and "appeal" is no TargetKind (a value the column refuses).
+    reports = select(Report).where(
+        Report.target_kind == target.kind if target.kind in REPORTABLE else false(),
+        Report.target_id == target.id)
     history = select(AuditEntry).where(AuditEntry.target_kind == target.kind,
                                        AuditEntry.target_id == target.id)
-    if target.kind == TargetKind.PROFILE.value and not viewer.is_organiser:
+    if target.kind == TargetKind.PROFILE and not viewer.is_organiser:
         # An animator sees a person's record in their network only.
         reports = reports.where(Report.network_id == target.network_id)
         history = history.where(AuditEntry.network_id == target.network_id)
@@ -182,6 +185,6 @@ def record(session: Session, viewer, target: Target) -> dict:
                 Membership.network_id == target.network_id,
                 Membership.user_id == target.author_id))
     author = session.get(User, target.author_id) if target.author_id else None
-    room = session.get(Room, target.obj.room_id) if target.kind == "message" else None
+    room = session.get(Room, target.obj.room_id) if target.kind == TargetKind.MESSAGE else None
     return {"reports": reports, "history": history, "network": network,
             "membership": membership, "author": author, "room": room}

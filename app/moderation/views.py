@@ -125,7 +125,7 @@ def _target_or_404(kind: str, target_id: int, network_id=None) -> Target:
         target = resolve(db.session, kind, target_id)
     except ModerationError:
         abort(404)
-    if kind == TargetKind.PROFILE.value and network_id is not None:
+    if kind == TargetKind.PROFILE and network_id is not None:
         # Only a person of that network (member, banned, asking to join) is moderated there.
         if not in_network(db.session, network_id, target.author_id):
             abort(404)
@@ -163,7 +163,7 @@ def target(kind: str, target_id: int):
             else:
                 flash(_("Done: %(action)s. It is in the audit log.",
                         action=ACTION_LABELS[outcome.action]), "success")
-                if outcome.action == "delete" and kind != TargetKind.MESSAGE.value:
+                if outcome.action == "delete" and kind != TargetKind.MESSAGE:
                     return redirect(url_for("moderation.queue"))
                 return redirect(url_for("moderation.target", kind=kind, target_id=target_id,
                                         network=network_id))

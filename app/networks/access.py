@@ -41,7 +41,7 @@ class Access:
             return False
         if self.is_member:
             return True
-        return (self.network.visibility == NetworkVisibility.OPEN.value
+        return (self.network.visibility == NetworkVisibility.OPEN
                 and current_user.is_authenticated)
 
     @property
@@ -50,9 +50,9 @@ class Access:
         m = self.membership
         if m is None:
             return False
-        if m.status == MemberStatus.APPROVED.value:
+        if m.status == MemberStatus.APPROVED:
             return m.accepted_charter_version < self.network.charter_version
-        return (m.status == MemberStatus.ACTIVE.value
+        return (m.status == MemberStatus.ACTIVE
                 and m.accepted_charter_version < self.network.charter_required_version)
 
     @property
@@ -76,7 +76,7 @@ def membership_of(network_id: int, user_id: int) -> Membership | None:
 def access_to(network: Network) -> Access:
     membership = (membership_of(network.id, current_user.id)
                   if current_user.is_authenticated else None)
-    if membership is not None and membership.status == MemberStatus.BANNED.value:
+    if membership is not None and membership.status == MemberStatus.BANNED:
         return Access(network, None, banned=True)
     return Access(network, membership)
 

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.forms import BaseForm, has_letters
 from app.people.forms import SKILL_LENGTH_MAX, commune_error, split_skills
-from models import Epci, Scope, db
+from models import Epci, NetworkVisibility, Scope, db
 from models.textkey import fold
 
 TEXT_MAX = 20_000
@@ -22,14 +22,14 @@ POST_MAX = 10_000
 NETWORK_SKILLS_MAX = 10
 
 VISIBILITY_LABELS = {
-    "open": _l("Open: anyone can join after accepting the charter"),
-    "request": _l("On request: an animator approves each member"),
-    "private": _l("Private: invisible to non-members, joined through an invitation link"),
+    NetworkVisibility.OPEN: _l("Open: anyone can join after accepting the charter"),
+    NetworkVisibility.REQUEST: _l("On request: an animator approves each member"),
+    NetworkVisibility.PRIVATE: _l("Private: invisible to non-members, joined through an invitation link"),
 }
 SCOPE_LABELS = {
-    Scope.TERRITORY.value: _l("The whole territory"),
-    Scope.EPCI.value: _l("A community of communes"),
-    Scope.COMMUNE.value: _l("A commune"),
+    Scope.TERRITORY: _l("The whole territory"),
+    Scope.EPCI: _l("A community of communes"),
+    Scope.COMMUNE: _l("A commune"),
 }
 
 
@@ -44,7 +44,7 @@ class NetworkForm(BaseForm):
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)],
                           description=_l("Type a name or a postcode, e.g. “Rignac” or “12390”."))
     visibility = RadioField(_l("Who can join"), choices=list(VISIBILITY_LABELS.items()),
-                            default="open")
+                            default=NetworkVisibility.OPEN)
     charter = TextAreaField(_l("Charter"), validators=[Length(max=TEXT_MAX)],
                             description=_l("The rules members accept before joining (Markdown). "
                                            "Every change is a new version, kept and audited."))
@@ -69,12 +69,12 @@ class NetworkForm(BaseForm):
             raise ValidationError(_l("Each skill fits in %(n)d characters.", n=SKILL_LENGTH_MAX))
 
     def validate_scope(self, field) -> None:
-        if field.data == Scope.EPCI.value:
+        if field.data == Scope.EPCI:
             if self.epci.data not in {code for code, _ in self.epci.choices if code}:
                 self.epci.errors = [str(_l("Choose the community of communes."))]
                 raise ValidationError(_l("Choose the community of communes below."))
             self.scope_code = self.epci.data
-        elif field.data == Scope.COMMUNE.value:
+        elif field.data == Scope.COMMUNE:
             from app.territory.gazetteer import match_communes
             typed = (self.commune.data or "").strip()
             found = match_communes(db.session, typed) if typed else []

@@ -67,14 +67,14 @@ def invitation(token: str):
     membership = (membership_of(network.id, current_user.id)
                   if current_user.is_authenticated else None)
     access = Access(network, membership)
-    if membership is not None and membership.status == MemberStatus.BANNED.value:
+    if membership is not None and membership.status == MemberStatus.BANNED:
         abort(404)  # a banned person's invitation no longer opens the network
     if request.method == "POST":
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if membership is not None:
             return redirect(url_for("networks.show", network_id=network.id))
-        if network.visibility == NetworkVisibility.OPEN.value:
+        if network.visibility == NetworkVisibility.OPEN:
             form = JoinForm()
             if not form.validate_on_submit() or not read_current_charter(form, network):
                 explain_csrf_failure(form)

@@ -43,8 +43,8 @@ def join(network_id: int):
         return _membership_error(MembershipError("banned"), network.id)
     if access.is_member and not access.must_accept_charter:
         return redirect(url_for("networks.show", network_id=network.id))
-    if network.visibility == NetworkVisibility.OPEN.value or access.must_accept_charter \
-            or (access.status == MemberStatus.APPROVED.value):
+    if network.visibility == NetworkVisibility.OPEN or access.must_accept_charter \
+            or (access.status == MemberStatus.APPROVED):
         form = JoinForm()
         if not form.validate_on_submit() or not read_current_charter(form, network):
             explain_csrf_failure(form)
@@ -52,9 +52,9 @@ def join(network_id: int):
                                    join_form=form, request_form=RequestForm()), 422
         try:
             if access.membership is not None:
-                if access.membership.status == MemberStatus.REQUESTED.value:
+                if access.membership.status == MemberStatus.REQUESTED:
                     # Asked while the network was on request; it is open now.
-                    access.membership.status = MemberStatus.APPROVED.value
+                    access.membership.status = MemberStatus.APPROVED
                 accept_charter(db.session, network, access.membership)
             else:
                 join_open(db.session, network, current_user, None)
@@ -131,9 +131,9 @@ def remove_member(network_id: int, user_id: int):
     """Decline a request, or take a member out of the network (animators; in the audit log).
     A ban is not lifted this way."""
     def change(access, membership):
-        if membership.status == MemberStatus.BANNED.value:
+        if membership.status == MemberStatus.BANNED:
             raise MembershipError("banned_stays")
-        if membership.status == MemberStatus.ACTIVE.value:
+        if membership.status == MemberStatus.ACTIVE:
             from app.moderation.audit import audit
             audit(db.session, current_user, "remove", "profile",
                   membership.user.profile.id if membership.user.profile else None,

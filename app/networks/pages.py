@@ -49,7 +49,7 @@ def index():
     mine = set()
     if current_user.is_authenticated and networks:
         mine = set(db.session.scalars(select(Membership.network_id).where(
-            Membership.user_id == current_user.id, Membership.status == MemberStatus.ACTIVE.value,
+            Membership.user_id == current_user.id, Membership.status == MemberStatus.ACTIVE,
             Membership.network_id.in_([n.id for n in networks]))))
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -95,9 +95,9 @@ def edit(network_id: int):
     if request.method == "GET":
         form.skills.data = ", ".join(s.name for s in network.skills)
         form.charter.data = network.charter.body if network.charter else ""
-        if network.scope == Scope.EPCI.value:
+        if network.scope == Scope.EPCI:
             form.epci.data = network.scope_code
-        elif network.scope == Scope.COMMUNE.value:
+        elif network.scope == Scope.COMMUNE:
             commune = db.session.get(Commune, network.scope_code)
             form.commune.data = commune.label if commune else ""
     if form.validate_on_submit():
@@ -147,7 +147,7 @@ def member_list(network_id: int):
     if (form.commune.data or "").strip():
         communes = [c.insee for c in match_communes(db.session, form.commune.data[:120])]
     rows = members(db.session, network_id, skill=(form.skill.data or "")[:60], communes=communes)
-    pending = (members(db.session, network_id, status=MemberStatus.REQUESTED.value)
+    pending = (members(db.session, network_id, status=MemberStatus.REQUESTED)
                if access.is_animator else [])
     return render_template("networks/members.html", access=access, network=access.network,
                            rows=rows, pending=pending, form=form)

@@ -20,6 +20,7 @@ from models import (
     profile_skill,
 )
 from models.textkey import fold, skill_key
+from models.types import matches_value
 
 POSTS_PER_PAGE = 20
 
@@ -36,7 +37,7 @@ def visible_networks(session: Session, viewer_id: int | None, *, q: str = "", sc
     """Networks the viewer may know of (open, on request, and private ones they belong to),
     filtered, largest first. Returns (total, networks)."""
     from sqlalchemy import func
-    seen = Network.visibility != NetworkVisibility.PRIVATE.value
+    seen = Network.visibility != NetworkVisibility.PRIVATE
     if viewer_id is not None:
         seen = or_(seen, Network.id.in_(select(Membership.network_id).where(
             Membership.user_id == viewer_id)))
@@ -45,12 +46,12 @@ def visible_networks(session: Session, viewer_id: int | None, *, q: str = "", sc
         conditions += [Network.name_key.contains(word, autoescape=True)
                        for word in fold(q).split()[:8]]
     if scope:
-        conditions.append(Network.scope == scope)
+        conditions.append(matches_value(Network.scope, scope))
     if epci:
         # A network of the EPCI, or of one of its communes.
         conditions.append(or_(
-            and_(Network.scope == Scope.EPCI.value, Network.scope_code == epci),
-            and_(Network.scope == Scope.COMMUNE.value, Network.scope_code.in_(
+            and_(Network.scope == Scope.EPCI, Network.scope_code == epci),
+            and_(Network.scope == Scope.COMMUNE, Network.scope_code.in_(
                 select(Commune.insee).where(Commune.epci_code == epci)))))
     if skill.strip():
         conditions.append(Network.id.in_(
@@ -95,7 +96,7 @@ def comments_of(session: Session, post_id: int) -> list[Comment]:
                            .order_by(Comment.id).limit(COMMENTS_MAX)).all()
 
 
-def members(session: Session, network_id: int, *, status: str = MemberStatus.ACTIVE.value,
+def members(session: Session, network_id: int, *, status: MemberStatus = MemberStatus.ACTIVE,
             skill: str = "", communes: list[str] | None = None, limit: int = 200):
     """Memberships with user, profile and commune loaded, animators first, then by name."""
     query = (select(Membership).join(User, Membership.user_id == User.id)

@@ -51,7 +51,7 @@ def create_network(session: Session, creator: User, charter: str, **fields) -> N
     session.add(network)
     session.flush()
     session.add(Membership(network_id=network.id, user_id=creator.id,
-                           role=MemberRole.ANIMATOR.value, status=MemberStatus.ACTIVE.value,
+                           role=MemberRole.ANIMATOR, status=MemberStatus.ACTIVE,
                            accepted_charter_version=network.charter_version, joined_at=utcnow()))
     session.flush()
     refresh_member_count(session, network)
@@ -60,13 +60,13 @@ def create_network(session: Session, creator: User, charter: str, **fields) -> N
 
 def refresh_member_count(session: Session, network: Network) -> None:
     network.member_count = session.scalar(select(func.count()).select_from(Membership).where(
-        Membership.network_id == network.id, Membership.status == MemberStatus.ACTIVE.value))
+        Membership.network_id == network.id, Membership.status == MemberStatus.ACTIVE))
 
 
 def animator_ids(session: Session, network_id: int) -> list[int]:
     return list(session.scalars(select(Membership.user_id).where(
-        Membership.network_id == network_id, Membership.role == MemberRole.ANIMATOR.value,
-        Membership.status == MemberStatus.ACTIVE.value)))
+        Membership.network_id == network_id, Membership.role == MemberRole.ANIMATOR,
+        Membership.status == MemberStatus.ACTIVE)))
 
 
 def join_open(session: Session, network: Network, user: User,
@@ -80,31 +80,31 @@ def join_open(session: Session, network: Network, user: User,
 
 def request_to_join(session: Session, network: Network, user: User, message: str) -> Membership:
     membership = Membership(network_id=network.id, user_id=user.id, message=message.strip(),
-                            status=MemberStatus.REQUESTED.value)
+                            status=MemberStatus.REQUESTED)
     session.add(membership)
     session.flush()
-    notify(session, animator_ids(session, network.id), NotificationKind.JOIN_REQUEST.value,
+    notify(session, animator_ids(session, network.id), NotificationKind.JOIN_REQUEST,
            user.id, network_id=network.id)
     return membership
 
 
 def approve(session: Session, network: Network, membership: Membership, animator: User) -> None:
     """The member may now join: they accept the charter next (at once if there is none)."""
-    if membership.status != MemberStatus.REQUESTED.value:
+    if membership.status != MemberStatus.REQUESTED:
         raise MembershipError("not_requested")
-    membership.status = MemberStatus.APPROVED.value
+    membership.status = MemberStatus.APPROVED
     if network.charter_version == 0:
         accept_charter(session, network, membership)
-    notify(session, [membership.user_id], NotificationKind.JOIN_APPROVED.value, animator.id,
+    notify(session, [membership.user_id], NotificationKind.JOIN_APPROVED, animator.id,
            network_id=network.id)
 
 
 def accept_charter(session: Session, network: Network, membership: Membership) -> Membership:
-    if membership.status == MemberStatus.REQUESTED.value:
+    if membership.status == MemberStatus.REQUESTED:
         raise MembershipError("not_approved")
     membership.accepted_charter_version = network.charter_version
-    if membership.status != MemberStatus.ACTIVE.value:
-        membership.status = MemberStatus.ACTIVE.value
+    if membership.status != MemberStatus.ACTIVE:
+        membership.status = MemberStatus.ACTIVE
         membership.joined_at = utcnow()
     session.flush()
     refresh_member_count(session, network)
@@ -124,17 +124,18 @@ def ban(session: Session, network: Network, membership: Membership) -> None:
     """Out of the network for good: the row stays, marked banned, so joining again is refused."""
     if membership.is_animator and len(animator_ids(session, network.id)) <= 1:
         raise MembershipError("last_animator")
-    membership.status = MemberStatus.BANNED.value
-    membership.role = MemberRole.MEMBER.value
+    membership.status = MemberStatus.BANNED
+    membership.role = MemberRole.MEMBER
     session.flush()
     refresh_member_count(session, network)
 
 
-def set_role(session: Session, network: Network, membership: Membership, role: str) -> None:
+def set_role(session: Session, network: Network, membership: Membership,
+             role: MemberRole) -> None:
     """Through app.moderation.actions.perform ("appoint", "demote"), which audits it."""
     if not membership.is_active:
         raise MembershipError("not_member")
-    if role == MemberRole.MEMBER.value and membership.is_animator \
+    if role == MemberRole.MEMBER and membership.is_animator \
             and len(animator_ids(session, network.id)) <= 1:
         raise MembershipError("last_animator")
     membership.role = role
@@ -144,7 +145,7 @@ def member_names(session: Session, network_id: int) -> list[tuple[int, str]]:
     return list(session.execute(
         select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)
         .where(Membership.network_id == network_id,
-               Membership.status == MemberStatus.ACTIVE.value)))
+               Membership.status == MemberStatus.ACTIVE)))
 
 
 def create_post(session: Session, network: Network, author: User, body: str) -> Post:
@@ -153,10 +154,10 @@ def create_post(session: Session, network: Network, author: User, body: str) -> 
     session.add(post)
     session.flush()
     mentioned = find_mentions(body, member_names(session, network.id))
-    notify(session, mentioned, NotificationKind.MENTION.value, author.id,
+    notify(session, mentioned, NotificationKind.MENTION, author.id,
            network_id=network.id, post_id=post.id)
     notify(session, set(animator_ids(session, network.id)) - mentioned,
-           NotificationKind.NEW_POST.value, author.id, network_id=network.id, post_id=post.id)
+           NotificationKind.NEW_POST, author.id, network_id=network.id, post_id=post.id)
     return post
 
 
@@ -172,11 +173,11 @@ def create_comment(session: Session, post: Post, author: User, body: str) -> Com
         Comment.post_id == post.id, Comment.author_id.is_not(None))))
     thread = ({post.author_id} | earlier) - {None} - mentioned
     network = session.get(Network, post.network_id)
-    if network.visibility != NetworkVisibility.OPEN.value:  # those who left cannot read it
+    if network.visibility != NetworkVisibility.OPEN:  # those who left cannot read it
         thread &= {user_id for user_id, _ in member_names(session, post.network_id)}
-    notify(session, mentioned, NotificationKind.MENTION.value, author.id,
+    notify(session, mentioned, NotificationKind.MENTION, author.id,
            network_id=post.network_id, post_id=post.id, comment_id=comment.id)
-    notify(session, thread, NotificationKind.REPLY.value, author.id,
+    notify(session, thread, NotificationKind.REPLY, author.id,
            network_id=post.network_id, post_id=post.id, comment_id=comment.id)
     return comment
 

@@ -96,4 +96,4 @@ def geography(session: Session) -> Geography:
 
 def open_place_communes(session: Session) -> set[str]:
     return set(session.scalars(select(Place.commune_insee).where(
-        Place.status == PlaceStatus.OPEN.value)))
+        Place.status == PlaceStatus.OPEN)))

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 from app.organisers.clusters import Demand
+from models import Formula
 
 WEEKS_PER_MONTH = 52 / 12
 RISES = (0.0, 0.10, 0.20, 0.30)
@@ -57,9 +58,9 @@ def monthly_price(demand: Demand, prices: dict[str, float], rise: float = 0.0) -
     price = prices.get(demand.formula)
     if price is None:
         return None
-    if demand.formula == "days_per_quarter":
+    if demand.formula == Formula.DAYS_PER_QUARTER:
         price = price / 3
-    elif demand.formula == "day_pass":
+    elif demand.formula == Formula.DAY_PASS:
         price = price * demand.days * WEEKS_PER_MONTH
     return price * (1 + rise)
 

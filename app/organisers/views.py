@@ -17,7 +17,7 @@ from app.organisers.data import current_rows, geography, open_place_communes
 from app.organisers.exports import communes_csv, communes_geojson
 from app.organisers.mapsvg import map_shape, shade_classes
 from app.organisers.params import cluster_params, filters_from_request, float_arg, run_clusters
-from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, Place, db
+from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, Place, PlaceStatus, db
 
 
 @bp.before_request
@@ -81,7 +81,7 @@ def demand_map():
     result = run_clusters(rows, k, occupancy, co2) if request.args.get("k") else None
     shape = map_shape(db.session)
     shades = shade_classes({c: v["people"] or 0 for c, v in cells.items()})
-    places = db.session.scalars(select(Place).where(Place.status != "closed")).all()
+    places = db.session.scalars(select(Place).where(Place.status != PlaceStatus.CLOSED)).all()
     selected = request.args.get("commune", "")[:5]
     commune = db.session.get(Commune, selected) if selected else None
     return render_template("organisers/map.html", shape=shape, shades=shades, cells=cells,

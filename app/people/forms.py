@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import BaseForm, has_letters
 from app.people.labels import DIRECT_MESSAGE_LABELS, KIND_LABELS, VISIBILITY_LABELS
-from models import db
+from models import DirectMessages, db
 from models.textkey import fold, tidy
 
 BIO_MAX = 10_000
@@ -62,7 +62,7 @@ class ProfileForm(BaseForm):
     visibility = RadioField(_l("Who can see my profile"), choices=list(VISIBILITY_LABELS.items()))
     direct_messages = RadioField(_l("Who can write to me directly"),
                                  choices=list(DIRECT_MESSAGE_LABELS.items()),
-                                 default="connections")
+                                 default=DirectMessages.CONNECTIONS)
 
     resolved_commune = None  # set by validate_commune
     commune_candidates: list = []  # the communes an ambiguous entry may mean, to choose from

@@ -197,14 +197,14 @@ class AccountError(ValueError):
 def sole_animator_of(session: Session, user_id: int) -> list[str]:
     """Networks this person animates alone: they appoint someone else first."""
     mine = select(Membership.network_id).where(
-        Membership.user_id == user_id, Membership.role == MemberRole.ANIMATOR.value,
-        Membership.status == MemberStatus.ACTIVE.value)
+        Membership.user_id == user_id, Membership.role == MemberRole.ANIMATOR,
+        Membership.status == MemberStatus.ACTIVE)
     names = []
     for network in session.scalars(select(Network).where(Network.id.in_(mine))):
         others = session.scalar(select(Membership.id).where(
             Membership.network_id == network.id, Membership.user_id != user_id,
-            Membership.role == MemberRole.ANIMATOR.value,
-            Membership.status == MemberStatus.ACTIVE.value).limit(1))
+            Membership.role == MemberRole.ANIMATOR,
+            Membership.status == MemberStatus.ACTIVE).limit(1))
         if others is None:
             names.append(network.name)
     return names
@@ -220,7 +220,7 @@ def delete_account(session: Session, user: User, delete_content: bool) -> None:
         raise AccountError("sole_animator")
     networks = list(session.scalars(select(Network).join(
         Membership, Membership.network_id == Network.id).where(
-        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
+        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE)))
     if delete_content:
         for comment in session.scalars(select(Comment).where(Comment.author_id == user.id)):
             delete_comment(session, comment)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import Commune, Profile, Skill, SkillAlias, User, Visibility, profile_skill
 from models.textkey import skill_key
+from models.types import matches_value
 
 SKILL_SEPARATOR = "\x1f"  # ASCII unit separator: never typed in a skill name
 
@@ -58,14 +59,14 @@ def directory_page(session: Session, *, viewer_is_member: bool,
     An out-of-range page number gives the nearest existing page rather than an error."""
     conditions = []
     if not viewer_is_member:
-        conditions.append(Profile.visibility == Visibility.PUBLIC.value)
+        conditions.append(Profile.visibility == Visibility.PUBLIC)
     if communes is not None:
         conditions.append(Profile.commune_insee.in_(communes))
     if epci:
         conditions.append(Profile.commune_insee.in_(
             select(Commune.insee).where(Commune.epci_code == epci).scalar_subquery()))
     if kind:
-        conditions.append(Profile.kind == kind)
+        conditions.append(matches_value(Profile.kind, kind))
     if skill:
         conditions.append(Profile.id.in_(
             select(profile_skill.c.profile_id)
@@ -97,7 +98,7 @@ def load_cards(session: Session, ids: list[int]) -> list[Card]:
         .outerjoin(Commune, Commune.insee == Profile.commune_insee)
         .outerjoin(skills, skills.c.profile_id == Profile.id)
         .where(Profile.id.in_(ids)))
-    cards = {r[0]: Card(r[0], r[1], r[2], r[3], r[4] == Visibility.PUBLIC.value, r[5],
+    cards = {r[0]: Card(r[0], r[1], r[2], r[3], r[4] == Visibility.PUBLIC, r[5],
                         sorted(r[6].split(SKILL_SEPARATOR), key=str.casefold) if r[6] else [])
              for r in rows}
     return [cards[i] for i in ids if i in cards]

@@ -39,7 +39,7 @@ def new_poll(place_id: int):
     place = place_or_404(place_id)
     if not can_edit(place):
         abort(403)
-    if place.status != PlaceStatus.PROJECT.value:
+    if place.status != PlaceStatus.PROJECT:
         flash(_("Polls are for projected places."), "error")
         return _back(place)
     form = PollForm()
@@ -71,7 +71,7 @@ def propose(place_id: int, poll_id: int):
     editor = can_edit(place)
     db.session.add(Proposal(poll_id=poll.id, author_id=current_user.id, text=text,
                             text_key=fold(text)[:120], status=(ProposalStatus.APPROVED if editor
-                                                         else ProposalStatus.PENDING).value))
+                                                         else ProposalStatus.PENDING)))
     try:
         db.session.commit()
     except IntegrityError:
@@ -93,12 +93,12 @@ def moderate(place_id: int, proposal_id: int, decision: str):
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.poll.place_id != place.id:
         abort(404)
-    if proposal.status != ProposalStatus.PENDING.value or not proposal.poll.is_open():
+    if proposal.status != ProposalStatus.PENDING or not proposal.poll.is_open():
         # Results must not change under the voters: a decision is final, a closed poll too.
         flash(_("This proposal was already moderated, or the poll is closed."), "error")
         return _back(place, proposal.poll)
     proposal.status = (ProposalStatus.APPROVED if decision == "approve"
-                       else ProposalStatus.REJECTED).value
+                       else ProposalStatus.REJECTED)
     db.session.commit()
     return _back(place, proposal.poll)
 
@@ -113,7 +113,7 @@ def vote(place_id: int, poll_id: int):
         return _back(place, poll)
     proposal_id = request.form.get("proposal", "")
     proposal = next((p for p in poll.proposals if str(p.id) == proposal_id
-                     and p.status == ProposalStatus.APPROVED.value), None)
+                     and p.status == ProposalStatus.APPROVED), None)
     if proposal is None:
         flash(_("Choose one of the proposals."), "error")
         return _back(place, poll)

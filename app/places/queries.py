@@ -8,6 +8,7 @@ from app.networks.queries import clamp_offset
 from app.places.forms import PlaceFilterForm
 from app.territory.gazetteer import match_communes
 from models import Commune, Place
+from models.types import matches_value
 
 
 def filtered_places(session: Session, form: PlaceFilterForm, limit: int,
@@ -21,7 +22,7 @@ def filtered_places(session: Session, form: PlaceFilterForm, limit: int,
         conditions.append(Place.commune_insee.in_(
             select(Commune.insee).where(Commune.epci_code == form.epci.data[:9])))
     if form.status.data:
-        conditions.append(Place.status == form.status.data[:10])
+        conditions.append(matches_value(Place.status, form.status.data))
     query = select(Place).where(*conditions)
     places = session.scalars(query.options(selectinload(Place.plans),
                                            selectinload(Place.commune))

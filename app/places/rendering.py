@@ -48,15 +48,15 @@ def poll_context(poll: Poll) -> dict:
     counts = dict(db.session.execute(select(Vote.proposal_id, func.count())
                                      .where(Vote.poll_id == poll.id)
                                      .group_by(Vote.proposal_id)).all())
-    approved_ids = {p.id for p in poll.proposals if p.status == ProposalStatus.APPROVED.value}
+    approved_ids = {p.id for p in poll.proposals if p.status == ProposalStatus.APPROVED}
     counts = {pid: n for pid, n in counts.items() if pid in approved_ids}
     mine = None
     if current_user.is_authenticated:
         mine = db.session.scalar(select(Vote.proposal_id).where(
             Vote.poll_id == poll.id, Vote.user_id == current_user.id))
-    approved = sorted((p for p in poll.proposals if p.status == ProposalStatus.APPROVED.value),
+    approved = sorted((p for p in poll.proposals if p.status == ProposalStatus.APPROVED),
                       key=lambda p: (-counts.get(p.id, 0), p.id))
     return {"poll": poll, "open": poll.is_open(), "approved": approved, "counts": counts,
             "total": sum(counts.values()), "mine": mine,
-            "pending": [p for p in poll.proposals if p.status == ProposalStatus.PENDING.value],
+            "pending": [p for p in poll.proposals if p.status == ProposalStatus.PENDING],
             "proposal_form": ProposalForm(prefix=f"p{poll.id}")}

@@ -42,9 +42,9 @@ def ask(session: Session, requester_id: int, other_id: int, message: str) -> Con
     existing = connection_between(session, requester_id, other_id)
     if existing is not None:
         if existing.requester_id == other_id and existing.status in (
-                ConnectionStatus.PENDING.value, ConnectionStatus.DECLINED.value):
+                ConnectionStatus.PENDING, ConnectionStatus.DECLINED):
             # They asked first (even if declined then): asking back accepts.
-            existing.status = ConnectionStatus.PENDING.value
+            existing.status = ConnectionStatus.PENDING
             return respond(session, existing, requester_id, accept=True)
         return existing  # already connected, or already asked (declined looks pending)
     low, high = pair(requester_id, other_id)
@@ -53,7 +53,7 @@ def ask(session: Session, requester_id: int, other_id: int, message: str) -> Con
     session.add(connection)
     session.flush()
     if not _asked_recently(session, requester_id, other_id):  # withdraw + ask is no spam loop
-        notify(session, [other_id], NotificationKind.CONNECTION_REQUEST.value, requester_id)
+        notify(session, [other_id], NotificationKind.CONNECTION_REQUEST, requester_id)
     return connection
 
 
@@ -61,19 +61,19 @@ def _asked_recently(session: Session, requester_id: int, other_id: int) -> bool:
     since = utcnow() - timedelta(days=RENOTIFY_AFTER_DAYS)
     return session.scalar(select(Notification.id).where(
         Notification.user_id == other_id, Notification.actor_id == requester_id,
-        Notification.kind == NotificationKind.CONNECTION_REQUEST.value,
+        Notification.kind == NotificationKind.CONNECTION_REQUEST,
         Notification.created_at > since).limit(1)) is not None
 
 
 def respond(session: Session, connection: Connection, user_id: int, accept: bool) -> Connection:
     """The addressee accepts or declines a pending request."""
-    if connection.status != ConnectionStatus.PENDING.value or connection.requester_id == user_id \
+    if connection.status != ConnectionStatus.PENDING or connection.requester_id == user_id \
             or user_id not in (connection.low_id, connection.high_id):
         raise ConnectionError_("not_pending")
-    connection.status = (ConnectionStatus.ACCEPTED if accept else ConnectionStatus.DECLINED).value
+    connection.status = ConnectionStatus.ACCEPTED if accept else ConnectionStatus.DECLINED
     connection.responded_at = utcnow()
     if accept:
-        notify(session, [connection.requester_id], NotificationKind.CONNECTION_ACCEPTED.value,
+        notify(session, [connection.requester_id], NotificationKind.CONNECTION_ACCEPTED,
                user_id)
     return connection
 
@@ -82,7 +82,7 @@ def withdraw(session: Session, connection: Connection, user_id: int) -> None:
     """The requester withdraws a pending request, or either side ends a connection."""
     if user_id not in (connection.low_id, connection.high_id):
         raise ConnectionError_("not_yours")
-    if connection.status != ConnectionStatus.ACCEPTED.value and connection.requester_id != user_id:
+    if connection.status != ConnectionStatus.ACCEPTED and connection.requester_id != user_id:
         raise ConnectionError_("not_yours")
     session.delete(connection)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from models import Block, Notification
+from models import Block, Notification, NotificationKind
 from models.textkey import fold
 
 _MENTION = re.compile(r"@(?=\w)")
@@ -20,8 +20,8 @@ def blocked_between(session: Session, user_id: int) -> set[int]:
     return {b if a == user_id else a for a, b in rows}
 
 
-def notify(session: Session, user_ids: Iterable[int], kind: str, actor_id: int | None, *,
-           network_id: int | None = None, post_id: int | None = None,
+def notify(session: Session, user_ids: Iterable[int], kind: NotificationKind,
+           actor_id: int | None, *, network_id: int | None = None, post_id: int | None = None,
            comment_id: int | None = None, detail: str = "", across_blocks: bool = False) -> int:
     """One notification per recipient, never to the actor, never across a block (but for
     moderation: `across_blocks`)."""

@@ -24,7 +24,7 @@ from app.social.connections import (
 from app.social.forms import ConnectForm
 from app.social.notify import unread_count
 from app.social.suggestions import offers_for_needs, same_skill
-from models import Block, Connection, ConnectionStatus, Notification, User, db
+from models import Block, Connection, ConnectionStatus, Notification, NotificationKind, User, db
 from models.types import utcnow
 
 NOTIFICATIONS_PAGE = 50
@@ -86,8 +86,10 @@ def open_notification(notification_id: int):
     return redirect(notification_target(found))
 
 
-MODERATION_KINDS = {"content_hidden", "content_deleted", "content_restored", "appeal_rejected",
-                    "warning", "muted", "banned", "report_handled"}
+MODERATION_KINDS = {NotificationKind.CONTENT_HIDDEN, NotificationKind.CONTENT_DELETED,
+                    NotificationKind.CONTENT_RESTORED, NotificationKind.APPEAL_REJECTED,
+                    NotificationKind.WARNING, NotificationKind.MUTED, NotificationKind.BANNED,
+                    NotificationKind.REPORT_HANDLED}
 
 
 def notification_target(n: Notification) -> str:
@@ -96,7 +98,7 @@ def notification_target(n: Notification) -> str:
     if n.post_id:
         return url_for("networks.post", network_id=n.network_id, post_id=n.post_id,
                        _anchor=f"comment-{n.comment_id}" if n.comment_id else None)
-    if n.kind == "join_request":
+    if n.kind == NotificationKind.JOIN_REQUEST:
         return url_for("networks.member_list", network_id=n.network_id)
     if n.network_id:
         return url_for("networks.show", network_id=n.network_id)
@@ -112,9 +114,9 @@ def connections():
         .order_by(Connection.created_at.desc())).all()
     others = {c.other_id(me) for c in rows}
     profiles = {p.user_id: p for p in load_profiles_for_users(others)}
-    accepted = [c for c in rows if c.status == ConnectionStatus.ACCEPTED.value]
-    incoming = [c for c in rows if c.status == ConnectionStatus.PENDING.value and c.requester_id != me]
-    sent = [c for c in rows if c.status != ConnectionStatus.ACCEPTED.value and c.requester_id == me]
+    accepted = [c for c in rows if c.status == ConnectionStatus.ACCEPTED]
+    incoming = [c for c in rows if c.status == ConnectionStatus.PENDING and c.requester_id != me]
+    sent = [c for c in rows if c.status != ConnectionStatus.ACCEPTED and c.requester_id == me]
     blocked = db.session.scalars(select(Block).where(Block.blocker_id == me)).all()
     blocked_profiles = {p.user_id: p for p in load_profiles_for_users({b.blocked_id for b in blocked})}
     return render_template("social/connections.html", accepted=accepted, incoming=incoming,
@@ -148,7 +150,7 @@ def ask_connection(user_id: int):
         except IntegrityError:  # both asked at the same instant: the other request stands
             db.session.rollback()
             connection = connection_between(db.session, current_user.id, other.id)
-        if connection is not None and connection.status == ConnectionStatus.ACCEPTED.value:
+        if connection is not None and connection.status == ConnectionStatus.ACCEPTED:
             flash(_("You are now connected with %(name)s.", name=other.display_name), "success")
         else:
             flash(_("Your request is sent to %(name)s.", name=other.display_name), "success")
