@@ -1,6 +1,7 @@
 """Maillage: a local-first social network for independent workers in rural territories."""
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import time
@@ -79,6 +80,9 @@ def _fill_runtime_defaults(app: Flask) -> None:
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 10)
         options.setdefault("pool_pre_ping", True)
+    if not app.config.get("SOCKETIO_CHANNEL"):
+        app.config["SOCKETIO_CHANNEL"] = deployment_channel(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["SOCKETIO_CHANNEL"])
     queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
     if queue.startswith("redis") and app.config.get("RATELIMIT_STORAGE_URI") == "memory://":
         # Several processes: every rate limit (logins, chat, reports) counted in one place.
@@ -87,6 +91,16 @@ def _fill_runtime_defaults(app: Flask) -> None:
         app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
+
+
+def deployment_channel(database_url: str) -> str:
+    """A name for this deployment on a shared Redis, from its database (password left out)."""
+    from sqlalchemy.engine import make_url
+    try:
+        identity = make_url(database_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an odd URL still gets a stable name
+        identity = database_url
+    return "maillage-" + hashlib.sha1(identity.encode()).hexdigest()[:12]
 
 
 def _instance_secret_key(path: Path) -> str:

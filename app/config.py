@@ -43,6 +43,10 @@ class Defaults:
     TRUSTED_HOSTS = None  # e.g. ["maillage.example.org"]: other Host headers get a 400
 
     SOCKETIO_MESSAGE_QUEUE = None
+    # The name under which this deployment talks on the queue's Redis: its Socket.IO channel,
+    # its socket orders, its rate-limit keys. Two deployments sharing a Redis must differ here;
+    # by default it is derived from the database URL (the same database: the same deployment).
+    SOCKETIO_CHANNEL = None
     SOCKETIO_ASYNC_MODE = None  # None: gevent when the server monkey-patched, else threading
     CHAT_RATE_LIMIT = "10 per 10 seconds"  # messages per person, all their sockets together
     REPORT_RATE_LIMIT = "10 per hour"  # reports per person

@@ -28,6 +28,7 @@ class _SocketIO(SocketIO):
             raise RuntimeError("SOCKETIO_CORS_ALLOWED_ORIGINS must list this site's origins, "
                                'e.g. ["https://maillage.example.org"]')
         kwargs.setdefault("message_queue", app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+        kwargs.setdefault("channel", app.config.get("SOCKETIO_CHANNEL") or "flask-socketio")
         kwargs.setdefault("cors_allowed_origins", origins)
         kwargs.setdefault("async_mode", app.config.get("SOCKETIO_ASYNC_MODE") or server_async_mode())
         return super().init_app(app, **kwargs)

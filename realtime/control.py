@@ -13,12 +13,14 @@ import json
 import logging
 
 log = logging.getLogger(__name__)
-CHANNEL = "maillage:socket-orders"
 
 
 class Control:
-    def __init__(self, url: str | None):
+    def __init__(self, url: str | None, channel: str = "maillage"):
         self.url = url if url and url.startswith(("redis://", "rediss://", "unix://")) else None
+        # One per deployment (SOCKETIO_CHANNEL): another deployment on the same Redis must not
+        # carry out this one's orders.
+        self.channel = f"{channel}:socket-orders"
         self._redis = None
         self._listening = False
         self._handlers = {}
@@ -31,7 +33,7 @@ class Control:
         if self.url is None:
             self._handlers[kind](**payload)
             return
-        self._connection().publish(CHANNEL, json.dumps({"kind": kind, **payload}))
+        self._connection().publish(self.channel, json.dumps({"kind": kind, **payload}))
 
     def start(self, start_background_task, app) -> None:
         """Listen for orders (once per process, from its first socket: a listener started in
@@ -52,7 +54,7 @@ class Control:
         while True:
             try:
                 pubsub = self._connection().pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CHANNEL)
+                pubsub.subscribe(self.channel)
                 for message in pubsub.listen():
                     with app.app_context():
                         self._apply(message.get("data"))

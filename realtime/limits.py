@@ -26,14 +26,19 @@ def _limiter() -> MovingWindowRateLimiter:
     return limiter
 
 
+def _deployment() -> str:
+    """Counters of another deployment on the same Redis are other counters."""
+    return current_app.config.get("SOCKETIO_CHANNEL") or "maillage"
+
+
 def send_wait(user_id: int) -> int:
     """0 when this person may send one more message now (and count it), else the seconds to
     wait."""
     limit = parse(current_app.config["CHAT_RATE_LIMIT"])
     limiter = _limiter()
-    if limiter.hit(limit, "chat", str(user_id)):
+    if limiter.hit(limit, _deployment(), "chat", str(user_id)):
         return 0
-    reset_at, _remaining = limiter.get_window_stats(limit, "chat", str(user_id))
+    reset_at, _remaining = limiter.get_window_stats(limit, _deployment(), "chat", str(user_id))
     return max(1, math.ceil(reset_at - time.time()))
 
 
@@ -41,7 +46,7 @@ def flooding(user_id: int) -> bool:
     """Whether this person went past CHAT_EVENT_RATE_LIMIT (this event counted): a script cannot
     keep the worker busy with joins, reads or typing."""
     limit = parse(current_app.config["CHAT_EVENT_RATE_LIMIT"])
-    return not _limiter().hit(limit, "chat-events", str(user_id))
+    return not _limiter().hit(limit, _deployment(), "chat-events", str(user_id))
 
 
 def replay_wait(user_id: int, messages: int) -> int:
@@ -49,7 +54,7 @@ def replay_wait(user_id: int, messages: int) -> int:
     the seconds to wait: a join or a catch-up page costs what it may send back."""
     limit = parse(current_app.config["CHAT_REPLAY_RATE_LIMIT"])
     limiter = _limiter()
-    if limiter.hit(limit, "chat-replay", str(user_id), cost=messages):
+    if limiter.hit(limit, _deployment(), "chat-replay", str(user_id), cost=messages):
         return 0
-    reset_at, _remaining = limiter.get_window_stats(limit, "chat-replay", str(user_id))
+    reset_at, _remaining = limiter.get_window_stats(limit, _deployment(), "chat-replay", str(user_id))
     return max(1, math.ceil(reset_at - time.time()))

@@ -160,3 +160,60 @@ def test_a_reader_rejoining_across_two_servers_misses_nothing_while_four_sockets
     (taken under the room's row lock) is what keeps this from skipping a late commit."""
     servers, room_id, db_file = two_busy_servers
     senders_and_a_rejoining_reader(servers, room_id, db_file, per_sender=80, prefix="scale-race")
+
+
+def test_two_deployments_on_one_redis_hear_nothing_of_each_other(template_db, tmp_path_factory):
+    """Two sites with their own databases (the same ids in both: the same room, the same people)
+    on one Redis: a message, and a ban's order to take a socket out, stay in their deployment
+    (channels named after the database unless MAILLAGE_SOCKETIO_CHANNEL says otherwise)."""
+    redis_or_skip()
+    deployments = []
+    for name in ("site-a", "site-b"):
+        workdir = tmp_path_factory.mktemp(name)
+        db_file = workdir / "maillage.sqlite3"
+        databases.copy(template_db, db_file)
+        room_id, _ids, profile_ids = seed_network(db_file, (("alice", "Alice Vidal"),
+                                                            ("bruno", "Bruno Costes")))
+        server = LiveServer(db_file, workdir, env={"MAILLAGE_SOCKETIO_MESSAGE_QUEUE": REDIS})
+        server.room_id, server.profile_ids = room_id, profile_ids
+        deployments.append((server, db_file))
+    (a, a_db), (b, b_db) = deployments
+    assert a.room_id == b.room_id
+    alice_a = Member(a, "alice@example.org").connect()
+    bruno_a = Member(a, "bruno@example.org").connect()
+    bruno_b = Member(b, "bruno@example.org").connect()
+    removed_b = threading.Event()
+    bruno_b.sio.on("error", lambda e: e.get("event") == "removed" and removed_b.set(),
+                   namespace="/chat")
+    try:
+        for member in (alice_a, bruno_a, bruno_b):
+            assert member.wait_for(lambda r, m=member: m.joins == 1)
+        # B emits first: its process now listens on its queue (Socket.IO starts listening on
+        # first use), so a message of A on the same channel would reach it.
+        first_b = bruno_b.send("Site B d'abord", "site-b-0")
+        assert bruno_b.wait_for(lambda r: first_b["id"] in r)
+        sent = alice_a.send("Seulement pour le site A", "site-a-1")
+        assert bruno_a.wait_for(lambda r: sent["id"] in r)  # it does travel within A
+        # Bruno of A is banned from A's network: the order goes out on A's channel only.
+        http = requests.Session()
+        http.headers["Cookie"] = alice_a.cookie
+        url = f"{a.url}/moderation/profile/{a.profile_ids['bruno']}?network=1"
+        response = http.post(url, data={"csrf_token": csrf_from(http.get(url, timeout=10).text),
+                                        "action": "ban", "minutes": "60", "reason": "Spam"},
+                             allow_redirects=False, timeout=10)
+        assert response.status_code == 302, response.text[:300]
+        assert bruno_a.send("encore là ?", "after-ban")["error"]["code"] == "not_found"
+        # B's Bruno (same user id, same room id) heard neither; he still writes in B.
+        reply = bruno_b.send("Site B, tout va bien", "site-b-1")
+        assert reply["ok"], reply
+        assert bruno_b.wait_for(lambda r: reply["id"] in r)
+        # Ids are per database (both rooms start at 1): what B's Bruno got is counted, not
+        # looked up. A crossed message would have come before his own, on the same channel.
+        assert bruno_b.received == [first_b["id"], reply["id"]]
+        assert not removed_b.is_set()
+    finally:
+        for member in (alice_a, bruno_a, bruno_b):
+            member.close()
+        for server, db_file in deployments:
+            server.stop()
+            databases.drop(db_file)

@@ -28,7 +28,8 @@ SERVICE = ChatService(
 
 def init_app(app: Flask) -> None:
     fanout = FanOut(socketio, NAMESPACE, SERVICE, Presence())
-    fanout.use_control(Control(app.config.get("SOCKETIO_MESSAGE_QUEUE")))
+    fanout.use_control(Control(app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+                               app.config["SOCKETIO_CHANNEL"]))
     namespace = ChatNamespace(NAMESPACE, SERVICE, fanout, moderate=act)
     socketio.on_namespace(namespace)
     socketio.on_error(NAMESPACE)(namespace.handle_error)
