@@ -47,6 +47,9 @@ class Defaults:
     # its socket orders, its rate-limit keys. Two deployments sharing a Redis must differ here;
     # by default it is derived from the database URL (the same database: the same deployment).
     SOCKETIO_CHANNEL = None
+    # With several processes: seconds after which the people of a process that stopped answering
+    # (killed, its machine lost) show offline everywhere (plus one renewal, a third of it).
+    CHAT_PRESENCE_TTL = 15
     SOCKETIO_ASYNC_MODE = None  # None: gevent when the server monkey-patched, else threading
     CHAT_RATE_LIMIT = "10 per 10 seconds"  # messages per person, all their sockets together
     REPORT_RATE_LIMIT = "10 per hour"  # reports per person

@@ -143,14 +143,18 @@ class ChatNamespace(Namespace):
         after = self._after_seq(data, room.id)
         if isinstance(after, dict):
             return after
-        join_room(f"room:{room.id}")
-        if self.presence.enter(request.sid, room.id):
-            self.fanout.presence_changed(room.id, self.presence.socket(request.sid), online=True)
+        room_id = room.id
+        # The roster of who is online may be in Redis (several processes): no pooled
+        # connection is held across its calls, which may yield under gevent.
+        db.session.rollback()
+        join_room(f"room:{room_id}")
+        if self.presence.enter(request.sid, room_id):
+            self.fanout.presence_changed(room_id, self.presence.socket(request.sid), online=True)
+        online = self.presence.online(room_id)
         service, session = self.service, db.session
-        read = service.last_read(session, room.id, user_id)
-        return {"ok": True, "room": room.id, **self._replay(room.id, after),
-                "online": self.presence.online(room.id), "last_read_id": read,
-                "unread": service.unread_count(session, room.id, user_id, read)}
+        read = service.last_read(session, room_id, user_id)
+        return {"ok": True, "room": room_id, **self._replay(room_id, after), "online": online,
+                "last_read_id": read, "unread": service.unread_count(session, room_id, user_id, read)}
 
     def on_missed(self, data=None, *_):
         """The next page of a catch-up: `{room, last_seq}` -> `{ok, room, missed, more}`."""

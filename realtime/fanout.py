@@ -9,6 +9,7 @@ a chat room.
 """
 from __future__ import annotations
 
+import logging
 from contextlib import nullcontext
 
 from flask import Flask, current_app, has_request_context
@@ -29,6 +30,9 @@ def _some_locale():
     return force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "fr"))
 
 
+log = logging.getLogger(__name__)
+
+
 class FanOut:
     def __init__(self, socketio: SocketIO, namespace: str, service: ChatService,
                  presence: Presence):
@@ -37,6 +41,7 @@ class FanOut:
         self.service = service
         self.presence = presence
         self.control: Control | None = None  # orders for the sockets of every process
+        self._keeping_roster = False
 
     def use_control(self, control: Control) -> None:
         self.control = control
@@ -44,10 +49,27 @@ class FanOut:
         control.on("disconnect", self._disconnect_here)
 
     def listen(self, app: Flask) -> None:
-        """Start taking orders from the other processes (from a socket's connect: see
-        Control.start)."""
+        """Start taking orders from the other processes, and keeping the shared roster of who
+        is online (from a socket's connect: a task started in a process that then forks would
+        not survive in the children)."""
         if self.control is not None:
             self.control.start(self.socketio.start_background_task, app)
+        if self.presence.roster is not None and not self._keeping_roster:
+            self._keeping_roster = True
+            self.socketio.start_background_task(self._keep_roster)
+
+    def _keep_roster(self) -> None:
+        """Every TTL/3 seconds: renew this process's entries, sweep the expired ones (a dead
+        process's people) and announce who went offline."""
+        roster = self.presence.roster
+        while True:
+            self.socketio.sleep(roster.ttl / 3)
+            try:
+                roster.renew(self.presence.entries())
+                for room_id, user_id, name in roster.sweep():
+                    self.presence_changed(room_id, Socket(user_id, name, None), online=False)
+            except Exception:  # Redis restarted: try again at the next beat
+                log.exception("chat presence: renewing again at the next beat")
 
     # -- to rooms and people -----------------------------------------------------------------
 

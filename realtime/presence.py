@@ -1,8 +1,9 @@
-"""Who has which chat room open, in this process.
+"""Who has which chat room open: this process's sockets, and who is online in a room.
 
 sid -> (user id, name, login id) and the rooms it joined; room -> user -> sids. One lock around
-every change (threads under Werkzeug; under gevent it never blocks). Several processes each
-keep their own (presence is per worker until the scale-out issue shares it).
+every change (threads under Werkzeug; under gevent it never blocks: nothing yields inside it).
+With several processes (a Redis queue), who is online is shared through a `Roster`
+(realtime/roster.py): "came online" and "went offline" then mean in any process.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ class Socket:
 
 
 class Presence:
-    def __init__(self):
+    def __init__(self, roster=None):
+        self.roster = roster  # realtime.roster.Roster with several processes, else None
         self._lock = threading.Lock()
         self._sockets: dict[str, Socket] = {}
         self._rooms_of: dict[str, set[int]] = {}
@@ -46,12 +48,21 @@ class Presence:
             sids = self._sids_in.setdefault(room_id, {}).setdefault(socket.user_id, set())
             first = not sids
             sids.add(sid)
-            return first
+        if first and self.roster is not None:
+            return self.roster.arrive(room_id, socket.user_id, socket.name)
+        return first
 
     def exit(self, sid: str, room_id: int) -> bool:
         """Whether the person just went offline in the room."""
         with self._lock:
-            return self._exit(sid, room_id)
+            socket = self._sockets.get(sid)
+            last = self._exit(sid, room_id)
+        return self._gone_everywhere(room_id, socket, last)
+
+    def _gone_everywhere(self, room_id: int, socket: Socket | None, last_here: bool) -> bool:
+        if not last_here or socket is None or self.roster is None:
+            return last_here
+        return self.roster.depart(room_id, socket.user_id)
 
     def _exit(self, sid: str, room_id: int) -> bool:
         socket = self._sockets.get(sid)
@@ -78,9 +89,18 @@ class Presence:
                     if self._exit(sid, room_id)]
             self._rooms_of.pop(sid, None)
             self._sockets.pop(sid, None)
-            return socket, left
+        return socket, [room_id for room_id in left
+                        if self._gone_everywhere(room_id, socket, True)]
+
+    def entries(self) -> list[tuple[int, int]]:
+        """(room, user) for every person this process has in a room (the roster's renewals)."""
+        with self._lock:
+            return [(room_id, user_id) for room_id, people in self._sids_in.items()
+                    for user_id in people]
 
     def online(self, room_id: int) -> list[dict]:
+        if self.roster is not None:
+            return self.roster.online(room_id)
         with self._lock:
             names = {}
             for user_id, sids in self._sids_in.get(room_id, {}).items():

@@ -217,3 +217,46 @@ def test_two_deployments_on_one_redis_hear_nothing_of_each_other(template_db, tm
         for server, db_file in deployments:
             server.stop()
             databases.drop(db_file)
+
+
+def test_presence_agrees_across_processes_and_a_killed_one_goes_offline(template_db,
+                                                                        tmp_path_factory):
+    """Who is online is shared through Redis; `kill -9` of a process takes its people offline
+    on the others within CHAT_PRESENCE_TTL (+ a third of it), here 3 s."""
+    redis_or_skip()
+    workdir = tmp_path_factory.mktemp("presence")
+    db_file = workdir / "maillage.sqlite3"
+    databases.copy(template_db, db_file)
+    room_id, ids, _profiles = seed_network(db_file, (("alice", "Alice Vidal"),
+                                                     ("bruno", "Bruno Costes")))
+    env = {"MAILLAGE_SOCKETIO_MESSAGE_QUEUE": REDIS, "MAILLAGE_CHAT_PRESENCE_TTL": "3",
+           "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute"}
+    one, other = LiveServer(db_file, workdir, env=env), LiveServer(db_file, workdir, env=env)
+    for server in (one, other):
+        server.room_id = room_id
+    alice = bruno = None
+    try:
+        alice = Member(one, "alice@example.org").connect()
+        assert alice.wait_for(lambda r: alice.joins == 1)
+        bruno = Member(other, "bruno@example.org").connect()
+        assert bruno.wait_for(lambda r: bruno.joins == 1)
+        both = [{"id": ids["alice"], "name": "Alice Vidal"}, {"id": ids["bruno"], "name": "Bruno Costes"}]
+        assert bruno.online == both  # the other process's people too
+        assert alice.wait_for(lambda r: {"room": room_id, "online": True, "user": both[1]}
+                              in alice.presence)
+        watcher = Member(one, "alice@example.org").connect()  # a second tab, on the first process
+        assert watcher.wait_for(lambda r: watcher.joins == 1) and watcher.online == both
+        watcher.close()
+        one.kill()  # kill -9: no disconnect handler runs there
+        gone = {"room": room_id, "online": False, "user": both[0]}
+        assert bruno.wait_for(lambda r: gone in bruno.presence, timeout=30)
+        late = Member(other, "bruno@example.org").connect()  # a new tab sees Bruno alone
+        assert late.wait_for(lambda r: late.joins == 1) and late.online == [both[1]]
+        late.close()
+    finally:
+        for member in (alice, bruno):
+            if member is not None:
+                member.close()
+        for server in (one, other):
+            server.stop()
+        databases.drop(db_file)

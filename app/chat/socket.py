@@ -14,6 +14,7 @@ from realtime.control import Control
 from realtime.fanout import FanOut
 from realtime.presence import Presence
 from realtime.protocol import NAMESPACE
+from realtime.roster import Roster
 from realtime.service import ChatService
 
 SERVICE = ChatService(
@@ -27,7 +28,12 @@ SERVICE = ChatService(
 
 
 def init_app(app: Flask) -> None:
-    fanout = FanOut(socketio, NAMESPACE, SERVICE, Presence())
+    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+    roster = None
+    if queue.startswith(("redis://", "rediss://", "unix://")):
+        # Several processes: who is online is shared, and expires with a dead process.
+        roster = Roster(queue, app.config["SOCKETIO_CHANNEL"], app.config["CHAT_PRESENCE_TTL"])
+    fanout = FanOut(socketio, NAMESPACE, SERVICE, Presence(roster))
     fanout.use_control(Control(app.config.get("SOCKETIO_MESSAGE_QUEUE"),
                                app.config["SOCKETIO_CHANNEL"]))
     namespace = ChatNamespace(NAMESPACE, SERVICE, fanout, moderate=act)

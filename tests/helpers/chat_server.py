@@ -65,11 +65,14 @@ class Member:
         self.seqs: dict[int, int] = {}  # seq -> id of what it holds
         self.joins = 0
         self.refused: list[str] = []  # error codes of joins the server refused
+        self.online: list[dict] = []  # who was online at the last join
+        self.presence: list[dict] = []  # `presence` events received
         self.lock = threading.Lock()
         self.sio = socketio.Client(reconnection=True, reconnection_delay=reconnection_delay,
                                    reconnection_delay_max=reconnection_delay)
         self.sio.on("connect", self._rejoin, namespace="/chat")
         self.sio.on("message", self._message, namespace="/chat")
+        self.sio.on("presence", self._presence, namespace="/chat")
 
     def connect(self):
         self.sio.connect(self.server.url, namespaces=["/chat"], transports=["websocket"],
@@ -104,6 +107,7 @@ class Member:
             self._keep(reply["missed"])
             if first:
                 with self.lock:
+                    self.online = reply["online"]
                     self.joins += 1
             if reply["more"]:
                 self.sio.emit("missed", {"room": self.room, "last_seq": self.last_seq()},
@@ -113,6 +117,10 @@ class Member:
 
     def _message(self, message):
         self._keep([message])
+
+    def _presence(self, event):
+        with self.lock:
+            self.presence.append(event)
 
     def send(self, body: str, client_id: str, timeout: float = 5):
         return self.sio.call("send", {"room": self.room, "body": body, "client_id": client_id},
