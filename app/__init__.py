@@ -72,6 +72,7 @@ def _fill_runtime_defaults(app: Flask) -> None:
             app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("pool_size", 32)
         options.setdefault("max_overflow", 32)
+        options.setdefault("pool_timeout", app.config["DATABASE_POOL_TIMEOUT"])
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # Real connections, 100 by default on the server: 20 per worker (4 workers: 80), and a
         # connection dropped by a restart of PostgreSQL is replaced, not handed to a request.
@@ -79,6 +80,7 @@ def _fill_runtime_defaults(app: Flask) -> None:
             app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 10)
+        options.setdefault("pool_timeout", app.config["DATABASE_POOL_TIMEOUT"])
         options.setdefault("pool_pre_ping", True)
     if not app.config.get("SOCKETIO_CHANNEL"):
         app.config["SOCKETIO_CHANNEL"] = deployment_channel(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -47,6 +47,9 @@ class Defaults:
     # its socket orders, its rate-limit keys. Two deployments sharing a Redis must differ here;
     # by default it is derived from the database URL (the same database: the same deployment).
     SOCKETIO_CHANNEL = None
+    # Seconds a request or a chat event waits for a database connection of its process's pool
+    # before being answered "busy, try again" (503 on pages, `busy` on the socket).
+    DATABASE_POOL_TIMEOUT = 5
     # With several processes: seconds after which the people of a process that stopped answering
     # (killed, its machine lost) show offline everywhere (plus one renewal, a third of it).
     CHAT_PRESENCE_TTL = 15

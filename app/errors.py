@@ -16,6 +16,7 @@ TITLES = {
     413: _l("What you sent is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("Maillage is very busy"),
 }
 EXPLANATIONS = {
     400: _l("Something in the request was malformed. Go back, check what you entered and try again."),
@@ -28,6 +29,8 @@ EXPLANATIONS = {
     413: _l("The text or file is larger than Maillage accepts. Shorten it and try again."),
     429: _l("You tried too many times in a short while. Wait a minute, then try again."),
     500: _l("The error has been logged. Please try again in a moment."),
+    503: _l("Too many people are using Maillage at this very moment. Try again in a few "
+            "seconds: nothing you sent was saved."),
 }
 CSRF_EXPLANATION = _l("Your session has expired or the form was sent from another site. "
                       "Reload the page and send it again.")
@@ -46,6 +49,26 @@ def _render(code: int, explanation=None):
                            explanation=message), code
 
 
+def _busy():
+    """Every database connection of this process stayed taken for DATABASE_POOL_TIMEOUT: "try
+    again", at once. Nothing here may touch the database (not even the member, for the
+    language): the session's language or the default."""
+    from flask import current_app, session
+    from flask_babel import force_locale
+    lang = session.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(lang):
+        title, explanation = str(TITLES[503]), str(EXPLANATIONS[503])
+    headers = {"Retry-After": "2"}
+    if wants_json():
+        return {"error": title, "detail": explanation, "status": 503}, 503, headers
+    # Straight from the Jinja environment: Flask's context processors would load the member.
+    page = current_app.jinja_env.get_template("errors/busy.html").render(
+        lang=lang, title=title, explanation=explanation)
+    return page, 503, headers
+
+
 def handle_http_exception(error: HTTPException):
     if isinstance(error, CSRFError):
         return _render(400, CSRF_EXPLANATION)
@@ -61,8 +84,12 @@ def handle_http_exception(error: HTTPException):
 
 def handle_unexpected(error: Exception):
     from flask import current_app
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from models import db
+    if isinstance(error, PoolTimeout):
+        db.session.rollback()
+        return _busy()
     current_app.logger.exception("Unhandled error on %s", request.path)
     # The failed transaction must go before the error page loads the user or the locale.
     db.session.rollback()

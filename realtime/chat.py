@@ -12,9 +12,11 @@ import time
 
 from flask import current_app, request
 from flask import session as flask_session
+from flask_babel import force_locale
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from models import db
 from models.types import ID_MAX
@@ -73,6 +75,18 @@ class ChatNamespace(Namespace):
         db.session.rollback()
         if self.presence.socket(request.sid) is None:
             return None
+        if isinstance(exc, PoolTimeout):
+            # Every connection of the pool stayed taken for DATABASE_POOL_TIMEOUT: "busy", the
+            # client sends again. Expected under saturation: no traceback, and no database
+            # work for the answer (the member's language is the session's).
+            lang = flask_session.get("lang")
+            if lang not in current_app.config["LANGUAGES"]:
+                lang = current_app.config["BABEL_DEFAULT_LOCALE"]
+            with force_locale(lang):
+                reply = error("busy")
+            emit("error", {"event": None, **reply["error"]})
+            return reply
+        # A locked database: "busy", the client retries.
         code = "busy" if isinstance(exc, OperationalError) else "server_error"
         current_app.logger.exception("chat event failed: %s", exc)
         reply = error(code)
