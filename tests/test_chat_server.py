@@ -248,3 +248,53 @@ def test_a_slow_reader_gets_every_long_message_in_whole_frames(chat_server):
     finally:
         reader.close()
         alice.close()
+
+
+def _fill_room(server, count: int) -> None:
+    """`count` more messages in the room, written straight into the database."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(databases.database_url(server.db_file))
+    try:
+        with engine.begin() as connection:
+            last = connection.execute(text("SELECT last_seq FROM room WHERE id = :r"),
+                                      {"r": server.room_id}).scalar()
+            connection.execute(text(
+                "INSERT INTO message (room_id, seq, author_id, client_id, body, body_html, "
+                "created_at, hidden_reason) VALUES (:r, :seq, :a, :c, :b, :h, :t, '')"), [
+                {"r": server.room_id, "seq": last + n, "a": server.user_ids["alice"],
+                 "c": f"fill-{last + n}", "b": f"Message {n}", "h": f"<p>Message {n}</p>",
+                 "t": "2026-12-01 10:00:00+00:00"} for n in range(1, count + 1)])
+            connection.execute(text("UPDATE room SET last_seq = :s WHERE id = :r"),
+                               {"s": last + count, "r": server.room_id})
+    finally:
+        engine.dispose()
+
+
+def test_a_member_flooding_joins_is_refused_and_others_are_still_answered(chat_server):
+    """Three hundred joins pipelined from one socket, each asking for the whole room: the
+    event limit and the replay budget (priced in messages) refuse most of them, cheaply; a
+    member's send and /healthz are still answered meanwhile; nothing is logged as a failure.
+    (bench/join_flood.py measures the delays.)"""
+    _fill_room(chat_server, 1000)  # each allowed join replays a full page
+    log = chat_server.workdir / "server.log"
+    log_before = log.read_text()
+    flooder = Member(chat_server, "alice@example.org").connect()
+    writer = Member(chat_server, "alice@example.org").connect()
+    answers: list[dict] = []
+    try:
+        assert flooder.wait_for(lambda r: flooder.joins == 1) and writer.wait_for(lambda r: writer.joins == 1)
+        for _ in range(300):
+            flooder.sio.emit("join", {"room": chat_server.room_id, "last_seq": 0}, namespace="/chat",
+                             callback=answers.append)
+        reply = writer.send("Toujours là", "flood-writer", timeout=20)
+        assert reply["ok"], reply
+        assert requests.get(chat_server.url + "/healthz", timeout=20).status_code == 200
+        assert flooder.wait_for(lambda r: len(answers) == 300, timeout=60)
+        refused = [a["error"]["code"] for a in answers if not a["ok"]]
+        assert len(refused) >= 200 and set(refused) <= {"busy", "rate_limited"}
+        assert all(len(a["missed"]) <= 100 for a in answers if a["ok"])
+    finally:
+        flooder.close()
+        writer.close()
+    new_lines = log.read_text()[len(log_before):]
+    assert "Traceback" not in new_lines and "chat event failed" not in new_lines
