@@ -11,6 +11,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_socketio import SocketIO
 
+from realtime import safe_json
+
 
 def server_async_mode() -> str:
     try:
@@ -29,6 +31,7 @@ class _SocketIO(SocketIO):
                                'e.g. ["https://maillage.example.org"]')
         kwargs.setdefault("message_queue", app.config.get("SOCKETIO_MESSAGE_QUEUE"))
         kwargs.setdefault("channel", app.config.get("SOCKETIO_CHANNEL") or "flask-socketio")
+        kwargs.setdefault("json", safe_json)  # a 300-digit number is answered, not dropped
         kwargs.setdefault("cors_allowed_origins", origins)
         kwargs.setdefault("async_mode", app.config.get("SOCKETIO_ASYNC_MODE") or server_async_mode())
         return super().init_app(app, **kwargs)

@@ -298,3 +298,35 @@ def test_a_member_flooding_joins_is_refused_and_others_are_still_answered(chat_s
         writer.close()
     new_lines = log.read_text()[len(log_before):]
     assert "Traceback" not in new_lines and "chat event failed" not in new_lines
+
+
+@pytest.mark.parametrize("event, payload", [
+    ("join", {"room": 10**300}), ("join", {"room": 1, "last_seq": 10**300}),
+    ("missed", {"room": 1, "last_seq": -10**300}),
+    ("send", {"room": 10**300, "body": "x", "client_id": "big"}),
+    ("edit", {"id": 10**300, "body": "x"}), ("delete", {"id": -10**300}),
+    ("leave", {"room": 10**300}), ("moderate", {"action": "hide", "kind": "message",
+                                                 "target": 10**300, "reason": "x"}),
+])
+def test_integers_of_hundreds_of_digits_are_answered(chat_server, event, payload):
+    """A hand-written client may send any JSON number: every event is still answered."""
+    import json
+
+    import websocket
+    url = chat_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(
+        url, header=[f"Cookie: {session_cookie(chat_server, 'alice@example.org')}"], timeout=20)
+    try:
+        assert ws.recv().startswith("0{")
+        ws.send("40/chat,")
+        assert ws.recv().startswith("40/chat,")
+        ws.send("42/chat,7" + json.dumps([event, payload]))
+        frame = ws.recv()
+        while not frame.startswith("43/chat,7"):
+            frame = ws.recv()
+        reply = json.loads(frame[len("43/chat,7"):])[0]
+        assert reply["ok"] in (True, False)
+        if not reply["ok"]:
+            assert reply["error"]["code"] in ("invalid", "not_found", "forbidden")
+    finally:
+        ws.close()
