@@ -7,6 +7,7 @@ to both; accounts created through both are found by both searches.
 Skipped, with the reason printed, when Redis is not running on 127.0.0.1:6379."""
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -31,22 +32,36 @@ def redis_or_skip():
     client.flushdb()
 
 
-@pytest.fixture(scope="module")
-def two_servers(template_db, tmp_path_factory):
+@contextlib.contextmanager
+def servers_over_one_database(template_db, tmp_path_factory, name: str, env: dict,
+                              count: int = 2):
+    """`count` gunicorn servers over one fresh database (Alice animates a private network,
+    Bruno is a member) with Redis as their queue; each knows the room, user and profile ids."""
     redis_or_skip()
-    workdir = tmp_path_factory.mktemp("scale")
+    workdir = tmp_path_factory.mktemp(name)
     db_file = workdir / "maillage.sqlite3"
     databases.copy(template_db, db_file)
     room_id, ids, profile_ids = seed_network(db_file, (("alice", "Alice Vidal"),
                                                        ("bruno", "Bruno Costes")))
-    env = {"MAILLAGE_SOCKETIO_MESSAGE_QUEUE": REDIS, "MAILLAGE_CHAT_RATE_LIMIT": "6 per minute"}
-    servers = [LiveServer(db_file, workdir, env=env), LiveServer(db_file, workdir, env=env)]
-    for server in servers:
-        server.room_id, server.user_ids, server.profile_ids = room_id, ids, profile_ids
-    yield servers
-    for server in servers:
-        server.stop()
-    databases.drop(db_file)
+    env = {"MAILLAGE_SOCKETIO_MESSAGE_QUEUE": REDIS, **env}
+    servers = []
+    try:
+        for _ in range(count):
+            server = LiveServer(db_file, workdir, env=env)
+            server.room_id, server.user_ids, server.profile_ids = room_id, ids, profile_ids
+            servers.append(server)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        databases.drop(db_file)
+
+
+@pytest.fixture(scope="module")
+def two_servers(template_db, tmp_path_factory):
+    with servers_over_one_database(template_db, tmp_path_factory, "scale",
+                                   {"MAILLAGE_CHAT_RATE_LIMIT": "6 per minute"}) as servers:
+        yield servers
 
 
 def test_a_message_sent_to_one_server_reaches_a_client_of_the_other(two_servers):
@@ -133,52 +148,37 @@ def test_a_ban_made_on_one_server_takes_out_the_socket_held_by_the_other(two_ser
         bruno.close()
 
 
+BUSY = {"MAILLAGE_CHAT_RATE_LIMIT": "100000 per 10 seconds",
+        "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute"}
+
+
 @pytest.fixture(scope="module")
 def two_busy_servers(template_db, tmp_path_factory):
     """Two servers over one database and Redis, without the low chat limit of `two_servers`."""
-    redis_or_skip()
-    workdir = tmp_path_factory.mktemp("scale-busy")
-    db_file = workdir / "maillage.sqlite3"
-    databases.copy(template_db, db_file)
-    room_id, _ids, _profiles = seed_network(db_file, (("alice", "Alice Vidal"),
-                                                      ("bruno", "Bruno Costes")))
-    env = {"MAILLAGE_SOCKETIO_MESSAGE_QUEUE": REDIS,
-           "MAILLAGE_CHAT_RATE_LIMIT": "100000 per 10 seconds",
-           "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute"}
-    servers = [LiveServer(db_file, workdir, env=env), LiveServer(db_file, workdir, env=env)]
-    for server in servers:
-        server.room_id = room_id
-    yield servers, room_id, db_file
-    for server in servers:
-        server.stop()
-    databases.drop(db_file)
+    with servers_over_one_database(template_db, tmp_path_factory, "scale-busy", BUSY) as servers:
+        yield servers
 
 
 def test_a_reader_rejoining_across_two_servers_misses_nothing_while_four_sockets_send(
         two_busy_servers):
     """On PostgreSQL ids follow INSERT order, not commit order: catch-up by the room's `seq`
     (taken under the room's row lock) is what keeps this from skipping a late commit."""
-    servers, room_id, db_file = two_busy_servers
-    senders_and_a_rejoining_reader(servers, room_id, db_file, per_sender=80, prefix="scale-race")
+    servers = two_busy_servers
+    senders_and_a_rejoining_reader(servers, servers[0].room_id, servers[0].db_file, per_sender=80,
+                                   prefix="scale-race")
 
 
 def test_two_deployments_on_one_redis_hear_nothing_of_each_other(template_db, tmp_path_factory):
     """Two sites with their own databases (the same ids in both: the same room, the same people)
     on one Redis: a message, and a ban's order to take a socket out, stay in their deployment
     (channels named after the database unless MAILLAGE_SOCKETIO_CHANNEL says otherwise)."""
-    redis_or_skip()
-    deployments = []
-    for name in ("site-a", "site-b"):
-        workdir = tmp_path_factory.mktemp(name)
-        db_file = workdir / "maillage.sqlite3"
-        databases.copy(template_db, db_file)
-        room_id, _ids, profile_ids = seed_network(db_file, (("alice", "Alice Vidal"),
-                                                            ("bruno", "Bruno Costes")))
-        server = LiveServer(db_file, workdir, env={"MAILLAGE_SOCKETIO_MESSAGE_QUEUE": REDIS})
-        server.room_id, server.profile_ids = room_id, profile_ids
-        deployments.append((server, db_file))
-    (a, a_db), (b, b_db) = deployments
-    assert a.room_id == b.room_id
+    with servers_over_one_database(template_db, tmp_path_factory, "site-a", {}, count=1) as (a,), \
+            servers_over_one_database(template_db, tmp_path_factory, "site-b", {}, count=1) as (b,):
+        assert a.room_id == b.room_id and a.db_file != b.db_file
+        _two_deployments(a, b)
+
+
+def _two_deployments(a, b) -> None:
     alice_a = Member(a, "alice@example.org").connect()
     bruno_a = Member(a, "bruno@example.org").connect()
     bruno_b = Member(b, "bruno@example.org").connect()
@@ -214,26 +214,19 @@ def test_two_deployments_on_one_redis_hear_nothing_of_each_other(template_db, tm
     finally:
         for member in (alice_a, bruno_a, bruno_b):
             member.close()
-        for server, db_file in deployments:
-            server.stop()
-            databases.drop(db_file)
 
 
 def test_presence_agrees_across_processes_and_a_killed_one_goes_offline(template_db,
                                                                         tmp_path_factory):
     """Who is online is shared through Redis; `kill -9` of a process takes its people offline
     on the others within CHAT_PRESENCE_TTL (+ a third of it), here 3 s."""
-    redis_or_skip()
-    workdir = tmp_path_factory.mktemp("presence")
-    db_file = workdir / "maillage.sqlite3"
-    databases.copy(template_db, db_file)
-    room_id, ids, _profiles = seed_network(db_file, (("alice", "Alice Vidal"),
-                                                     ("bruno", "Bruno Costes")))
-    env = {"MAILLAGE_SOCKETIO_MESSAGE_QUEUE": REDIS, "MAILLAGE_CHAT_PRESENCE_TTL": "3",
-           "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute"}
-    one, other = LiveServer(db_file, workdir, env=env), LiveServer(db_file, workdir, env=env)
-    for server in (one, other):
-        server.room_id = room_id
+    with servers_over_one_database(template_db, tmp_path_factory, "presence",
+                                   {**BUSY, "MAILLAGE_CHAT_PRESENCE_TTL": "3"}) as (one, other):
+        _presence_across(one, other)
+
+
+def _presence_across(one, other) -> None:
+    room_id, ids = one.room_id, one.user_ids
     alice = bruno = None
     try:
         alice = Member(one, "alice@example.org").connect()
@@ -257,6 +250,3 @@ def test_presence_agrees_across_processes_and_a_killed_one_goes_offline(template
         for member in (alice, bruno):
             if member is not None:
                 member.close()
-        for server in (one, other):
-            server.stop()
-        databases.drop(db_file)
