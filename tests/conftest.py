@@ -69,10 +69,12 @@ def db_path(template_db, tmp_path) -> Path:
 
 
 TMPFS = Path("/dev/shm")
-# Modules whose tests drive live servers and the browser: one xdist worker runs them all (one
-# Chromium and one module-scoped server at a time), the other workers share everything else
-# (`pytest_xdist_make_scheduler` below).
-LIVE_MODULES = ("test_browser", "test_chat_server", "test_scale", "test_server")
+# Modules whose tests drive Chromium, and those that start servers of their own: each group
+# runs on one xdist worker, in order (one Chromium and one module-scoped server at a time, and
+# test_scale's Redis database used by one test at a time); the other workers share everything
+# else (`pytest_xdist_make_scheduler` below).
+LIVE_GROUPS = {"test_browser": "browser", "test_chat_server": "servers", "test_scale": "servers",
+               "test_server": "servers"}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -97,16 +99,22 @@ def pytest_report_header(config):
     return "databases: SQLite files (MAILLAGE_TEST_POSTGRES=... for PostgreSQL)"
 
 
+def pytest_xdist_auto_num_workers(config):
+    """Twice the cores: a test often waits (PostgreSQL, a live server, Chromium)."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def pytest_xdist_make_scheduler(config, log):
-    """Live-server and browser tests go to one xdist worker, in their order; every other test
-    goes to whichever worker is free. (xdist's own `loadgroup` marks tests by renaming their
-    node ids, which pytest 9 no longer allows.)"""
+    """Browser tests go to one xdist worker, live-server tests to one, each group in its
+    order; every other test goes to whichever worker is free. (xdist's own `loadgroup` marks
+    tests by renaming their node ids, which pytest 9 no longer allows.)"""
     from xdist.scheduler import LoadScopeScheduling
 
     class LiveTestsTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-            return "live" if module.startswith(LIVE_MODULES) else nodeid
+            return next((group for prefix, group in LIVE_GROUPS.items()
+                         if module.startswith(prefix)), nodeid)
 
     return LiveTestsTogether(config, log)
 

@@ -19,7 +19,9 @@ from tests.helpers import databases
 from tests.helpers.browser import LiveServer
 from tests.helpers.chat_server import Member, seed_network, senders_and_a_rejoining_reader
 
-REDIS = "redis://127.0.0.1:6379/15"
+# A Redis database of its own per engine: `make test` runs the SQLite and PostgreSQL suites at
+# the same time, and each flushes its database.
+REDIS = "redis://127.0.0.1:6379/" + ("13" if databases.ON_POSTGRES else "15")
 
 
 def redis_or_skip():

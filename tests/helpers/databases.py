@@ -36,7 +36,9 @@ def database_url(path: Path) -> str:
 
 
 def _admin(*statements: str) -> None:
-    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    # Copies and drops of throwaway databases need not wait for the disk at their commit.
+    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT",
+                           connect_args={"options": "-c synchronous_commit=off"})
     try:
         with engine.connect() as connection:
             for statement in statements:
@@ -54,8 +56,7 @@ def create_empty(path: Path) -> None:
 def copy(template: Path, path: Path) -> None:
     if ON_POSTGRES:
         _admin(f'DROP DATABASE IF EXISTS "{_name(path)}" WITH (FORCE)',
-               f'CREATE DATABASE "{_name(path)}" TEMPLATE "{_name(template)}"'
-               " STRATEGY FILE_COPY")  # for a small database, twice as fast as WAL_LOG
+               f'CREATE DATABASE "{_name(path)}" TEMPLATE "{_name(template)}"')
     else:
         shutil.copy(template, path)
 
