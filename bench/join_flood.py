@@ -92,7 +92,8 @@ def main() -> int:
         port = free_port()
         server = serve("wsgi:app", port, {
             "MAILLAGE_DATABASE_URL": f"sqlite:///{db_file}", "MAILLAGE_SECRET_KEY": SECRET,
-            "MAILLAGE_SEARCH_INDEX_DIR": str(instance / "search-index")}, instance / "server.log")
+            "MAILLAGE_SEARCH_INDEX_DIR": str(instance / "search-index"),
+            "MAILLAGE_CHAT_RATE_LIMIT": "100000 per 10 seconds"}, instance / "server.log")
         try:
             result = asyncio.run(run(f"http://127.0.0.1:{port}", room_id, cookies, args.joins))
         finally:
