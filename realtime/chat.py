@@ -145,19 +145,25 @@ class ChatNamespace(Namespace):
         wait = limits.replay_wait(socket.user_id, self.service.replay_page)
         return error("rate_limited", retry_after=wait) if wait else None
 
-    def on_join(self, data=None, *_):
-        if not isinstance(data, dict) or data.get("room") is None:
-            return error("invalid")
+    def _catch_up_start(self, data, where: dict):
+        """The checks `join` and `missed` share, cheapest first: (user id, room id, where the
+        replay starts), or an error reply."""
         refused = self._catch_up_refused()
         if refused:
             return refused
         user_id, room, failure = self._room(data)
         if failure:
             return failure
-        after = self._after_seq(data, room.id)
-        if isinstance(after, dict):
-            return after
-        room_id = room.id
+        after = self._after_seq(where, room.id)
+        return after if isinstance(after, dict) else (user_id, room.id, after)
+
+    def on_join(self, data=None, *_):
+        if not isinstance(data, dict) or data.get("room") is None:
+            return error("invalid")
+        start = self._catch_up_start(data, data)
+        if isinstance(start, dict):
+            return start
+        user_id, room_id, after = start
         # The roster of who is online may be in Redis (several processes): no pooled
         # connection is held across its calls, which may yield under gevent.
         db.session.rollback()
@@ -174,16 +180,11 @@ class ChatNamespace(Namespace):
         """The next page of a catch-up: `{room, last_seq}` -> `{ok, room, missed, more}`."""
         if not isinstance(data, dict) or data.get("room") is None or data.get("last_seq") is None:
             return error("invalid")
-        refused = self._catch_up_refused()
-        if refused:
-            return refused
-        _user_id, room, failure = self._room(data)
-        if failure:
-            return failure
-        after = self._after_seq({"last_seq": data.get("last_seq")}, room.id)
-        if isinstance(after, dict):
-            return after
-        return {"ok": True, "room": room.id, **self._replay(room.id, after)}
+        start = self._catch_up_start(data, {"last_seq": data.get("last_seq")})
+        if isinstance(start, dict):
+            return start
+        _user_id, room_id, after = start
+        return {"ok": True, "room": room_id, **self._replay(room_id, after)}
 
     def on_leave(self, data=None, *_):
         room_id = data.get("room") if isinstance(data, dict) else None
