@@ -4,9 +4,11 @@ and read on a 360 px phone; a vote on a projected place's name, one per member."
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers.browser_steps import (  # noqa: F401  (new_page: a fixture)
     PHONE,
+    WAIT,
     fill_common,
     new_page,
     no_horizontal_scroll,
@@ -52,8 +54,9 @@ def test_declarations_in_both_tracks_edit_withdraw_history(new_page, live_server
     page.locator("form[action$='/withdraw'] button").click()
     page.wait_for_load_state()
     page.locator("a[href$='/history']").click()
+    page.wait_for_url("**/history")
     versions = page.locator("ol.posts > li")
-    assert versions.count() == 2
+    expect(versions).to_have_count(2, timeout=WAIT)
     assert "150" in versions.nth(0).inner_text() and "100" in versions.nth(1).inner_text()
 
     # The company track, by an organisation account, with the NAF suggestions.

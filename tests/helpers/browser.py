@@ -88,7 +88,11 @@ def live_server(template_db, tmp_path_factory):
 def browser(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # What a page must show, it must show within 10 s (tests/helpers/browser_steps.py: WAIT),
+    # also where a test does not say: two Chromiums run at once on a loaded machine.
+    expect.set_options(timeout=10_000)
     home = tmp_path_factory.mktemp("chromium-home")
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
            "XDG_CACHE_HOME": str(home / "cache")}

@@ -5,10 +5,18 @@ postgresql+psycopg://postgres@127.0.0.1:5432/postgres; `make test-postgres` sets
 Tests name a database by a path, as they always did: on PostgreSQL the path maps to a database
 of its own ("mt_" + a hash of the path), copied from the migrated template with
 CREATE DATABASE ... TEMPLATE (as fast as copying the SQLite file).
+
+Dropping a database is not cheap on PostgreSQL 15: DROP DATABASE forces an immediate checkpoint,
+which writes every dirty page of every database the other workers are using (0.3 to 2 s each
+under the suite's load; it was half of the PostgreSQL run). So the `db_path` of each test comes
+from a `Pool`: a few databases per worker, emptied and refilled between tests, with the same
+tables, rows and sequence values as the template (a test that changed the schema gets a fresh
+copy instead).
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 from pathlib import Path
@@ -20,8 +28,15 @@ POSTGRES_ADMIN_URL = os.environ.get("MAILLAGE_TEST_POSTGRES", "")
 ON_POSTGRES = bool(POSTGRES_ADMIN_URL)
 
 
+# Paths whose database is one of a pool's, in this process (`Pool.acquire`).
+_pooled: dict[str, str] = {}
+# Databases this process created and has not dropped yet (`drop_leftovers`).
+_created: set[str] = set()
+
+
 def _name(path: Path) -> str:
-    return "mt_" + hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:20]
+    key = str(Path(path).resolve())
+    return _pooled.get(key) or "mt_" + hashlib.sha1(key.encode()).hexdigest()[:20]
 
 
 def database_url(path: Path) -> str:
@@ -47,16 +62,147 @@ def _admin(*statements: str) -> None:
         engine.dispose()
 
 
+def _url(name: str) -> str:
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+# Whatever tells a changed schema: tables, columns and their types, indexes, constraints.
+_SCHEMA = """
+(SELECT md5(string_agg(c.relname || ':' || c.relkind::text || ':' || coalesce(a.attname, '')
+                       || ':' || coalesce(a.atttypid::text, ''), ',' ORDER BY c.relname, a.attnum))
+        || (SELECT count(*) FROM pg_constraint k JOIN pg_namespace kn ON kn.oid = k.connamespace
+            WHERE kn.nspname = 'public')::text
+        || (SELECT coalesce(string_agg(version_num, ','), '') FROM public.alembic_version)
+ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE n.nspname = 'public')
+"""
+_PRISTINE = "maillage_test_pristine"  # a schema the application never looks at
+
+
+def _conninfo(name: str) -> str:
+    return make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql", database=name).render_as_string(
+        hide_password=False)
+
+
+class Pool:
+    """The databases of one worker's tests on PostgreSQL: a copy of the template is taken by a
+    test, then put back as the template made it for the next one instead of dropped (see the
+    module's docstring).
+
+    Putting back is one transaction: the tables the template has no rows in are emptied when
+    a test wrote to them; the tables it has rows in (communes, skills...) are refilled from a
+    copy kept in a schema of the database when their rows changed; every sequence is set back.
+    Foreign-key triggers are off while it runs (`session_replication_role`): what is left is
+    exactly the template's rows, which hold together."""
+
+    def __init__(self, template: Path):
+        self.template = template
+        self.free: list[str] = []
+        self.made: list[str] = []
+        self._numbers = itertools.count(1)
+        self._empty: list[str] = []      # the template's tables without rows (alembic's apart)
+        self._filled: list[str] = []     # those with rows
+        self._sequences: list[tuple[str, int, bool]] = []
+        self._state = ""                 # the schema and the filled tables' rows, summed up
+
+    def acquire(self, path: Path) -> None:
+        name = self.free.pop() if self.free else self._copy()
+        _pooled[str(Path(path).resolve())] = name
+
+    def release(self, path: Path) -> None:
+        name = _pooled.pop(str(Path(path).resolve()))
+        if self._reset(name):
+            self.free.append(name)
+        else:
+            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.made.remove(name)
+
+    def close(self) -> None:
+        if self.made:
+            _admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self.made))
+        self.made, self.free = [], []
+
+    def _copy(self) -> str:
+        import psycopg
+
+        name = f"{_name(self.template)}_p{os.getpid()}_{next(self._numbers)}"
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+               f'CREATE DATABASE "{name}" TEMPLATE "{_name(self.template)}"')
+        self.made.append(name)
+        with psycopg.connect(_conninfo(name)) as connection:
+            if not self._state:
+                self._learn(connection)
+            connection.execute(f"CREATE SCHEMA {_PRISTINE}")
+            for table in self._filled:
+                connection.execute(
+                    f'CREATE TABLE {_PRISTINE}."{table}" AS TABLE public."{table}"')
+        return name
+
+    def _learn(self, connection) -> None:
+        from models import db  # the models' metadata gives the order of the foreign keys
+
+        present = {row[0] for row in connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")} - {"alembic_version"}
+        order = [t.name for t in db.metadata.sorted_tables if t.name in present]
+        tables = order + sorted(present - set(order))
+        self._filled = [t for t in tables if connection.execute(
+            f'SELECT EXISTS (SELECT 1 FROM public."{t}")').fetchone()[0]]
+        self._empty = [t for t in tables if t not in self._filled]
+        self._sequences = [tuple(row) for row in connection.execute(
+            "SELECT format('public.%I', sequencename), coalesce(last_value, 1), "
+            "last_value IS NOT NULL FROM pg_sequences WHERE schemaname = 'public'")]
+        self._state = connection.execute(self._state_query()).fetchone()[0]
+
+    def _state_query(self) -> str:
+        rows = ", ".join(f"(SELECT count(*) || ':' || coalesce(sum(hashtext(t::text)), 0) "
+                         f'FROM public."{table}" t)' for table in self._filled)
+        return f"SELECT concat_ws('|', {_SCHEMA}, {rows})"
+
+    def _reset(self, name: str) -> bool:
+        """Back to the template's rows; False when the test changed the schema."""
+        import psycopg
+
+        written = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM public.\"{t}\")"
+                                     for t in self._empty)
+        try:
+            with psycopg.connect(_conninfo(name), options="-c lock_timeout=10s") as connection:
+                connection.execute("SET LOCAL synchronous_commit = off")
+                connection.execute("SET LOCAL session_replication_role = replica")
+                connection.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                state = connection.execute(self._state_query()).fetchone()[0]
+                if state.split("|", 1)[0] != self._state.split("|", 1)[0]:
+                    return False  # the schema changed
+                for (table,) in connection.execute(written).fetchall() if written else ():
+                    connection.execute(f'DELETE FROM public."{table}"')
+                if state != self._state:
+                    for table in reversed(self._filled):
+                        connection.execute(f'DELETE FROM public."{table}"')
+                    for table in self._filled:
+                        connection.execute(f'INSERT INTO public."{table}" '
+                                           f'SELECT * FROM {_PRISTINE}."{table}"')
+                connection.execute("SELECT " + ", ".join(
+                    f"setval('{sequence}', {last}, {called})"
+                    for sequence, last, called in self._sequences))
+            return True
+        except psycopg.Error:  # whatever went wrong, a fresh copy is the answer
+            return False
+
+
 def create_empty(path: Path) -> None:
     if ON_POSTGRES:
         _admin(f'DROP DATABASE IF EXISTS "{_name(path)}" WITH (FORCE)',
                f'CREATE DATABASE "{_name(path)}"')
+        _created.add(_name(path))
 
 
 def copy(template: Path, path: Path) -> None:
     if ON_POSTGRES:
         _admin(f'DROP DATABASE IF EXISTS "{_name(path)}" WITH (FORCE)',
                f'CREATE DATABASE "{_name(path)}" TEMPLATE "{_name(template)}"')
+        _created.add(_name(path))
     else:
         shutil.copy(template, path)
 
@@ -64,6 +210,15 @@ def copy(template: Path, path: Path) -> None:
 def drop(path: Path) -> None:
     if ON_POSTGRES:
         _admin(f'DROP DATABASE IF EXISTS "{_name(path)}" WITH (FORCE)')
+        _created.discard(_name(path))
+
+
+def drop_leftovers() -> None:
+    """At the end of a worker: the databases its tests made and left (a test's own tmp_path
+    database is not dropped by the test)."""
+    if _created:
+        _admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in sorted(_created)))
+        _created.clear()
 
 
 def count(path: Path, sql: str, params: dict | None = None) -> int:
