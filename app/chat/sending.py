@@ -2,9 +2,9 @@
 and the page's form both call it), an author's edits and deletions, and the rule of who may
 write in a room now. Plain functions over a session: the caller commits.
 
-Sending is the socket's hot path (bench/chat.py): one query for every check, one for the resend,
+Sending is the socket's hot path (bench/chat.py): one query for every check and the resend,
 then, in a transaction of its own, the room's next `seq` (its row locked until the commit) and
-one INSERT ... RETURNING.
+one INSERT ... RETURNING, both statements built once.
 """
 from __future__ import annotations
 
@@ -58,14 +58,19 @@ def send_message(session: Session, login: str | None, room_id, body, client_id,
     it holds SQLite's write lock (another would wait for it in sqlite3's busy handler, which
     blocks the whole worker). For the same reason the caller commits right after this returns,
     or rolls back on an error."""
-    who = sender(session, login, room_id)
+    try:
+        lookup = clean_client_id(client_id)
+    except ChatError:
+        lookup = ""  # refused below, after who and where
+    who = sender(session, login, room_id, lookup)
     if isinstance(who, str):
         return SendResult(error=who)
     try:
         body, client_id = clean_body(body), clean_client_id(client_id)
-        stored = find_resend(session, who.user_id, client_id, who.room_id)
-        if stored is not None:
-            return SendResult(serialize(stored, who.name), False, who.kind)
+        if who.resend:
+            stored = find_resend(session, who.user_id, client_id, who.room_id)
+            if stored is not None:
+                return SendResult(serialize(stored, who.name), False, who.kind)
         # The checks only read: their transaction ends here and its pooled connection goes back
         # before the rate limit, which may yield (Redis, gevent) and must not keep a connection
         # from the other greenlets. The INSERT below opens a new, short transaction.
@@ -85,13 +90,17 @@ class Sender:
     name: str
     room_id: int
     kind: str
+    resend: bool = False  # this person already stored a message with this client_id
 
 
 def _sender_statement():
     membership, member = aliased(Membership), aliased(RoomMember)
+    stored = (select(Message.id).where(Message.author_id == User.id,
+                                       Message.client_id == bindparam("client_id"))
+              .limit(1).scalar_subquery())
     return (select(User.display_name, User.session_token, Room.id, Room.kind,
                    membership.id, member.user_id, membership.accepted_charter_version,
-                   Network.charter_required_version, membership.muted_until)
+                   Network.charter_required_version, membership.muted_until, stored)
             .select_from(User)
             .outerjoin(Room, Room.id == bindparam("room_id"))
             .outerjoin(Network, Network.id == Room.network_id)
@@ -106,26 +115,30 @@ def _sender_statement():
 _SENDER = _sender_statement()
 
 
-def sender(session: Session, cookie_id: str | None, room_id) -> Sender | str:
+def sender(session: Session, cookie_id: str | None, room_id, client_id: str = "") -> Sender | str:
     """Who sends into which room, from the Flask-Login id ("id:token") in one query: the same
     checks as the user loader and `readable_room`, plus the network's current charter accepted,
-    no mute, and no block in a direct conversation. Returns a Sender, or the error code
-    ("unauthorized", "not_found", "charter", "muted", "not_allowed")."""
+    no mute, no block in a direct conversation, and whether `client_id` names a message this
+    person already stored (a resend). Returns a Sender, or the error code ("unauthorized",
+    "not_found", "charter", "muted", "not_allowed")."""
     user_id, _, token = (cookie_id or "").partition(":")
     if not user_id.isdigit() or len(user_id) > 18 or not token:
         return "unauthorized"
     if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id <= ID_MAX:
         room_id = 0
-    row = session.execute(_SENDER, {"user_id": int(user_id), "room_id": room_id}).first()
+    # On the session's connection, not through the ORM: plain columns, no entity to load.
+    row = session.connection().execute(_SENDER, {"user_id": int(user_id), "room_id": room_id,
+                                                 "client_id": client_id}).first()
     if row is None or not secrets.compare_digest(row[1], token):
         return "unauthorized"
-    name, _token, found_id, kind, membership_id, member_id, accepted, charter, muted_until = row
+    (name, _token, found_id, kind, membership_id, member_id, accepted, charter, muted_until,
+     stored_id) = row
     readable = found_id is not None and (
         membership_id is not None if kind == RoomKind.NETWORK else member_id is not None)
     if not readable:
         return "not_found"
     return write_refusal(session, int(user_id), found_id, kind, accepted, charter, muted_until) \
-        or Sender(int(user_id), name, found_id, kind)
+        or Sender(int(user_id), name, found_id, kind, stored_id is not None)
 
 
 def write_refusal(session: Session, user_id: int, room_id: int, kind: str,
@@ -162,16 +175,22 @@ def write_refusal_for(session: Session, room: Room, user_id: int) -> str | None:
     return write_refusal(session, user_id, room.id, room.kind, accepted, charter, muted_until)
 
 
+# Built once, a Core INSERT on the table (the ORM's bulk INSERT path and building the statement
+# for every message cost more than running it).
+_INSERT = insert(Message.__table__).returning(Message.__table__.c.id,
+                                              Message.__table__.c.created_at)
+
+
 def insert_message(session: Session, who: Sender, body: str, client_id: str) -> tuple[dict, bool]:
     """Insert (one statement, RETURNING) or, for a client_id already stored, find it: returns
     (payload, created). The session holds nothing else; the caller commits."""
     html = render(body)
     try:
-        seq = next_seq(session.connection(), who.room_id)
-        new_id, created_at = session.execute(
-            insert(Message).values(room_id=who.room_id, seq=seq, author_id=who.user_id,
-                                   client_id=client_id, body=body, body_html=html)
-            .returning(Message.id, Message.created_at)).one()
+        connection = session.connection()
+        seq = next_seq(connection, who.room_id)
+        new_id, created_at = connection.execute(_INSERT, {
+            "room_id": who.room_id, "seq": seq, "author_id": who.user_id,
+            "client_id": client_id, "body": body, "body_html": html}).one()
     except IntegrityError:
         session.rollback()
         existing = find_resend(session, who.user_id, client_id, who.room_id)
