@@ -278,7 +278,7 @@ def main() -> None:
                 ("Maillage /chat", "wsgi:app", {
                     "MAILLAGE_DATABASE_URL": f"sqlite:///{db_file}", "MAILLAGE_SECRET_KEY": SECRET,
                     "MAILLAGE_SEARCH_INDEX_DIR": str(instance / "search-index"),
-                    "MAILLAGE_CHAT_RATE_LIMIT": "1000 per 10 seconds"})):
+                    "MAILLAGE_CHAT_RATE_LIMIT": "1000000 per 10 seconds"})):
             port = free_port()
             server = serve(target, port, env, instance / f"{target}.log")
             try:
