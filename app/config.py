@@ -14,6 +14,9 @@ class Defaults:
     # Bodies: a long bio must come back to its author with an error, not as a 413.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 4 * 1024 * 1024
+    # JSON bodies (app/jsonbody.py): larger or deeper ones are a 400 with a JSON error.
+    JSON_MAX_BYTES = 64 * 1024
+    JSON_MAX_DEPTH = 20
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
