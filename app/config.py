@@ -24,6 +24,8 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    # Seconds between two writes of a login session's "last seen" (app/auth/sessions.py).
+    LOGIN_SEEN_SECONDS = 300
 
     # CSRF: checked for every unsafe request (see app.security); FlaskForm views report a bad
     # token as a form error so nothing typed is lost.
