@@ -1,4 +1,6 @@
-"""CSRF on every state-changing request.
+"""CSRF on every state-changing request; the headers of every response (`SecurityHeaders`,
+a WSGI middleware, so that Socket.IO's responses get them too); `Cache-Control: no-store` on
+what a logged-in person is shown; safe redirect targets.
 
 Flask-WTF's automatic check (WTF_CSRF_CHECK_DEFAULT) raises before the view runs, so a person
 whose token expired would lose what they typed. Instead, every unsafe request is checked here
@@ -7,7 +9,7 @@ turns a bad token into a form error shown next to the re-filled form.
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request, session
 
 from app.extensions import csrf
 
@@ -86,12 +88,66 @@ SECURITY_HEADERS = {
 }
 
 
-def _security_headers(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+PRIVATE_MIMETYPES = ("text/html", "application/json")
+
+
+def _no_store_when_logged_in(response):
+    """A logged-in person's pages and JSON are theirs: no shared or back-button cache keeps
+    them (a shared computer, a proxy). Static files and anonymous pages stay cacheable. No
+    database work here (a 503 "busy" answer passes here too): the member the view loaded, or
+    the login id in the session."""
+    if response.mimetype in PRIVATE_MIMETYPES and _logged_in():
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
     return response
+
+
+def _logged_in() -> bool:
+    loaded = g.get("_login_user")
+    if loaded is not None:
+        return bool(loaded.is_authenticated)
+    return "_user_id" in session
+
+
+class SecurityHeaders:
+    """WSGI middleware, the outermost: every HTTP response (pages, static files, errors, and
+    Socket.IO's long-polling answers, which never reach Flask's after_request) gets the
+    security headers a view did not set; over HTTPS (as the client sees it: the trusted
+    proxies' X-Forwarded-Proto is already applied by ProxyFix, inside) every cookie is `Secure`
+    and, when HSTS_SECONDS is set, `Strict-Transport-Security` is sent. A WebSocket upgrade
+    is left alone (its handshake is the WebSocket layer's)."""
+
+    def __init__(self, wsgi_app, hsts_seconds: int = 0, hsts_subdomains: bool = False) -> None:
+        self.wsgi_app = wsgi_app
+        self.hsts = None
+        if hsts_seconds:
+            self.hsts = f"max-age={int(hsts_seconds)}" + (
+                "; includeSubDomains" if hsts_subdomains else "")
+
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            return self.wsgi_app(environ, start_response)
+
+        def start(status, headers, exc_info=None):
+            return start_response(status, self.headers(environ, headers), exc_info)
+        return self.wsgi_app(environ, start)
+
+    def headers(self, environ, headers: list) -> list:
+        secure = environ.get("wsgi.url_scheme") == "https"
+        present = {name.lower() for name, _value in headers}
+        out = []
+        for name, value in headers:
+            if secure and name.lower() == "set-cookie" and "secure" not in {
+                    part.strip().lower() for part in value.split(";")}:
+                value += "; Secure"
+            out.append((name, value))
+        out.extend((name, value) for name, value in SECURITY_HEADERS.items()
+                   if name.lower() not in present)
+        if secure and self.hsts and "strict-transport-security" not in present:
+            out.append(("Strict-Transport-Security", self.hsts))
+        return out
 
 
 def init_app(app: Flask) -> None:
     app.before_request(_check_csrf)
-    app.after_request(_security_headers)
+    app.after_request(_no_store_when_logged_in)
