@@ -26,7 +26,11 @@ from tests.helpers.hostile import hostile_next_values, malformed_json_bodies
 @pytest.fixture
 def app_config(db_path):
     # Hundreds of logins and sign-ups from one address: the rate limits are tested elsewhere.
-    return {**base_config(db_path), "RATELIMIT_ENABLED": False}
+    # (Not RATELIMIT_ENABLED=False: the limiter is process-wide and would stay off for the
+    # apps of the next tests.)
+    many = "100000 per minute"
+    return {**base_config(db_path), "LOGIN_RATE_LIMIT": many, "LOGIN_ACCOUNT_RATE_LIMIT": many,
+            "REGISTER_RATE_LIMIT": many}
 
 
 def logged_in_client(app, email: str, *, remember: bool = False, user_agent: str | None = None):
