@@ -36,14 +36,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     _fill_runtime_defaults(app)
 
-    if app.config["PROXY_COUNT"]:
-        # Behind N reverse proxies: the client address (rate limits) and scheme come from
-        # their X-Forwarded-* headers, trusted for those N hops only.
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     from app import compress
     compress.init_app(app)  # first registered, so its after_request runs last: on the final body
     _init_extensions(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind N reverse proxies: the client address (rate limits) and scheme come from
+        # their X-Forwarded-* headers, trusted for those N hops only; outside Socket.IO's
+        # middleware, so that its requests see them too.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    from app.security import SecurityHeaders
+    # Outermost: every response, Socket.IO's included, gets the security headers and, over
+    # HTTPS (as ProxyFix, inside, has just worked out), Secure cookies and HSTS.
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, app.config["HSTS_SECONDS"],
+                                   app.config["HSTS_INCLUDE_SUBDOMAINS"])
     _register_blueprints(app)
 
     import search

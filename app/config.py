@@ -14,13 +14,20 @@ class Defaults:
     # Bodies: a long bio must come back to its author with an error, not as a 413.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 4 * 1024 * 1024
+    # JSON bodies (app/jsonbody.py): larger or deeper ones are a 400 with a JSON error.
+    JSON_MAX_BYTES = 64 * 1024
+    JSON_MAX_DEPTH = 20
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set MAILLAGE_SESSION_COOKIE_SECURE=1 behind HTTPS
+    # Cookies are Secure by themselves on an HTTPS request (directly, or through the
+    # PROXY_COUNT trusted proxies' X-Forwarded-Proto: app/security.py); true forces it always.
+    SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    # Seconds between two writes of a login session's "last seen" (app/auth/sessions.py).
+    LOGIN_SEEN_SECONDS = 300
 
     # CSRF: checked for every unsafe request (see app.security); FlaskForm views report a bad
     # token as a form error so nothing typed is lost.
@@ -40,6 +47,10 @@ class Defaults:
     REGISTER_RATE_LIMIT = "20 per hour"
 
     PROXY_COUNT = 0  # reverse proxies in front (nginx: 1), see README "Production"
+    # Strict-Transport-Security on HTTPS responses: 0 sends none; e.g. 31536000 (a year) once
+    # the site is only ever served over HTTPS.
+    HSTS_SECONDS = 0
+    HSTS_INCLUDE_SUBDOMAINS = False
     TRUSTED_HOSTS = None  # e.g. ["maillage.example.org"]: other Host headers get a 400
 
     SOCKETIO_MESSAGE_QUEUE = None

@@ -70,6 +70,9 @@ def _busy():
 
 
 def handle_http_exception(error: HTTPException):
+    from app.jsonbody import MalformedJSON
+    if isinstance(error, MalformedJSON):
+        return error.reply()
     if isinstance(error, CSRFError):
         return _render(400, CSRF_EXPLANATION)
     if error.code == 429 and request.endpoint == "auth.login":

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import re
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
 from wtforms.validators import Regexp
 
 from models.types import ID_MAX
@@ -16,7 +18,16 @@ has_letters = Regexp(r"(?s).*\w", message=_l("Use at least one letter or digit."
 
 class BaseForm(FlaskForm):
     """Every form of the site (CSRF from Flask-WTF; NUL characters are already gone from the
-    request, see app/request.py)."""
+    request, see app/request.py). Forms read HTML form bodies only: Flask-WTF would also read a
+    JSON body as the form (a list, a nested object or a thousand `[` there was a 500); a form
+    route sent JSON sees an empty form and answers with the form's errors."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto and _is_submitted() and not request.form and not request.files \
+                    and request.is_json:
+                return None
+            return super().wrap_formdata(form, formdata)
 
 
 _INT = re.compile(r"-?[0-9]{1,18}")

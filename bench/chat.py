@@ -51,7 +51,8 @@ def prepare(instance: Path, clients: int, url: str | None = None) -> tuple[Path,
     from app import create_app
     from app.chat.rooms import network_room
     from app.networks.service import create_network
-    from models import Membership, Profile, User, db
+    from models import LoginSession, Membership, Profile, User, db
+    from models.user import login_secret_hash
 
     db_file = instance / "maillage.sqlite3"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{db_file}", "SECRET_KEY": SECRET,
@@ -68,6 +69,9 @@ def prepare(instance: Path, clients: int, url: str | None = None) -> tuple[Path,
                                       accepted_charter_version=network.charter_version)
                            for u in users[1:])
         room_id = network_room(db.session, network).id
+        for u in users:  # a login session each, as the login form makes (app/auth/sessions.py)
+            u.login_secret = f"bench-{u.id}"
+            db.session.add(LoginSession(user_id=u.id, token_hash=login_secret_hash(u.login_secret)))
         db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)
         cookies = [f"session={serializer.dumps({'_user_id': u.get_id(), '_fresh': True})}"

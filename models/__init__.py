@@ -49,9 +49,18 @@ from models.sirene import SireneEstablishment, SireneImport
 from models.skill import Skill, SkillAlias, profile_skill
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind
 from models.territory import Commune, Epci
-from models.user import DirectMessages, Profile, ProfileKind, Role, User, Visibility
+from models.user import (
+    DirectMessages,
+    LoginSession,
+    Profile,
+    ProfileKind,
+    Role,
+    User,
+    Visibility,
+)
 
 __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune", "Epci", "User",
+           "LoginSession",
            "Profile", "Skill", "SkillAlias", "Role", "ProfileKind", "Visibility", "profile_skill",
            "Network", "NetworkCharter", "NetworkVisibility", "Membership", "MemberRole",
            "MemberStatus", "Invitation", "Post", "Comment", "Scope", "network_skill",

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, update
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import db
@@ -19,13 +20,65 @@ from models.types import UTCDateTime, str_enum, utcnow
 STRONG_PASSWORD_HASH = "scrypt"  # Werkzeug's default: memory-hard, about 0.1 s a hash here
 
 
-def hash_password(password: str) -> str:
-    """The one place passwords are hashed: with the app's PASSWORD_HASH_METHOD (scrypt unless
-    the test suite lowers it: a test checks that production keeps the strong default)."""
-    method = STRONG_PASSWORD_HASH
+class HashCounter:
+    """How many password hashes were computed (made or checked) in this process: the login's
+    constant work is tested by counting them, not by timing them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+HASHES = HashCounter()
+
+
+def password_hash_method() -> str:
+    """The app's PASSWORD_HASH_METHOD (scrypt unless the test suite lowers it: a test checks
+    that production keeps the strong default)."""
     if has_app_context():
-        method = current_app.config.get("PASSWORD_HASH_METHOD") or STRONG_PASSWORD_HASH
-    return generate_password_hash(password, method=method)
+        return current_app.config.get("PASSWORD_HASH_METHOD") or STRONG_PASSWORD_HASH
+    return STRONG_PASSWORD_HASH
+
+
+def hash_password(password: str) -> str:
+    """The one place passwords are hashed, with the configured method (counted in HASHES)."""
+    HASHES.count += 1
+    return generate_password_hash(password, method=password_hash_method())
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """The one place a password is checked against a hash (counted in HASHES)."""
+    HASHES.count += 1
+    return check_password_hash(stored_hash, password)
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def dummy_password_hash() -> str:
+    """A hash of a random password made with the configured method (and its parameters): what
+    a login for an unknown address is checked against, so that it costs what a real account's
+    check costs."""
+    method = password_hash_method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
+
+
+def login_secret_hash(secret: str) -> str:
+    """What a login session keeps of the secret in its cookie (a leaked table opens nothing)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_cookie_id(cookie_id: str) -> tuple[int, str, str] | None:
+    """(user id, account token, login secret) from a Flask-Login id, or None if malformed."""
+    parts = cookie_id.split(":") if isinstance(cookie_id, str) else []
+    if len(parts) != 3:
+        return None
+    user_id, token, secret = parts
+    if not user_id.isdigit() or len(user_id) > 18 or not 0 < len(token) <= 64 \
+            or not 0 < len(secret) <= 64:
+        return None
+    return int(user_id), token, secret
 
 
 class Role(enum.StrEnum):
@@ -77,20 +130,42 @@ class User(UserMixin, db.Model):
         return email.strip().lower()
 
     def set_password(self, password: str) -> None:
-        """Hash (scrypt, see `hash_password`) and sign out the other devices."""
+        """Hash (scrypt, see `hash_password`) and sign out every device (the caller logs the
+        current one in again)."""
         self.password_hash = hash_password(password)
-        self.session_token = secrets.token_hex(16)
+        self.sign_out_everywhere()
 
     def sign_out_everywhere(self) -> None:
-        """A new token: every login cookie and open socket of this account stops working."""
+        """A new account token and every login session ended: every login cookie, remember-me
+        cookie and open socket of this account stops working (sockets close at the commit,
+        realtime/hooks.py)."""
         self.session_token = secrets.token_hex(16)
+        session = object_session(self)
+        if session is not None and self.id is not None:
+            session.execute(update(LoginSession).where(
+                LoginSession.user_id == self.id, LoginSession.revoked_at.is_(None))
+                .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch"))
+
+    # The login session this object was loaded for (set by the user loader, or by
+    # app.auth.sessions.log_in): its id, and the secret the cookie holds.
+    login_session_id = None
+    login_secret = None
 
     def get_id(self) -> str:
-        """What the session and remember-me cookies hold: "id:token"."""
-        return f"{self.id}:{self.session_token}"
+        """What the session and remember-me cookies hold: "id:account token:login secret".
+        Without a login session (no log_in) the value is one no loader accepts."""
+        return f"{self.id}:{self.session_token}:{self.login_secret or ''}"
+
+    def __eq__(self, other):
+        """The same account (Flask-Login's default compares get_id, which names a login)."""
+        if isinstance(other, User):
+            return self.id is not None and self.id == other.id
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     @property
     def is_organiser(self) -> bool:
@@ -99,6 +174,26 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+
+class LoginSession(db.Model):
+    """One login: a device's session cookie (and its remember-me cookie) names it by a secret
+    whose hash is kept here. Ending it (log out, "log out everywhere", a new password) ends that
+    cookie and the device's sockets."""
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Updated at most every LOGIN_SEEN_SECONDS (app/auth/sessions.py), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
 
 
 class Profile(db.Model):

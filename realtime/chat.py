@@ -99,8 +99,10 @@ class ChatNamespace(Namespace):
         self.fanout.listen(current_app._get_current_object())
         if not current_user.is_authenticated:
             raise ConnectionRefusedError({"code": "unauthorized", "message": error_text("unauthorized")})
+        # The socket belongs to its login session: ending that session closes it.
+        login_id = current_user.login_session_id
         self.presence.connect(request.sid, Socket(current_user.id, current_user.display_name,
-                                                  flask_session.get("login_id")))
+                                                  str(login_id) if login_id else None))
         join_room(f"user:{current_user.id}")
 
     def on_disconnect(self, reason=None, *_):

@@ -11,7 +11,17 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from models import Membership, MemberStatus, Message, Notification, Room, RoomMember, User, commit_hooks
+from models import (
+    LoginSession,
+    Membership,
+    MemberStatus,
+    Message,
+    Notification,
+    Room,
+    RoomMember,
+    User,
+    commit_hooks,
+)
 from models.commit_hooks import Collected, CommitHook
 
 
@@ -54,6 +64,9 @@ def _collect(session: Session, collected: Collected) -> None:
                       obj.room_id, obj.id] = True
         elif isinstance(obj, User) and inspect(obj).attrs.session_token.history.has_changes():
             found["user", obj.id, obj.id] = True  # signed out everywhere (password changed)
+        elif isinstance(obj, LoginSession) and obj.revoked_at is not None \
+                and inspect(obj).attrs.revoked_at.history.has_changes():
+            found["login", obj.id, obj.user_id] = True  # one login ended (log out, a device)
 
 
 def _apply(session: Session, found: dict) -> None:
@@ -64,6 +77,8 @@ def _apply(session: Session, found: dict) -> None:
         for kind, target, user_id in sorted(found):
             if kind == "user":
                 chat.disconnect_user(user_id)
+            elif kind == "login":
+                chat.disconnect_user(user_id, str(target))
             elif kind.startswith("message_"):
                 chat.message_changed(reader, kind, target, user_id)
             elif kind == "notify":
@@ -80,5 +95,6 @@ def _apply(session: Session, found: dict) -> None:
 def init_app(_app=None) -> None:
     commit_hooks.register(CommitHook(
         "realtime", 40, "sockets follow the commit: evict who left a room, close the sockets "
-        "of a deleted or signed-out user, update or remove a changed chat message on open "
-        "pages, push a new notification count", after_flush=_collect, after_commit=_apply))
+        "of a deleted or signed-out user and of an ended login session, update or remove a "
+        "changed chat message on open pages, push a new notification count",
+        after_flush=_collect, after_commit=_apply))

@@ -15,13 +15,19 @@ def test_register_logs_in_and_leads_to_the_profile_editor(client, auth):
     assert client.get("/people/me/edit").status_code == 200
 
 
-def test_duplicate_email_is_refused_and_keeps_what_was_typed(client, auth, make_user):
+def test_a_taken_address_is_answered_like_a_new_one_and_creates_nothing(app, client, auth,
+                                                                          make_user):
+    """Sign-up does not say which addresses have an account (issue 20): the same redirect and
+    message as a new address; nothing is created and nobody is logged in. (The account owner's
+    notice is tested in tests/test_security_hardening.py.)"""
     make_user("taken@example.org")
     r = auth.register("TAKEN@example.org", display_name="Dominique Vidal")
-    html = r.get_data(as_text=True)
-    assert r.status_code == 422
-    assert "Dominique Vidal" in html and "TAKEN@example.org" in html
+    assert r.status_code == 302 and r.headers["Location"].endswith("/people/me/edit")
     assert db.session.scalar(select(func.count(User.id))) == 1
+    assert db.session.scalar(select(User.display_name)) == "Alex Martin"
+    assert client.get("/people/me/edit").status_code == 302  # not logged in
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert "utilise déjà" not in page and "Bienvenue" in page
 
 
 def test_register_validates_email_and_password_length(client, auth):

@@ -2,11 +2,12 @@
 one's scope, and the audit log (keyset pagination)."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort
 from flask_login import current_user
 
 from app.api.blueprint import bp
 from app.args import int_arg
+from app.jsonbody import json_body
 from app.moderation import audit, reports
 from app.moderation.actions import perform
 from app.moderation.forms import error_text
@@ -34,10 +35,16 @@ def act(data) -> tuple[dict, int]:
             "reports_closed": outcome.closed_reports}, 200
 
 
+# The JSON types each field of an action may have (a number may also come as digits in a string).
+ACTION_FIELDS = {"action": (str,), "kind": (str,), "target": (int, str), "reason": (str,),
+                 "minutes": (int, str, type(None)), "network": (int, str, type(None))}
+
+
 @bp.post("/moderation/actions")
 def moderation_action():
-    """CSRF: the X-CSRFToken header (the token of any page's <meta name="csrf-token">)."""
-    return act(request.get_json(silent=True))
+    """CSRF: the X-CSRFToken header (the token of any page's <meta name="csrf-token">). A body
+    that is not such a JSON object is a 400 (app/jsonbody.py)."""
+    return act(json_body(ACTION_FIELDS))
 
 
 def _moderator_or_abort():

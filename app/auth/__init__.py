@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 # Importing the view modules registers their routes on the blueprint.
-from app.auth import views  # noqa: F401
+from app.auth import devices, views  # noqa: F401
 from app.auth.blueprint import bp
 
 __all__ = ["bp"]

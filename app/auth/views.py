@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import secrets
-from functools import lru_cache
-
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth import sessions
 from app.auth.blueprint import bp
 from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from app.auth.redirects import safe_next
@@ -19,24 +16,14 @@ from app.forms import explain_csrf_failure
 from app.offline_storage import CLEAR_SITE_DATA
 from app.security import csrf_in_form
 from models import Profile, User, db
+from models.user import dummy_password_hash, hash_password, verify_password
 
 
 @login_manager.user_loader
 def load_user(cookie_id: str) -> User | None:
-    """The user of an "id:token" cookie value; None when the token changed since (password
-    changed on another device)."""
-    user_id, _, token = cookie_id.partition(":")
-    if not user_id.isdigit() or len(user_id) > 18 or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.suspended_at is not None:
-        return None
-    return user if secrets.compare_digest(user.session_token, token) else None
-
-
-@lru_cache(maxsize=1)
-def _unknown_user_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16))
+    """The user of an "id:account token:login secret" cookie value (app/auth/sessions.py); None
+    once the login session ended or the account token changed."""
+    return sessions.load(cookie_id)
 
 
 def _login_email_key() -> str:
@@ -48,40 +35,54 @@ def _login_email_key() -> str:
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 @csrf_in_form
 def register():
+    """A valid form gets the same answer whether its address is new or taken: a 302 to the same
+    place, the same message, the same work (one password hash). A new address is created and
+    logged in; for a taken one nothing is created and the address's owner is told
+    (`notify_owner_of_signup_attempt`). What still tells them apart, until sign-up is finished
+    from a mailed link, is in the README (Security)."""
     if current_user.is_authenticated:
         return redirect(url_for("people.edit"))
     form = RegisterForm()
     if form.validate_on_submit():
         user = _create_account(form)
-        if user is None:
-            form.email.errors.append(_("An account already uses this address. "
-                                       "Log in, or use another address."))
-        else:
-            login_user(user)
-            session["login_id"] = secrets.token_hex(8)  # its sockets close at logout
-            flash(_("Welcome to Maillage! Tell the network what you do and where you are."),
-                  "success")
-            return redirect(url_for("people.edit"))
+        if user is not None:
+            sessions.log_in(user)
+            db.session.commit()
+        flash(_("Welcome to Maillage! If this address already had an account, nothing was "
+                "created: log in with it (its owner has been told of this sign-up)."), "success")
+        return redirect(url_for("people.edit"))
     explain_csrf_failure(form)
     return render_template("auth/register.html", form=form), 200 if not form.errors else 422
 
 
+def notify_owner_of_signup_attempt(owner: User) -> None:
+    """Someone tried to sign up with the address of this existing account: tell its owner (with
+    a link to log in and one to reset the password).
+    # wired to the outbox when mail lands
+    """
+
+
 def _create_account(form: RegisterForm) -> User | None:
     """The new member, or None when the address is taken (also when another request took it
-    between our check and our commit: the unique constraint has the last word)."""
+    between our check and our commit: the unique constraint has the last word). A taken
+    address costs the same password hash as a new one, and its owner is told."""
     email = User.normalise_email(form.email.data)
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        return None
-    user = User(email=email, display_name=" ".join(form.display_name.data.split()))
-    user.set_password(form.password.data)
-    user.profile = Profile()
-    db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return None
-    return user
+    password_hash = hash_password(form.password.data)
+    owner = db.session.scalar(select(User).where(User.email == email))
+    if owner is None:
+        user = User(email=email, display_name=" ".join(form.display_name.data.split()),
+                    password_hash=password_hash)
+        user.profile = Profile()
+        db.session.add(user)
+        try:
+            db.session.commit()
+            return user
+        except IntegrityError:
+            db.session.rollback()
+            owner = db.session.scalar(select(User).where(User.email == email))
+    if owner is not None:
+        notify_owner_of_signup_attempt(owner)
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -96,18 +97,19 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(
             select(User).where(User.email == User.normalise_email(form.email.data)))
-        if user is None:
-            # Hash anyway, so that the response time does not tell which addresses have an
-            # account.
-            check_password_hash(_unknown_user_hash(), form.password.data)
-        elif user.check_password(form.password.data) and user.suspended_at is not None:
+        # Exactly one password check whatever the address: an unknown one is checked against a
+        # hash made with the same method, so neither the time nor the work tells which
+        # addresses have an account.
+        correct = verify_password(user.password_hash if user is not None
+                                  else dummy_password_hash(), form.password.data)
+        if user is not None and correct and user.suspended_at is not None:
             form.email.errors.append(_("An administrator suspended this account. Write to the "
                                        "network's organisers if you think it is a mistake."))
             return render_template("auth/login.html", form=form), 403
-        elif user.check_password(form.password.data):
+        if user is not None and correct:
             forget_claims()  # another person's pending census answer is not theirs
-            login_user(user, remember=form.remember.data)
-            session["login_id"] = secrets.token_hex(8)  # its sockets close at logout
+            sessions.log_in(user, remember=form.remember.data)
+            db.session.commit()
             return redirect(safe_next(url_for("main.home")))
         form.password.errors.append(_("Wrong email address or password."))
     explain_csrf_failure(form)
@@ -121,12 +123,13 @@ def logout():
         if not current_user.is_authenticated:
             return redirect(url_for("main.home"))
         return render_template("auth/logout.html")
-    user_id = current_user.id if current_user.is_authenticated else None
-    login_id = session.get("login_id")
+    if current_user.is_authenticated and current_user.login_session_id is not None:
+        # The login session ends: this cookie and its remember-me cookie no longer work, even
+        # copied elsewhere, and its sockets close at the commit (realtime/hooks.py).
+        sessions.end_session(db.session, current_user, current_user.login_session_id)
+        db.session.commit()
     logout_user()
     forget_claims()
-    if user_id is not None:  # sockets keep the session they had at connect: close this login's
-        current_app.extensions["maillage.chat"].disconnect_user(user_id, login_id)
     flash(_("You are logged out."), "info")
     response = redirect(url_for("main.home"))
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA  # saved pages, outbox: gone
@@ -142,9 +145,10 @@ def change_password():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append(_("This is not your current password."))
         else:
-            current_user.set_password(form.new_password.data)
+            user = current_user._get_current_object()
+            user.set_password(form.new_password.data)  # every login session ends
+            sessions.keep_logged_in(user)  # this device stays logged in, in a new one
             db.session.commit()
-            login_user(current_user._get_current_object())  # this device stays logged in
             flash(_("Your password has been changed. Your other devices are logged out."),
                   "success")
             return redirect(url_for("people.edit"))

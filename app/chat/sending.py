@@ -29,9 +29,21 @@ from app.chat.messages import (
     serialize,
 )
 from app.chat.rooms import readable_room
-from models import Block, Membership, MemberStatus, Message, Network, Room, RoomKind, RoomMember, User
+from models import (
+    Block,
+    LoginSession,
+    Membership,
+    MemberStatus,
+    Message,
+    Network,
+    Room,
+    RoomKind,
+    RoomMember,
+    User,
+)
 from models.chat import next_seq
 from models.types import ID_MAX, utcnow
+from models.user import login_secret_hash, parse_cookie_id
 from realtime.protocol import ChatError
 
 
@@ -100,8 +112,12 @@ def _sender_statement():
               .limit(1).scalar_subquery())
     return (select(User.display_name, User.session_token, Room.id, Room.kind,
                    membership.id, member.user_id, membership.accepted_charter_version,
-                   Network.charter_required_version, membership.muted_until, stored)
+                   Network.charter_required_version, membership.muted_until, stored,
+                   LoginSession.id)
             .select_from(User)
+            .outerjoin(LoginSession, (LoginSession.user_id == User.id)
+                       & (LoginSession.token_hash == bindparam("login_hash"))
+                       & LoginSession.revoked_at.is_(None))
             .outerjoin(Room, Room.id == bindparam("room_id"))
             .outerjoin(Network, Network.id == Room.network_id)
             .outerjoin(membership, (membership.network_id == Room.network_id)
@@ -116,23 +132,26 @@ _SENDER = _sender_statement()
 
 
 def sender(session: Session, cookie_id: str | None, room_id, client_id: str = "") -> Sender | str:
-    """Who sends into which room, from the Flask-Login id ("id:token") in one query: the same
-    checks as the user loader and `readable_room`, plus the network's current charter accepted,
-    no mute, no block in a direct conversation, and whether `client_id` names a message this
-    person already stored (a resend). Returns a Sender, or the error code ("unauthorized",
-    "not_found", "charter", "muted", "not_allowed")."""
-    user_id, _, token = (cookie_id or "").partition(":")
-    if not user_id.isdigit() or len(user_id) > 18 or not token:
+    """Who sends into which room, from the Flask-Login id ("id:account token:login secret") in
+    one query: the same checks as the user loader (the login session not ended) and
+    `readable_room`, plus the network's current charter accepted, no mute, no block in a direct
+    conversation, and whether `client_id` names a message this person already stored (a
+    resend). Returns a Sender, or the error code ("unauthorized", "not_found", "charter",
+    "muted", "not_allowed")."""
+    parsed = parse_cookie_id(cookie_id or "")
+    if parsed is None:
         return "unauthorized"
+    user_id, token, secret = parsed
     if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id <= ID_MAX:
         room_id = 0
     # On the session's connection, not through the ORM: plain columns, no entity to load.
-    row = session.connection().execute(_SENDER, {"user_id": int(user_id), "room_id": room_id,
-                                                 "client_id": client_id}).first()
-    if row is None or not secrets.compare_digest(row[1], token):
-        return "unauthorized"
+    row = session.connection().execute(_SENDER, {
+        "user_id": user_id, "room_id": room_id, "client_id": client_id,
+        "login_hash": login_secret_hash(secret)}).first()
+    if row is None or row[-1] is None or not secrets.compare_digest(row[1], token):
+        return "unauthorized"  # no such account, its login session ended, or a new password
     (name, _token, found_id, kind, membership_id, member_id, accepted, charter, muted_until,
-     stored_id) = row
+     stored_id, _login) = row
     readable = found_id is not None and (
         membership_id is not None if kind == RoomKind.NETWORK else member_id is not None)
     if not readable:

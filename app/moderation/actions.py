@@ -87,25 +87,45 @@ def offered_actions(moderator, target: Target, network_id: int | None) -> list[s
     return actions
 
 
+def resolve_in_scope(session: Session, actor, kind, target_id) -> Target:
+    """The target, for a moderator. Someone who moderates everywhere (organisers, admins) learns
+    that an id does not exist ("not_found"); anyone else gets "forbidden" for it, the answer they
+    get for a target outside their scope, so that probing ids tells them nothing about other
+    networks (their posts, messages, members)."""
+    try:
+        return resolve(session, kind, target_id)
+    except ModerationError:
+        if actor.is_organiser:
+            raise
+        raise ModerationError("forbidden") from None
+
+
 def perform(session: Session, actor, action, kind, target_id, reason, *, minutes=None,
             network_id=None) -> Outcome:
     """Check, audit, act. Raises ModerationError with the reason of a refusal; changes nothing
-    then."""
+    then. The order matters: who is asking, then the actor's scope, and only then anything
+    about the target's state (checks.py), so that outside their scope every probe gets the same
+    "forbidden"."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise ModerationError("unauthorized")
     if not is_moderator(session, actor):
         raise ModerationError("forbidden")  # before any lookup: ids are not confirmed to them
-    if action not in ACTIONS:
-        raise ModerationError("invalid")
-    target = resolve(session, kind, target_id)
-    if action not in ACTIONS_FOR[target.kind]:
-        raise ModerationError("invalid")
+    if action not in ACTIONS or (isinstance(kind, str) and kind in ACTIONS_FOR
+                                 and action not in ACTIONS_FOR[kind]):
+        raise ModerationError("invalid")  # from the request alone: says nothing of any target
+    network_id = positive_int(network_id) if network_id not in (None, "") else None
+    if kind == TargetKind.PROFILE and action in NEEDS_NETWORK and network_id is None:
+        raise ModerationError("no_network")
+    if kind == TargetKind.PROFILE and network_id is not None \
+            and action not in ("dismiss", "suspend") \
+            and not can_moderate(session, actor, network_id, None):
+        # A member's page in a network outside the actor's scope: refused before the network,
+        # the person or their membership is looked at (existence and membership stay unsaid).
+        raise ModerationError("forbidden")
+    target = resolve_in_scope(session, actor, kind, target_id)
     if target.kind == TargetKind.PROFILE:
-        network_id = positive_int(network_id) if network_id not in (None, "") else None
-        if action in NEEDS_NETWORK and network_id is None:
-            raise ModerationError("no_network")
         if network_id is not None and action not in ("dismiss", "suspend"):
-            # A member's page in a network: the person's moderation there.
+            # A member's page in a network (in the actor's scope): the person's moderation there.
             if session.get(Network, network_id) is None:
                 raise ModerationError("not_found")
             if action != "ban" and not in_network(session, network_id, target.author_id):

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.forms import BaseForm
 from app.moderation.actions import REASON_MAX
 from app.moderation.reports import APPEAL_MAX, NOTE_MAX
 
@@ -89,7 +89,7 @@ def error_text(code: str) -> str:
     return messages.get(code, messages["invalid"])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(BaseForm):
     reason = RadioField(_l("What is wrong?"), choices=list(REASON_LABELS.items()),
                         validators=[InputRequired(message=_l("Choose a reason."))])
     note = TextAreaField(_l("Note for the moderators (optional)"),
@@ -97,7 +97,7 @@ class ReportForm(FlaskForm):
                          description=_l("What should they know? Only moderators read it."))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     action = SelectField(_l("Action"), choices=[],
                          validators=[InputRequired(message=_l("Choose an action."))])
     reason = TextAreaField(_l("Reason"), validators=[
@@ -109,13 +109,13 @@ class ActionForm(FlaskForm):
     network = HiddenField()
 
 
-class AppealForm(FlaskForm):
+class AppealForm(BaseForm):
     body = TextAreaField(_l("Why should it be shown again?"), validators=[
         DataRequired(message=_l("Explain why, in a few words.")), Length(max=APPEAL_MAX)],
         description=_l("Another moderator will read it when possible. You can appeal once."))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 

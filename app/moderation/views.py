@@ -121,15 +121,30 @@ def queue():
 # -- one target: what it is, its reports, its history, the actions ------------------------------
 
 def _target_or_404(kind: str, target_id: int, network_id=None) -> Target:
+    """The target of a moderator's page, the actor's scope checked first (as `perform` does):
+    outside it, or for an id that does not exist, a moderator who is not an organiser gets the
+    same 403, so that the page tells nothing about other networks (their posts, messages,
+    members, or whether they exist). Organisers moderate everywhere: they get 404s."""
+    if not is_moderator(db.session, current_user):
+        abort(403)  # before any lookup
+    outside = 404 if current_user.is_organiser else 403
+    if network_id is not None:
+        if not can_moderate(db.session, current_user, network_id, None):
+            abort(403)
+        if db.session.get(Network, network_id) is None:
+            abort(404)  # only an organiser gets here: an animator's network exists
     try:
         target = resolve(db.session, kind, target_id)
     except ModerationError:
-        abort(404)
+        abort(outside)
     if kind == TargetKind.PROFILE and network_id is not None:
-        # Only a person of that network (member, banned, asking to join) is moderated there.
+        # Only a person of that network (member, banned, asking to join) is moderated there;
+        # the network is in the actor's scope, so its members are theirs to know.
         if not in_network(db.session, network_id, target.author_id):
             abort(404)
         target.network_id = network_id
+    if not can_moderate(db.session, current_user, target.network_id, target.place_id):
+        abort(403)
     return target
 
 
@@ -138,11 +153,7 @@ def _target_or_404(kind: str, target_id: int, network_id=None) -> Target:
 @csrf_in_form
 def target(kind: str, target_id: int):
     network_id = int_or_none(request.values.get("network"))
-    if network_id is not None and db.session.get(Network, network_id) is None:
-        abort(404)
     found = _target_or_404(kind, target_id, network_id)
-    if not can_moderate(db.session, current_user, found.network_id, found.place_id):
-        abort(403)
     form = ActionForm()
     form.action.choices = [(a, str(ACTION_LABELS[a]))
                            for a in offered_actions(current_user, found, network_id)]

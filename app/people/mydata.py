@@ -12,13 +12,12 @@ from flask import Response, current_app, flash, redirect, render_template, sessi
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, PasswordField, RadioField
 from wtforms.validators import DataRequired, InputRequired
 
-from app.forms import explain_csrf_failure
+from app.forms import BaseForm, explain_csrf_failure
 from app.offline_storage import CLEAR_SITE_DATA
 from app.people.blueprint import bp
 from app.security import csrf_in_form
@@ -179,7 +178,7 @@ CONTENT_CHOICES = {
 }
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(BaseForm):
     password = PasswordField(_l("Your password"), validators=[
         DataRequired(message=_l("Type your password to confirm it is you."))])
     content = RadioField(_l("What you wrote"), choices=list(CONTENT_CHOICES.items()),

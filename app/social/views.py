@@ -1,16 +1,17 @@
 """Notifications, connections, blocks and suggestions pages."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.auth.redirects import safe_next
 from app.forms import explain_csrf_failure
 from app.people.queries import load_profiles
-from app.security import csrf_in_form, is_safe_path
+from app.security import csrf_in_form
 from app.social.blueprint import bp
 from app.social.connections import (
     ConnectionError_,
@@ -51,8 +52,7 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _back(default: str):
-    target = request.form.get("next", "")
-    return redirect(target if is_safe_path(target) else default)
+    return redirect(safe_next(default))
 
 
 @bp.route("/notifications")

@@ -2,13 +2,15 @@
  *
  * - The app shell (styles, scripts, icon, the offline page) is cached at install; static files
  *   are fingerprinted, so they are served from the cache first.
- * - Pages are fetched from the network first; a successful page (not marked no-store) is
- *   saved, so that a page visited before can be read offline. Offline, the saved copy is served
+ * - Pages are fetched from the network first; a successful page the server marks as saveable
+ *   is saved, so that a page visited before can be read offline. Offline, the saved copy is served
  *   (the page says when it was saved), or the offline page for a page never visited.
  * - Writes are never cached or replayed here: the pages' own outbox (static/js/outbox.js) keeps
  *   what is written offline and sends it, idempotently, when the connection returns.
  * - Only pages the server marks (X-Maillage-Save: logged-in members' pages) are saved, and
  *   they are forgotten ({type: "forget"}) at logout and when another account uses the device;
+ *   those pages also say `Cache-Control: no-store`, which is for HTTP caches (a proxy, the
+ *   back button on a shared computer), not for this copy the member's own device keeps;
  *   a save that was on its way when they were forgotten is dropped (the generation counter).
  * - On a stalled connection a saved page is served after a few seconds.
  */
@@ -40,7 +42,6 @@ self.addEventListener("activate", function (event) {
 function savePage(request, response, started) {
   if (!response || !response.ok || response.type !== "basic") return;
   if (response.headers.get("X-Maillage-Save") !== "1") return;
-  if ((response.headers.get("Cache-Control") || "").indexOf("no-store") !== -1) return;
   if (started !== generation) return;
   caches.open(PAGES).then(function (cache) {
     if (started !== generation) return null;
