@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.blueprint import bp
 from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from app.auth.mails import send_verification
 from app.auth.redirects import safe_next
 from app.demand.claims import forget_claims
 from app.extensions import limiter, login_manager
@@ -61,6 +62,8 @@ def register():
             session["login_id"] = secrets.token_hex(8)  # its sockets close at logout
             flash(_("Welcome to Maillage! Tell the network what you do and where you are."),
                   "success")
+            flash(_("We sent a link to %(address)s: follow it to confirm your address.",
+                    address=user.email), "info")
             return redirect(url_for("people.edit"))
     explain_csrf_failure(form)
     return render_template("auth/register.html", form=form), 200 if not form.errors else 422
@@ -77,6 +80,8 @@ def _create_account(form: RegisterForm) -> User | None:
     user.profile = Profile()
     db.session.add(user)
     try:
+        db.session.flush()
+        send_verification(db.session, user)  # queued in the same transaction as the account
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
