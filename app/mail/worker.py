@@ -64,6 +64,7 @@ class SenderLoop:
         self.owner = owner or new_owner()
         self.stop = threading.Event()
         self.holding = False
+        self.task = None  # the thread or greenlet running it, when started in a server
 
     def turn(self) -> PassReport | None:
         """Once: hold the lease, then send what is due. None while another sender holds it."""
@@ -117,5 +118,5 @@ def start_in_server(app: Flask) -> SenderLoop | None:
         return app.extensions["maillage.mail_sender"]
     from realtime import socketio
     loop = app.extensions["maillage.mail_sender"] = SenderLoop(app, sleep=socketio.sleep)
-    socketio.start_background_task(loop.run)
+    loop.task = socketio.start_background_task(loop.run)
     return loop
