@@ -16,3 +16,10 @@ control_socket_disable = True  # gunicorn 27 would otherwise write ~/.gunicorn/
 graceful_timeout = 5  # open WebSockets are closed on restart; clients reconnect and catch up
 keepalive = 5
 accesslog = os.environ.get("MAILLAGE_ACCESS_LOG") or None
+
+
+def post_worker_init(worker):
+    """Each worker may run the e-mail sender in the background (a greenlet); one of them at a
+    time sends, through a lease in the database (app/mail/worker.py, MAIL_SENDER_THREAD)."""
+    from app.mail.worker import start_in_server
+    start_in_server(worker.wsgi)

@@ -13,6 +13,8 @@ gc.collect()
 gc.freeze()
 
 if __name__ == "__main__":
+    from app.mail.worker import start_in_server
+    start_in_server(app)  # the e-mail sender, in a thread (gunicorn: gunicorn.conf.py)
     socketio.run(app, host=os.environ.get("MAILLAGE_HOST", "127.0.0.1"),
                  port=int(os.environ.get("MAILLAGE_PORT", "5000")),
                  allow_unsafe_werkzeug=True, debug=False)

@@ -54,7 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     import search
     search.init_app(app)
-    from app import cli, errors, i18n, idempotency, pagecache, security, templating
+    from app import cli, errors, i18n, idempotency, mail, pagecache, security, templating
+    mail.init_app(app)  # `flask mail send`; the server's sender starts in gunicorn.conf.py
     idempotency.init_app(app)
     errors.init_app(app)
     pagecache.init_app(app)
@@ -166,6 +167,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     from app.opendata import bp as opendata_bp
     app.register_blueprint(opendata_bp)
+    from app import admin
+    app.register_blueprint(admin.bp)
     from app import offline, offline_storage
     app.register_blueprint(offline.bp)
     offline_storage.init_app(app)

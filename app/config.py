@@ -87,6 +87,33 @@ class Defaults:
     PAGE_CACHE_VERSION_SECONDS = 1.0  # how late another process's change may show (app/pagecache.py)
     SEARCH_INDEX_DIR = None  # defaults to instance/search-index
 
+    # E-mail (README, E-mail; app/mail/). Without MAIL_SERVER each message is written as an .eml
+    # file into MAIL_DIR (instance/mail by default) and shown at /admin/mail.
+    MAIL_SERVER = ""
+    MAIL_PORT = 587
+    MAIL_SECURITY = "starttls"  # none, starttls or tls (SMTP over TLS, usually port 465)
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "Maillage <maillage@localhost>"  # an address, with or without a display name
+    MAIL_DIR = None  # defaults to instance/mail
+    MAIL_TIMEOUT = 30  # seconds for the SMTP connection and each command
+    # Links in mails start with this (e.g. "https://maillage.example.org"); without it, with the
+    # address of the request that queued the mail: set it (or TRUSTED_HOSTS) in production.
+    BASE_URL = None
+    # The sender inside the server process (one process at a time, through a lease row). None:
+    # on, except under TESTING. Turn it off when `flask mail send` runs from cron or systemd.
+    MAIL_SENDER_THREAD = None
+    MAIL_POLL_SECONDS = 5  # how often the background sender looks for due messages
+    MAIL_BATCH = 50  # messages claimed at a time
+    MAIL_LEASE_SECONDS = 300  # a claimed message goes back to the queue if its sender died
+    MAIL_SENDER_LEASE_SECONDS = 60  # the background sender's lease, renewed while it runs
+    MAIL_RETRY_BASE_SECONDS = 60  # first retry after a temporary failure, doubling each time
+    MAIL_RETRY_MAX_SECONDS = 3600  # ... up to this
+    MAIL_GIVE_UP_SECONDS = 2 * 24 * 3600  # a message still failing after this is marked failed
+    PASSWORD_RESET_RATE_LIMIT = "5 per 15 minutes"  # reset requests per client address
+    PASSWORD_RESET_ADDRESS_LIMIT = "3 per hour"  # reset mails to one address (more: silently none)
+    VERIFY_RESEND_RATE_LIMIT = "3 per hour"  # verification mails a member asks again for
+
 
 def _parse_env_value(raw: str):
     """Environment strings -> Python values: JSON where it parses (1, true, [..]), else text."""

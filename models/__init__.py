@@ -10,6 +10,7 @@ from models.chat import GROUP_MAX_PEOPLE, Message, Room, RoomKind, RoomMember
 from models.content import ContentVersion, current_content_version
 from models.demand import Campaign, Declaration, DeclarationVersion, Formula, Track
 from models.idempotency import IdempotencyKey
+from models.mail import MailSenderLease, MailStatus, OutboxMessage
 from models.moderation import (
     Appeal,
     AppealStatus,
@@ -70,4 +71,5 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune",
            "Proposal", "ProposalStatus", "Vote", "place_animator", "SireneEstablishment",
            "SireneImport", "Room", "RoomKind", "RoomMember", "Message", "DirectMessages",
            "GROUP_MAX_PEOPLE", "Report", "ReportReason", "ReportStatus", "Appeal",
-           "AppealStatus", "AuditEntry", "TargetKind", "IdempotencyKey"]
+           "AppealStatus", "AuditEntry", "TargetKind", "IdempotencyKey", "OutboxMessage",
+           "MailStatus", "MailSenderLease"]

@@ -121,6 +121,9 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by an admin: no login
+    # When the owner followed a link mailed to `email` (None: not verified; they still use the
+    # site, moderators see "address not verified").
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     profile: Mapped[Profile] = relationship(back_populates="user", uselist=False,
                                             cascade="all, delete-orphan")

@@ -65,9 +65,9 @@ def test_enum_columns_are_the_migrated_varchars(tmp_path):
     assert sorted(str(c) for c in columns) == [
         "appeal.status", "appeal.target_kind", "connection.status", "declaration_version.formula",
         "declaration_version.track", "membership.role", "membership.status", "network.scope",
-        "network.visibility", "notification.kind", "place.status", "pricing_plan.period",
-        "profile.direct_messages", "profile.kind", "profile.visibility", "proposal.status",
-        "report.reason", "report.status", "report.target_kind", "room.kind", "user.role"]
+        "network.visibility", "notification.kind", "outbox.status", "place.status",
+        "pricing_plan.period", "profile.direct_messages", "profile.kind", "profile.visibility",
+        "proposal.status", "report.reason", "report.status", "report.target_kind", "room.kind", "user.role"]
     for column in columns:
         assert issubclass(column.type.enum_class, enum.StrEnum), column
         assert not column.type.native_enum and not column.type.create_constraint, column

@@ -6,24 +6,28 @@ from models import Skill, User, db
 from tests.conftest import csrf_from
 
 
-def insert_from_another_request_just_before_commit(statement):
+def insert_from_another_request_just_before_commit(statement, moment: str = "before_commit"):
     """Run `statement` on its own connection and commit it, right before the session's next
-    commit: what a concurrent request would have done between our check and our commit."""
+    commit: what a concurrent request would have done between our check and our commit.
+    `moment="before_flush"`: right before the session's first write, for code that writes
+    (flushes) before it commits (the other request would then wait for our lock)."""
     done = []
 
-    def race(session):
+    def race(session, *_):
         if not done:
             done.append(True)
             with db.engine.begin() as other:
                 other.execute(statement)
-    event.listen(Session, "before_commit", race)
-    return lambda: event.remove(Session, "before_commit", race)
+    event.listen(Session, moment, race, insert=True)  # before the commit hooks' own work
+    return lambda: event.remove(Session, moment, race)
 
 
 def test_two_registrations_with_one_address(client, auth):
     stop = insert_from_another_request_just_before_commit(insert(User).values(
         email="same@example.org", password_hash="x", display_name="Quicker", role="member",
-        session_token="t" * 32, created_at=func.now()))
+        session_token="t" * 32, created_at=func.now()),
+        # Sign-up writes the account and its address's confirmation mail, then commits.
+        moment="before_flush")
     try:
         r = auth.register("same@example.org", display_name="Slower")
     finally:

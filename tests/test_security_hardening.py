@@ -442,11 +442,16 @@ def test_sign_up_answers_a_taken_address_like_a_new_one(app, make_user, monkeypa
     assert (new.status_code, new.headers["Location"]) == (taken.status_code,
                                                           taken.headers["Location"]) \
         == (302, "/people/me/edit")
-    assert new_flashes == taken_flashes and len(new_flashes) == 1
+    assert new_flashes == taken_flashes and len(new_flashes) == 2  # welcome, "we sent a message"
     assert new_hashes == taken_hashes == 1
     assert "utilise déjà" not in taken.get_data(as_text=True)
-    # For the taken address nothing is created and its owner is told (the mail comes later).
+    # For the taken address nothing is created and its owner is told, by mail; the new address
+    # gets the link that confirms it.
     assert told == [owner.id]
+    from models import OutboxMessage
+    assert db.session.execute(select(OutboxMessage.to_address, OutboxMessage.kind).order_by(
+        OutboxMessage.id)).all() == [("fresh@example.org", "verify_address"),
+                                     ("taken@example.org", "signup_attempt")]
     assert db.session.scalar(select(func.count()).select_from(User).where(
         User.email == "taken@example.org")) == 1
     assert db.session.get(User, owner.id).display_name == "Owner"

@@ -29,3 +29,33 @@ class ChangePasswordForm(BaseForm):
         description=_l("At least %(n)d characters.", n=PASSWORD_MIN))
     confirm = PasswordField(_l("New password again"), validators=[
         DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)],
+                       description=_l("The address of your Maillage account."))
+
+
+class ResetPasswordForm(BaseForm):
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],
+        description=_l("At least %(n)d characters.", n=PASSWORD_MIN))
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
+
+
+class ChangeEmailForm(BaseForm):
+    new_email = EmailField(_l("New email address"),
+                           validators=[DataRequired(), Email(), Length(max=254)],
+                           description=_l("We send a link to this address: the change applies "
+                                          "when you follow it."))
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=200)])
+
+
+class RecoveryLinkForm(BaseForm):
+    email = EmailField(_l("The member's email address"),
+                       validators=[DataRequired(), Length(max=254)])
+    reason = StringField(_l("Reason (kept in the audit log)"),
+                         validators=[DataRequired(), Length(max=300)],
+                         description=_l("E.g. “called on 12 March, lost access to their mailbox”."))

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import sessions
 from app.auth.blueprint import bp
 from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from app.auth.mails import send_signup_attempt_notice, send_verification
 from app.auth.redirects import safe_next
 from app.demand.claims import forget_claims
 from app.extensions import limiter, login_manager
@@ -50,6 +51,9 @@ def register():
             db.session.commit()
         flash(_("Welcome to Maillage! If this address already had an account, nothing was "
                 "created: log in with it (its owner has been told of this sign-up)."), "success")
+        # Both cases queued a mail to the address: the link to confirm it, or the notice to
+        # the owner of the account that has it.
+        flash(_("We sent a message to this address."), "info")
         return redirect(url_for("people.edit"))
     explain_csrf_failure(form)
     return render_template("auth/register.html", form=form), 200 if not form.errors else 422
@@ -57,9 +61,8 @@ def register():
 
 def notify_owner_of_signup_attempt(owner: User) -> None:
     """Someone tried to sign up with the address of this existing account: tell its owner (with
-    a link to log in and one to reset the password).
-    # wired to the outbox when mail lands
-    """
+    a link to log in and one to reset the password), queued in the caller's transaction."""
+    send_signup_attempt_notice(db.session, owner)
 
 
 def _create_account(form: RegisterForm) -> User | None:
@@ -75,6 +78,8 @@ def _create_account(form: RegisterForm) -> User | None:
         user.profile = Profile()
         db.session.add(user)
         try:
+            db.session.flush()
+            send_verification(db.session, user)  # queued in the same transaction as the account
             db.session.commit()
             return user
         except IntegrityError:
@@ -82,6 +87,7 @@ def _create_account(form: RegisterForm) -> User | None:
             owner = db.session.scalar(select(User).where(User.email == email))
     if owner is not None:
         notify_owner_of_signup_attempt(owner)
+        db.session.commit()
     return None
 
 

@@ -37,6 +37,8 @@ ACTION_LABELS = {
     "skill_merge": _l("Skills merged"),
     "site_role": _l("Site role changed"),
     "remove": _l("Removed from the network"),
+    "recovery_link": _l("Recovery link issued (admins)"),
+    "recovery_used": _l("Recovery link followed, new password set"),
 }
 # In the past tense, for reporters and notifications.
 OUTCOME_LABELS = {

@@ -38,6 +38,8 @@ class LiveServer:
         self.env = {**os.environ, "MAILLAGE_DATABASE_URL": databases.database_url(db_file),
                     "MAILLAGE_SECRET_KEY": "browser-tests", "MAILLAGE_PORT": str(self.port),
                     "MAILLAGE_SEARCH_INDEX_DIR": str(workdir / "search-index"),
+                    # The server's background sender writes .eml files here, not in instance/.
+                    "MAILLAGE_MAIL_DIR": str(workdir / "mail"),
                     "MAILLAGE_SOCKETIO_CORS_ALLOWED_ORIGINS": f'["{self.url}"]', **(env or {})}
         self.start()
 
