@@ -49,6 +49,7 @@ from models.place import (
 from models.sirene import SireneEstablishment, SireneImport
 from models.skill import Skill, SkillAlias, profile_skill
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind
+from models.staff import InvestigationAccess, RecoveryCode
 from models.territory import Commune, Epci
 from models.user import (
     DirectMessages,
@@ -72,4 +73,4 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune",
            "SireneImport", "Room", "RoomKind", "RoomMember", "Message", "DirectMessages",
            "GROUP_MAX_PEOPLE", "Report", "ReportReason", "ReportStatus", "Appeal",
            "AppealStatus", "AuditEntry", "TargetKind", "IdempotencyKey", "OutboxMessage",
-           "MailStatus", "MailSenderLease"]
+           "MailStatus", "MailSenderLease", "InvestigationAccess", "RecoveryCode"]

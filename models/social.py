@@ -74,6 +74,8 @@ class NotificationKind(enum.StrEnum):
     MUTED = "muted"
     BANNED = "banned"
     REPORT_HANDLED = "report_handled"  # to the reporter (detail: the outcome)
+    # Staff opened an investigation access to a conversation you are in (detail: the reason).
+    INVESTIGATION = "investigation"
 
 
 class Notification(db.Model):

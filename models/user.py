@@ -124,6 +124,12 @@ class User(UserMixin, db.Model):
     # When the owner followed a link mailed to `email` (None: not verified; they still use the
     # site, moderators see "address not verified").
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (app/auth/two_factor.py): the TOTP secret (base32), kept from the setup
+    # page; `totp_enabled_at` set once a code confirmed it (None: no second step at login);
+    # `totp_last_step` the 30-second step of the last code accepted (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     profile: Mapped[Profile] = relationship(back_populates="user", uselist=False,
                                             cascade="all, delete-orphan")
