@@ -153,11 +153,15 @@ class ChatNamespace(Namespace):
         refused = self._catch_up_refused()
         if refused:
             return refused
-        user_id, room, failure = self._room(data)
-        if failure:
-            return failure
+        user_id = self._user_id()
+        if user_id is None:
+            return error("unauthorized")
+        found = self.service.history_room(db.session, user_id, data.get("room"))
+        if found is None:
+            return error("not_found")
+        room, participant = found
         after = self._after_seq(where, room.id)
-        return after if isinstance(after, dict) else (user_id, room.id, after)
+        return after if isinstance(after, dict) else (user_id, room.id, after, participant)
 
     def on_join(self, data=None, *_):
         if not isinstance(data, dict) or data.get("room") is None:
@@ -165,7 +169,13 @@ class ChatNamespace(Namespace):
         start = self._catch_up_start(data, data)
         if isinstance(start, dict):
             return start
-        user_id, room_id, after = start
+        user_id, room_id, after, participant = start
+        if not participant:
+            # Staff under an investigation access: the history only. Not subscribed to the
+            # room's live messages (the access expires; a subscription would not), not shown
+            # online, no read marker.
+            return {"ok": True, "room": room_id, **self._replay(room_id, after), "online": [],
+                    "last_read_id": 0, "unread": 0, "investigation": True}
         # The roster of who is online may be in Redis (several processes): no pooled
         # connection is held across its calls, which may yield under gevent.
         db.session.rollback()
@@ -185,7 +195,7 @@ class ChatNamespace(Namespace):
         start = self._catch_up_start(data, {"last_seq": data.get("last_seq")})
         if isinstance(start, dict):
             return start
-        _user_id, room_id, after = start
+        _user_id, room_id, after, _participant = start
         return {"ok": True, "room": room_id, **self._replay(room_id, after)}
 
     def on_leave(self, data=None, *_):

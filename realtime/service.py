@@ -42,6 +42,10 @@ class ChatService:
 
     # (session, user id, room id as received) -> the room if this user may read it, else None
     readable_room: Callable[[Session, int, object], Room | None]
+    # (session, user id, room id as received) -> (room, True) for a participant, (room, False)
+    # for staff reading under an investigation access (history only: no live messages, no
+    # presence, no read marker), None otherwise; what `join` and `missed` ask
+    history_room: Callable[[Session, int, object], tuple[Room, bool] | None]
     # (session, room id, before seq or None) -> a page of history, oldest first
     history: Callable[[Session, int, int | None], list[Message]]
     # (session, room id, after seq, at most) -> what a reconnecting client missed, in the

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.api.blueprint import bp
 from app.args import int_arg
 from app.chat.messages import HISTORY_PAGE, history, serialize
-from app.chat.rooms import readable_room, room_summaries
+from app.chat.rooms import room_for_history, room_summaries
 from models import db
 from models.types import ID_MAX
 
@@ -33,9 +33,12 @@ def room_messages(room_id: int):
     """`?before=<seq>` the oldest `seq` already shown; `?limit=` 1-100 (default 50). Oldest
     first; `next_before` is the value for the page before, null at the start of the room."""
     user_id = _member_or_401()
-    room = readable_room(db.session, user_id, room_id)
-    if room is None:
+    # Its participants, or staff under an investigation access (README, Security); anyone else,
+    # staff included, gets the 404 of a room that does not exist.
+    found = room_for_history(db.session, user_id, room_id)
+    if found is None:
         abort(404)
+    room, _participant = found
     before = int_arg("before", 0, 0, ID_MAX)
     limit = int_arg("limit", HISTORY_PAGE, 1, 100)
     messages = history(db.session, room.id, before or None, limit)

@@ -16,11 +16,13 @@ from models import (
     GROUP_MAX_PEOPLE,
     ConnectionStatus,
     DirectMessages,
+    InvestigationAccess,
     Membership,
     MemberStatus,
     Message,
     Network,
     Profile,
+    Role,
     Room,
     RoomKind,
     RoomMember,
@@ -128,6 +130,32 @@ def _readable_room_statement():
 
 
 _READABLE_ROOM = _readable_room_statement()
+
+
+def investigated_room(session: Session, user_id: int, room_id) -> Room | None:
+    """The room if this user is staff (organiser or admin, not suspended) holding an unexpired
+    investigation access to it (app/moderation/investigation.py); None otherwise. Read only:
+    it never makes them a participant (no sending, read marker, presence or live messages)."""
+    if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id <= ID_MAX:
+        return None
+    return session.scalar(
+        select(Room).join(InvestigationAccess, InvestigationAccess.room_id == Room.id)
+        .join(User, User.id == InvestigationAccess.staff_id)
+        .where(Room.id == room_id, InvestigationAccess.staff_id == user_id,
+               InvestigationAccess.expires_at > utcnow(),
+               User.role.in_((Role.ORGANISER, Role.ADMIN)), User.suspended_at.is_(None))
+        .limit(1))
+
+
+def room_for_history(session: Session, user_id: int, room_id) -> tuple[Room, bool] | None:
+    """Where a room's history is read (the JSON API, the socket's `join` and `missed`):
+    (room, True) for its participants, (room, False) for staff under an investigation access,
+    None for anyone else (answered "not found", as for a room that does not exist)."""
+    room = readable_room(session, user_id, room_id)
+    if room is not None:
+        return room, True
+    room = investigated_room(session, user_id, room_id)
+    return (room, False) if room is not None else None
 
 
 def people_ids(session: Session, room: Room) -> list[int]:

@@ -18,7 +18,8 @@ from realtime.roster import Roster
 from realtime.service import ChatService
 
 SERVICE = ChatService(
-    readable_room=rooms.readable_room, people_ids=rooms.people_ids,
+    readable_room=rooms.readable_room, history_room=rooms.room_for_history,
+    people_ids=rooms.people_ids,
     history=messages.history, missed=messages.missed, seq_of=messages.seq_of,
     last_read=messages.last_read,
     unread_count=messages.unread_count, mark_read=messages.mark_read,

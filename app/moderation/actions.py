@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.moderation.audit import audit
 from app.moderation.checks import CHECKS
 from app.moderation.effects import EFFECTS
+from app.moderation.investigation import message_sight
 from app.moderation.scope import can_moderate, in_network, is_moderator
 from app.moderation.targets import (
     CONTENT_KINDS,
@@ -123,6 +124,11 @@ def perform(session: Session, actor, action, kind, target_id, reason, *, minutes
         # the person or their membership is looked at (existence and membership stay unsaid).
         raise ModerationError("forbidden")
     target = resolve_in_scope(session, actor, kind, target_id)
+    if target.kind == TargetKind.MESSAGE and actor.is_organiser \
+            and message_sight(session, actor, target.obj) is None:
+        # An unreported message of a private room, without an investigation access: as if it
+        # did not exist (app/moderation/investigation.py).
+        raise ModerationError("not_found")
     if target.kind == TargetKind.PROFILE:
         if network_id is not None and action not in ("dismiss", "suspend"):
             # A member's page in a network (in the actor's scope): the person's moderation there.

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forms import BaseForm
 from app.moderation.actions import REASON_MAX
+from app.moderation.investigation import ACCESS_HOURS
 from app.moderation.reports import APPEAL_MAX, NOTE_MAX
 
 REASON_LABELS = {
@@ -39,6 +40,7 @@ ACTION_LABELS = {
     "remove": _l("Removed from the network"),
     "recovery_link": _l("Recovery link issued (admins)"),
     "recovery_used": _l("Recovery link followed, new password set"),
+    "investigate": _l("Investigation access to a private conversation"),
 }
 # In the past tense, for reporters and notifications.
 OUTCOME_LABELS = {
@@ -54,7 +56,7 @@ OUTCOME_LABELS = {
 KIND_LABELS = {
     "profile": _l("Profile"), "post": _l("Network post"), "comment": _l("Reply to a post"),
     "message": _l("Chat message"), "network": _l("Network"), "place": _l("Place"),
-    "appeal": _l("Appeal"), "skill": _l("Skill"),
+    "appeal": _l("Appeal"), "skill": _l("Skill"), "room": _l("Conversation"),
 }
 MUTE_CHOICES = [(60, _l("1 hour")), (1440, _l("1 day")), (10080, _l("1 week")),
                 (43200, _l("30 days"))]
@@ -109,6 +111,15 @@ class ActionForm(BaseForm):
     minutes = SelectField(_l("Mute for"), choices=MUTE_CHOICES, coerce=int, default=1440,
                           description=_l("Only for a mute."))
     network = HiddenField()
+
+
+class InvestigationForm(BaseForm):
+    reason = TextAreaField(_l("Why do you need to read this conversation?"), validators=[
+        DataRequired(message=_l("Give a reason: the people of the conversation are told why.")),
+        Length(max=REASON_MAX)],
+        description=_l("Required. Kept in the audit log and sent to each person of the "
+                       "conversation. The access lasts %(hours)d hours, read only.",
+                       hours=ACCESS_HOURS))
 
 
 class AppealForm(BaseForm):

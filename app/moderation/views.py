@@ -20,9 +20,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.args import page_arg
 from app.auth.redirects import safe_next
+from app.chat.messages import HISTORY_PAGE, history
+from app.chat.rooms import readable_room
 from app.csvexport import csv_response
 from app.forms import explain_csrf_failure, int_or_none
-from app.moderation import audit, reports
+from app.moderation import audit, investigation, reports
 from app.moderation.actions import offered_actions, perform
 from app.moderation.forms import (
     ACTION_LABELS,
@@ -32,13 +34,14 @@ from app.moderation.forms import (
     ActionForm,
     AppealForm,
     AuditFilterForm,
+    InvestigationForm,
     ReportForm,
     error_text,
 )
 from app.moderation.scope import can_moderate, in_network, is_moderator
 from app.moderation.targets import ModerationError, Target, record, resolve, visible_to
 from app.security import csrf_in_form
-from models import AuditEntry, Network, TargetKind, db
+from models import AuditEntry, Network, Room, RoomKind, RoomMember, TargetKind, User, db
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PAGE_SIZE = 50
@@ -145,7 +148,25 @@ def _target_or_404(kind: str, target_id: int, network_id=None) -> Target:
         target.network_id = network_id
     if not can_moderate(db.session, current_user, target.network_id, target.place_id):
         abort(403)
+    if target.kind == TargetKind.MESSAGE and current_user.is_organiser:
+        # A private room's message: reported (then with its immediate context only) or under
+        # an investigation access; otherwise the 404 of a message that does not exist.
+        g.message_sight = investigation.message_sight(db.session, current_user, target.obj)
+        if g.message_sight is None:
+            abort(404)
     return target
+
+
+def _message_view(target: Target) -> dict:
+    """What the target page shows of a chat message: everything, or (reported in a private
+    room) the message with its immediate context, and a link to the investigation page."""
+    if target.kind != TargetKind.MESSAGE:
+        return {}
+    sight = g.get("message_sight", investigation.FULL)
+    participant = readable_room(db.session, current_user.id, target.obj.room_id) is not None
+    return {"sight": sight, "participant": participant,
+            "context": investigation.context(db.session, target.obj)
+            if sight == investigation.CONTEXT_ONLY else []}
 
 
 @bp.route("/<kind>/<id:target_id>", methods=["GET", "POST"])
@@ -183,8 +204,52 @@ def target(kind: str, target_id: int):
         db.session.expire_all()
         found = _target_or_404(kind, target_id, network_id)
     return render_template("moderation/target.html", target=found, form=form,
-                           network_id=network_id,
+                           network_id=network_id, **_message_view(found),
                            **record(db.session, current_user, found)), status
+
+
+# -- investigation access to a private conversation ---------------------------------------------
+
+@bp.route("/rooms/<id:room_id>", methods=["GET", "POST"])
+@login_required
+@csrf_in_form
+def room(room_id: int):
+    """For organisers and admins: ask for an investigation access to a conversation (a reason,
+    audited, told to its people, valid ACCESS_HOURS), then read its history while it lasts."""
+    if not current_user.is_organiser:
+        abort(403)
+    found = db.session.get(Room, room_id)
+    if found is None:
+        abort(404)
+    access = investigation.active_access(db.session, current_user.id, found.id)
+    form = InvestigationForm()
+    status = 200
+    if access is None and request.method == "POST":
+        if form.validate_on_submit():
+            investigation.open_access(db.session, current_user, found, form.reason.data)
+            db.session.commit()
+            flash(_("Investigation access opened for %(hours)d hours. It is in the audit log "
+                    "and the people of the conversation are told.",
+                    hours=investigation.ACCESS_HOURS), "success")
+            return redirect(url_for("moderation.room", room_id=found.id))
+        explain_csrf_failure(form)
+        status = 422
+    messages, before = [], None
+    if access is not None:
+        before = int_or_none(request.args.get("before"))
+        messages = history(db.session, found.id, before if before and before > 0 else None)
+    return render_template("moderation/room.html", room=found, access=access, form=form,
+                           messages=messages, before=before,
+                           has_older=len(messages) == HISTORY_PAGE,
+                           people=_room_people(found), hours=investigation.ACCESS_HOURS), status
+
+
+def _room_people(room: Room) -> list[str]:
+    if room.kind == RoomKind.NETWORK:
+        return [room.network.name]
+    return list(db.session.scalars(select(User.display_name).join(
+        RoomMember, RoomMember.user_id == User.id).where(RoomMember.room_id == room.id)
+        .order_by(User.display_name)))
 
 
 # -- my reports and appeals ---------------------------------------------------------------------

@@ -95,6 +95,8 @@ MODERATION_KINDS = {NotificationKind.CONTENT_HIDDEN, NotificationKind.CONTENT_DE
 def notification_target(n: Notification) -> str:
     if n.kind in MODERATION_KINDS:
         return url_for("moderation.mine")
+    if n.kind == NotificationKind.INVESTIGATION:
+        return url_for("chat.index")
     if n.post_id:
         return url_for("networks.post", network_id=n.network_id, post_id=n.post_id,
                        _anchor=f"comment-{n.comment_id}" if n.comment_id else None)
