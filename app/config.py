@@ -45,6 +45,12 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"  # per client address
     LOGIN_ACCOUNT_RATE_LIMIT = "30 per hour"  # per account, from any address
     REGISTER_RATE_LIMIT = "20 per hour"
+    # Two-factor sign-in (app/auth/two_factor.py). Organisers and admins must set it up before
+    # any staff page; MAILLAGE_STAFF_2FA_REQUIRED=false turns that off (a demo). The test suite
+    # turns it off by default (tests/conftest.py) and on where it is tested.
+    STAFF_2FA_REQUIRED = True
+    TWO_FACTOR_PENDING_SECONDS = 300  # between the password and the code
+    TWO_FACTOR_RATE_LIMIT = "5 per minute"  # codes tried per pending login (and per address)
 
     PROXY_COUNT = 0  # reverse proxies in front (nginx: 1), see README "Production"
     # Strict-Transport-Security on HTTPS responses: 0 sends none; e.g. 31536000 (a year) once

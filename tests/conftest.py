@@ -68,6 +68,9 @@ def base_config(db_path: Path) -> dict:
         # One PBKDF2 round instead of scrypt: hashing was half the time of a test that makes
         # users (tests/test_passwords.py checks production keeps scrypt).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        # Staff log in through the form in many tests: two-factor sign-in is not required here
+        # (production requires it of organisers and admins); tests/test_two_factor.py turns it on.
+        "STAFF_2FA_REQUIRED": False,
     }
 
 

@@ -3,10 +3,12 @@ one's scope, and the audit log (keyset pagination)."""
 from __future__ import annotations
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api.blueprint import bp
 from app.args import int_arg
+from app.auth import two_factor
 from app.jsonbody import json_body
 from app.moderation import audit, reports
 from app.moderation.actions import perform
@@ -22,6 +24,10 @@ def act(data) -> tuple[dict, int]:
     {"action", "kind", "target", "reason", "minutes"?, "network"?}."""
     if not isinstance(data, dict):
         data = {}
+    if two_factor.staff_blocked(current_user):  # the socket's `moderate` too (README, Security)
+        return {"ok": False, "error": {"code": "two_factor_required", "message": _(
+            "Organisers and administrators set up two-step login before using the staff "
+            "pages.")}}, 403
     try:
         outcome = perform(db.session, current_user, data.get("action"), data.get("kind"),
                           data.get("target"), data.get("reason"),

@@ -3,7 +3,7 @@ admin's recovery link); confirming and changing the address."""
 from __future__ import annotations
 
 # Importing the view modules registers their routes on the blueprint.
-from app.auth import address, devices, recovery, views  # noqa: F401
+from app.auth import address, devices, recovery, second_factor, views  # noqa: F401
 from app.auth.blueprint import bp
 
 __all__ = ["bp"]

@@ -59,3 +59,23 @@ class RecoveryLinkForm(BaseForm):
     reason = StringField(_l("Reason (kept in the audit log)"),
                          validators=[DataRequired(), Length(max=300)],
                          description=_l("E.g. “called on 12 March, lost access to their mailbox”."))
+
+
+class TwoFactorSetupForm(BaseForm):
+    code = StringField(_l("Code shown by the app"),
+                       validators=[DataRequired(message=_l("Type the 6-digit code.")),
+                                   Length(max=20)],
+                       description=_l("6 digits; a new one every 30 seconds."))
+
+
+class TwoFactorLoginForm(BaseForm):
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(message=_l("Type the code.")), Length(max=40)],
+                       description=_l("6 digits from the app, or one of your recovery codes "
+                                      "(e.g. abcd-efgh), usable once."))
+
+
+class TwoFactorDisableForm(BaseForm):
+    code = StringField(_l("Current code from the app"),
+                       validators=[DataRequired(message=_l("Type the 6-digit code.")),
+                                   Length(max=20)])

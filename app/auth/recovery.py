@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 
-from app.auth import sessions
+from app.auth import two_factor
 from app.auth.blueprint import bp
 from app.auth.forms import ForgotPasswordForm, ResetPasswordForm
 from app.auth.mails import send_password_reset, within_limit
@@ -69,7 +69,12 @@ def reset_password(token: str):
                     "you cannot log in."), "info")
             return redirect(url_for("auth.login"))
         forget_claims()
-        sessions.log_in(user)  # a login session of its own: every other one ended above
+        # A login session of its own (every other one ended above), after the second factor
+        # for an account that has one: a reset link is no way around it.
+        second_step = two_factor.login_or_second_step(user, False)
+        if second_step is not None:
+            flash(_("Your new password is set. Every other device is logged out."), "success")
+            return second_step
         db.session.commit()
         flash(_("Your new password is set. Every other device is logged out."), "success")
         return redirect(url_for("main.home"))

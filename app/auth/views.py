@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth import sessions
+from app.auth import sessions, two_factor
 from app.auth.blueprint import bp
 from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from app.auth.mails import send_signup_attempt_notice, send_verification
@@ -114,7 +114,9 @@ def login():
             return render_template("auth/login.html", form=form), 403
         if user is not None and correct:
             forget_claims()  # another person's pending census answer is not theirs
-            sessions.log_in(user, remember=form.remember.data)
+            second_step = two_factor.login_or_second_step(user, form.remember.data)
+            if second_step is not None:
+                return second_step  # no login session until the code (app/auth/two_factor.py)
             db.session.commit()
             return redirect(safe_next(url_for("main.home")))
         form.password.errors.append(_("Wrong email address or password."))
