@@ -3,7 +3,7 @@ it off; and the gate that keeps organisers and admins without it out of staff pa
 STAFF_2FA_REQUIRED (app/auth/two_factor.py)."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -75,15 +75,18 @@ def _required(user) -> bool:
 @csrf_in_form
 def two_factor_disable():
     user = current_user._get_current_object()
-    if not two_factor.enabled(user):
-        return redirect(url_for("auth.two_factor_setup"))
     form = TwoFactorDisableForm()
+    valid = form.validate_on_submit()  # the CSRF token first, whatever the account's state
+    if not two_factor.enabled(user):
+        if not valid:
+            abort(400)
+        return redirect(url_for("auth.two_factor_setup"))
     status = 422
     if _required(user):
         form.code.errors.append(_("Two-step login is required for organisers and "
                                   "administrators: it stays on."))
         status = 403
-    elif form.validate_on_submit():
+    elif valid:
         if two_factor.check_totp(user, form.code.data):
             two_factor.disable(db.session, user)
             db.session.commit()
@@ -103,11 +106,14 @@ def two_factor_disable():
 def two_factor_login():
     """The login's second step: the login session is made only here, after a right code."""
     found = two_factor.pending(db.session)
+    form = TwoFactorLoginForm()
     if found is None:
+        if request.method == "POST" and not form.validate_on_submit() \
+                and "csrf_token" in form.errors:
+            abort(400)  # the CSRF token first, whatever the state of the login
         flash(_("Your login has expired or was not started: log in again."), "info")
         return redirect(url_for("auth.login"))
     user, state = found
-    form = TwoFactorLoginForm()
     status = 200
     if form.validate_on_submit():
         if not (within_limit(current_app, "TWO_FACTOR_RATE_LIMIT", f"user:{user.id}")
