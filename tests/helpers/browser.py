@@ -40,7 +40,10 @@ class LiveServer:
                     "MAILLAGE_SEARCH_INDEX_DIR": str(workdir / "search-index"),
                     # The server's background sender writes .eml files here, not in instance/.
                     "MAILLAGE_MAIL_DIR": str(workdir / "mail"),
-                    "MAILLAGE_SOCKETIO_CORS_ALLOWED_ORIGINS": f'["{self.url}"]', **(env or {})}
+                    "MAILLAGE_SOCKETIO_CORS_ALLOWED_ORIGINS": f'["{self.url}"]',
+                    # As in base_config: the staff pages' browser tests sign in with a password;
+                    # tests/test_two_factor.py checks the second step.
+                    "MAILLAGE_STAFF_2FA_REQUIRED": "false", **(env or {})}
         self.start()
 
     def start(self) -> None:

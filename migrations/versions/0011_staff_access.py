@@ -6,14 +6,14 @@ recovery codes of two-factor sign-in, hashed. Three nullable columns on `user` f
 secret, when it was confirmed, and the last step used; added with plain ADD COLUMN (a batch
 copy of `user` on SQLite would cascade deletes to its profiles).
 
-Revision ID: 0012m
+Revision ID: 0011
 Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012m'
+revision = "0011"
 down_revision = '0010'
 branch_labels = None
 depends_on = None
