@@ -311,6 +311,22 @@ def test_a_member_flooding_joins_is_refused_and_others_are_still_answered(chat_s
 def test_integers_of_hundreds_of_digits_are_answered(chat_server, event, payload):
     """A hand-written client may send any JSON number: every event is still answered."""
     import json
+    _answered(chat_server, "42/chat,7" + json.dumps([event, payload]))
+
+
+@pytest.mark.parametrize("event", ["send", "join", "moderate", "missed"])
+def test_data_nested_too_deeply_is_answered(chat_server, event):
+    """Ten thousand `[` (the decoder's recursion limit): answered `invalid`, no traceback."""
+    log = chat_server.workdir / "server.log"
+    before = log.read_text()
+    reply = _answered(chat_server, f'42/chat,7["{event}",' + "[" * 10_000 + "]" * 10_000 + "]")
+    assert reply["ok"] is False and reply["error"]["code"] in ("invalid", "busy")
+    assert "Traceback" not in log.read_text()[len(before):]
+
+
+def _answered(chat_server, packet: str) -> dict:
+    """Send one raw Socket.IO event packet (ack id 7) as Alice; her answer."""
+    import json
 
     import websocket
     url = chat_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
@@ -320,7 +336,7 @@ def test_integers_of_hundreds_of_digits_are_answered(chat_server, event, payload
         assert ws.recv().startswith("0{")
         ws.send("40/chat,")
         assert ws.recv().startswith("40/chat,")
-        ws.send("42/chat,7" + json.dumps([event, payload]))
+        ws.send(packet)
         frame = ws.recv()
         while not frame.startswith("43/chat,7"):
             frame = ws.recv()
@@ -331,5 +347,6 @@ def test_integers_of_hundreds_of_digits_are_answered(chat_server, event, payload
             # Alice's replay budget).
             assert reply["error"]["code"] in ("invalid", "not_found", "forbidden", "rate_limited",
                                               "busy") and reply["error"]["message"]
+        return reply
     finally:
         ws.close()
