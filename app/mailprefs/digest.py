@@ -28,7 +28,7 @@ from app.mailprefs.instant import notification_context
 from app.mailprefs.labels import KIND_LABELS
 from app.mailprefs.links import unsubscribe_context, unsubscribe_url
 from app.mailprefs.preferences import NOTIFICATION_MAIL_KIND
-from app.social.targets import target_endpoint
+from app.notification_targets import target_endpoint
 from models import (
     DEFAULT_MODES,
     DIGEST_MODES,

@@ -9,7 +9,7 @@ from app.mail import queue_mail
 from app.mail.compose import absolute_url
 from app.mailprefs.links import unsubscribe_context
 from app.mailprefs.preferences import NOTIFICATION_MAIL_KIND, mailable, recipients_with_mode
-from app.social.targets import target_endpoint
+from app.notification_targets import target_endpoint
 from models import MailMode, Network, Notification, NotificationKind, User
 
 

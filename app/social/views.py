@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.redirects import safe_next
 from app.forms import explain_csrf_failure
+from app.notification_targets import target_endpoint
 from app.people.queries import load_profiles
 from app.security import csrf_in_form
 from app.social.blueprint import bp
@@ -25,7 +26,6 @@ from app.social.connections import (
 from app.social.forms import ConnectForm
 from app.social.notify import unread_count
 from app.social.suggestions import offers_for_needs, same_skill
-from app.social.targets import target_endpoint
 from models import Block, Connection, ConnectionStatus, Notification, User, db
 from models.types import utcnow
 
