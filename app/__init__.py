@@ -167,6 +167,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     from app.opendata import bp as opendata_bp
     app.register_blueprint(opendata_bp)
+    from app.mailprefs import bp as mailprefs_bp
+    app.register_blueprint(mailprefs_bp)
     from app import admin
     app.register_blueprint(admin.bp)
     from app import offline, offline_storage

@@ -65,6 +65,13 @@ def csrf_in_form(view):
     return view
 
 
+def signed_link(view):
+    """Mark a view authenticated by a signed token in its URL rather than by a session and a
+    CSRF token (RFC 8058 one-click unsubscribe: mail programs post to it without cookies)."""
+    view._csrf_in_form = True
+    return view
+
+
 def _check_csrf() -> None:
     if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
         return  # nothing to protect: the request ends as a 404 or 405

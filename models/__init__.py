@@ -10,7 +10,17 @@ from models.chat import GROUP_MAX_PEOPLE, Message, Room, RoomKind, RoomMember
 from models.content import ContentVersion, current_content_version
 from models.demand import Campaign, Declaration, DeclarationVersion, Formula, Track
 from models.idempotency import IdempotencyKey
-from models.mail import MailSenderLease, MailStatus, OutboxMessage
+from models.mail import (
+    DEFAULT_MODES,
+    DIGEST_MODES,
+    DigestRun,
+    MailKind,
+    MailMode,
+    MailPreference,
+    MailSenderLease,
+    MailStatus,
+    OutboxMessage,
+)
 from models.moderation import (
     Appeal,
     AppealStatus,
@@ -73,4 +83,5 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune",
            "SireneImport", "Room", "RoomKind", "RoomMember", "Message", "DirectMessages",
            "GROUP_MAX_PEOPLE", "Report", "ReportReason", "ReportStatus", "Appeal",
            "AppealStatus", "AuditEntry", "TargetKind", "IdempotencyKey", "OutboxMessage",
-           "MailStatus", "MailSenderLease", "InvestigationAccess", "RecoveryCode"]
+           "MailStatus", "MailSenderLease", "InvestigationAccess", "RecoveryCode", "MailKind",
+           "MailMode", "MailPreference", "DigestRun", "DEFAULT_MODES", "DIGEST_MODES"]

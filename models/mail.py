@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import db
@@ -56,3 +56,55 @@ class MailSenderLease(db.Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     owner: Mapped[str] = mapped_column(String(80))
     until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MailKind(enum.StrEnum):
+    """What a member may choose to receive by mail, kind by kind (app/mailprefs/). Room left for
+    events and saved searches: a new member here, its default in `DEFAULT_MODES`."""
+    REQUESTS = "requests"  # requests to connect, to join a network I animate, and their answers
+    MESSAGES = "messages"  # direct and group messages
+    REPLIES = "replies"  # mentions and replies
+    NETWORK_POSTS = "network_posts"  # new posts in my networks
+    MODERATION = "moderation"  # moderation decisions about me
+    REPORTS = "reports"  # reports to handle (animators, organisers)
+
+
+class MailMode(enum.StrEnum):
+    APP = "app"  # in the app only
+    NOW = "now"  # an e-mail at once
+    DAILY = "daily"  # in the daily digest
+    WEEKLY = "weekly"  # in the weekly digest
+
+
+DEFAULT_MODES: dict[MailKind, MailMode] = {
+    MailKind.REQUESTS: MailMode.NOW, MailKind.MESSAGES: MailMode.NOW,
+    MailKind.REPLIES: MailMode.NOW, MailKind.NETWORK_POSTS: MailMode.WEEKLY,
+    MailKind.MODERATION: MailMode.NOW, MailKind.REPORTS: MailMode.NOW}
+DIGEST_MODES = (MailMode.DAILY, MailMode.WEEKLY)
+
+
+class MailPreference(db.Model):
+    """A member's choice for one kind, stored only when it differs from `DEFAULT_MODES` (no row:
+    the default, so changing a default changes it for everyone who never chose)."""
+    __tablename__ = "mail_preference"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    kind: Mapped[MailKind] = mapped_column(str_enum(MailKind, 20), primary_key=True)
+    mode: Mapped[MailMode] = mapped_column(str_enum(MailMode, 10))
+
+
+class DigestRun(db.Model):
+    """One digest built for a member and a period (`period_start`: the day, or the Monday, in
+    UTC). Unique: building the same period twice sends once. `covered_until`: the next digest of
+    that period starts there."""
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("user_id", "period", "period_start"),
+                      Index("ix_digest_run_user_period", "user_id", "period", "covered_until"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    period: Mapped[MailMode] = mapped_column(str_enum(MailMode, 10))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    covered_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    items: Mapped[int] = mapped_column(Integer, default=0)  # 0: nothing new, no mail queued

@@ -76,6 +76,7 @@ class NotificationKind(enum.StrEnum):
     REPORT_HANDLED = "report_handled"  # to the reporter (detail: the outcome)
     # Staff opened an investigation access to a conversation you are in (detail: the reason).
     INVESTIGATION = "investigation"
+    REPORT_FILED = "report_filed"  # to the moderators in scope (detail: the reason)
 
 
 class Notification(db.Model):
@@ -93,5 +94,8 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     detail: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Until when it lasts (a mute), shown with the notification and in its mail.
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    network = relationship("Network", foreign_keys=[network_id], viewonly=True)

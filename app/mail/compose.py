@@ -9,7 +9,7 @@ import uuid
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import force_locale, get_locale
@@ -54,9 +54,21 @@ def render(template: str, context: dict, locale: str) -> tuple[str, str, str]:
     return subject[:300], text + "\n", html
 
 
+def _path(endpoint: str, values: dict) -> str:
+    """url_for's path, also outside a request (`flask mail digest`, a notification made by a
+    command): Flask wants SERVER_NAME there, a mail only needs the path."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    anchor = values.pop("_anchor", None)
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    path = adapter.build(endpoint, values)
+    return f"{path}#{quote(anchor)}" if anchor else path
+
+
 def absolute_url(endpoint: str, **values) -> str:
     """A link for a mail: from BASE_URL when set, else from the request being answered."""
-    path = url_for(endpoint, **values)
+    path = _path(endpoint, values)
     base = current_app.config.get("BASE_URL")
     if not base and has_request_context():
         base = request.host_url

@@ -27,12 +27,13 @@ from models import (
 from models.types import utcnow
 
 
-def _tell(session: Session, actor, target: Target, kind: NotificationKind, detail: str) -> None:
+def _tell(session: Session, actor, target: Target, kind: NotificationKind, detail: str,
+          until=None) -> None:
     if target.author_id is None or target.author_id == actor.id:
         return
     # Told even if they blocked the moderator: a block does not hide moderation from its subject.
     notify(session, [target.author_id], kind, actor.id, network_id=target.network_id,
-           detail=detail, across_blocks=True)
+           detail=detail, across_blocks=True, until=until)
 
 
 def _do_dismiss(session, actor, target, reason, minutes):
@@ -81,7 +82,8 @@ def _do_warn(session, actor, target, reason, minutes):
 def _do_mute(session, actor, target, reason, minutes):
     membership = author_membership(session, target)
     membership.muted_until = utcnow() + timedelta(minutes=minutes)
-    _tell(session, actor, target, NotificationKind.MUTED, reason)
+    # Which network (network_id), until when and why: on the page and in the mail.
+    _tell(session, actor, target, NotificationKind.MUTED, reason, until=membership.muted_until)
 
 
 def _do_unmute(session, actor, target, reason, minutes):

@@ -12,14 +12,16 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from app.moderation.scope import scope_filter
+from app.moderation.scope import other_moderators, scope_filter
 from app.moderation.targets import CONTENT_KINDS, ModerationError, Target, resolve
+from app.social.notify import notify
 from models import (
     Appeal,
     AppealStatus,
     AuditEntry,
     Comment,
     Message,
+    NotificationKind,
     Post,
     Report,
     ReportReason,
@@ -63,6 +65,10 @@ def report(session: Session, reporter: User, target: Target, reason: str, note: 
                    note=note, excerpt=target.excerpt[:300])
     session.add(found)
     session.flush()
+    # The moderators in scope hear of it (and get a mail if they chose so); not who reported it.
+    notify(session, other_moderators(session, target.network_id, target.place_id, reporter.id,
+                                     target.author_id),
+           NotificationKind.REPORT_FILED, None, network_id=target.network_id, detail=reason)
     return found
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app.mailprefs.instant import mail_at_once
 from models import Block, Notification, NotificationKind
 from models.textkey import fold
 
@@ -22,16 +24,21 @@ def blocked_between(session: Session, user_id: int) -> set[int]:
 
 def notify(session: Session, user_ids: Iterable[int], kind: NotificationKind,
            actor_id: int | None, *, network_id: int | None = None, post_id: int | None = None,
-           comment_id: int | None = None, detail: str = "", across_blocks: bool = False) -> int:
+           comment_id: int | None = None, detail: str = "", across_blocks: bool = False,
+           until: datetime | None = None) -> int:
     """One notification per recipient, never to the actor, never across a block (but for
-    moderation: `across_blocks`)."""
+    moderation: `across_blocks`); and, in the same transaction, a mail to those who want this
+    kind by mail at once (app/mailprefs/instant.py: one query for their choices and addresses).
+    `until`: when what it tells ends (a mute)."""
     recipients = set(user_ids) - {actor_id}
     if actor_id is not None and recipients and not across_blocks:
         recipients -= blocked_between(session, actor_id)
-    for user_id in sorted(recipients):
-        session.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id,
-                                 network_id=network_id, post_id=post_id, comment_id=comment_id,
-                                 detail=detail[:500]))
+    made = [Notification(user_id=user_id, kind=kind, actor_id=actor_id, network_id=network_id,
+                         post_id=post_id, comment_id=comment_id, detail=detail[:500],
+                         until=until)
+            for user_id in sorted(recipients)]
+    session.add_all(made)
+    mail_at_once(session, made)
     return len(recipients)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.redirects import safe_next
 from app.forms import explain_csrf_failure
+from app.notification_targets import target_endpoint
 from app.people.queries import load_profiles
 from app.security import csrf_in_form
 from app.social.blueprint import bp
@@ -25,7 +26,7 @@ from app.social.connections import (
 from app.social.forms import ConnectForm
 from app.social.notify import unread_count
 from app.social.suggestions import offers_for_needs, same_skill
-from models import Block, Connection, ConnectionStatus, Notification, NotificationKind, User, db
+from models import Block, Connection, ConnectionStatus, Notification, User, db
 from models.types import utcnow
 
 NOTIFICATIONS_PAGE = 50
@@ -60,7 +61,7 @@ def _back(default: str):
 def notifications():
     rows = db.session.scalars(
         select(Notification).where(Notification.user_id == current_user.id)
-        .options(selectinload(Notification.actor))
+        .options(selectinload(Notification.actor), selectinload(Notification.network))
         .order_by(Notification.id.desc()).limit(NOTIFICATIONS_PAGE)).all()
     return render_template("social/notifications.html", rows=rows)
 
@@ -86,25 +87,9 @@ def open_notification(notification_id: int):
     return redirect(notification_target(found))
 
 
-MODERATION_KINDS = {NotificationKind.CONTENT_HIDDEN, NotificationKind.CONTENT_DELETED,
-                    NotificationKind.CONTENT_RESTORED, NotificationKind.APPEAL_REJECTED,
-                    NotificationKind.WARNING, NotificationKind.MUTED, NotificationKind.BANNED,
-                    NotificationKind.REPORT_HANDLED}
-
-
 def notification_target(n: Notification) -> str:
-    if n.kind in MODERATION_KINDS:
-        return url_for("moderation.mine")
-    if n.kind == NotificationKind.INVESTIGATION:
-        return url_for("chat.index")
-    if n.post_id:
-        return url_for("networks.post", network_id=n.network_id, post_id=n.post_id,
-                       _anchor=f"comment-{n.comment_id}" if n.comment_id else None)
-    if n.kind == NotificationKind.JOIN_REQUEST:
-        return url_for("networks.member_list", network_id=n.network_id)
-    if n.network_id:
-        return url_for("networks.show", network_id=n.network_id)
-    return url_for("social.connections")
+    endpoint, values = target_endpoint(n)
+    return url_for(endpoint, **values)
 
 
 @bp.route("/connections")

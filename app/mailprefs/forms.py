@@ -1,0 +1,20 @@
+"""The preferences form: one group of radio buttons per kind of mail."""
+from __future__ import annotations
+
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+from app.forms import BaseForm
+from app.mailprefs.labels import KIND_LABELS, MODE_LABELS
+from models import MailKind, MailMode
+
+
+class PreferencesForm(BaseForm):
+    pass
+
+
+for _kind in MailKind:
+    setattr(PreferencesForm, str(_kind), RadioField(
+        KIND_LABELS[_kind], choices=[(str(m), MODE_LABELS[m]) for m in MailMode],
+        validators=[InputRequired()]))
+

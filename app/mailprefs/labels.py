@@ -1,0 +1,30 @@
+"""The translated names of mail kinds and modes (the preferences page, the mails' footers)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from models import MailKind, MailMode
+
+KIND_LABELS = {
+    MailKind.REQUESTS: _l("Requests to connect or to join my networks, and their answers"),
+    MailKind.MESSAGES: _l("Direct and group messages"),
+    MailKind.REPLIES: _l("Mentions and replies"),
+    MailKind.NETWORK_POSTS: _l("New posts in my networks, new members near me"),
+    MailKind.MODERATION: _l("Moderation decisions about me"),
+    MailKind.REPORTS: _l("Reports to handle (animators)"),
+}
+MODE_LABELS = {
+    MailMode.APP: _l("In the app only"),
+    MailMode.NOW: _l("An e-mail at once"),
+    MailMode.DAILY: _l("In a daily digest"),
+    MailMode.WEEKLY: _l("In a weekly digest"),
+}
+DIGEST_LABELS = {
+    MailMode.DAILY: _l("the daily digest"),
+    MailMode.WEEKLY: _l("the weekly digest"),
+}
+
+
+def label_of(kind: MailKind | MailMode):
+    """A kind's name, or a digest's."""
+    return DIGEST_LABELS[kind] if isinstance(kind, MailMode) else KIND_LABELS[kind]
