@@ -79,6 +79,21 @@ def test_defaults_and_every_notification_has_a_mail_kind(app, person):
     assert set(NOTIFICATION_MAIL_KIND) == set(NotificationKind)
 
 
+def test_every_notification_kind_has_its_own_sentence_in_mails(app):
+    """A mail never says the bare kind ("investigation") nor the catch-all sentence."""
+    from types import SimpleNamespace
+
+    from flask import render_template_string
+    fallback = "Quelque chose de nouveau sur Maillage vous concerne."
+    with app.test_request_context():
+        for kind in NotificationKind:
+            n = SimpleNamespace(kind=kind.value, actor="Anne", network="Réseau A", until=None,
+                                detail="spam", reason="spam", outcome="masqué")
+            said = render_template_string(
+                '{% from "mail/_what.txt" import what %}{{ what(n) }}', n=n).strip()
+            assert said and said != kind.value and said != fallback, kind
+
+
 def test_the_preferences_page_saves_only_changes_and_is_respected(app, client, person,
                                                                    make_network):
     alice = person("alice@example.org", "Alice")

@@ -130,6 +130,8 @@ def test_an_investigation_access_is_audited_told_and_then_lets_them_read(app, wo
     form = olga_client.get(f"/moderation/rooms/{room.id}")
     html = form.get_data(as_text=True)
     assert form.status_code == 200 and "msg-1" not in html
+    # Nor who is in it: that is part of what the access opens.
+    assert "Alice Dupont" not in html and "Bob Martin" not in html
     assert 'name="reason"' in html and "<label" in html and "<main" in html
     # A reason is required: a clear French error, nothing written.
     empty = olga_client.post(f"/moderation/rooms/{room.id}", data={
@@ -156,6 +158,7 @@ def test_an_investigation_access_is_audited_told_and_then_lets_them_read(app, wo
     # Now olga reads: the page, the JSON API, the socket (history only), the message pages.
     page = olga_client.get(f"/moderation/rooms/{room.id}").get_data(as_text=True)
     assert all(f"msg-{n}" in page for n in range(1, 9))
+    assert "Alice Dupont" in page and "Bob Martin" in page
     api = olga_client.get(f"/api/v1/rooms/{room.id}/messages").get_json()
     assert [m["body"] for m in api["items"]] == [f"msg-{n}" for n in range(1, 9)]
     socket = sock(app, olga)

@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from models import LoginSession, RecoveryCode, db
+from models import LoginSession, RecoveryCode, User, db
 from tests.conftest import TEST_PASSWORD, base_config, csrf_from
 from tests.helpers.staff import post_form, totp_now
 
@@ -106,8 +106,29 @@ def test_setup_then_login_needs_the_second_factor(app, make_user):
     assert client.get("/organisers/").status_code == 200
 
 
+def verified(user):
+    """A member turns two-step login on once their address is confirmed."""
+    from models.types import utcnow
+    user.email_verified_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def test_an_unconfirmed_address_cannot_turn_it_on(app, make_user):
+    """Otherwise whoever signed up with another person's address could lock its owner out."""
+    user = make_user(display_name="Inès")
+    client = app.test_client()
+    password_step(client, user)
+    answer = client.get("/auth/two-factor/setup")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/people/me")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).totp_secret is None
+    profile = client.get(client.get("/people/me").headers["Location"])
+    assert "Confirmez d’abord votre adresse" in profile.get_data(as_text=True)
+
+
 def test_a_code_works_once_and_recovery_codes_once_each(app, make_user):
-    user = make_user(display_name="Mina")
+    user = verified(make_user(display_name="Mina"))
     client = app.test_client()
     password_step(client, user)
     codes = set_up(client, user)
@@ -140,7 +161,7 @@ def test_a_code_works_once_and_recovery_codes_once_each(app, make_user):
 
 
 def test_the_code_step_is_rate_limited_and_never_a_500(app, make_user):
-    user = make_user(display_name="Noé")
+    user = verified(make_user(display_name="Noé"))
     client = app.test_client()
     password_step(client, user)
     set_up(client, user)
@@ -162,7 +183,7 @@ def test_the_code_step_is_rate_limited_and_never_a_500(app, make_user):
 
 def test_a_password_reset_does_not_skip_the_second_factor(app, make_user):
     from app.auth.tokens import password_token
-    user = make_user(display_name="Lou")
+    user = verified(make_user(display_name="Lou"))
     client = app.test_client()
     password_step(client, user)
     set_up(client, user)

@@ -1,6 +1,8 @@
 """Admin pages: the outbox (recent rows, one row's plain text) and issuing a recovery link."""
 from __future__ import annotations
 
+import re
+
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +18,11 @@ from models import MailStatus, OutboxMessage, User, db
 from models.types import matches_value
 
 PAGE_SIZE = 50
+# Links that act for the person they were mailed to (a new password, a confirmed address, an
+# unsubscription): an admin reading the outbox must not be able to follow them. Recovery goes
+# through /admin/recovery, which is audited.
+_ACTING_LINK = re.compile(
+    r"https?://[^\s<>\"]*/(?:auth/(?:reset|verify|email/confirm)|mail/unsubscribe)/[^\s<>\"]+")
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -42,7 +49,8 @@ def mail_show(row_id: int):
     row = db.session.get(OutboxMessage, row_id)
     if row is None:
         abort(404)
-    return render_template("admin/mail_show.html", row=row), 200, NO_STORE
+    text = _ACTING_LINK.sub(_("[link hidden: it acts for its recipient]"), row.text)
+    return render_template("admin/mail_show.html", row=row, text=text), 200, NO_STORE
 
 
 @bp.route("/recovery", methods=["GET", "POST"])

@@ -64,13 +64,14 @@ def change_email():
             form.current_password.errors.append(_("This is not your current password."))
         elif new_email == user.email:
             form.new_email.errors.append(_("This is already your address."))
-        elif db.session.scalar(select(User.id).where(User.email == new_email)) is not None:
-            form.new_email.errors.append(_("An account already uses this address."))
         elif not within_limit(current_app, "VERIFY_RESEND_RATE_LIMIT", "change", str(user.id)):
             form.new_email.errors.append(_("Too many changes asked this hour. Try again later."))
             status = 429
         else:
-            send_address_change(db.session, user, new_email)
+            # An address another account has gets the same answer (no way to learn who has an
+            # account here): its link is not sent, the notice to the old address is.
+            taken = db.session.scalar(select(User.id).where(User.email == new_email)) is not None
+            send_address_change(db.session, user, new_email, taken=taken)
             db.session.commit()
             flash(_("We sent a link to %(new)s: your address changes when you follow it. A "
                     "notice went to %(old)s.", new=new_email, old=user.email), "success")

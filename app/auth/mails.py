@@ -2,7 +2,7 @@
 rate limits of the forms that send them."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -46,18 +46,27 @@ def send_password_reset(session: Session, user: User | None, email: str) -> None
 
 def send_signup_attempt_notice(session: Session, owner: User) -> None:
     """Someone signed up with the address of this account: nothing was created, its owner is
-    told, with a way in (log in, or reset the password)."""
-    queue_mail(session, owner.email, "signup_attempt", {
-        "name": owner.display_name, "login_url": absolute_url("auth.login"),
-        "reset_url": absolute_url("auth.forgot_password")}, user=owner)
+    told, with a way in (log in, or reset the password); at most SIGNUP_NOTICE_ADDRESS_LIMIT
+    notices an hour to one address (then the same work, no mail: no mailbox flooding)."""
+    context = {"name": owner.display_name, "login_url": absolute_url("auth.login"),
+               "reset_url": absolute_url("auth.forgot_password")}
+    if within_limit(current_app, "SIGNUP_NOTICE_ADDRESS_LIMIT", owner.email):
+        queue_mail(session, owner.email, "signup_attempt", context, user=owner)
+    else:
+        render_only("signup_attempt", context)
 
 
-def send_address_change(session: Session, user: User, new_email: str) -> None:
-    """A link to the new address (the change applies when followed), a notice to the old."""
-    queue_mail(session, new_email, "confirm_new_address", {
-        "name": user.display_name, "address": new_email,
-        "url": absolute_url("auth.confirm_address", token=tokens.change_token(user, new_email))},
-        user=user)
+def send_address_change(session: Session, user: User, new_email: str, *,
+                        taken: bool = False) -> None:
+    """A link to the new address (the change applies when followed), a notice to the old.
+    `taken`: another account has the new address: the same work, but no link is sent."""
+    context = {"name": user.display_name, "address": new_email,
+               "url": absolute_url("auth.confirm_address",
+                                   token=tokens.change_token(user, new_email))}
+    if taken:
+        render_only("confirm_new_address", context)
+    else:
+        queue_mail(session, new_email, "confirm_new_address", context, user=user)
     queue_mail(session, user.email, "address_change_notice", {
         "name": user.display_name, "address": new_email,
         "url": absolute_url("auth.forgot_password")}, user=user)

@@ -44,10 +44,16 @@ def two_factor_setup():
         return render_template("auth/two_factor_status.html", form=TwoFactorDisableForm(),
                                left=two_factor.recovery_codes_left(db.session, user),
                                required=_required(user))
+    if request.method == "GET":
+        if _unverified(user):
+            return _verify_first()
+        user.totp_secret = None  # a new key on each visit: one seen before is not kept
     two_factor.start_setup(user)
     db.session.commit()
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
+        if _unverified(user):  # after the CSRF check, as every POST
+            return _verify_first()
         codes = two_factor.confirm_setup(db.session, user, form.code.data)
         if codes is not None:
             # Logins made with the password alone end; this device stays, in a new session.
@@ -64,6 +70,19 @@ def two_factor_setup():
     return render_template("auth/two_factor_setup.html", form=form,
                            qr=two_factor.qr_svg(user), secret=two_factor.grouped(user.totp_secret),
                            required=_required(user)), 422 if form.errors else 200
+
+
+def _unverified(user) -> bool:
+    """Someone who signed up with another person's address must not be able to put a second
+    factor of theirs on the account before its owner claims it by a reset: an address not
+    confirmed yet cannot turn it on (staff, who must, are not held back)."""
+    return user.email_verified_at is None and not _required(user)
+
+
+def _verify_first():
+    flash(_("Confirm your address first (the link we mailed you, or send it again from your "
+            "profile): two-step login protects an account whose address is yours."), "info")
+    return redirect(url_for("people.me"))
 
 
 def _required(user) -> bool:

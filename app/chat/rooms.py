@@ -6,6 +6,7 @@ JSON API all ask it (sending, which checks it in the same query as the rest, fol
 """
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
@@ -138,13 +139,16 @@ def investigated_room(session: Session, user_id: int, room_id) -> Room | None:
     it never makes them a participant (no sending, read marker, presence or live messages)."""
     if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id <= ID_MAX:
         return None
-    return session.scalar(
-        select(Room).join(InvestigationAccess, InvestigationAccess.room_id == Room.id)
-        .join(User, User.id == InvestigationAccess.staff_id)
-        .where(Room.id == room_id, InvestigationAccess.staff_id == user_id,
-               InvestigationAccess.expires_at > utcnow(),
-               User.role.in_((Role.ORGANISER, Role.ADMIN)), User.suspended_at.is_(None))
-        .limit(1))
+    query = (select(Room).join(InvestigationAccess, InvestigationAccess.room_id == Room.id)
+             .join(User, User.id == InvestigationAccess.staff_id)
+             .where(Room.id == room_id, InvestigationAccess.staff_id == user_id,
+                    InvestigationAccess.expires_at > utcnow(),
+                    User.role.in_((Role.ORGANISER, Role.ADMIN)), User.suspended_at.is_(None)))
+    if current_app.config.get("STAFF_2FA_REQUIRED"):
+        # As on every staff page (app/auth/two_factor.py: staff_blocked): no second factor set
+        # up, no staff reading, here too (the API and the socket are not staff pages).
+        query = query.where(User.totp_enabled_at.is_not(None))
+    return session.scalar(query.limit(1))
 
 
 def room_for_history(session: Session, user_id: int, room_id) -> tuple[Room, bool] | None:

@@ -66,12 +66,30 @@ def _path(endpoint: str, values: dict) -> str:
     return f"{path}#{quote(anchor)}" if anchor else path
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _request_base() -> str | None:
+    """The address the request came to, when it can be trusted for a link in a mail: Flask
+    checked it against TRUSTED_HOSTS, or it is this machine's own (the embedded default). A
+    Host header is the sender's to write: from anywhere else, a reset link built from it could
+    send a member's token to another site."""
+    host = request.host.rsplit(":", 1)[0].strip("[]") if request.host else ""
+    if current_app.config.get("TRUSTED_HOSTS") or host in _LOOPBACK:
+        return request.host_url
+    current_app.logger.warning("mail link for Host %r: set MAILLAGE_BASE_URL (or "
+                               "MAILLAGE_TRUSTED_HOSTS); the link uses the default address",
+                               request.host[:100])
+    return None
+
+
 def absolute_url(endpoint: str, **values) -> str:
-    """A link for a mail: from BASE_URL when set, else from the request being answered."""
+    """A link for a mail: from BASE_URL when set, else from the request being answered when its
+    host can be trusted (`_request_base`), else the embedded default's address."""
     path = _path(endpoint, values)
     base = current_app.config.get("BASE_URL")
     if not base and has_request_context():
-        base = request.host_url
+        base = _request_base()
     return urljoin((base or "http://127.0.0.1:5000").rstrip("/") + "/", path.lstrip("/"))
 
 

@@ -254,7 +254,16 @@ def send_pending(session: Session, *, owner: str | None = None, now: datetime | 
                     continue
                 row = session.get(OutboxMessage, row_id, populate_existing=True)
                 try:
-                    transport.send(row, email_message(row, sender), envelope_from)
+                    message = email_message(row, sender)
+                except Exception as error:  # noqa: BLE001 - it will never compose: not retried
+                    log.exception("mail %s could not be composed", row.message_id)
+                    _write(session, row_id, owner, status=MailStatus.FAILED,
+                           attempts=row.attempts + 1, lease_owner=None, lease_until=None,
+                           last_error=f"could not be composed: {error!r}"[:2000])
+                    report.failed += 1
+                    continue
+                try:
+                    transport.send(row, message, envelope_from)
                 except TransportDown as error:
                     log.warning("mail: no connection (%s); %d messages wait", error,
                                 len(ids) - index)
@@ -273,6 +282,11 @@ def send_pending(session: Session, *, owner: str | None = None, now: datetime | 
                            attempts=row.attempts + 1, lease_owner=None, lease_until=None,
                            last_error=str(error)[:2000])
                     report.failed += 1
+                except Exception as error:  # noqa: BLE001 - unforeseen: tried again later,
+                    # with the backoff, rather than left "sending" until its lease runs out
+                    log.exception("mail %s: unexpected error while sending", row.message_id)
+                    outcome = _defer(session, row, owner, clock(), repr(error), config)
+                    setattr(report, outcome, getattr(report, outcome) + 1)
                 else:
                     # Right away, in its own commit: the window for a second send is this line.
                     _write(session, row_id, owner, status=MailStatus.SENT, sent_at=clock(),

@@ -12,7 +12,8 @@ since their last digest of that period, for the kinds they chose to get that way
   member, period and period start) is written with the mail, in a SAVEPOINT per member, so a
   second build of the same period (or two at once) queues nothing more.
 
-`build_digests` is what `flask mail digest` and the sender loop call; it commits per batch."""
+`build_digests` is what `flask mail digest` calls (run by the systemd timers in deploy/ or cron);
+it commits per batch."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

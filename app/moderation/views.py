@@ -241,7 +241,10 @@ def room(room_id: int):
     return render_template("moderation/room.html", room=found, access=access, form=form,
                            messages=messages, before=before,
                            has_older=len(messages) == HISTORY_PAGE,
-                           people=_room_people(found), hours=investigation.ACCESS_HOURS), status
+                           # Who is in it is part of what the access opens: nothing of the
+                           # conversation before a reason is given and audited.
+                           people=_room_people(found) if access is not None else None,
+                           hours=investigation.ACCESS_HOURS), status
 
 
 def _room_people(room: Room) -> list[str]:
