@@ -21,5 +21,8 @@ accesslog = os.environ.get("MAILLAGE_ACCESS_LOG") or None
 def post_worker_init(worker):
     """Each worker may run the e-mail sender in the background (a greenlet); one of them at a
     time sends, through a lease in the database (app/mail/worker.py, MAIL_SENDER_THREAD)."""
+    from flask import Flask
+
     from app.mail.worker import start_in_server
-    start_in_server(worker.wsgi)
+    if isinstance(worker.wsgi, Flask):  # not for another app served with this file (bench/)
+        start_in_server(worker.wsgi)
