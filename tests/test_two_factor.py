@@ -198,3 +198,23 @@ def test_a_password_reset_does_not_skip_the_second_factor(app, make_user):
     assert client.post("/auth/two-factor", data={"code": totp_now(user), "csrf_token": csrf_from(
         form)}).status_code == 302
     assert client.get("/people/me/edit").status_code == 200
+
+
+def test_one_code_checked_by_two_requests_at_once_works_once(app, make_user):
+    """Both requests loaded the account before either used the code: the second finds the
+    code's step taken in the database, not in its stale copy."""
+    import pyotp
+    from sqlalchemy.orm import Session
+
+    from app.auth import two_factor
+    user = make_user(display_name="Jo")
+    user.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    code = pyotp.TOTP(user.totp_secret).now()
+    with Session(db.engine) as first, Session(db.engine) as second:
+        mine, theirs = first.get(User, user.id), second.get(User, user.id)
+        assert mine.totp_last_step is None and theirs.totp_last_step is None
+        assert two_factor.check_totp(mine, code)
+        first.commit()
+        assert not two_factor.check_totp(theirs, code)
+        second.rollback()

@@ -24,8 +24,9 @@ import pyotp
 import segno
 from flask import current_app, redirect, session, url_for
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth import sessions
 from app.auth.redirects import safe_next
@@ -102,9 +103,26 @@ def check_totp(user: User, code) -> bool:
     now = int(time.time()) // STEP
     for step in (now - 1, now, now + 1):
         if hmac.compare_digest(totp.at(step * STEP), code) and step > (user.totp_last_step or -1):
-            user.totp_last_step = step
-            return True
+            return _take_step(user, step)
     return False
+
+
+def _take_step(user: User, step: int) -> bool:
+    """Mark this code's step used, in the database and only if no other request did first (two
+    requests with one code at once: the second finds the step taken once the first's row lock
+    or SQLite's write lock is released). The caller commits."""
+    session_ = object_session(user)
+    if session_ is None or user.id is None:
+        user.totp_last_step = step
+        return True
+    taken = session_.execute(
+        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None),
+                                                   User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def _recovery_hash(code: str) -> str:
