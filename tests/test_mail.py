@@ -577,3 +577,36 @@ def test_the_server_process_sends_in_the_background(template_db, tmp_path):
     finally:
         server.stop()
         databases.drop(db_file)
+
+
+def test_one_reset_link_posted_twice_at_once_sets_one_password(app, make_user):
+    """The second request checked the link before the first changed the password: it still
+    finds the password changed when it takes the row, and sets nothing."""
+    from sqlalchemy import event, update
+
+    from app.auth.tokens import password_token
+    mia = make_user("mia@example.org", display_name="Mia")
+    link = f"/auth/reset/{password_token(mia, 'mail')}"
+    client = app.test_client()
+    token = csrf_from(client.get(link).get_data(as_text=True))
+    done = []
+
+    def the_other_request_first(conn, cursor, statement, *_):
+        # Right before this request takes the row: the other one (same link) has just
+        # committed its new password.
+        if not done and statement.lstrip().upper().startswith("UPDATE") \
+                and "password_hash" in statement:
+            done.append(True)
+            with db.engine.begin() as other:
+                other.execute(update(User).where(User.id == mia.id).values(
+                    password_hash="pbkdf2:sha256:1$other$" + "0" * 64))
+    event.listen(db.engine, "before_cursor_execute", the_other_request_first)
+    try:
+        second = client.post(link, data={"new_password": "le second mot de passe",
+                                         "confirm": "le second mot de passe",
+                                         "csrf_token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", the_other_request_first)
+    assert done and second.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(User, mia.id).password_hash.startswith("pbkdf2:sha256:1$other$")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.auth import two_factor
 from app.auth.blueprint import bp
@@ -56,6 +56,16 @@ def reset_password(token: str):
     user, via = found
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        # The link is good while the password it was made for is: take that password's row
+        # first (a second request with the same link waits for this one's commit, then finds
+        # the password changed, as a link followed twice in turn does).
+        if db.session.execute(update(User).where(
+                User.id == user.id, User.password_hash == user.password_hash)
+                .values(password_hash=User.password_hash)
+                .execution_options(synchronize_session=False)).rowcount != 1:
+            db.session.rollback()
+            return render_template("auth/link_invalid.html",
+                                   retry=url_for("auth.forgot_password")), 400, PRIVATE_HEADERS
         user.set_password(form.new_password.data)  # a new session token: other devices out
         if via == "mail" and user.email_verified_at is None:
             user.email_verified_at = utcnow()  # the link came through that mailbox
