@@ -29,14 +29,14 @@ _KEY = "maillage.chat_limiter"
 
 
 def _limiter(counting: bool = False) -> RateLimiter:
-    """The moving window for messages; `counting`: the sliding-window counter for the rest."""
-    key = _KEY + (".counting" if counting else "")
-    limiter = current_app.extensions.get(key)
-    if limiter is None:
+    """The moving window for messages; `counting`: the sliding-window counter for the rest.
+    Both count in one storage (one Redis connection pool, one memory store)."""
+    limiters = current_app.extensions.get(_KEY)
+    if limiters is None:
         storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
-        strategy = SlidingWindowCounterRateLimiter if counting else MovingWindowRateLimiter
-        limiter = current_app.extensions[key] = strategy(storage)
-    return limiter
+        limiters = current_app.extensions[_KEY] = (MovingWindowRateLimiter(storage),
+                                                   SlidingWindowCounterRateLimiter(storage))
+    return limiters[1 if counting else 0]
 
 
 def _deployment() -> str:

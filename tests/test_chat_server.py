@@ -13,11 +13,10 @@ import socketio
 
 from tests.conftest import csrf_from
 from tests.helpers import databases
-from tests.helpers.browser import LiveServer
 from tests.helpers.chat_server import (
     Member,
-    seed_network,
     senders_and_a_rejoining_reader,
+    server_over_a_network,
     session_cookie,
 )
 
@@ -25,16 +24,10 @@ from tests.helpers.chat_server import (
 @pytest.fixture(scope="module")
 def chat_server(template_db, tmp_path_factory):
     """Alice (animator) and Bruno (member) in a private network, Octave outside it."""
-    workdir = tmp_path_factory.mktemp("chat-live")
-    db_file = workdir / "maillage.sqlite3"
-    databases.copy(template_db, db_file)
-    room_id, ids, _profiles = seed_network(db_file)
-    server = LiveServer(db_file, workdir, env={"MAILLAGE_CHAT_RATE_LIMIT": "100000 per 10 seconds",
-                                               "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute"})
-    server.room_id, server.user_ids = room_id, ids
-    yield server
-    server.stop()
-    databases.drop(db_file)
+    with server_over_a_network(template_db, tmp_path_factory, "chat-live", {
+            "MAILLAGE_CHAT_RATE_LIMIT": "100000 per 10 seconds",
+            "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute"}) as server:
+        yield server
 
 
 def rows(server, sql: str, *args):

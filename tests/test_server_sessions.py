@@ -10,23 +10,15 @@ import requests
 import socketio
 
 from tests.conftest import csrf_from
-from tests.helpers import databases
-from tests.helpers.browser import LiveServer
-from tests.helpers.chat_server import seed_network, session_cookie
+from tests.helpers.chat_server import server_over_a_network, session_cookie
 
 
 @pytest.fixture(scope="module")
 def server(template_db, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("sessions-live")
-    db_file = workdir / "maillage.sqlite3"
-    databases.copy(template_db, db_file)
-    room_id, ids, _profiles = seed_network(db_file)
-    live = LiveServer(db_file, workdir, env={"MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute",
-                                             "MAILLAGE_LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour"})
-    live.room_id, live.user_ids = room_id, ids
-    yield live
-    live.stop()
-    databases.drop(db_file)
+    with server_over_a_network(template_db, tmp_path_factory, "sessions-live", {
+            "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute",
+            "MAILLAGE_LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour"}) as live:
+        yield live
 
 
 class Socket:

@@ -2,6 +2,7 @@
 a python-socketio client that re-joins and catches up as the site's JavaScript does."""
 from __future__ import annotations
 
+import contextlib
 import socket as pysocket
 import threading
 import time
@@ -41,6 +42,26 @@ def seed_network(db_file, keys=(("alice", "Alice Vidal"), ("bruno", "Bruno Coste
         db.session.commit()
         db.engine.dispose()
     return room_id, ids, profile_ids
+
+
+@contextlib.contextmanager
+def server_over_a_network(template_db, tmp_path_factory, name: str, env: dict):
+    """gunicorn (tests/helpers/browser.py: LiveServer) over a fresh database seeded by
+    `seed_network`; the server knows the room's id and the people's ids."""
+    from tests.helpers import databases
+    from tests.helpers.browser import LiveServer
+
+    workdir = tmp_path_factory.mktemp(name)
+    db_file = workdir / "maillage.sqlite3"
+    databases.copy(template_db, db_file)
+    room_id, ids, _profiles = seed_network(db_file)
+    server = LiveServer(db_file, workdir, env=env)
+    server.room_id, server.user_ids = room_id, ids
+    try:
+        yield server
+    finally:
+        server.stop()
+        databases.drop(db_file)
 
 
 def session_cookie(server, email: str) -> str:
