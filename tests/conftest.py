@@ -171,8 +171,10 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests of what only SQLite has (file copies, the online backup API) say why they are
-    skipped on PostgreSQL."""
+    """On PostgreSQL: tests of what only SQLite has (file copies, the online backup API) say why
+    they are skipped; so do tests that touch no database at all (no fixture reaches
+    `template_db` and the module does not pick an engine itself through tests/helpers/databases):
+    the same code on the same input, they already ran in the SQLite run."""
     if not databases.ON_POSTGRES:
         return
     for item in items:
@@ -180,6 +182,9 @@ def pytest_collection_modifyitems(config, items):
         if marker is not None:
             item.add_marker(pytest.mark.skip(reason="SQLite only: " + (marker.args[0]
                                                                        if marker.args else "")))
+        elif "template_db" not in item.fixturenames and \
+                getattr(item.module, "databases", None) is not databases:
+            item.add_marker(pytest.mark.skip(reason="uses no database: run by the SQLite run"))
 
 
 @pytest.fixture
