@@ -1,3 +1,4 @@
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -32,6 +33,7 @@ def test_sign_up_is_finished_from_the_mailed_link(client, auth):
     link = auth.sign_up_link("camille@example.org")
     token = link.rsplit("/", 1)[1]
     assert len(token) >= 40 and token not in pending.token_hash  # only its hash is kept
+    assert pending.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert link in mail.html
 
     page = client.get(link)  # what a mail scanner's prefetch does: nothing

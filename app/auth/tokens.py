@@ -107,4 +107,4 @@ def signup_token_hash(token: str) -> str | None:
     """What a pending sign-up keeps of its token; None for what no link of ours holds."""
     if not token or len(token) > TOKEN_MAX_LENGTH:
         return None
-    return hashlib.sha256(("signup:" + token).encode()).hexdigest()
+    return hashlib.sha256(token.encode()).hexdigest()
