@@ -118,7 +118,7 @@ class Defaults:
     MAIL_GIVE_UP_SECONDS = 2 * 24 * 3600  # a message still failing after this is marked failed
     PASSWORD_RESET_RATE_LIMIT = "5 per 15 minutes"  # reset requests per client address
     PASSWORD_RESET_ADDRESS_LIMIT = "3 per hour"  # reset mails to one address (more: silently none)
-    SIGNUP_NOTICE_ADDRESS_LIMIT = "3 per hour"  # "someone tried to sign up" mails to one address
+    SIGNUP_NOTICE_ADDRESS_LIMIT = "3 per hour"  # sign-up mails (link or notice) to one address
     VERIFY_RESEND_RATE_LIMIT = "3 per hour"  # verification mails a member asks again for
 
 

@@ -64,6 +64,7 @@ from models.territory import Commune, Epci
 from models.user import (
     DirectMessages,
     LoginSession,
+    PendingSignup,
     Profile,
     ProfileKind,
     Role,
@@ -72,7 +73,7 @@ from models.user import (
 )
 
 __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune", "Epci", "User",
-           "LoginSession",
+           "LoginSession", "PendingSignup",
            "Profile", "Skill", "SkillAlias", "Role", "ProfileKind", "Visibility", "profile_skill",
            "Network", "NetworkCharter", "NetworkVisibility", "Membership", "MemberRole",
            "MemberStatus", "Invitation", "Post", "Comment", "Scope", "network_skill",

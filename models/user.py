@@ -185,6 +185,24 @@ class User(UserMixin, db.Model):
         return self.role == Role.ADMIN
 
 
+class PendingSignup(db.Model):
+    """A sign-up waiting for its mailed link (app/auth/signup.py): what the form gave, kept until
+    the link is followed (then the account is made from it and every pending sign-up of the
+    address goes) or for SIGNUP_MAX_AGE. Not unique per address: each sign-up sends its own
+    link, and the first one followed wins. Only a SHA-256 of the link's token is kept (a leaked
+    table finishes nobody's sign-up)."""
+    __tablename__ = "pending_signup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)  # normalised
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The page's language at sign-up: its mail's, then the account's.
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class LoginSession(db.Model):
     """One login: a device's session cookie (and its remember-me cookie) names it by a secret
     whose hash is kept here. Ending it (log out, "log out everywhere", a new password) ends that

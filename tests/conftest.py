@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app import create_app
 from app.extensions import limiter
@@ -251,10 +252,32 @@ class AuthActions:
         return self.client.post("/auth/logout", data={"csrf_token": self.csrf("/")})
 
     def register(self, email: str, display_name: str = "Camille Fabre",
-                 password: str = TEST_PASSWORD):
-        return self.client.post("/auth/register", data={
+                 password: str = TEST_PASSWORD, finish: bool = True):
+        """The sign-up form; with `finish`, once it is accepted, the link of the mail it queued
+        and that page's button: the answer is then the button's (302 to the profile editor,
+        logged in). `finish=False` (or a taken address, which gets no link) stops at the form's
+        answer (302 to "look in your mailbox")."""
+        response = self.client.post("/auth/register", data={
             "email": email, "display_name": display_name, "password": password,
             "csrf_token": self.csrf("/auth/register")})
+        if not finish or response.status_code != 302:
+            return response
+        return self.finish_sign_up(email)
+
+    def sign_up_link(self, email: str) -> str:
+        """The path of the last sign-up link queued for this address (the outbox keeps it)."""
+        from models import OutboxMessage
+        from tests.helpers.signup import link_path
+        db.session.rollback()
+        text = db.session.scalar(select(OutboxMessage.text).where(
+            OutboxMessage.to_address == User.normalise_email(email),
+            OutboxMessage.kind == "signup_link").order_by(OutboxMessage.id.desc()).limit(1))
+        assert text is not None, f"no sign-up mail to {email}"
+        return link_path(text)
+
+    def finish_sign_up(self, email: str, link: str | None = None):
+        link = link or self.sign_up_link(email)
+        return self.client.post(link, data={"csrf_token": self.csrf(link)})
 
 
 @pytest.fixture

@@ -1,33 +1,188 @@
-import pytest
-from sqlalchemy import func, select
+import hashlib
+from datetime import timedelta
 
-from models import User, db
-from tests.conftest import TEST_PASSWORD, AuthActions
+import pytest
+from sqlalchemy import func, select, update
+
+from models import LoginSession, OutboxMessage, PendingSignup, User, db
+from models.types import utcnow
+from tests.conftest import TEST_PASSWORD, AuthActions, csrf_from
 
 
 @pytest.mark.strong_passwords
-def test_register_logs_in_and_leads_to_the_profile_editor(client, auth):
-    r = auth.register("Camille@Example.org", display_name="  Camille   Fabre ")
-    assert r.status_code == 302 and r.headers["Location"].endswith("/people/me/edit")
-    user = db.session.scalar(select(User).where(User.email == "camille@example.org"))
-    assert user.display_name == "Camille Fabre" and user.role == "member"
-    assert user.password_hash.startswith(("scrypt:", "argon2")) and TEST_PASSWORD not in user.password_hash
-    assert client.get("/people/me/edit").status_code == 200
+def test_sign_up_is_finished_from_the_mailed_link(client, auth):
+    """The form creates nothing and logs nobody in: it queues a link; the link's page (GET) has
+    a button and creates nothing either; its POST makes one account, address confirmed, logged
+    in, and leads to the profile editor."""
+    r = auth.register("Camille@Example.org", display_name="  Camille   Fabre ", finish=False)
+    assert r.status_code == 302 and r.headers["Location"] == "/auth/register/sent"
+    assert db.session.scalar(select(func.count(User.id))) == 0
+    assert client.get("/people/me/edit").status_code == 302  # not logged in
+    sent = client.get("/auth/register/sent")
+    assert sent.headers["Cache-Control"] == "no-store"  # it shows the address
+    assert "Nous avons écrit à camille@example.org" in sent.get_data(as_text=True)
+    assert "48 heures" in sent.get_data(as_text=True)
+    [pending] = db.session.scalars(select(PendingSignup)).all()
+    assert (pending.email, pending.display_name) == ("camille@example.org", "Camille Fabre")
+    assert pending.password_hash.startswith(("scrypt:", "argon2"))
+    assert TEST_PASSWORD not in pending.password_hash
+    password_hash = pending.password_hash
+    [mail] = db.session.scalars(select(OutboxMessage)).all()
+    assert (mail.to_address, mail.kind) == ("camille@example.org", "signup_link")
+    assert mail.subject == "Terminez votre inscription sur Maillage" and "48 heures" in mail.text
+    link = auth.sign_up_link("camille@example.org")
+    token = link.rsplit("/", 1)[1]
+    assert len(token) >= 40 and token not in pending.token_hash  # only its hash is kept
+    assert pending.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert link in mail.html
+
+    page = client.get(link)  # what a mail scanner's prefetch does: nothing
+    assert page.status_code == 200 and 'method="post"' in page.get_data(as_text=True)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "Camille Fabre" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+    r = auth.finish_sign_up("camille@example.org", link)
+    assert r.status_code == 302 and r.headers["Location"] == "/people/me/edit"
+    [user] = db.session.scalars(select(User)).all()
+    assert (user.email, user.display_name, user.role) == ("camille@example.org", "Camille Fabre",
+                                                          "member")
+    assert user.password_hash == password_hash and user.profile is not None
+    assert user.email_verified_at is not None  # the link came through that mailbox
+    assert db.session.scalar(select(func.count(PendingSignup.id))) == 0
+    editor = client.get("/people/me/edit")
+    assert editor.status_code == 200 and "Bienvenue sur Maillage, Camille Fabre" in \
+        editor.get_data(as_text=True)
+    assert "pas encore confirmée" not in client.get(f"/people/{user.profile.id}") \
+        .get_data(as_text=True)
+    auth.logout()
+    assert auth.login("camille@example.org").status_code == 302  # the password typed at sign-up
 
 
 def test_a_taken_address_is_answered_like_a_new_one_and_creates_nothing(app, client, auth,
                                                                           make_user):
     """Sign-up does not say which addresses have an account (issue 20): the same redirect and
-    message as a new address; nothing is created and nobody is logged in. (The account owner's
-    notice is tested in tests/test_security_hardening.py.)"""
+    page as a new address; nothing is created and nobody is logged in. (The two answers are
+    compared, and the account owner's notice tested, in tests/test_security_hardening.py.)"""
     make_user("taken@example.org")
-    r = auth.register("TAKEN@example.org", display_name="Dominique Vidal")
-    assert r.status_code == 302 and r.headers["Location"].endswith("/people/me/edit")
+    r = auth.register("TAKEN@example.org", display_name="Dominique Vidal", finish=False)
+    assert r.status_code == 302 and r.headers["Location"] == "/auth/register/sent"
     assert db.session.scalar(select(func.count(User.id))) == 1
     assert db.session.scalar(select(User.display_name)) == "Alex Martin"
+    assert db.session.scalar(select(func.count(PendingSignup.id))) == 0
     assert client.get("/people/me/edit").status_code == 302  # not logged in
-    page = client.get("/auth/login").get_data(as_text=True)
-    assert "utilise déjà" not in page and "Bienvenue" in page
+    page = client.get("/auth/register/sent").get_data(as_text=True)
+    assert "utilise déjà" not in page and "Nous avons écrit à taken@example.org" in page
+
+
+def test_used_expired_and_unknown_links_are_answered_clearly(app, client, auth):
+    auth.register("lou@example.org", display_name="Lou")
+    used = auth.sign_up_link("lou@example.org")
+    auth.logout()
+    other = app.test_client()
+    token = csrf_from(other.get("/auth/register").get_data(as_text=True))
+    for answer in (other.get(used), other.post(used, data={"csrf_token": token})):
+        assert answer.status_code == 404
+        html = answer.get_data(as_text=True)
+        assert "Ce lien ne fonctionne pas" in html and "déjà servi" in html
+        assert 'href="/auth/register"' in html and 'href="/auth/login"' in html
+
+    auth.register("late@example.org", display_name="Late", finish=False)
+    late = auth.sign_up_link("late@example.org")
+    db.session.execute(update(PendingSignup).values(created_at=utcnow() - timedelta(hours=49)))
+    db.session.commit()
+    for answer in (other.get(late), other.post(late, data={"csrf_token": token})):
+        assert answer.status_code == 410
+        assert "valable 48 heures" in answer.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id)).where(
+        User.email == "late@example.org")) == 0
+
+    for link in ("/auth/register/confirm/nope", "/auth/register/confirm/" + "a" * 1000,
+                 "/auth/register/confirm/%00%ff", used + "x"):
+        assert other.get(link).status_code == 404, link
+        assert other.post(link, data={"csrf_token": token}).status_code == 404, link
+    assert db.session.scalar(select(func.count(User.id))) == 1  # Lou only
+
+
+def test_expired_pending_sign_ups_go_at_the_next_sign_up(client, auth):
+    auth.register("old@example.org", finish=False)
+    db.session.execute(update(PendingSignup).values(created_at=utcnow() - timedelta(hours=49)))
+    db.session.commit()
+    auth.register("new@example.org", finish=False)
+    assert db.session.scalars(select(PendingSignup.email)).all() == ["new@example.org"]
+
+
+def test_two_pending_sign_ups_for_one_address_the_first_link_followed_wins(app, auth):
+    first_device, second_device = app.test_client(), app.test_client()
+    first, second = AuthActions(first_device), AuthActions(second_device)
+    first.register("Nina@example.org", display_name="Nina Une", finish=False)
+    link_one = first.sign_up_link("nina@example.org")
+    second.register("nina@example.org", display_name="Nina Deux", finish=False)
+    link_two = second.sign_up_link("nina@example.org")
+    assert link_one != link_two
+    assert db.session.scalar(select(func.count(PendingSignup.id))) == 2
+    page_one = first_device.get(link_one).get_data(as_text=True)  # opened, not yet sent
+
+    assert second.finish_sign_up("nina@example.org", link_two).status_code == 302
+    late = first_device.post(link_one, data={"csrf_token": csrf_from(page_one)})
+    # Every pending sign-up of the address went with the first account: the other link is
+    # unknown now. Had it still been there (the race in tests/test_races.py), the answer would
+    # be "this address already has an account".
+    assert late.status_code == 404
+    assert db.session.scalars(select(User.display_name)).all() == ["Nina Deux"]
+    assert first_device.get("/people/me/edit").status_code == 302
+    assert second_device.get("/people/me/edit").status_code == 200
+
+
+def test_a_link_for_an_address_that_got_an_account_makes_no_second_one(app, auth, make_user):
+    auth.register("max@example.org", display_name="Max Link", finish=False)
+    link = auth.sign_up_link("max@example.org")
+    page = auth.client.get(link).get_data(as_text=True)
+    make_user("max@example.org", display_name="Max Admin")  # e.g. `flask user create-admin`
+    assert auth.client.get(link).status_code == 409  # says so, changes nothing
+    assert db.session.scalar(select(func.count(PendingSignup.id))) == 1
+    r = auth.client.post(link, data={"csrf_token": csrf_from(page)})
+    assert r.status_code == 409
+    html = r.get_data(as_text=True)
+    assert "Cette adresse a déjà un compte" in html and 'href="/auth/login"' in html
+    assert 'href="/auth/forgot"' in html
+    assert db.session.scalars(select(User.display_name)).all() == ["Max Admin"]
+    assert db.session.scalar(select(func.count(PendingSignup.id))) == 0
+    assert auth.client.get("/people/me/edit").status_code == 302
+
+
+def test_the_link_s_button_needs_the_csrf_token(client, auth):
+    auth.register("zoe@example.org", finish=False)
+    link = auth.sign_up_link("zoe@example.org")
+    for data in ({}, {"csrf_token": "forged"}):
+        r = client.post(link, data=data)
+        assert r.status_code == 422 and "Ce formulaire avait expiré" in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 0
+    assert auth.finish_sign_up("zoe@example.org", link).status_code == 302
+
+
+def test_following_a_link_where_someone_else_is_logged_in_logs_them_out(client, auth, make_user):
+    ana = make_user("ana@example.org")
+    other_device = AuthActions(client.application.test_client())
+    other_device.register("bob@example.org", display_name="Bob", finish=False)
+    link = other_device.sign_up_link("bob@example.org")
+    auth.login("ana@example.org")
+    assert auth.finish_sign_up("bob@example.org", link).status_code == 302
+    assert "Bob" in client.get("/people/me/edit").get_data(as_text=True)
+    assert db.session.scalar(select(func.count(LoginSession.id)).where(
+        LoginSession.user_id == ana.id, LoginSession.revoked_at.is_(None))) == 0
+
+
+def test_sign_up_mails_to_one_address_are_limited(client, auth, make_user):
+    """At most SIGNUP_NOTICE_ADDRESS_LIMIT sign-up mails an hour to one address, links and
+    notices alike; past it, the same answer, no mail and no pending sign-up. Links already sent
+    still work."""
+    answers = [auth.register("flood@example.org", finish=False) for _ in range(4)]
+    assert {(a.status_code, a.headers["Location"]) for a in answers} == \
+        {(302, "/auth/register/sent")}
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 3
+    assert db.session.scalar(select(func.count(PendingSignup.id))) == 3
+    assert auth.finish_sign_up("flood@example.org").status_code == 302
 
 
 def test_register_validates_email_and_password_length(client, auth):

@@ -1,10 +1,11 @@
-"""In Chromium: sign up, write a hostile profile, see it rendered harmlessly, find it in the
-directory by its EPCI; the layout holds on a 360 px phone."""
+"""In Chromium: sign up (finished from the mailed link), write a hostile profile, see it rendered
+harmlessly, find it in the directory by its EPCI; the layout holds on a 360 px phone."""
 import re
 
 import pytest
 
-from tests.helpers.browser_steps import no_horizontal_scroll, sign_up
+from tests.helpers.browser_steps import finish_sign_up, no_horizontal_scroll, sign_up, start_sign_up
+from tests.helpers.signup import outbox_link
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +95,8 @@ def test_language_switch_and_keyboard_navigation(page):
 
 
 @pytest.mark.parametrize("url", ["/", "/people/", "/people/?skill=menuiserie&page=2",
-                                 "/auth/register", "/auth/login", "/nowhere"])
+                                 "/auth/register", "/auth/register/sent", "/auth/login",
+                                 "/nowhere"])
 def test_no_serious_accessibility_violation(page, url):
     from axe_playwright_python.sync_playwright import Axe  # bundles axe-core: nothing downloaded
     page.goto(url)
@@ -113,3 +115,26 @@ def test_no_accessibility_violation_on_a_form_with_errors(page):
     violations = [v["id"] for v in Axe().run(page).response["violations"]
                   if v["impact"] in ("serious", "critical")]
     assert violations == []
+
+
+def serious_violations(page) -> list:
+    from axe_playwright_python.sync_playwright import Axe
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in Axe().run(page).response[
+        "violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_the_pages_of_a_sign_up_by_mail_on_a_phone(page, live_server):
+    """"Look in your mailbox", the link's page and the link used again: accessible, readable at
+    360 px, and clear."""
+    start_sign_up(page, "Inès Fabre", "ines.fabre@example.org")
+    assert "ines.fabre@example.org" in page.get_by_role("status").first.inner_text()
+    assert serious_violations(page) == []
+    link = outbox_link(live_server.db_file, "ines.fabre@example.org")
+    page.goto(link)
+    assert page.get_by_role("heading", level=1).inner_text() == "Terminer mon inscription"
+    assert serious_violations(page) == []
+    finish_sign_up(page, link)
+    assert "Bienvenue sur Maillage, Inès Fabre" in page.locator(".flashes").inner_text()
+    page.goto(link)
+    assert page.get_by_role("heading", level=1).inner_text() == "Ce lien ne fonctionne pas"
+    assert no_horizontal_scroll(page) and serious_violations(page) == []

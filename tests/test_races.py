@@ -2,7 +2,7 @@
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
-from models import Skill, User, db
+from models import PendingSignup, Skill, User, db
 from tests.conftest import csrf_from
 
 
@@ -23,19 +23,24 @@ def insert_from_another_request_just_before_commit(statement, moment: str = "bef
 
 
 def test_two_registrations_with_one_address(client, auth):
+    """A sign-up link followed while another request makes an account with the address (after
+    our check, before our write): no second account, a clear answer, nobody logged in."""
+    assert auth.register("same@example.org", display_name="Slower", finish=False) \
+        .headers["Location"] == "/auth/register/sent"
+    link = auth.sign_up_link("same@example.org")
+    token = csrf_from(client.get(link).get_data(as_text=True))
     stop = insert_from_another_request_just_before_commit(insert(User).values(
         email="same@example.org", password_hash="x", display_name="Quicker", role="member",
         session_token="t" * 32, created_at=func.now()),
-        # Sign-up writes the account and its address's confirmation mail, then commits.
+        # The link's button writes the account (and its login session) before it commits.
         moment="before_flush")
     try:
-        r = auth.register("same@example.org", display_name="Slower")
+        r = client.post(link, data={"csrf_token": token})
     finally:
         stop()
-    # Answered as any taken address is (issue 20: sign-up does not tell which addresses have an
-    # account): the same redirect as a new one, nothing created, nobody logged in.
-    assert r.status_code == 302 and r.headers["Location"].endswith("/people/me/edit")
+    assert r.status_code == 409 and "Cette adresse a déjà un compte" in r.get_data(as_text=True)
     assert db.session.scalars(select(User.display_name)).all() == ["Quicker"]
+    assert db.session.scalar(select(func.count(PendingSignup.id))) == 0
     assert client.get("/people/me/edit").status_code == 302
 
 

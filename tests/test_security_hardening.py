@@ -423,41 +423,60 @@ def _sign_up(app, email: str, name: str):
     response = client.post("/auth/register", data={
         "email": email, "display_name": name, "password": TEST_PASSWORD,
         "csrf_token": csrf_from(page)})
+    hashes = HASHES.count - before
     with client.session_transaction() as session:
         flashes = list(session.get("_flashes", []))
-    return client, response, HASHES.count - before, flashes
+    return client, response, hashes, flashes
+
+
+def _cookies_in_kind(response) -> list[str]:
+    """The Set-Cookie headers without their values: names and attributes."""
+    return sorted(re.sub(r"^([^=]+)=[^;]*", r"\1=", c) for c in response.headers.getlist("Set-Cookie"))
+
+
+def _landing_page(client, response, address: str) -> str:
+    """The page the redirect leads to, less its address, its CSRF token and its clock."""
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    html = re.sub(r'<meta name="rendered-at"[^>]*>', "", html.replace(address, "ADDRESS"))
+    return re.sub(r'(name="csrf-token" content=|name="csrf_token" value=)"[^"]*"', r'\1""', html)
 
 
 def test_sign_up_answers_a_taken_address_like_a_new_one(app, make_user, monkeypatch):
-    from app.auth import views
+    from app.auth import signup
     owner = make_user("taken@example.org", display_name="Owner")
     told = []
-    real_notice = views.notify_owner_of_signup_attempt
-    monkeypatch.setattr(views, "notify_owner_of_signup_attempt",
+    real_notice = signup.notify_owner_of_signup_attempt
+    monkeypatch.setattr(signup, "notify_owner_of_signup_attempt",
                         lambda user: (told.append(user.id), real_notice(user)))
     new_client, new, new_hashes, new_flashes = _sign_up(app, "fresh@example.org", "Nouvelle")
     taken_client, taken, taken_hashes, taken_flashes = _sign_up(app, "Taken@Example.org",
                                                                 "Intrus")
-    # What an attacker sees of the answer itself: the same status, place, message and work.
+    # What an attacker sees of the answer itself: the same status, place, cookies (by name and
+    # attributes), body, messages (none) and work.
     assert (new.status_code, new.headers["Location"]) == (taken.status_code,
                                                           taken.headers["Location"]) \
-        == (302, "/people/me/edit")
-    assert new_flashes == taken_flashes and len(new_flashes) == 2  # welcome, "we sent a message"
+        == (302, "/auth/register/sent")
+    assert _cookies_in_kind(new) == _cookies_in_kind(taken) and \
+        [c.split("=")[0] for c in _cookies_in_kind(new)] == ["session"]
+    assert new.get_data() == taken.get_data()
+    assert new_flashes == taken_flashes == []
     assert new_hashes == taken_hashes == 1
-    assert "utilise déjà" not in taken.get_data(as_text=True)
+    # The page both land on is the same, but for the address they typed.
+    new_page = _landing_page(new_client, new, "fresh@example.org")
+    assert new_page == _landing_page(taken_client, taken, "taken@example.org")
+    assert "Regardez dans votre boîte" in new_page and "utilise déjà" not in new_page
+    # Nobody is logged in: the mailed link finishes a sign-up.
+    assert not is_logged_in(new_client) and not is_logged_in(taken_client)
     # For the taken address nothing is created and its owner is told, by mail; the new address
-    # gets the link that confirms it.
+    # gets the link that finishes its sign-up.
     assert told == [owner.id]
-    from models import OutboxMessage
+    from models import OutboxMessage, PendingSignup
     assert db.session.execute(select(OutboxMessage.to_address, OutboxMessage.kind).order_by(
-        OutboxMessage.id)).all() == [("fresh@example.org", "verify_address"),
+        OutboxMessage.id)).all() == [("fresh@example.org", "signup_link"),
                                      ("taken@example.org", "signup_attempt")]
-    assert db.session.scalar(select(func.count()).select_from(User).where(
-        User.email == "taken@example.org")) == 1
+    assert db.session.scalars(select(PendingSignup.email)).all() == ["fresh@example.org"]
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
     assert db.session.get(User, owner.id).display_name == "Owner"
-    # What still differs until sign-up ends with a mailed link (README, Security): a new
-    # address is logged in at once.
-    assert is_logged_in(new_client) and not is_logged_in(taken_client)
 
 
 # -- 5. the animator-probe matrix ---------------------------------------------------------------

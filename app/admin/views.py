@@ -18,11 +18,12 @@ from models import MailStatus, OutboxMessage, User, db
 from models.types import matches_value
 
 PAGE_SIZE = 50
-# Links that act for the person they were mailed to (a new password, a confirmed address, an
-# unsubscription): an admin reading the outbox must not be able to follow them. Recovery goes
-# through /admin/recovery, which is audited.
+# Links that act for the person they were mailed to (a new password, a confirmed address, a
+# finished sign-up, an unsubscription): an admin reading the outbox must not be able to follow
+# them. Recovery goes through /admin/recovery, which is audited.
 _ACTING_LINK = re.compile(
-    r"https?://[^\s<>\"]*/(?:auth/(?:reset|verify|email/confirm)|mail/unsubscribe)/[^\s<>\"]+")
+    r"https?://[^\s<>\"]*/(?:auth/(?:reset|verify|email/confirm|register/confirm)|mail/unsubscribe)"
+    r"/[^\s<>\"]+")
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 

@@ -4,7 +4,11 @@
   single-use: the token carries a fingerprint of the current password hash, so it dies as soon
   as the password changes (by this link or otherwise).
 - Confirming the address: a week, valid while the account still has that address.
-- Confirming a new address: a day, valid while the account still has the old one."""
+- Confirming a new address: a day, valid while the account still has the old one.
+
+Finishing a sign-up is not a signed link: a random token, of which the `pending_signup` row keeps
+only a SHA-256 (`signup_token_hash`); the row is the proof, valid SIGNUP_MAX_AGE, gone once
+used."""
 from __future__ import annotations
 
 import hashlib
@@ -20,6 +24,7 @@ from models.types import ID_MAX
 PASSWORD_MAX_AGE = 3600
 VERIFY_MAX_AGE = 7 * 24 * 3600
 CHANGE_MAX_AGE = 24 * 3600
+SIGNUP_MAX_AGE = 48 * 3600
 TOKEN_MAX_LENGTH = 600  # longer than any token made here: refused before any work
 PASSWORD_VIA = ("mail", "admin")
 
@@ -90,3 +95,16 @@ def change_token_user(session: Session, token: str) -> tuple[User, str] | None:
     if user is None or not _same(user.email, data.get("o")) or not isinstance(new, str):
         return None
     return user, new
+
+
+def new_signup_token() -> tuple[str, str]:
+    """(the token for the link, the hash the pending sign-up keeps)."""
+    token = secrets.token_urlsafe(32)
+    return token, signup_token_hash(token)
+
+
+def signup_token_hash(token: str) -> str | None:
+    """What a pending sign-up keeps of its token; None for what no link of ours holds."""
+    if not token or len(token) > TOKEN_MAX_LENGTH:
+        return None
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -4,20 +4,18 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.auth import sessions, two_factor
 from app.auth.blueprint import bp
-from app.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
-from app.auth.mails import send_signup_attempt_notice, send_verification
+from app.auth.forms import ChangePasswordForm, LoginForm
 from app.auth.redirects import safe_next
 from app.demand.claims import forget_claims
 from app.extensions import limiter, login_manager
 from app.forms import explain_csrf_failure
 from app.offline_storage import CLEAR_SITE_DATA
 from app.security import csrf_in_form
-from models import Profile, User, db
-from models.user import dummy_password_hash, hash_password, verify_password
+from models import User, db
+from models.user import dummy_password_hash, verify_password
 
 
 @login_manager.user_loader
@@ -30,65 +28,6 @@ def load_user(cookie_id: str) -> User | None:
 def _login_email_key() -> str:
     """Rate-limit key for one account, whatever address the attempts come from."""
     return "login:" + User.normalise_email(request.form.get("email", ""))[:254]
-
-
-@bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
-@csrf_in_form
-def register():
-    """A valid form gets the same answer whether its address is new or taken: a 302 to the same
-    place, the same message, the same work (one password hash). A new address is created and
-    logged in; for a taken one nothing is created and the address's owner is told
-    (`notify_owner_of_signup_attempt`). What still tells them apart, until sign-up is finished
-    from a mailed link, is in the README (Security)."""
-    if current_user.is_authenticated:
-        return redirect(url_for("people.edit"))
-    form = RegisterForm()
-    if form.validate_on_submit():
-        user = _create_account(form)
-        if user is not None:
-            sessions.log_in(user)
-            db.session.commit()
-        flash(_("Welcome to Maillage! If this address already had an account, nothing was "
-                "created: log in with it (its owner has been told of this sign-up)."), "success")
-        # Both cases queued a mail to the address: the link to confirm it, or the notice to
-        # the owner of the account that has it.
-        flash(_("We sent a message to this address."), "info")
-        return redirect(url_for("people.edit"))
-    explain_csrf_failure(form)
-    return render_template("auth/register.html", form=form), 200 if not form.errors else 422
-
-
-def notify_owner_of_signup_attempt(owner: User) -> None:
-    """Someone tried to sign up with the address of this existing account: tell its owner (with
-    a link to log in and one to reset the password), queued in the caller's transaction."""
-    send_signup_attempt_notice(db.session, owner)
-
-
-def _create_account(form: RegisterForm) -> User | None:
-    """The new member, or None when the address is taken (also when another request took it
-    between our check and our commit: the unique constraint has the last word). A taken
-    address costs the same password hash as a new one, and its owner is told."""
-    email = User.normalise_email(form.email.data)
-    password_hash = hash_password(form.password.data)
-    owner = db.session.scalar(select(User).where(User.email == email))
-    if owner is None:
-        user = User(email=email, display_name=" ".join(form.display_name.data.split()),
-                    password_hash=password_hash)
-        user.profile = Profile()
-        db.session.add(user)
-        try:
-            db.session.flush()
-            send_verification(db.session, user)  # queued in the same transaction as the account
-            db.session.commit()
-            return user
-        except IntegrityError:
-            db.session.rollback()
-            owner = db.session.scalar(select(User).where(User.email == email))
-    if owner is not None:
-        notify_owner_of_signup_attempt(owner)
-        db.session.commit()
-    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])

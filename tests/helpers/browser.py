@@ -30,6 +30,17 @@ def free_port() -> int:
 class LiveServer:
     """`gunicorn wsgi:app` with gunicorn.conf.py (what `make run` starts) on a free port."""
 
+    # The servers of this process by their address: a browser step that knows only its page
+    # finds the server's database there (the sign-up link in its outbox).
+    running: dict[str, LiveServer] = {}
+
+    @classmethod
+    def serving(cls, url: str) -> LiveServer:
+        """The running server of a page's URL."""
+        origin = "/".join(url.split("/", 3)[:3])
+        assert origin in cls.running, f"no live server at {origin}"
+        return cls.running[origin]
+
     def __init__(self, db_file: Path, workdir: Path, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -55,6 +66,7 @@ class LiveServer:
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.url + "/healthz", timeout=1)
+                LiveServer.running[self.url] = self
                 return
             except OSError:
                 if self.process.poll() is not None:
@@ -68,8 +80,10 @@ class LiveServer:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
         self.log.close()
+        LiveServer.running.pop(self.url, None)
 
     def stop(self) -> None:
+        LiveServer.running.pop(self.url, None)
         self.process.terminate()
         try:
             self.process.wait(10)

@@ -7,6 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import databases
+from tests.helpers.browser import LiveServer
+from tests.helpers.signup import outbox_link
 
 WAIT = 10_000  # ms: every live change must show within this
 PHONE = {"width": 360, "height": 740}
@@ -16,15 +18,36 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def sign_up(page, name: str, email: str) -> None:
-    """Through the real form, in French; ends on the profile editor."""
+def start_sign_up(page, name: str, email: str) -> None:
+    """The real form, in French; ends on "look in your mailbox"."""
     page.goto("/auth/register")
     assert no_horizontal_scroll(page)
     page.get_by_label("Nom visible par les autres").fill(name)
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe", exact=True).fill("une phrase de passe solide")
     page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url("**/auth/register/sent")
+    assert no_horizontal_scroll(page)
+
+
+def finish_sign_up(page, link: str) -> None:
+    """The mailed link opened, its button pressed; ends on the profile editor, logged in."""
+    page.goto(link)
+    assert no_horizontal_scroll(page)
+    page.get_by_role("button", name="Créer mon compte").click()
     page.wait_for_url("**/people/me/edit")
+
+
+def sign_up(page, name: str, email: str, read_link=None) -> None:
+    """Through the real form, then the link of the mail it sent (`read_link(email)` gives its
+    path; by default it is read from the live server's outbox); ends on the profile editor."""
+    start_sign_up(page, name, email)
+    if read_link is None:
+        server = LiveServer.serving(page.url)
+        link = outbox_link(server.db_file, email)
+    else:
+        link = read_link(email)
+    finish_sign_up(page, link)
 
 
 def create_open_network(page, name: str, charter: str, description: str = "") -> str:
