@@ -120,6 +120,15 @@ class Defaults:
     PASSWORD_RESET_ADDRESS_LIMIT = "3 per hour"  # reset mails to one address (more: silently none)
     SIGNUP_NOTICE_ADDRESS_LIMIT = "3 per hour"  # sign-up mails (link or notice) to one address
     VERIFY_RESEND_RATE_LIMIT = "3 per hour"  # verification mails a member asks again for
+    # Unread direct and group messages (app/mailprefs/chat_unread.py): a member who wants
+    # messages "at once" gets one mail per conversation once a message from someone else has
+    # stayed unread this many seconds, then none for it until they read it. Messages older than
+    # CHAT_UNREAD_MAIL_MAX_AGE are left to the app (the first run after an upgrade does not mail
+    # about last month's conversations). The mail loop looks every CHAT_UNREAD_MAIL_EVERY
+    # seconds (`flask mail chat-unread` does the same once).
+    CHAT_UNREAD_MAIL_DELAY = 30 * 60
+    CHAT_UNREAD_MAIL_MAX_AGE = 7 * 24 * 3600
+    CHAT_UNREAD_MAIL_EVERY = 60
 
 
 def _parse_env_value(raw: str):

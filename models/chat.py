@@ -64,6 +64,9 @@ class RoomMember(db.Model):
     last_read_id: Mapped[int] = mapped_column(Integer, default=0)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # left a group
+    # The newest message the last "unread messages" mail spoke of (app/mailprefs/chat_unread.py):
+    # no other such mail for this room until `last_read_id` reaches it (the person came back).
+    mailed_through_id: Mapped[int | None] = mapped_column(Integer)
 
     user: Mapped[User] = relationship()
 

@@ -13,6 +13,7 @@ from app.args import page_arg
 from app.auth.forms import RecoveryLinkForm
 from app.auth.mails import recovery_url
 from app.forms import explain_csrf_failure
+from app.mailprefs.chat_unread import MAIL_KIND as CHAT_UNREAD_KIND
 from app.moderation.audit import audit
 from models import MailStatus, OutboxMessage, User, db
 from models.types import matches_value
@@ -25,6 +26,9 @@ _ACTING_LINK = re.compile(
     r"https?://[^\s<>\"]*/(?:auth/(?:reset|verify|email/confirm|register/confirm)|mail/unsubscribe)"
     r"/[^\s<>\"]+")
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# Mails that quote private conversations (issue 20: staff do not read them): their address,
+# status and errors are shown, never their subject or text.
+PRIVATE_KINDS = frozenset({CHAT_UNREAD_KIND})
 
 
 @bp.route("/mail")
@@ -41,7 +45,8 @@ def mail_list():
     counts = dict(db.session.execute(select(OutboxMessage.status, func.count())
                                      .group_by(OutboxMessage.status)).all())
     return render_template("admin/mail.html", rows=rows, page=page, pages=pages, total=total,
-                           counts={s: counts.get(s, 0) for s in MailStatus}, status=status), \
+                           counts={s: counts.get(s, 0) for s in MailStatus}, status=status,
+                           private_kinds=PRIVATE_KINDS), \
         200, NO_STORE
 
 
@@ -50,8 +55,13 @@ def mail_show(row_id: int):
     row = db.session.get(OutboxMessage, row_id)
     if row is None:
         abort(404)
-    text = _ACTING_LINK.sub(_("[link hidden: it acts for its recipient]"), row.text)
-    return render_template("admin/mail_show.html", row=row, text=text), 200, NO_STORE
+    private = row.kind in PRIVATE_KINDS
+    text = (_("[This mail quotes a private conversation: only its recipient reads it.]")
+            if private else _ACTING_LINK.sub(_("[link hidden: it acts for its recipient]"),
+                                             row.text))
+    subject = _("Unread messages (private conversation)") if private else row.subject
+    return render_template("admin/mail_show.html", row=row, text=text, subject=subject), \
+        200, NO_STORE
 
 
 @bp.route("/recovery", methods=["GET", "POST"])

@@ -4,7 +4,11 @@ gunicorn's gevent worker, a thread under `python wsgi.py`) or as `flask mail sen
 Only one loop sends at a time across processes: each holds the `mail_sender_lease` row
 (MAIL_SENDER_LEASE_SECONDS, renewed at every turn) or waits for it to expire. The lease only
 saves work: two loops at once would still never send a row twice (rows are claimed one by one,
-app/mail/sender.py)."""
+app/mail/sender.py).
+
+The lease holder also queues, every CHAT_UNREAD_MAIL_EVERY seconds, the mails of chat
+conversations left unread (app/mailprefs/chat_unread.py; 0 turns that off here, for a
+deployment that runs `flask mail chat-unread` from a timer instead)."""
 from __future__ import annotations
 
 import logging
@@ -65,6 +69,7 @@ class SenderLoop:
         self.stop = threading.Event()
         self.holding = False
         self.task = None  # the thread or greenlet running it, when started in a server
+        self.chat_unread_at = 0.0  # time.monotonic() of the next look at unread conversations
 
     def turn(self) -> PassReport | None:
         """Once: hold the lease, then send what is due. None while another sender holds it."""
@@ -75,6 +80,7 @@ class SenderLoop:
                                           float(config["MAIL_SENDER_LEASE_SECONDS"]))
                 if not self.holding:
                     return None
+                self.chat_unread()
                 if not has_due(db.session):
                     return PassReport()
                 return send_pending(db.session, owner=self.owner)
@@ -84,6 +90,20 @@ class SenderLoop:
                 return None
             finally:
                 db.session.remove()
+
+    def chat_unread(self) -> None:
+        """The unread conversations' mails, at most every CHAT_UNREAD_MAIL_EVERY seconds (this
+        turn then sends them). Its own errors do not stop the sending."""
+        every = float(self.app.config.get("CHAT_UNREAD_MAIL_EVERY") or 0)
+        if every <= 0 or time.monotonic() < self.chat_unread_at:
+            return
+        self.chat_unread_at = time.monotonic() + every
+        from app.mailprefs.chat_unread import mail_unread_chats  # (it imports app.mail)
+        try:
+            mail_unread_chats(db.session)
+        except SQLAlchemyError:
+            log.exception("mail sender: unread conversations not looked at, trying again later")
+            db.session.rollback()
 
     def run(self, on_pass=None) -> None:
         poll = float(self.app.config["MAIL_POLL_SECONDS"])

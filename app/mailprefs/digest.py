@@ -148,7 +148,7 @@ def collect(session: Session, user: User, kinds: set[MailKind], since: datetime,
             select(Post.id, Post.network_id, Post.body, Network.name, User.display_name)
             .join(Network, Network.id == Post.network_id).join(User, User.id == Post.author_id)
             .where(*wanted).order_by(Post.id.desc()).limit(SHOWN)).all()
-        digest.posts = [{"network": network, "author": author, "excerpt": _excerpt(body),
+        digest.posts = [{"network": network, "author": author, "excerpt": excerpt(body),
                          "url": absolute_url("networks.post", network_id=network_id,
                                              post_id=post_id)}
                         for post_id, network_id, body, network, author in rows]
@@ -179,7 +179,9 @@ def collect(session: Session, user: User, kinds: set[MailKind], since: datetime,
     return digest
 
 
-def _excerpt(body: str, length: int = 160) -> str:
+def excerpt(body: str, length: int = 160) -> str:
+    """Text on one line (spaces and line breaks collapsed), cut at `length` with an ellipsis.
+    Plain text: the HTML templates escape it."""
     text = " ".join(body.split())
     return text if len(text) <= length else text[:length - 1].rstrip() + "…"
 

@@ -5,7 +5,7 @@ from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from app.forms import BaseForm
-from app.mailprefs.labels import KIND_LABELS, MODE_LABELS
+from app.mailprefs.labels import KIND_HINTS, KIND_LABELS, MODE_LABELS
 from models import MailKind, MailMode
 
 
@@ -16,5 +16,5 @@ class PreferencesForm(BaseForm):
 for _kind in MailKind:
     setattr(PreferencesForm, str(_kind), RadioField(
         KIND_LABELS[_kind], choices=[(str(m), MODE_LABELS[m]) for m in MailMode],
-        validators=[InputRequired()]))
+        description=KIND_HINTS.get(_kind, ""), validators=[InputRequired()]))
 

@@ -1,6 +1,8 @@
 """The translated names of mail kinds and modes (the preferences page, the mails' footers)."""
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import LazyString, ngettext
 from flask_babel import lazy_gettext as _l
 
 from models import MailKind, MailMode
@@ -13,6 +15,18 @@ KIND_LABELS = {
     MailKind.MODERATION: _l("Moderation decisions about me"),
     MailKind.REPORTS: _l("Reports to handle (animators)"),
 }
+
+
+def _messages_hint() -> str:
+    minutes = max(1, round(float(current_app.config["CHAT_UNREAD_MAIL_DELAY"]) / 60))
+    return ngettext("“An e-mail at once”: when a conversation has stayed unread for %(num)d "
+                    "minute, one e-mail, then none for it until you have read it.",
+                    "“An e-mail at once”: when a conversation has stayed unread for %(num)d "
+                    "minutes, one e-mail, then none for it until you have read it.", minutes)
+
+
+# Under a kind on the preferences page (app/mailprefs/forms.py), said when the page is shown.
+KIND_HINTS = {MailKind.MESSAGES: LazyString(_messages_hint)}
 MODE_LABELS = {
     MailMode.APP: _l("In the app only"),
     MailMode.NOW: _l("An e-mail at once"),
