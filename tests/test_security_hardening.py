@@ -447,7 +447,7 @@ def test_sign_up_answers_a_taken_address_like_a_new_one(app, make_user, monkeypa
     told = []
     real_notice = signup.notify_owner_of_signup_attempt
     monkeypatch.setattr(signup, "notify_owner_of_signup_attempt",
-                        lambda user: (told.append(user.id), real_notice(user)))
+                        lambda user, allowed=True: (told.append(user.id), real_notice(user, allowed)))
     new_client, new, new_hashes, new_flashes = _sign_up(app, "fresh@example.org", "Nouvelle")
     taken_client, taken, taken_hashes, taken_flashes = _sign_up(app, "Taken@Example.org",
                                                                 "Intrus")

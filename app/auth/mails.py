@@ -44,28 +44,35 @@ def send_password_reset(session: Session, user: User | None, email: str) -> None
         user=user)
 
 
+def signup_mail_allowed(email: str) -> bool:
+    """Counts one sign-up mail to this address against SIGNUP_NOTICE_ADDRESS_LIMIT (sign-up mails
+    an hour to one address, whichever kind). The count may wait on Redis, a yield under gevent:
+    ask before the transaction writes anything (README, "no yield between a write and its
+    commit"), and hand the answer to the functions below."""
+    return within_limit(current_app, "SIGNUP_NOTICE_ADDRESS_LIMIT", email)
+
+
 def send_signup_link(session: Session, email: str, name: str, token: str,
-                     locale: str | None) -> bool:
+                     locale: str | None, allowed: bool) -> bool:
     """The link that finishes a sign-up (`/auth/register/confirm/<token>`), to its address.
-    Counted with the notices below against SIGNUP_NOTICE_ADDRESS_LIMIT (sign-up mails an hour
-    to one address, whichever kind): past it the same work, no mail, and False (the caller
-    then keeps no pending sign-up; the links already sent still work)."""
+    `allowed`: `signup_mail_allowed`'s answer; past the limit the same work, no mail, and False
+    (the caller then keeps no pending sign-up; the links already sent still work)."""
     context = {"name": name, "address": email, "hours": tokens.SIGNUP_MAX_AGE // 3600,
                "url": absolute_url("auth.confirm_signup", token=token)}
-    if within_limit(current_app, "SIGNUP_NOTICE_ADDRESS_LIMIT", email):
+    if allowed:
         queue_mail(session, email, "signup_link", context, locale=locale)
         return True
     render_only("signup_link", context, locale)
     return False
 
 
-def send_signup_attempt_notice(session: Session, owner: User) -> None:
+def send_signup_attempt_notice(session: Session, owner: User, allowed: bool) -> None:
     """Someone signed up with the address of this account: nothing was created, its owner is
     told, with a way in (log in, or reset the password); at most SIGNUP_NOTICE_ADDRESS_LIMIT
     sign-up mails an hour to one address (then the same work, no mail: no mailbox flooding)."""
     context = {"name": owner.display_name, "login_url": absolute_url("auth.login"),
                "reset_url": absolute_url("auth.forgot_password")}
-    if within_limit(current_app, "SIGNUP_NOTICE_ADDRESS_LIMIT", owner.email):
+    if allowed:  # `signup_mail_allowed(owner.email)`, asked before the transaction wrote
         queue_mail(session, owner.email, "signup_attempt", context, user=owner)
     else:
         render_only("signup_attempt", context)

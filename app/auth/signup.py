@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import sessions, tokens
 from app.auth.blueprint import bp
 from app.auth.forms import RegisterForm
-from app.auth.mails import send_signup_attempt_notice, send_signup_link
+from app.auth.mails import send_signup_attempt_notice, send_signup_link, signup_mail_allowed
 from app.demand.claims import forget_claims
 from app.extensions import limiter
 from app.forms import BaseForm, explain_csrf_failure
@@ -67,25 +67,29 @@ def register_sent():
                            hours=tokens.SIGNUP_MAX_AGE // 3600), 200, PRIVATE_HEADERS
 
 
-def notify_owner_of_signup_attempt(owner: User) -> None:
+def notify_owner_of_signup_attempt(owner: User, allowed: bool = True) -> None:
     """Someone tried to sign up with the address of this existing account: tell its owner (with
-    a link to log in and one to reset the password), queued in the caller's transaction."""
-    send_signup_attempt_notice(db.session, owner)
+    a link to log in and one to reset the password), queued in the caller's transaction;
+    `allowed`: within the address's sign-up mail limit (`signup_mail_allowed`)."""
+    send_signup_attempt_notice(db.session, owner, allowed)
 
 
 def _sign_up(email: str, display_name: str, password: str) -> None:
     """The form's work, committed: the same for a new and a taken address."""
     password_hash = hash_password(password)
+    # Counted first: the count may yield to other greenlets (Redis under gevent), which must
+    # not happen while this transaction holds SQLite's write lock (README).
+    allowed = signup_mail_allowed(email)
     db.session.execute(delete(PendingSignup).where(
         PendingSignup.created_at < utcnow() - timedelta(seconds=tokens.SIGNUP_MAX_AGE)))
     owner = db.session.scalar(select(User).where(User.email == email))
     if owner is not None:
-        notify_owner_of_signup_attempt(owner)
+        notify_owner_of_signup_attempt(owner, allowed)
     else:
         token, token_hash = tokens.new_signup_token()
         locale = recipient_locale()
         # The row and its mail in one transaction; past the address's mail limit, neither.
-        if send_signup_link(db.session, email, display_name, token, locale):
+        if send_signup_link(db.session, email, display_name, token, locale, allowed):
             db.session.add(PendingSignup(email=email, display_name=display_name,
                                          password_hash=password_hash, token_hash=token_hash,
                                          locale=locale, created_at=utcnow()))
