@@ -287,11 +287,13 @@ def auth(client) -> AuthActions:
 
 @pytest.fixture
 def make_user(app):
-    """make_user(email=None, commune="12202", skills=("menuiserie",), **profile_fields)."""
+    """make_user(email=None, commune="12202", skills=("menuiserie",), commit=True,
+    **profile_fields). `commit=False` only flushes: a fixture that makes several people commits
+    once (each commit writes the search index)."""
     def factory(email: str | None = None, *, display_name: str = "Alex Martin",
                 role: str = "member", commune: str | None = "12202",
                 skills: tuple[str, ...] = (), password: str = TEST_PASSWORD,
-                **profile_fields) -> User:
+                commit: bool = True, **profile_fields) -> User:
         user = User(email=email or f"user{next(_counter)}@example.org",
                     display_name=display_name, role=role)
         user.set_password(password)
@@ -300,21 +302,22 @@ def make_user(app):
         with db.session.no_autoflush:
             user.profile.skills = Skill.get_or_create(db.session, list(skills))
         db.session.add(user)
-        db.session.commit()
+        db.session.commit() if commit else db.session.flush()
         return user
     return factory
 
 
 @pytest.fixture
 def make_network(app):
-    """make_network(creator, name="Réseau", visibility="open", charter="Be kind.", **fields)."""
+    """make_network(creator, name="Réseau", visibility="open", charter="Be kind.", commit=True,
+    **fields)."""
     from app.networks.service import create_network
 
     def factory(creator: User, name: str = "Réseau des menuisiers", *, visibility: str = "open",
-                charter: str = "Be kind.", **fields):
+                charter: str = "Be kind.", commit: bool = True, **fields):
         network = create_network(db.session, creator, charter, name=name, visibility=visibility,
                                  **fields)
-        db.session.commit()
+        db.session.commit() if commit else db.session.flush()
         return network
     return factory
 

@@ -43,14 +43,16 @@ def world(app, make_user, make_network):
     from app.chat.sending import store_message
     from app.networks.service import create_comment, create_post
     w = World()
-    w.anne = make_user("anne@example.org", display_name="Anne A")
-    w.bea = make_user("bea@example.org", display_name="Bea B")
-    w.carl = make_user("carl@example.org", display_name="Carl C")
-    w.dora = make_user("dora@example.org", display_name="Dora D")
-    w.olga = make_user("olga@example.org", display_name="Olga Organiser", role="organiser")
-    w.adam = make_user("adam@example.org", display_name="Adam Admin", role="admin")
-    w.a = make_network(w.anne, "Réseau A", visibility="open")
-    w.b = make_network(w.bea, "Réseau B", visibility="open")
+    # Built in one transaction: one commit, one search index write (not one per person).
+    w.anne = make_user("anne@example.org", display_name="Anne A", commit=False)
+    w.bea = make_user("bea@example.org", display_name="Bea B", commit=False)
+    w.carl = make_user("carl@example.org", display_name="Carl C", commit=False)
+    w.dora = make_user("dora@example.org", display_name="Dora D", commit=False)
+    w.olga = make_user("olga@example.org", display_name="Olga Organiser", role="organiser",
+                       commit=False)
+    w.adam = make_user("adam@example.org", display_name="Adam Admin", role="admin", commit=False)
+    w.a = make_network(w.anne, "Réseau A", visibility="open", commit=False)
+    w.b = make_network(w.bea, "Réseau B", visibility="open", commit=False)
     for user in (w.carl, w.dora):
         db.session.add(Membership(network_id=w.b.id, user_id=user.id, status="active",
                                   accepted_charter_version=w.b.charter_version, joined_at=utcnow()))

@@ -284,13 +284,14 @@ def moderation_world(app, make_user, make_network):
     class W:
         pass
     w = W()
-    w.bea = make_user("bea@example.org", display_name="Bea B")
-    w.carl = make_user("carl@example.org", display_name="Carl C")
-    w.dora = make_user("dora@example.org", display_name="Dora D")
-    w.b = make_network(w.bea, "Réseau B")
+    # One transaction, one commit (each commit writes the search index).
+    w.bea = make_user("bea@example.org", display_name="Bea B", commit=False)
+    w.carl = make_user("carl@example.org", display_name="Carl C", commit=False)
+    w.dora = make_user("dora@example.org", display_name="Dora D", commit=False)
+    w.b = make_network(w.bea, "Réseau B", commit=False)
     db.session.add(Membership(network_id=w.b.id, user_id=w.carl.id, status="active",
                               accepted_charter_version=w.b.charter_version, joined_at=utcnow()))
-    db.session.commit()
+    db.session.flush()
     from app.networks.service import create_post
     w.post = create_post(db.session, w.b, w.carl, "Bonjour")
     db.session.commit()
@@ -492,13 +493,14 @@ def probe_world(app, make_user, make_network):
     class W:
         pass
     w = W()
-    w.anne = make_user("anne@example.org", display_name="Anne A")
-    w.bea = make_user("bea@example.org", display_name="Bea B")
-    w.carl = make_user("carl@example.org", display_name="Carl C")
-    w.dora = make_user("dora@example.org", display_name="Dora D")
-    w.eve = make_user("eve@example.org", display_name="Eve E")
-    w.a = make_network(w.anne, "Réseau A", visibility="private")
-    w.b = make_network(w.bea, "Réseau B", visibility="private")
+    # One transaction, one commit (each commit writes the search index).
+    w.anne = make_user("anne@example.org", display_name="Anne A", commit=False)
+    w.bea = make_user("bea@example.org", display_name="Bea B", commit=False)
+    w.carl = make_user("carl@example.org", display_name="Carl C", commit=False)
+    w.dora = make_user("dora@example.org", display_name="Dora D", commit=False)
+    w.eve = make_user("eve@example.org", display_name="Eve E", commit=False)
+    w.a = make_network(w.anne, "Réseau A", visibility="private", commit=False)
+    w.b = make_network(w.bea, "Réseau B", visibility="private", commit=False)
     for network, user in ((w.a, w.carl), (w.b, w.dora)):
         db.session.add(Membership(network_id=network.id, user_id=user.id, status="active",
                                   accepted_charter_version=network.charter_version,
