@@ -16,7 +16,23 @@ from models import Commune, Profile, Visibility, db
 
 @bp.route("/")
 def home():
+    """Visitors: the brochure (cached). Members: their feed (app/feed/), the requests waiting
+    for them and, until done, a new account's first steps."""
+    if current_user.is_authenticated:
+        return _member_home()
     return render_template("main/home.html", main=cached_page("home", _render_home))
+
+
+def _member_home():
+    from app.feed import onboarding, queries
+    user = current_user._get_current_object()
+    cursor = queries.Key.parse(request.args.get("before"))
+    page = queries.feed(db.session, user, cursor)
+    steps = onboarding.steps(db.session, user) if cursor is None else []
+    return render_template("main/feed.html", page=page, first_page=cursor is None,
+                           steps=steps if not all(s.done for s in steps) else [],
+                           requests=queries.pending_requests(db.session, user)
+                           if cursor is None else [])
 
 
 def _render_home() -> Markup:
