@@ -52,6 +52,19 @@ def test_a_megabyte_bio_is_refused_without_losing_it(client, member):
     assert member.profile.bio == ""
 
 
+def test_a_mistyped_commune_gets_the_closest_names(client, member):
+    r = client.post("/people/me/edit", data=profile_form(client, commune="Rignak",
+                                                         headline="Toujours là"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "Rignac (12390)" in html and "Toujours là" in html
+    assert '<option value="Rignac (12390)">' in html  # offered back in the suggestions
+    # Nothing close: the plain message, no suggestion.
+    r = client.post("/people/me/edit", data=profile_form(client, commune="Xyzzyplouf"))
+    assert r.status_code == 422 and "<option value=" not in r.get_data(as_text=True).split(
+        'id="commune-options"')[1].split("</datalist>")[0]
+
+
 def test_unknown_commune_is_an_error_that_keeps_the_form(client, member):
     r = client.post("/people/me/edit", data=profile_form(client, commune="99999", headline="Gardé"))
     html = r.get_data(as_text=True)

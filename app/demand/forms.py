@@ -22,7 +22,7 @@ from app.demand import labels as L
 from app.demand.naf import naf_labels, normalise_code, search_naf
 from app.demand.validators import clean_siret, siret_ok
 from app.forms import BaseForm
-from app.people.forms import commune_error
+from app.people.forms import commune_error, commune_suggestions
 from models import Formula, Track, db
 
 ACCEPTABLE_MAX = 30
@@ -194,7 +194,7 @@ class DeclarationForm(BaseForm):
         found = match_communes(db.session, typed) if typed else []
         error = commune_error(typed, found)
         if error:
-            self.commune_candidates = found
+            self.commune_candidates = commune_suggestions(typed, found)
             ok = self._error(self.home_commune, error)
         elif found:
             self.parsed["home_commune_insee"] = found[0].insee

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import BaseForm, has_letters
-from app.people.forms import SKILL_LENGTH_MAX, commune_error, split_skills
+from app.people.forms import SKILL_LENGTH_MAX, commune_error, commune_suggestions, split_skills
 from models import Epci, NetworkVisibility, Scope, db
 from models.textkey import fold
 
@@ -80,7 +80,7 @@ class NetworkForm(BaseForm):
             found = match_communes(db.session, typed) if typed else []
             error = commune_error(typed, found) if typed else str(_l("Type the commune."))
             if error:
-                self.commune_candidates = found
+                self.commune_candidates = commune_suggestions(typed, found)
                 self.commune.errors = [error]
                 raise ValidationError(_l("Check the commune below."))
             self.scope_code = found[0].insee

@@ -19,15 +19,27 @@ SKILL_LENGTH_MAX = 60
 COMMUNE_UNKNOWN = _l("We do not know this commune. Type its name, or pick one from the "
                      "suggestions.")
 COMMUNE_AMBIGUOUS = _l("Several communes match. Pick one: %(names)s.")
+COMMUNE_CLOSE = _l("We do not know this commune. Did you mean %(names)s? Type it again or pick "
+                   "it from the suggestions.")
 
 
 def commune_error(typed: str, found: list) -> str | None:
-    """What to tell a person about the commune they typed, or None when it is clear."""
+    """What to tell a person about the commune they typed, or None when it is clear. A name
+    that matches none gets the closest ones ("Rignak": did you mean Rignac (12390)?)."""
     if not typed or len(found) == 1:
         return None
     if not found:
+        close = commune_suggestions(typed, found)
+        if close:
+            return str(COMMUNE_CLOSE) % {"names": ", ".join(c.label for c in close)}
         return str(COMMUNE_UNKNOWN)
     return str(COMMUNE_AMBIGUOUS) % {"names": ", ".join(c.label for c in found[:12])}
+
+
+def commune_suggestions(typed: str, found: list) -> list:
+    """The communes to offer back: those that match, else the closest names."""
+    from app.territory.gazetteer import close_communes
+    return found or close_communes(db.session, typed)
 
 
 def split_skills(raw: str) -> list[str]:
@@ -72,7 +84,7 @@ class ProfileForm(BaseForm):
         found = match_communes(db.session, field.data) if field.data else []
         error = commune_error(field.data, found)
         if error:
-            self.commune_candidates = found
+            self.commune_candidates = commune_suggestions(field.data, found)
             raise ValidationError(error)
         self.resolved_commune = found[0] if found else None
 

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from app.demand import labels as L
 from app.demand.forms import MultiCheckboxField, parse_number
 from app.forms import BaseForm, has_letters
-from app.people.forms import commune_error
+from app.people.forms import commune_error, commune_suggestions
 from models import db
 
 PLANS_MAX = 5
@@ -90,7 +90,7 @@ class PlaceForm(BaseForm):
         found = match_communes(db.session, typed) if typed else []
         error = commune_error(typed, found)
         if error:
-            self.commune_candidates = found
+            self.commune_candidates = commune_suggestions(typed, found)
             self.commune.errors = list(self.commune.errors) + [error]
             ok = False
         elif found:

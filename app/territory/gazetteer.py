@@ -4,6 +4,7 @@ Plain functions taking a session or plain data: no request, no flask.g.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -122,6 +123,24 @@ def match_communes(session: Session, typed: str) -> list[Commune]:
     if postcode:
         candidates = [c for c in candidates if postcode in c.postcode_list] or candidates
     return candidates
+
+
+def close_communes(session: Session, typed: str, limit: int = 3) -> list[Commune]:
+    """For a name that matches no commune ("Rignak"), the communes whose folded names are
+    closest to it ("Rignac"), most similar first; none when nothing is close. The gazetteer's
+    folded names are compared in memory (a few thousand at most: a few milliseconds)."""
+    typed = (typed or "").strip()
+    head, paren, _tail = typed.rpartition("(")
+    key = name_key(head if paren else typed)
+    if len(key) < 3 or len(typed) > MAX_TYPED:
+        return []
+    keys: dict[str, list[str]] = {}
+    for insee, commune_key in session.execute(select(Commune.insee, Commune.name_key)):
+        keys.setdefault(commune_key, []).append(insee)
+    close = difflib.get_close_matches(key, keys, n=limit, cutoff=0.75)
+    codes = [insee for found in close for insee in keys[found]][:limit]
+    communes = {c.insee: c for c in session.scalars(select(Commune).where(Commune.insee.in_(codes)))}
+    return [communes[code] for code in codes if code in communes]
 
 
 def resolve_commune(session: Session, typed: str) -> Commune | None:
