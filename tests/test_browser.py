@@ -138,3 +138,31 @@ def test_the_pages_of_a_sign_up_by_mail_on_a_phone(page, live_server):
     page.goto(link)
     assert page.get_by_role("heading", level=1).inner_text() == "Ce lien ne fonctionne pas"
     assert no_horizontal_scroll(page) and serious_violations(page) == []
+
+
+def test_skill_suggestions_from_the_canonical_list_by_keyboard(page):
+    """Typing "photo" offers "Photographie" (a synonym's start), picked with the keyboard: no
+    new "photo" skill beside it."""
+    sign_up(page, "Paul Imbert", "paul.imbert@example.org")
+    skills = page.get_by_role("combobox", name="Compétences")
+    skills.fill("Menuiserie, ")
+    skills.press_sequentially("photo", delay=30)
+    option = page.get_by_role("option", name="Photographie")
+    option.wait_for()
+    assert skills.get_attribute("aria-expanded") == "true"
+    assert no_horizontal_scroll(page)
+    skills.press("ArrowDown")
+    assert option.get_attribute("aria-selected") == "true"
+    assert skills.get_attribute("aria-activedescendant") == option.get_attribute("id")
+    skills.press("Enter")
+    assert skills.input_value() == "Menuiserie, Photographie, "
+    assert skills.get_attribute("aria-expanded") == "false"
+    skills.press_sequentially("céram", delay=30)
+    page.get_by_role("option", name="Céramique").wait_for()
+    skills.press("Escape")
+    assert page.get_by_role("listbox").is_hidden()
+    skills.fill("Menuiserie, Photographie")
+    page.get_by_role("button", name="Enregistrer mon profil").click()
+    page.wait_for_url(re.compile(r".*/people/\d+$"))
+    shown = page.locator("main").inner_text()
+    assert "Photographie" in shown and "photo," not in shown.lower().replace("photographie", "")
