@@ -35,7 +35,7 @@
     var old = input.parentNode.querySelector(".cropper");
     if (old) old.remove();
     fields.forEach(function (f) { if (f) f.value = ""; });
-    if (!fields[0] || !file || !window.URL) return;
+    if (!fields[0] || !file || !window.FileReader) return;
     var box = document.createElement("div");
     box.className = "cropper";
     var img = document.createElement("img");
@@ -69,7 +69,10 @@
       draw();
     };
     img.onerror = function () { box.remove(); zoom.remove(); };  // the server will say why
-    img.src = URL.createObjectURL(file);
+    // A data: URL (the page's CSP allows images from the site and data: only, not blob:).
+    var reader = new FileReader();
+    reader.onload = function () { img.src = reader.result; };
+    reader.readAsDataURL(file);
     zoom.addEventListener("input", draw);
     var drag = null;
     square.addEventListener("pointerdown", function (e) {
