@@ -419,3 +419,21 @@ def test_pictures_are_in_the_backup_and_come_back(app, client, member, tmp_path)
     restore_backup(app, archive, force=True)
     assert storage.path_for(key, 256).read_bytes() == original
     assert Path(storage.images_dir(app)).is_dir()
+
+
+def test_suggestions_and_posts_show_avatars(app, client, make_user, make_network):
+    key = "ab" * 12 + "-256x256"
+    viewer = make_user("v@example.org", display_name="Vera Viewer", skills=("Menuiserie",))
+    other = make_user("o@example.org", display_name="Oscar Other", skills=("Menuiserie",),
+                      avatar=key)
+    login_as(client, viewer)
+    html = client.get("/suggestions").get_data(as_text=True)
+    img = re.search(rf'<img class="avatar" src="/media/{key}/48"[^>]*>', html).group(0)
+    assert 'width="32" height="32"' in img and 'alt=""' in img and 'loading="lazy"' in img
+    network = make_network(other)
+    from app.networks.service import create_post
+    create_post(db.session, network, other, "Bonjour à tous")
+    db.session.commit()
+    page = app.test_client()
+    login_as(page, other)
+    assert f"/media/{key}/48" in page.get(f"/networks/{network.id}").get_data(as_text=True)
