@@ -171,6 +171,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mailprefs_bp)
     from app import admin
     app.register_blueprint(admin.bp)
+    from app import images
+    images.init_app(app)
     from app import offline, offline_storage
     app.register_blueprint(offline.bp)
     offline_storage.init_app(app)

@@ -89,6 +89,12 @@ class Defaults:
     CO2_SOURCE = "ADEME, Base Carbone (2023): voiture particulière moyenne, 0,218 kg CO2e/km"
     DESK_OCCUPANCY = 0.7  # share of a desk's open days actually used, for "desks needed"
     SIRENE_UPLOAD_MAX = 1024 * 1024 * 1024  # the SIRENE upload page only (an extract is large)
+    # Pictures (app/images/): avatars, network logos, place photos. A larger file is refused
+    # (a request larger than this plus MAX_FORM_MEMORY_SIZE is a 413 before it is read), and so
+    # is a picture declaring more pixels than IMAGE_MAX_PIXELS (decompression bombs).
+    IMAGE_MAX_BYTES = 10 * 1024 * 1024
+    IMAGE_MAX_PIXELS = 40_000_000
+    IMAGE_UPLOAD_RATE_LIMIT = "30 per hour"  # pictures sent per person
     PAGE_CACHE_ENTRIES = 512  # rendered pages kept per process for anonymous visitors; 0: off
     PAGE_CACHE_VERSION_SECONDS = 1.0  # how late another process's change may show (app/pagecache.py)
     SEARCH_INDEX_DIR = None  # defaults to instance/search-index

@@ -78,6 +78,9 @@ def handle_http_exception(error: HTTPException):
     if error.code == 429 and request.endpoint == "auth.login":
         from app.auth.views import login_rate_limited
         return login_rate_limited()
+    if error.code == 413:
+        from app.images import too_large_explanation
+        return _render(413, too_large_explanation())
     response = _render(error.code or 500)
     if error.code == 405 and error.valid_methods:
         body, code = response

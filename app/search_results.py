@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.forms import int_or_none
+from app.images.storage import image_url
 from app.territory.gazetteer import match_communes
 from models import Epci, Membership, MemberStatus, Network, Place, Post, Skill, db
 from models.textkey import fold
@@ -82,18 +83,19 @@ def load(hits, words) -> list[dict]:
                 "title": p.user.display_name, "url": url_for("people.profile", profile_id=p.id),
                 "snippet": snippet(f"{p.headline} — {p.bio} {p.offers}", words),
                 "commune": p.commune.name if p.commune else None,
-                "skills": [s.name for s in p.skills]}
+                "skills": [s.name for s in p.skills], "image": image_url(p.avatar, 48)}
     if by_kind.get("network"):
         for n in db.session.scalars(select(Network).where(Network.id.in_(by_kind["network"]))):
             rows[("network", n.id)] = {
                 "title": n.name, "url": url_for("networks.show", network_id=n.id),
-                "snippet": snippet(n.description, words), "commune": None, "skills": []}
+                "snippet": snippet(n.description, words), "commune": None, "skills": [],
+                "image": image_url(n.logo, 48)}
     if by_kind.get("place"):
         for p in db.session.scalars(select(Place).where(Place.id.in_(by_kind["place"]))):
             rows[("place", p.id)] = {
                 "title": p.name, "url": url_for("places.show", place_id=p.id),
                 "snippet": snippet(p.description, words), "commune": p.commune.name,
-                "skills": []}
+                "skills": [], "image": image_url(p.photo, 400)}
     if by_kind.get("post"):
         for post, network in db.session.execute(
                 select(Post, Network).join(Network, Network.id == Post.network_id)
@@ -101,7 +103,8 @@ def load(hits, words) -> list[dict]:
             rows[("post", post.id)] = {
                 "title": network.name,
                 "url": url_for("networks.post", network_id=network.id, post_id=post.id),
-                "snippet": snippet(post.body, words), "commune": None, "skills": []}
+                "snippet": snippet(post.body, words), "commune": None, "skills": [],
+                "image": None}
     # A hit whose row is gone (deleted since) is left out rather than shown empty.
     return [{"type": h.kind, "id": h.id, **rows[(h.kind, h.id)]} for h in hits
             if (h.kind, h.id) in rows]

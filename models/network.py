@@ -76,6 +76,8 @@ class Network(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     member_count: Mapped[int] = mapped_column(Integer, default=0)  # active members
+    # The key of its logo in the image store (app/images/storage.py), or None.
+    logo: Mapped[str | None] = mapped_column(String(40), active_history=True)
 
     skills: Mapped[list[Skill]] = relationship(secondary=network_skill, order_by=Skill.name)
     charters: Mapped[list[NetworkCharter]] = relationship(

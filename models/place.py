@@ -55,6 +55,9 @@ class Place(db.Model):
     charter: Mapped[str] = mapped_column(Text, default="")  # Markdown
     governance_model: Mapped[str] = mapped_column(Text, default="")  # Markdown
     free_first_month: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The key of its photo in the image store (app/images/storage.py), or None; what it shows.
+    photo: Mapped[str | None] = mapped_column(String(40), active_history=True)
+    photo_alt: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -244,6 +244,8 @@ class Profile(db.Model):
     offers: Mapped[str] = mapped_column(Text, default="")  # "I can help with"
     needs: Mapped[str] = mapped_column(Text, default="")  # "I am looking for"
     website: Mapped[str] = mapped_column(String(300), default="")
+    # The key of the profile picture in the image store (app/images/storage.py); None: initials.
+    avatar: Mapped[str | None] = mapped_column(String(40), active_history=True)
     visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, 10),
                                                    default=Visibility.PUBLIC)
     # Who may start a direct conversation with this person.

@@ -73,6 +73,8 @@ def base_config(db_path: Path) -> dict:
         # Staff log in through the form in many tests: two-factor sign-in is not required here
         # (production requires it of organisers and admins); tests/test_two_factor.py turns it on.
         "STAFF_2FA_REQUIRED": False,
+        # Pictures and other uploads beside the test's database, never in the project's instance/.
+        "UPLOADS_DIR": str(db_path.parent / "uploads"),
     }
 
 

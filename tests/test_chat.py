@@ -62,7 +62,7 @@ def test_members_talk_and_a_resend_stores_one_row(app, people):
     received = events(b, "message")
     assert [m["id"] for m in received] == [ack["id"]]
     assert received[0]["body_html"] == "<p><strong>Bonjour</strong> à tous</p>"
-    assert received[0]["author"] == {"id": anim.id, "name": "Ana Animatrice"}
+    assert received[0]["author"] == {"id": anim.id, "name": "Ana Animatrice", "avatar": None}
     assert received[0]["client_id"] == "c-1"
     again = a.emit("send", {"room": room["id"], "body": "**Bonjour** à tous", "client_id": "c-1"},
                    namespace="/chat", callback=True)

@@ -101,6 +101,7 @@ def test_the_export_holds_every_row_the_member_created(app, busy):
         if name == "profile":
             for row in exported:
                 assert row.pop("skills") == ["Menuiserie"]
+                assert row.pop("avatar_urls") is None and row["avatar"] is None  # no picture
         assert exported == json.loads(json.dumps(rows, ensure_ascii=False)), name
         # The fixture gave her at least one row of every kind but these two.
         if name not in ("campaigns_created", "appeals", "invitations_created", "rooms_created",

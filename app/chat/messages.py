@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.images.storage import media_path
 from app.text import render_markdown
 from models import Membership, Message, Room, RoomMember
 from models.types import ID_MAX, utcnow
@@ -160,24 +161,30 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def serialize(message: Message, author_name: str | None = None) -> dict:
+def serialize(message: Message, author_name: str | None = None,
+              author_avatar: str | None = None) -> dict:
     """A message as the protocol sends it (docs/realtime.md)."""
     if author_name is None:
         author_name = message.author.display_name if message.author else None
+    if author_avatar is None and message.author is not None and message.author.profile:
+        author_avatar = message.author.profile.avatar
     hidden = message.hidden_at is not None and message.deleted_at is None
     return payload(message.id, message.seq, message.room_id, message.author_id, author_name,
                    "" if hidden else message.body, "" if hidden else message.body_html,
                    message.client_id, message.created_at, message.edited_at,
-                   message.deleted_at is not None, hidden)
+                   message.deleted_at is not None, hidden, author_avatar)
 
 
 def payload(message_id: int, seq: int, room_id: int, author_id: int | None, author_name: str | None,
             body: str, body_html: str, client_id: str, created_at: datetime,
             edited_at: datetime | None = None, deleted: bool = False,
-            hidden: bool = False) -> dict:
-    """`hidden`: a moderator hid it; its text is not sent to anyone (the notice replaces it)."""
+            hidden: bool = False, author_avatar: str | None = None) -> dict:
+    """`hidden`: a moderator hid it; its text is not sent to anyone (the notice replaces it).
+    `author_avatar`: the author's picture key; the payload carries its 48 px URL (null: the
+    page draws their initials)."""
     return {"id": message_id, "seq": seq, "room": room_id,
-            "author": {"id": author_id, "name": author_name},
+            "author": {"id": author_id, "name": author_name,
+                       "avatar": media_path(author_avatar, 48)},
             "body": body, "body_html": "" if deleted else body_html,
             "created_at": _iso(created_at), "edited_at": _iso(edited_at), "deleted": deleted,
             "hidden": hidden, "client_id": client_id}

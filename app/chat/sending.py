@@ -36,6 +36,7 @@ from models import (
     MemberStatus,
     Message,
     Network,
+    Profile,
     Room,
     RoomKind,
     RoomMember,
@@ -82,7 +83,7 @@ def send_message(session: Session, login: str | None, room_id, body, client_id,
         if who.resend:
             stored = find_resend(session, who.user_id, client_id, who.room_id)
             if stored is not None:
-                return SendResult(serialize(stored, who.name), False, who.kind)
+                return SendResult(serialize(stored, who.name, who.avatar), False, who.kind)
         # The checks only read: their transaction ends here and its pooled connection goes back
         # before the rate limit, which may yield (Redis, gevent) and must not keep a connection
         # from the other greenlets. The INSERT below opens a new, short transaction.
@@ -103,6 +104,7 @@ class Sender:
     room_id: int
     kind: str
     resend: bool = False  # this person already stored a message with this client_id
+    avatar: str | None = None  # their picture's key (the payload carries its URL)
 
 
 def _sender_statement():
@@ -110,9 +112,10 @@ def _sender_statement():
     stored = (select(Message.id).where(Message.author_id == User.id,
                                        Message.client_id == bindparam("client_id"))
               .limit(1).scalar_subquery())
+    avatar = select(Profile.avatar).where(Profile.user_id == User.id).scalar_subquery()
     return (select(User.display_name, User.session_token, Room.id, Room.kind,
                    membership.id, member.user_id, membership.accepted_charter_version,
-                   Network.charter_required_version, membership.muted_until, stored,
+                   Network.charter_required_version, membership.muted_until, stored, avatar,
                    LoginSession.id)
             .select_from(User)
             .outerjoin(LoginSession, (LoginSession.user_id == User.id)
@@ -151,13 +154,13 @@ def sender(session: Session, cookie_id: str | None, room_id, client_id: str = ""
     if row is None or row[-1] is None or not secrets.compare_digest(row[1], token):
         return "unauthorized"  # no such account, its login session ended, or a new password
     (name, _token, found_id, kind, membership_id, member_id, accepted, charter, muted_until,
-     stored_id, _login) = row
+     stored_id, avatar, _login) = row
     readable = found_id is not None and (
         membership_id is not None if kind == RoomKind.NETWORK else member_id is not None)
     if not readable:
         return "not_found"
     return write_refusal(session, int(user_id), found_id, kind, accepted, charter, muted_until) \
-        or Sender(int(user_id), name, found_id, kind, stored_id is not None)
+        or Sender(int(user_id), name, found_id, kind, stored_id is not None, avatar)
 
 
 def write_refusal(session: Session, user_id: int, room_id: int, kind: str,
@@ -215,9 +218,9 @@ def insert_message(session: Session, who: Sender, body: str, client_id: str) -> 
         existing = find_resend(session, who.user_id, client_id, who.room_id)
         if existing is None:
             raise ChatError("invalid") from None
-        return serialize(existing, who.name), False
+        return serialize(existing, who.name, who.avatar), False
     return payload(new_id, seq, who.room_id, who.user_id, who.name, body, html, client_id,
-                   created_at), True
+                   created_at, author_avatar=who.avatar), True
 
 
 def store_message(session: Session, room_id: int, author_id: int, body: str,

@@ -20,6 +20,7 @@ from app.moderation.investigation import message_sight
 from app.moderation.scope import can_moderate, in_network, is_moderator
 from app.moderation.targets import (
     CONTENT_KINDS,
+    IMAGE_COLUMNS,
     ModerationError,
     Target,
     positive_int,
@@ -30,19 +31,22 @@ from models import Network, NotificationKind, Report, ReportStatus, TargetKind
 from models.types import utcnow
 
 ACTIONS = ("dismiss", "hide", "restore", "delete", "warn", "mute", "unmute", "ban", "suspend",
-           "appoint", "demote", "uphold", "overturn")
+           "appoint", "demote", "uphold", "overturn", "remove_image")
 # Which actions apply to which kind of target.
 ACTIONS_FOR = {
     TargetKind.POST: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban", "suspend"),
     TargetKind.COMMENT: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban", "suspend"),
     TargetKind.MESSAGE: ("dismiss", "hide", "restore", "delete", "warn", "mute", "ban", "suspend"),
     TargetKind.PROFILE: ("dismiss", "warn", "mute", "unmute", "ban", "suspend", "appoint",
-                         "demote"),
-    TargetKind.NETWORK: ("dismiss",),
-    TargetKind.PLACE: ("dismiss",),
+                         "demote", "remove_image"),
+    TargetKind.NETWORK: ("dismiss", "remove_image"),
+    TargetKind.PLACE: ("dismiss", "remove_image"),
     "appeal": ("uphold", "overturn"),
 }
 NEEDS_NETWORK = ("mute", "unmute", "ban", "appoint", "demote")
+# Actions on a person that are not bound to a network: organisers' and admins' only.
+SITE_WIDE = ("dismiss", "suspend", "remove_image")
+
 MUTE_MAX_MINUTES = 366 * 24 * 60
 REASON_MAX = 1000
 
@@ -80,7 +84,9 @@ def offered_actions(moderator, target: Target, network_id: int | None) -> list[s
         if network_id is None:
             actions = [a for a in actions if a not in NEEDS_NETWORK]
         elif not moderator.is_organiser:
-            actions = [a for a in actions if a != "dismiss"]  # profile reports: organisers'
+            actions = [a for a in actions if a not in SITE_WIDE]  # profile reports: organisers'
+    if target.kind in IMAGE_COLUMNS and not getattr(target.obj, IMAGE_COLUMNS[target.kind]):
+        actions = [a for a in actions if a != "remove_image"]
     if target.kind in CONTENT_KINDS:
         actions = [a for a in actions if a != ("restore" if not target.hidden else "hide")]
         if target.network_id is None:
@@ -118,7 +124,7 @@ def perform(session: Session, actor, action, kind, target_id, reason, *, minutes
     if kind == TargetKind.PROFILE and action in NEEDS_NETWORK and network_id is None:
         raise ModerationError("no_network")
     if kind == TargetKind.PROFILE and network_id is not None \
-            and action not in ("dismiss", "suspend") \
+            and action not in SITE_WIDE \
             and not can_moderate(session, actor, network_id, None):
         # A member's page in a network outside the actor's scope: refused before the network,
         # the person or their membership is looked at (existence and membership stay unsaid).
@@ -130,7 +136,7 @@ def perform(session: Session, actor, action, kind, target_id, reason, *, minutes
         # did not exist (app/moderation/investigation.py).
         raise ModerationError("not_found")
     if target.kind == TargetKind.PROFILE:
-        if network_id is not None and action not in ("dismiss", "suspend"):
+        if network_id is not None and action not in SITE_WIDE:
             # A member's page in a network (in the actor's scope): the person's moderation there.
             if session.get(Network, network_id) is None:
                 raise ModerationError("not_found")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.moderation.reports import open_appeal
 from app.moderation.scope import other_moderators
-from app.moderation.targets import ModerationError, Target, author_membership
+from app.moderation.targets import IMAGE_COLUMNS, ModerationError, Target, author_membership
 from models import (
     Appeal,
     AppealStatus,
@@ -97,8 +97,14 @@ def _check_delete(session: Session, actor, target: Target) -> None:
         raise ModerationError("already")
 
 
+def _check_remove_image(session: Session, actor, target: Target) -> None:
+    if not getattr(target.obj, IMAGE_COLUMNS[target.kind], None):
+        raise ModerationError("already")  # no picture (any more)
+
+
 CHECKS = {"hide": _check_hide, "restore": _check_restore, "delete": _check_delete,
           "warn": _check_subject, "mute": _check_member_action, "unmute": _check_unmute,
           "ban": _check_ban, "appoint": _check_member_action,
           "demote": _check_member_action, "suspend": _check_suspend, "dismiss": _check_dismiss,
-          "uphold": _check_appeal, "overturn": _check_appeal}
+          "uphold": _check_appeal, "overturn": _check_appeal,
+          "remove_image": _check_remove_image}

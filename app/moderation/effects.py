@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.moderation.reports import open_appeal
-from app.moderation.targets import ModerationError, Target, author_membership, resolve
+from app.moderation.targets import IMAGE_COLUMNS, ModerationError, Target, author_membership, resolve
 from app.social.notify import notify
 from models import (
     Appeal,
@@ -146,9 +146,16 @@ def _decide_appeal(status: AppealStatus):
     return decide
 
 
+def _do_remove_image(session, actor, target, reason, minutes):
+    """The picture is forgotten; its files go after the commit (app/images/storage.py)."""
+    setattr(target.obj, IMAGE_COLUMNS[target.kind], None)
+    _tell(session, actor, target, NotificationKind.CONTENT_DELETED, reason)
+
+
 EFFECTS = {"dismiss": _do_dismiss, "hide": _do_hide, "restore": _do_restore,
            "delete": _do_delete, "warn": _do_warn, "mute": _do_mute, "unmute": _do_unmute,
            "ban": _do_ban, "appoint": _do_role(MemberRole.ANIMATOR),
            "demote": _do_role(MemberRole.MEMBER), "suspend": _do_suspend,
            "uphold": _decide_appeal(AppealStatus.UPHELD),
-           "overturn": _decide_appeal(AppealStatus.OVERTURNED)}
+           "overturn": _decide_appeal(AppealStatus.OVERTURNED),
+           "remove_image": _do_remove_image}

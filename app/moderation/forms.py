@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "demote": _l("Remove the animator role"),
     "uphold": _l("Reject the appeal (stays hidden)"),
     "overturn": _l("Grant the appeal (show it again)"),
+    "remove_image": _l("Remove the picture (avatar, logo or photo)"),
     # Not moderation actions, but in the audit log too.
     "charter": _l("Charter changed"),
     "skill_merge": _l("Skills merged"),
@@ -52,6 +53,7 @@ OUTCOME_LABELS = {
     "mute": _l("the author was muted"),
     "ban": _l("the author was banned from the network"),
     "suspend": _l("the account was suspended"),
+    "remove_image": _l("the picture was removed"),
 }
 KIND_LABELS = {
     "profile": _l("Profile"), "post": _l("Network post"), "comment": _l("Reply to a post"),

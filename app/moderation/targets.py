@@ -30,6 +30,9 @@ from models import (
 )
 
 CONTENT_KINDS = (TargetKind.POST, TargetKind.COMMENT, TargetKind.MESSAGE)
+# The picture each kind of target may have (app/images/): "remove_image" forgets it.
+IMAGE_COLUMNS = {TargetKind.PROFILE: "avatar", TargetKind.NETWORK: "logo",
+                 TargetKind.PLACE: "photo"}
 REPORTABLE = tuple(TargetKind)
 
 

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import BaseForm, has_letters
+from app.images import forms as pictures
 from app.people.forms import SKILL_LENGTH_MAX, commune_error, commune_suggestions, split_skills
 from models import Epci, NetworkVisibility, Scope, db
 from models.textkey import fold
@@ -53,7 +54,15 @@ class NetworkForm(BaseForm):
                             description=_l("Untick for a minor fix (a typo, a link): members "
                                            "then see the new version without accepting it."))
 
+    logo = pictures.file_field(_l("Logo"), "logo")
+    logo_remove = pictures.remove_field(_l("Remove the logo"))
+    crop_x, crop_y, crop_size = (pictures.crop_field() for _ in range(3))
+
     scope_code = ""  # set by validate_scope
+    picture = None  # set by validate_logo: the processed upload
+
+    def validate_logo(self, field) -> None:
+        pictures.check_picture(self, field, "logo")
     commune_candidates: list = []
 
     def fill_epci_choices(self) -> None:

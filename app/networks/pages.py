@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.args import page_arg
 from app.forms import explain_csrf_failure, int_or_none
+from app.images.forms import apply_picture
 from app.networks.access import load_network
 from app.networks.blueprint import bp
 from app.networks.forms import (
@@ -77,6 +78,8 @@ def create():
         network = create_network(db.session, current_user, form.charter.data or "",
                                  name=" ".join(form.name.data.split()))
         _apply_network_form(form, network)
+        db.session.flush()
+        apply_picture(form, network, "logo", "logo", network.id)
         db.session.commit()
         flash(_("Your network is created. You are its animator."), "success")
         return redirect(url_for("networks.show", network_id=network.id))
@@ -102,6 +105,7 @@ def edit(network_id: int):
             form.commune.data = commune.label if commune else ""
     if form.validate_on_submit():
         _apply_network_form(form, network)
+        apply_picture(form, network, "logo", "logo", network.id, form.logo_remove)
         material = bool(form.material.data)
         if set_charter(db.session, network, form.charter.data or "", current_user, material):
             # The editor accepts their own text; everyone else is asked again if it is material.

@@ -7,6 +7,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import BaseForm, has_letters
+from app.images import forms as pictures
 from app.people.labels import DIRECT_MESSAGE_LABELS, KIND_LABELS, VISIBILITY_LABELS
 from models import DirectMessages, db
 from models.textkey import fold, tidy
@@ -76,7 +77,15 @@ class ProfileForm(BaseForm):
                                  choices=list(DIRECT_MESSAGE_LABELS.items()),
                                  default=DirectMessages.CONNECTIONS)
 
+    avatar = pictures.file_field(_l("Profile picture"), "avatar")
+    avatar_remove = pictures.remove_field(_l("Remove my picture (your initials are shown instead)"))
+    crop_x, crop_y, crop_size = (pictures.crop_field() for _ in range(3))
+
     resolved_commune = None  # set by validate_commune
+    picture = None  # set by validate_avatar: the processed upload
+
+    def validate_avatar(self, field) -> None:
+        pictures.check_picture(self, field, "avatar")
     commune_candidates: list = []  # the communes an ambiguous entry may mean, to choose from
 
     def validate_commune(self, field) -> None:

@@ -18,6 +18,8 @@ from wtforms import BooleanField, PasswordField, RadioField
 from wtforms.validators import DataRequired, InputRequired
 
 from app.forms import BaseForm, explain_csrf_failure
+from app.images.processing import SQUARE_SIZES
+from app.images.storage import media_path, path_for
 from app.offline_storage import CLEAR_SITE_DATA
 from app.people.blueprint import bp
 from app.security import csrf_in_form
@@ -110,6 +112,10 @@ def export_data(session: Session, user_id: int) -> dict[str, list[dict]]:
     profile = session.scalar(select(Profile).where(Profile.user_id == user_id))
     if out["profile"] and profile is not None:
         out["profile"][0]["skills"] = [s.name for s in profile.skills]
+        # The picture: its key (the "avatar" column), its addresses, and avatar.webp in the ZIP.
+        out["profile"][0]["avatar_urls"] = {
+            size: media_path(profile.avatar, size) for size in SQUARE_SIZES} \
+            if profile.avatar else None
     return out
 
 
@@ -151,6 +157,9 @@ def build_zip(session: Session, user: User) -> bytes:
             archive.writestr(f"{name}.json", json.dumps(rows, ensure_ascii=False, indent=2))
         for name, text in _markdown(session, user, data).items():
             archive.writestr(name, text)
+        avatar = data["profile"][0].get("avatar") if data["profile"] else None
+        if avatar and path_for(avatar, SQUARE_SIZES[-1]).is_file():
+            archive.write(path_for(avatar, SQUARE_SIZES[-1]), "avatar.webp")
     return buffer.getvalue()
 
 

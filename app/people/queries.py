@@ -48,6 +48,7 @@ class Card:
     is_public: bool
     commune_name: str | None
     skills: list[str] = field(default_factory=list)
+    avatar: str | None = None
 
 
 def directory_page(session: Session, *, viewer_is_member: bool,
@@ -93,13 +94,14 @@ def load_cards(session: Session, ids: list[int]) -> list[Card]:
               .group_by(profile_skill.c.profile_id).subquery())
     rows = session.execute(
         select(Profile.id, User.display_name, Profile.headline, Profile.kind,
-               Profile.visibility, Commune.name, skills.c.names)
+               Profile.visibility, Commune.name, skills.c.names, Profile.avatar)
         .join(User, User.id == Profile.user_id)
         .outerjoin(Commune, Commune.insee == Profile.commune_insee)
         .outerjoin(skills, skills.c.profile_id == Profile.id)
         .where(Profile.id.in_(ids)))
     cards = {r[0]: Card(r[0], r[1], r[2], r[3], r[4] == Visibility.PUBLIC, r[5],
-                        sorted(r[6].split(SKILL_SEPARATOR), key=str.casefold) if r[6] else [])
+                        sorted(r[6].split(SKILL_SEPARATOR), key=str.casefold) if r[6] else [],
+                        r[7])
              for r in rows}
     return [cards[i] for i in ids if i in cards]
 

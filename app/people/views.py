@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.args import page_arg
 from app.forms import explain_csrf_failure
+from app.images.forms import apply_picture
 from app.pagecache import cached_page
 from app.people.blueprint import bp
 from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
@@ -128,6 +129,7 @@ def _apply_profile_form(form: ProfileForm) -> None:
     profile.visibility = form.visibility.data
     profile.direct_messages = form.direct_messages.data
     profile.commune = form.resolved_commune
+    apply_picture(form, profile, "avatar", "avatar", profile.id, form.avatar_remove)
     profile.updated_at = utcnow()  # "recently active", even when only skills or name changed
     with db.session.no_autoflush:
         profile.skills = Skill.get_or_create(db.session, split_skills(form.skills.data))

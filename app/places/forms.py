@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from app.demand import labels as L
 from app.demand.forms import MultiCheckboxField, parse_number
 from app.forms import BaseForm, has_letters
+from app.images import forms as pictures
 from app.people.forms import commune_error, commune_suggestions
 from models import db
 
@@ -71,8 +72,18 @@ class PlaceForm(BaseForm):
                                      description=_l("Who decides what, and how users take part "
                                                     "(Markdown)."))
 
+    photo = pictures.file_field(_l("Photo"), "photo")
+    photo_alt = StringField(_l("What the photo shows"), validators=[Length(max=200)],
+                            description=_l("For people who cannot see it, e.g. “The open-plan "
+                                           "room, six desks by the windows”."))
+    photo_remove = pictures.remove_field(_l("Remove the photo"))
+
     parsed: dict
     commune_candidates: list = []
+    picture = None  # set by validate_photo: the processed upload
+
+    def validate_photo(self, field) -> None:
+        pictures.check_picture(self, field, "photo")
 
     def validate(self, extra_validators=None) -> bool:
         self.parsed = {}

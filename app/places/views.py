@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.args import page_arg
 from app.demand.service import own_declaration
 from app.forms import explain_csrf_failure
+from app.images.forms import apply_picture
 from app.places.access import can_edit, place_or_404
 from app.places.blueprint import bp
 from app.places.forms import AnimatorForm, PlaceFilterForm, PlaceForm
@@ -101,7 +102,10 @@ def create():
     if form.validate_on_submit():
         place = Place(created_by_id=current_user.id)
         _apply(form, place)
+        place.photo_alt = " ".join((form.photo_alt.data or "").split())
         db.session.add(place)
+        db.session.flush()
+        apply_picture(form, place, "photo", "photo", place.id)
         db.session.commit()
         flash(_("The place is created. Appoint its animators from its page."), "success")
         return redirect(url_for("places.show", place_id=place.id))
@@ -121,6 +125,8 @@ def edit(place_id: int):
         _fill(form, place)
     if form.validate_on_submit():
         _apply(form, place)
+        place.photo_alt = " ".join((form.photo_alt.data or "").split())
+        apply_picture(form, place, "photo", "photo", place.id, form.photo_remove)
         db.session.commit()
         flash(_("The place is saved."), "success")
         return redirect(url_for("places.show", place_id=place.id))

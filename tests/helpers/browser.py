@@ -51,6 +51,8 @@ class LiveServer:
                     "MAILLAGE_SEARCH_INDEX_DIR": str(workdir / "search-index"),
                     # The server's background sender writes .eml files here, not in instance/.
                     "MAILLAGE_MAIL_DIR": str(workdir / "mail"),
+                    # Pictures too (app/images/storage.py).
+                    "MAILLAGE_UPLOADS_DIR": str(workdir / "uploads"),
                     "MAILLAGE_SOCKETIO_CORS_ALLOWED_ORIGINS": f'["{self.url}"]',
                     # As in base_config: the staff pages' browser tests sign in with a password;
                     # tests/test_two_factor.py checks the second step.

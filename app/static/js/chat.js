@@ -63,6 +63,34 @@
 
   // -- messages in the open room -------------------------------------------------------------
   function atBottom() { return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80; }
+  // The author's picture (48 px file shown at 24) or their initials, as templates/macros/images.html
+  // draws them (the same letters and colour: app/images/storage.py, initials and initials_colour).
+  var SVG = "http://www.w3.org/2000/svg";
+  function avatar(author) {
+    var name = (author && author.name) || "";
+    if (author && author.avatar) {
+      var img = document.createElement("img");
+      img.className = "avatar"; img.src = author.avatar; img.alt = "";
+      img.width = 24; img.height = 24; img.loading = "lazy"; img.decoding = "async";
+      return img;
+    }
+    var letters = name.split(/\s+/).filter(function (w) { return w && /[\p{L}\p{N}]/u.test(w[0]); })
+      .map(function (w) { return w[0]; }).slice(0, 2).join("").toUpperCase() || "?";
+    var sum = 0;
+    for (var i = 0; i < name.length; i++) sum += name.charCodeAt(i);
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("class", "avatar avatar-initials avatar-c" + (sum % 8));
+    svg.setAttribute("width", "24"); svg.setAttribute("height", "24");
+    svg.setAttribute("viewBox", "0 0 48 48"); svg.setAttribute("aria-hidden", "true");
+    var rect = document.createElementNS(SVG, "rect");
+    rect.setAttribute("width", "48"); rect.setAttribute("height", "48"); rect.setAttribute("rx", "24");
+    var text = document.createElementNS(SVG, "text");
+    text.setAttribute("x", "24"); text.setAttribute("y", "24"); text.setAttribute("dy", ".35em");
+    text.setAttribute("text-anchor", "middle"); text.setAttribute("font-size", "19");
+    text.textContent = letters;
+    svg.appendChild(rect); svg.appendChild(text);
+    return svg;
+  }
   function render(m) {
     var li = document.createElement("li");
     li.className = "message" + (m.author && m.author.id === me ? " mine" : "") + (m.deleted ? " deleted" : "");
@@ -78,7 +106,8 @@
     when.setAttribute("datetime", m.created_at);
     when.textContent = new Date(m.created_at).toLocaleString(document.documentElement.lang,
       { dateStyle: "short", timeStyle: "short" });
-    meta.appendChild(who); meta.appendChild(document.createTextNode(" ")); meta.appendChild(when);
+    meta.appendChild(avatar(m.author)); meta.appendChild(who);
+    meta.appendChild(document.createTextNode(" ")); meta.appendChild(when);
     var body = document.createElement("div");
     body.className = "message-body";
     li.appendChild(meta); li.appendChild(body);

@@ -1,0 +1,172 @@
+"""Where processed pictures live, under what name, and when their files go.
+
+A picture is stored as one WebP file per size, `instance/uploads/images/<ab>/<key>_<size>.webp`
+(`UPLOADS_DIR`, which `flask backup` archives and restores whole). Its key is what a row keeps
+(`profile.avatar`, `network.logo`, `place.photo`): 24 hex digits of a SHA-256 of the owner and
+of the largest file's bytes, then the largest file's width and height ("3fa2...-256x256"). The
+name follows the content, so a new picture gets a new URL and a URL is cached for a year.
+
+Files are written before the commit that sets the key (a failed commit leaves files nobody
+names, harmless). They are deleted after the commit that drops the last row naming them (a new
+picture, "remove", a moderator's removal, a deleted account): the `images` commit hook below.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context, has_request_context, request, url_for
+from sqlalchemy import inspect, select, union_all
+from sqlalchemy.orm import Session
+
+from app.images.processing import PHOTO_SIZES, SIZES, Processed
+from models import Network, Place, Profile, commit_hooks
+from models.commit_hooks import Collected, CommitHook
+
+log = logging.getLogger(__name__)
+
+KEY = re.compile(r"[0-9a-f]{24}-([0-9]{1,5})x([0-9]{1,5})")
+ALL_SIZES = tuple(sorted({size for sizes in SIZES.values() for size in sizes}))
+# The columns that hold a key, by model.
+COLUMNS = {Profile: "avatar", Network: "logo", Place: "photo"}
+
+
+def images_dir(app: Flask | None = None) -> Path:
+    from app.backup import uploads_dir
+    return uploads_dir(app or current_app) / "images"
+
+
+def path_for(key: str, size: int, app: Flask | None = None) -> Path:
+    return images_dir(app) / key[:2] / f"{key}_{size}.webp"
+
+
+def make_key(processed: Processed, kind: str, owner_id: int) -> str:
+    digest = hashlib.sha256(f"{kind}:{owner_id}:".encode())
+    digest.update(processed.variants[max(processed.variants)])
+    return f"{digest.hexdigest()[:24]}-{processed.width}x{processed.height}"
+
+
+def save(processed: Processed, kind: str, owner_id: int) -> str:
+    """Write every size (each atomically: a file that exists is whole); the key."""
+    key = make_key(processed, kind, owner_id)
+    folder = images_dir() / key[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    for size, data in processed.variants.items():
+        target = folder / f"{key}_{size}.webp"
+        if target.exists():
+            continue  # the same picture again: the same bytes
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return key
+
+
+def delete_files(key: str, app: Flask | None = None) -> int:
+    if not KEY.fullmatch(key or ""):
+        return 0
+    removed = 0
+    for size in ALL_SIZES:
+        try:
+            path_for(key, size, app).unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def still_used(session: Session, keys: set[str]) -> set[str]:
+    """Which of these keys a row still names."""
+    if not keys:
+        return set()
+    query = union_all(*(select(getattr(model, column).label("key"))
+                        .where(getattr(model, column).in_(keys))
+                        for model, column in COLUMNS.items()))
+    return set(session.scalars(select(query.subquery().c.key)))
+
+
+# -- the commit hook: files go once no committed row names them --------------------------------
+
+def _collect(session: Session, collected: Collected) -> None:
+    """Before the flush: the rows still hold their old values (the columns keep their history
+    even when set unloaded: `active_history`)."""
+    for obj in session.dirty:
+        column = COLUMNS.get(type(obj))
+        if column:
+            for old in inspect(obj).attrs[column].history.deleted:
+                if old:
+                    collected.here[old] = True
+    for obj in session.deleted:
+        column = COLUMNS.get(type(obj))
+        if column:
+            history = inspect(obj).attrs[column].history
+            old = history.deleted[0] if history.deleted else getattr(obj, column)
+            if old:
+                collected.here[old] = True
+
+
+def _delete_unused(session: Session, keys: dict) -> None:
+    if not has_app_context():
+        return
+    try:
+        with Session(bind=session.get_bind()) as reader:
+            gone = set(keys) - still_used(reader, set(keys))
+        for key in gone:
+            delete_files(key)
+    except Exception:  # the database change stands; a leftover file is only disk space
+        log.exception("image files could not be deleted")
+
+
+HOOK = CommitHook("images", 50, "notes image keys replaced or whose row is deleted",
+                  before_flush=_collect, after_commit=_delete_unused)
+
+
+def register() -> None:
+    commit_hooks.register(HOOK)
+
+
+# -- what templates need -------------------------------------------------------------------------
+
+def image_url(key: str | None, size: int) -> str | None:
+    if not key or not KEY.fullmatch(key):
+        return None
+    return url_for("images.media", key=key, size=size)
+
+
+def media_path(key: str | None, size: int) -> str | None:
+    """`image_url` without url_for: for the chat's payloads, built outside any request too."""
+    if not key or not KEY.fullmatch(key):
+        return None
+    root = request.script_root if has_request_context() else ""
+    return f"{root}/media/{key}/{size}"
+
+
+def image_dims(key: str, size: int) -> tuple[int, int]:
+    """Width and height of a size of a picture (for the <img> attributes: no layout shift)."""
+    match = KEY.fullmatch(key or "")
+    if match is None or size not in PHOTO_SIZES:
+        return size, size
+    width, height = int(match[1]), int(match[2])
+    if width <= size:
+        return width, height
+    return size, max(1, round(height * size / width))
+
+
+def initials(name: str | None) -> str:
+    """"Camille Martin" -> "CM": what the generated avatar shows (chat.js does the same)."""
+    letters = [word[0] for word in (name or "").split() if word[0].isalnum()]
+    return "".join(letters[:2]).upper() or "?"
+
+
+def initials_colour(name: str | None) -> int:
+    """One of 8 background colours, the same for a name everywhere (chat.js does the same)."""
+    return sum(ord(c) for c in (name or "")) % 8
