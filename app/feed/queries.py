@@ -169,25 +169,30 @@ def _load(session: Session, items: list[Item]) -> list[Item]:
         wanted.setdefault(item.kind, []).append(item.key.id)
     found: dict[tuple[str, int], dict] = {}
     if "post" in wanted:
-        for post_id, network_id, network, body, name, comments in session.execute(
+        for post_id, network_id, network, body, name, comments, avatar in session.execute(
                 select(Post.id, Post.network_id, Network.name, Post.body, User.display_name,
-                       Post.comment_count)
+                       Post.comment_count, Profile.avatar)
                 .join(Network, Network.id == Post.network_id)
-                .join(User, User.id == Post.author_id).where(Post.id.in_(wanted["post"]))):
+                .join(User, User.id == Post.author_id)
+                .outerjoin(Profile, Profile.user_id == User.id)
+                .where(Post.id.in_(wanted["post"]))):
             found["post", post_id] = {"network_id": network_id, "network": network,
                                       "author": name, "excerpt": excerpt(body, EXCERPT),
-                                      "post_id": post_id, "comments": comments}
+                                      "post_id": post_id, "comments": comments,
+                                      "avatar": avatar}
     if "comment" in wanted:
-        for comment_id, post_id, network_id, network, body, name in session.execute(
+        for comment_id, post_id, network_id, network, body, name, avatar in session.execute(
                 select(Comment.id, Post.id, Post.network_id, Network.name, Comment.body,
-                       User.display_name)
+                       User.display_name, Profile.avatar)
                 .join(Post, Post.id == Comment.post_id)
                 .join(Network, Network.id == Post.network_id)
                 .join(User, User.id == Comment.author_id)
+                .outerjoin(Profile, Profile.user_id == User.id)
                 .where(Comment.id.in_(wanted["comment"]))):
             found["comment", comment_id] = {"network_id": network_id, "network": network,
                                             "author": name, "excerpt": excerpt(body, EXCERPT),
-                                            "post_id": post_id, "comment_id": comment_id}
+                                            "post_id": post_id, "comment_id": comment_id,
+                                            "avatar": avatar}
     if "member" in wanted:
         skills: dict[int, list[str]] = {}
         from models import Skill
@@ -196,13 +201,13 @@ def _load(session: Session, items: list[Item]) -> list[Item]:
                 .join(Skill, Skill.id == profile_skill.c.skill_id)
                 .where(profile_skill.c.profile_id.in_(wanted["member"])).order_by(Skill.name)):
             skills.setdefault(profile_id, []).append(skill)
-        for profile_id, name, commune in session.execute(
-                select(Profile.id, User.display_name, Commune.name)
+        for profile_id, name, commune, avatar in session.execute(
+                select(Profile.id, User.display_name, Commune.name, Profile.avatar)
                 .join(User, User.id == Profile.user_id)
                 .outerjoin(Commune, Commune.insee == Profile.commune_insee)
                 .where(Profile.id.in_(wanted["member"]))):
             found["member", profile_id] = {"profile_id": profile_id, "name": name,
-                                           "commune": commune or "",
+                                           "commune": commune or "", "avatar": avatar,
                                            "skills": skills.get(profile_id, [])[:5]}
     if "place" in wanted:
         for place_id, name, commune, status in session.execute(
