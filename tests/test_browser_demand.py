@@ -20,7 +20,10 @@ pytestmark = pytest.mark.browser
 
 
 def save(page):
-    page.locator("form[method=post] button[type=submit].button").last.click()
+    """Sends the form and waits for the page the server answers with (the outbox sends it by
+    fetch, then goes where the server redirected; a refused form is posted again natively)."""
+    with page.expect_navigation():
+        page.locator("form[method=post] button[type=submit].button").last.click()
     page.wait_for_load_state()
 
 

@@ -2,6 +2,8 @@
 before (served by the service worker, with the offline banner), writes a chat message: it is
 "pending"; back online, it is delivered exactly once and seen live on another member's page."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -116,3 +118,52 @@ def test_after_logout_the_saved_pages_are_gone_from_the_device(new_page, live_se
         shown = ""
     assert "Agnès Vidal" not in shown
     page.context.set_offline(False)
+
+
+def test_on_lie_fi_a_declaration_is_kept_and_sent_once_when_the_server_answers(new_page, live_server):  # noqa: F811
+    """Online but the connection is bad: the first post gets no answer (the outbox's timeout),
+    the second reaches the server but its answer is lost (the connection dropped). Both times
+    the declaration stays on the device with the notice beside the button; when the server
+    answers again it is recorded once."""
+    page = new_page()
+    sign_up(page, "Mireille Causse", "mireille.causse@example.org")
+    page.goto("/interest/new?track=independent")
+    page.evaluate("window.Maillage.outboxTimeout = 1500; window.Maillage.outboxRetry = 3600000")
+    posts, lost = [], []
+
+    def bad_network(route):
+        posts.append(route.request.method)
+        if len(posts) == 1:
+            return  # never answered
+        route.fetch()  # the server has it...
+        route.abort("connectionreset")  # ...but its answer never arrives
+        lost.append(route.request.url)
+
+    page.route("**/interest/new*", lambda route: bad_network(route)
+               if route.request.method == "POST" else route.continue_())
+    page.locator("#activity").fill("Potière, réseau faible")
+    fill_common(page)
+    page.locator("input[name=formula][value=permanent]").check()
+    button = page.locator("form[data-outbox] button[type=submit]")
+    button.click()
+    status = page.locator("form[data-outbox] [data-outbox-status]")
+    expect(status).to_have_attribute("data-state", "pending", timeout=WAIT)
+    # The notice is next to the button, in sight.
+    assert status.evaluate("(s) => s.previousElementSibling.matches('button[type=submit]')")
+    # A retry (and time enough for the server): its answer is lost.
+    page.evaluate("window.Maillage.outboxTimeout = 30000; window.dispatchEvent(new Event('online'))")
+    deadline = time.monotonic() + WAIT / 1000
+    while not lost and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # lets Playwright run the route handler to its end
+    assert len(posts) == 2 and len(lost) == 1
+    expect(status).to_have_attribute("data-state", "pending")
+    page.unroute("**/interest/new*")
+    # The server answers again: retried at once, or right after the retry in progress.
+    page.evaluate("window.Maillage.outboxRetry = 300; window.dispatchEvent(new Event('online'))")
+    expect(status).to_have_attribute("data-state", "sent", timeout=3 * WAIT)
+    assert databases.rows(
+        live_server.db_file,
+        'SELECT count(*) FROM declaration d JOIN "user" u ON u.id = d.user_id WHERE u.email = ?',
+        "mireille.causse@example.org") == [(1,)]
+    page.goto("/interest/")
+    expect(page.locator(".facts").first).to_contain_text("Potière, réseau faible")

@@ -83,9 +83,43 @@
       }
     });
   }
+  // Every such form is sent by fetch, through the outbox: kept on the device first, then sent;
+  // on a weak connection ("lie-fi": no answer in OUTBOX_TIMEOUT, the connection dropped, the
+  // server busy or down) it stays there, the notice says so next to the button, and it is sent
+  // again later, once (its idempotency key). A refused form is sent natively again, so the
+  // server's page shows what to correct with everything typed.
+  var inFlight = {};
+  var retryTimer = null;
+  function timeoutMs() { return (window.Maillage && window.Maillage.outboxTimeout) || 20000; }
+  function later() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(sendAll, (window.Maillage && window.Maillage.outboxRetry) || 15000);
+  }
+  function post(url, body) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, timeoutMs()) : null;
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "follow",
+                        signal: controller ? controller.signal : undefined })
+      .then(function (response) { clearTimeout(timer); return response; },
+            function (error) { clearTimeout(timer); throw error; });
+  }
+  function bodyOf(item, csrf) {
+    var body = new URLSearchParams();
+    item.fields.forEach(function (pair) {
+      body.append(pair[0], pair[0] === "csrf_token" && csrf ? csrf : pair[1]);
+    });
+    return body;
+  }
+  function native(form) {
+    form.setAttribute("data-outbox-native", "1");
+    HTMLFormElement.prototype.submit.call(form);
+  }
   Array.prototype.forEach.call(document.querySelectorAll("form[data-outbox]"), function (form) {
+    var status = form.querySelector("[data-outbox-status]");
+    var button = form.querySelector("button[type=submit], button:not([type])");
+    if (status && button) button.insertAdjacentElement("afterend", status);  // in sight
     form.addEventListener("submit", function (event) {
-      if (navigator.onLine !== false) return;  // online: the form posts as usual
+      if (form.getAttribute("data-outbox-native") === "1" || !window.fetch || !window.URLSearchParams) return;
       event.preventDefault();
       var key = newKey();
       var fields = [];
@@ -95,21 +129,40 @@
       var item = { key: key, kind: "form", url: form.action, page: location.pathname + location.search,
                    fields: fields, label: form.getAttribute("data-outbox") };
       form.setAttribute("data-outbox-key", key);
-      store.put(item).then(function () { say(form, T.pending, item, "pending"); })
-        ["catch"](function () { say(form, T.failed, item, "failed"); });
+      store.put(item).then(function () {
+        if (navigator.onLine === false) { say(form, T.pending, item, "pending"); return; }
+        say(form, T.sending, item, "sending");
+        inFlight[key] = true;
+        return post(item.url, bodyOf(item)).then(function (response) {
+          delete inFlight[key];
+          var landed = new URL(response.url, location.href).pathname;
+          if (response.ok && response.redirected && landed.indexOf("/auth/") !== 0) {
+            return store.remove(key).then(function () { location.assign(response.url); });
+          }
+          if (response.status >= 500 || response.status === 429 || response.status === 409) {
+            say(form, T.pending, item, "pending");
+            later();
+            return;
+          }
+          // A definite answer that is not a success (a form error, the session ended): the
+          // browser shows the server's own page for it.
+          return store.remove(key).then(function () { native(form); });
+        }, function () {  // no answer in time, or the connection dropped: kept, sent later
+          delete inFlight[key];
+          say(form, T.pending, item, "pending");
+          later();
+        });
+      })["catch"](function () { native(form); });  // no IndexedDB: the browser posts it
     });
   });
   var sending = false;
   function sendOne(item) {
     var form = formOf(item);
+    if (inFlight[item.key]) return Promise.resolve(null);
     return fetch(item.page, { credentials: "same-origin" }).then(function (page) { return page.text(); })
       .then(function (html) {
         var meta = new DOMParser().parseFromString(html, "text/html").querySelector('meta[name="csrf-token"]');
-        var body = new URLSearchParams();
-        item.fields.forEach(function (pair) {
-          body.append(pair[0], pair[0] === "csrf_token" && meta ? meta.getAttribute("content") : pair[1]);
-        });
-        return fetch(item.url, { method: "POST", body: body, credentials: "same-origin", redirect: "follow" });
+        return post(item.url, bodyOf(item, meta && meta.getAttribute("content")));
       }).then(function (response) {
         var landed = new URL(response.url, location.href).pathname;
         if (landed.indexOf("/auth/") === 0) {  // the session ended: kept until they log in again
@@ -119,12 +172,15 @@
         if (response.ok && response.redirected) {
           return store.remove(item.key).then(function () { say(form, T.sent, item, "sent"); });
         }
-        if (response.status >= 500 || response.status === 429 || response.status === 409) return null;  // later
+        if (response.status >= 500 || response.status === 429 || response.status === 409) {
+          later();
+          return null;
+        }
         // Refused (the form has an error): kept, marked, and put back into the form when it is
         // on screen, so that nothing typed is lost.
         item.failed = true;
         return store.put(item).then(function () { showFailed(item); });
-      });
+      }, function (error) { later(); throw error; });
   }
   function showFailed(item) {
     var form = formOf(item);
