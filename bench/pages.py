@@ -1,9 +1,11 @@
-"""Requests/s and p50/p99 latency of the profile page and the directory, next to a bare route.
+"""Requests/s and p50/p99 latency of the profile page, the directory and a member's home feed,
+next to a bare route.
 
 Run it with::
 
     make bench
     .venv/bin/python bench/pages.py [--seconds 10] [--profiles 10000] [--connections 16]
+        [--worker gthread|gevent]   (gevent: the worker class `make run` uses)
 
 What it does, every run:
 
@@ -149,10 +151,25 @@ request = function()
   return wrk.format(nil, wrk.path .. sep .. "%s=" .. counter .. "-" .. math.random(1e9))
 end
 """ % UNIQUE_ARG
-DEMO_LOGIN = ("admin@demo.maillage.test", "maillage-demo")
+DEMO_PASSWORD = "maillage-demo"
 
 
-def member_cookie(port: int) -> str:
+def demo_member(db_path: Path) -> str:
+    """A plain demo member (not staff) active in the most networks, with a commune and skills:
+    the member rows are what such a person gets, their home feed included."""
+    with sqlite3.connect(db_path) as con:
+        row = con.execute(
+            "SELECT u.email FROM user u JOIN profile p ON p.user_id = u.id"
+            " JOIN membership m ON m.user_id = u.id AND m.status = 'active'"
+            " WHERE u.role = 'member' AND p.commune_insee IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM profile_skill ps WHERE ps.profile_id = p.id)"
+            " GROUP BY u.id ORDER BY count(*) DESC, u.id LIMIT 1").fetchone()
+    if row is None:
+        sys.exit("No demo member in a network: is the demo loaded?")
+    return row[0]
+
+
+def member_cookie(port: int, email: str) -> str:
     """Log in through the real form; return the Cookie header value of the session."""
     con = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
@@ -161,7 +178,7 @@ def member_cookie(port: int) -> str:
         page = res.read().decode()
         cookie = res.getheader("Set-Cookie", "").split(";")[0]
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
-        body = urllib.parse.urlencode({"email": DEMO_LOGIN[0], "password": DEMO_LOGIN[1],
+        body = urllib.parse.urlencode({"email": email, "password": DEMO_PASSWORD,
                                        "csrf_token": token})
         con.request("POST", "/auth/login", body=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
@@ -182,8 +199,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_command(port: int, threads: int) -> list[str]:
-    return [str(BIN / "gunicorn"), "--workers", "1", "-k", "gthread", "--threads", str(threads),
+def server_command(port: int, threads: int, worker: str = "gthread") -> list[str]:
+    """One gunicorn worker: gthread with `threads` threads, or gevent (what `make run` uses,
+    gunicorn.conf.py) with as many greenlets as connections allow."""
+    kind = ["-k", "gthread", "--threads", str(threads)] if worker == "gthread" else \
+        ["-k", "gevent", "--worker-connections", "1000"]
+    return [str(BIN / "gunicorn"), "--workers", "1", *kind,
             "--no-control-socket", "--bind", f"{HOST}:{port}", "--chdir", str(ROOT),
             "--log-level", "warning", "bench.bench_app:app"]
 
@@ -473,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profiles", type=int, default=10_000, help="demo profiles [10000]")
     ap.add_argument("--connections", type=int, default=16, help="concurrent connections [16]")
     ap.add_argument("--threads", type=int, default=16, help="gunicorn gthread threads [16]")
+    ap.add_argument("--worker", choices=("gthread", "gevent"), default="gthread",
+                    help="gunicorn worker class [gthread]; gevent is what `make run` uses")
     ap.add_argument("--rounds", type=int, default=1,
                     help="load every URL this many times, interleaved; report the medians [1]")
     ap.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto",
@@ -508,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         env = build_instance(workdir, args.profiles, args.reuse)
         urls = pick_urls(workdir / "bench.sqlite3")
         port = free_port()
-        cmd = server_command(port, args.threads)
+        cmd = server_command(port, args.threads, args.worker)
         log_path = workdir / "gunicorn.log"
         with open(log_path, "w") as server_log:
             # Own session: a Ctrl-C in the terminal reaches this script, which stops the server.
@@ -516,10 +539,11 @@ def main(argv: list[str] | None = None) -> int:
                                       stderr=subprocess.STDOUT, start_new_session=True)
         wait_healthy(port, server, log_path)
         workers = worker_pids(server.pid)
-        member = member_cookie(port)
+        member = member_cookie(port, demo_member(workdir / "bench.sqlite3"))
         urls = [(label, path, None, False) for label, path in urls] + [
             (f"{label}, member", path, member, False)
             for label, path in urls if label in MEMBER_ROWS] + [
+            ("home feed, member", "/", member, False)] + [
             (f"{label}, miss", path, None, True) for label, path in urls if label in MISS_ROWS]
         for _label, path, cookie, _unique in urls:  # warm up: imports, templates, caches, pool
             for _ in range(30):
