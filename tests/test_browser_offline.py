@@ -167,3 +167,20 @@ def test_on_lie_fi_a_declaration_is_kept_and_sent_once_when_the_server_answers(n
         "mireille.causse@example.org") == [(1,)]
     page.goto("/interest/")
     expect(page.locator(".facts").first).to_contain_text("Potière, réseau faible")
+
+
+def test_a_page_never_saved_gets_an_honest_offline_page(new_page, live_server):  # noqa: F811
+    """Offline, a member opens a page this device never saved: the offline page says so, with
+    no "copy saved on" banner and no visitor's "log in" links in the header."""
+    page = new_page()
+    sign_up(page, "Rémi Bastide", "remi.bastide@example.org")
+    page.goto("/people/me")
+    expect(page.locator("html")).to_have_attribute("data-sw", "ready", timeout=WAIT)
+    page.reload()
+    page.context.set_offline(True)
+    page.goto("/places/")  # never visited on this device
+    expect(page.locator("main h1")).to_contain_text("hors ligne")
+    expect(page.locator("#offline-banner")).to_be_hidden()
+    assert page.locator("header a[href$='/auth/login']").is_hidden()
+    assert page.locator("header a[href$='/auth/register']").is_hidden()
+    page.context.set_offline(False)

@@ -5,6 +5,17 @@
   "use strict";
   var banner = document.getElementById("offline-banner");
   var rendered = document.querySelector('meta[name="rendered-at"]');
+  // The offline page (shown for a page never saved) is not a copy of anything: no "saved on"
+  // banner, and no visitor's links in the header of a member's browser (it was saved without
+  // cookies, for anyone).
+  var fallback = !!document.querySelector('meta[name="offline-page"]');
+  if (fallback) {
+    banner = null;
+    Array.prototype.forEach.call(document.querySelectorAll(
+      'header a[href$="/auth/login"], header a[href$="/auth/register"]'), function (a) {
+      (a.closest("li") || a).hidden = true;
+    });
+  }
 
   function savedAt() {
     var when = rendered ? new Date(rendered.getAttribute("content")) : null;
