@@ -24,26 +24,12 @@ from app.images import storage
 from app.images.processing import Crop, ImageRefused, process
 from models import AuditEntry, Network, Place, Profile, User, db
 from tests.conftest import TEST_PASSWORD, csrf_from, login_as
+from tests.helpers.images import jpeg
 
 MEDIA = re.compile(r'/media/([0-9a-f]{24}-[0-9]+x[0-9]+)/(\d+)')
 
 
 # -- files ---------------------------------------------------------------------------------------
-
-def jpeg(size=(120, 120), orientation=None, gps=False, colours=("red", "blue")) -> bytes:
-    """Top half one colour, bottom half another; with EXIF orientation and GPS if asked."""
-    image = Image.new("RGB", size, colours[0])
-    image.paste(Image.new("RGB", (size[0], size[1] // 2), colours[1]), (0, size[1] // 2))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    if orientation:
-        exif[0x0112] = orientation
-    if gps:
-        exif[0x8825] = {1: "N", 2: (44.0, 21.0, 3.5), 3: "E", 4: (2.0, 34.0, 12.0)}
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif, quality=95)
-    return out.getvalue()
-
 
 def png_declaring(width: int, height: int) -> bytes:
     """A few hundred bytes declaring a huge picture (a decompression bomb's header)."""
