@@ -142,10 +142,8 @@ def _collect_less_often() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _garbage_collection(template_db):
-    _collect_less_often()
-    yield
+def pytest_collection_finish(session):
+    _collect_less_often()  # the test modules and the app are imported by now
 
 
 @pytest.hookimpl(tryfirst=True)
