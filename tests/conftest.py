@@ -75,6 +75,9 @@ def base_config(db_path: Path) -> dict:
         "STAFF_2FA_REQUIRED": False,
         # Pictures and other uploads beside the test's database, never in the project's instance/.
         "UPLOADS_DIR": str(db_path.parent / "uploads"),
+        # PostgreSQL: no "SELECT 1" before each use of a pooled connection (production checks,
+        # for a server restarted under it; a test's server is not).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False} if databases.ON_POSTGRES else {},
     }
 
 
