@@ -15,7 +15,7 @@ bp = Blueprint("offline", __name__)
 # a file is a new URL, and a new service worker, which drops the old shell).
 SHELL = ["css/maillage.css", "img/maillage.svg", "js/offline.js", "js/outbox.js", "js/live.js",
          "js/chat.js", "vendor/socket.io.min.js", "js/live-search.js",
-         "js/commune-autocomplete.js", "js/naf-autocomplete.js"]
+         "js/commune-autocomplete.js", "js/naf-autocomplete.js", "js/ui.js"]
 
 
 def shell_urls() -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.forms import int_or_none
 from app.images.storage import image_url
 from app.territory.gazetteer import match_communes
+from app.text import markdown_to_text
 from models import Epci, Membership, MemberStatus, Network, Place, Post, Skill, db
 from models.textkey import fold
 from search import current_index
@@ -58,8 +59,9 @@ def run(params: dict):
 
 
 def snippet(text: str, words: list[str], size: int = 160) -> Markup:
-    """A short extract around the first word found, the words marked (text escaped first)."""
-    text = " ".join((text or "").split())
+    """A short extract around the first word found, the words marked: Markdown made plain text
+    first ("**bois**" shows "bois"), then escaped, then marked."""
+    text = markdown_to_text(text or "")
     folded = fold(text)
     positions = [folded.find(w[:5]) for w in words if w and folded.find(w[:5]) >= 0]
     start = max(0, min(positions) - 40) if positions else 0

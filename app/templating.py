@@ -1,13 +1,16 @@
 """Jinja helpers available in every template."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from flask import Flask, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, format_timedelta, get_locale, ngettext
+from flask_babel import gettext as _
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
+from markupsafe import Markup
 
 from app.text import render_markdown
 
@@ -57,7 +60,81 @@ def _labels(codes, labels: dict) -> str:
     return ", ".join(str(labels.get(code, code)) for code in codes or ())
 
 
+# Dates as people of the territory read them: the day before the month in English too
+# ("6 Dec 2026, 13:33", not CLDR's American "12/6/26, 1:33 PM"); French keeps CLDR's own.
+# A format name not listed here (or a pattern) goes to Babel unchanged.
+DATETIME_PATTERNS = {
+    "en": {"short": "d MMM y, HH:mm", "medium": "d MMM y, HH:mm", "long": "d MMMM y 'at' HH:mm"},
+    "fr": {"long": "d MMMM y 'à' HH:mm"},
+}
+DATE_PATTERNS = {"en": {"short": "d MMM y", "medium": "d MMM y", "long": "d MMMM y"}}
+RECENT = timedelta(days=7)  # younger than this: "2 hours ago"; older: the date
+
+
+def _pattern(table: dict, format: str) -> str:
+    return table.get(str(get_locale()), {}).get(format, format)
+
+
+def datetimeformat(value, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, _pattern(DATETIME_PATTERNS, format))
+
+
+def dateformat(value, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, _pattern(DATE_PATTERNS, format))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def relative_time(value: datetime, now: datetime | None = None) -> str:
+    """"il y a 2 heures" / "2 hours ago" for the last week, the date before that."""
+    age = (now or datetime.now(timezone.utc)) - _aware(value)
+    if age < timedelta(minutes=1):
+        return _("just now")
+    if age < RECENT:
+        return format_timedelta(-age, add_direction=True, threshold=1)
+    return datetimeformat(value, "short")
+
+
+def when(value: datetime | None) -> Markup:
+    """Recent activity: the relative time, the exact date in the tooltip and the markup."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        _aware(value).isoformat(timespec="seconds"), datetimeformat(value, "long"),
+        relative_time(value))
+
+
+def duration(minutes: int) -> str:
+    """A duration in words: 60 -> "1 heure", 1440 -> "24 heures", 10080 -> "7 jours"."""
+    if minutes % 1440 == 0 and minutes > 1440:
+        return ngettext("%(num)d day", "%(num)d days", minutes // 1440)
+    if minutes % 60 == 0:
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
+
+
+_MINUTES_DETAIL = re.compile(r"(\d+) min")
+
+
+def audit_detail(detail: str) -> str:
+    """An audit entry's detail as read: the stored "1440 min" of a mute in words."""
+    found = _MINUTES_DETAIL.fullmatch(detail or "")
+    return duration(int(found.group(1))) if found else detail
+
+
 def init_app(app: Flask) -> None:
+    # Replace Flask-Babel's filters of the same name (app/i18n.py installed them just before).
+    app.jinja_env.filters["datetimeformat"] = datetimeformat
+    app.jinja_env.filters["dateformat"] = dateformat
+    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["audit_detail"] = audit_detail
+    app.jinja_env.globals["when"] = when
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["markdown_lite"] = lambda source: render_markdown(source, lite=True)
     app.jinja_env.filters["labels"] = _labels

@@ -6,6 +6,7 @@ mark as safe only what came out of this function.
 """
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache, partial
 
@@ -120,3 +121,15 @@ def render_markdown(source: str, lite: bool = False) -> Markup:
     else:
         html = markdown.markdown(source, extensions=["sane_lists"], output_format="html")
     return Markup((_lite_cleaner if lite else _cleaner).clean(html))
+
+
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|li|h[3-6]|blockquote|pre)>")
+
+
+@lru_cache(maxsize=2048)
+def markdown_to_text(source: str) -> str:
+    """A member's Markdown as the plain text a reader sees (search snippets): "**Bois** et
+    [atelier](https://x)" -> "Bois et atelier". Not markup: escape it where it is shown."""
+    rendered = _BLOCK_END.sub(" ", str(render_markdown(source or "")))
+    text = bleach.clean(rendered, tags=set(), strip=True, strip_comments=True)
+    return " ".join(html.unescape(text).split())

@@ -223,3 +223,45 @@ def test_ids_past_a_postgresql_integer_are_not_found_never_an_overflow(client, m
         assert client.get(url).status_code == 404, url
     assert client.get("/networks/?page=99999999999999").status_code == 200
     assert client.get("/api/v1/rooms/1/messages?before=99999999999").status_code in (400, 404)
+
+
+def test_dates_read_day_first_in_both_languages_and_recent_ones_are_relative(app):
+    """English dates are European ("6 Dec 2026, 13:33", never "12/6/26, 1:33 PM"); recent
+    activity reads "il y a 2 heures" / "2 hours ago" with the exact date in <time> (issue 21)."""
+    from datetime import datetime, timedelta, timezone
+
+    from flask_babel import force_locale
+
+    from app.templating import datetimeformat, duration, when
+    moment = datetime(2026, 12, 6, 12, 33, tzinfo=timezone.utc)  # 13:33 in Europe/Paris
+    with app.test_request_context():
+        with force_locale("en"):
+            assert datetimeformat(moment, "short") == "6 Dec 2026, 13:33"
+            assert "PM" not in datetimeformat(moment, "medium")
+            recent = str(when(datetime.now(timezone.utc) - timedelta(hours=2)))
+            assert ">2 hours ago</time>" in recent and 'datetime="' in recent
+            assert str(when(moment - timedelta(days=30))).endswith(">6 Nov 2026, 13:33</time>")  # CET too
+            assert [duration(m) for m in (60, 1440, 10080)] == ["1 hour", "24 hours", "7 days"]
+        with force_locale("fr"):
+            assert datetimeformat(moment, "short").startswith("06/12/2026")
+            assert datetimeformat(moment, "long") == "6 décembre 2026 à 13:33"
+            recent = str(when(datetime.now(timezone.utc) - timedelta(hours=2)))
+            assert ">il y a 2 heures</time>" in recent
+            assert 'title="' in recent and 'datetime="' in recent
+            assert [duration(m) for m in (60, 1440, 10080)] == ["1 heure", "24 heures", "7 jours"]
+
+
+def test_posts_and_notifications_show_relative_times_in_the_chosen_language(
+        app, client, make_user, make_network):
+    from app.networks.service import create_post
+    me = make_user(display_name="Anne")
+    network = make_network(me, "Réseau des vanniers")
+    create_post(db.session, network, me, "Bonjour")
+    db.session.commit()
+    login_as(client, me)
+    page = client.get(f"/networks/{network.id}").get_data(as_text=True)
+    assert "à l’instant</time>" in page or "il y a " in page
+    client.post("/lang", data={"lang": "en", "csrf_token": csrf_from(page)})
+    page = client.get(f"/networks/{network.id}").get_data(as_text=True)
+    assert "just now</time>" in page or " ago</time>" in page
+    assert "/26, " not in page  # no American short date anywhere

@@ -88,6 +88,7 @@ def test_language_switch_and_keyboard_navigation(page):
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_text("Menu", exact=True).click()  # a phone: the links are folded under "Menu"
     assert page.get_by_role("link", name="Directory", exact=True).is_visible()
     page.get_by_role("button", name="Français").click()
     page.wait_for_load_state()

@@ -54,8 +54,10 @@ def test_declarations_in_both_tracks_edit_withdraw_history(new_page, live_server
     save(page)
     assert "150" in page.locator(".facts").first.inner_text()
 
-    page.locator("form[action$='/withdraw'] button").click()
-    page.wait_for_load_state()
+    page.locator("form[action$='/withdraw'] button").click()  # asks first, in a dialog
+    with page.expect_navigation():
+        page.get_by_role("dialog").get_by_role("button", name="Retirer la déclaration").click()
+    expect(page.locator(".badge", has_text="retirée")).to_have_count(1, timeout=WAIT)
     page.locator("a[href$='/history']").click()
     page.wait_for_url("**/history")
     versions = page.locator("ol.posts > li")

@@ -108,6 +108,7 @@ def test_after_logout_the_saved_pages_are_gone_from_the_device(new_page, live_se
     expect(page.locator("html")).to_have_attribute("data-sw", "ready", timeout=WAIT)
     page.reload()  # saved through the worker
     expect(page.locator("main h1")).to_contain_text("Agnès Vidal")
+    page.locator("details[data-menu] > summary").click()  # the phone's folded menu
     page.locator("form[action$='/auth/logout'] button").click()
     page.wait_for_url("**/")
     page.context.set_offline(True)

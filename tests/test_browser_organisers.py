@@ -46,6 +46,11 @@ def test_map_clusters_and_viability(organiser):
     page.keyboard.press("Enter")
     page.wait_for_url("**commune=12202**")
     assert "Rodez" in page.locator("#figures").inner_text()
+    # The panel's figures keep their words together: "97 € par mois" on one line (issue 21).
+    budget = page.locator("#figures dd", has_text="par mois")
+    assert budget.count() == 1
+    assert budget.evaluate("el => el.getBoundingClientRect().height"
+                           " < 1.6 * parseFloat(getComputedStyle(el).lineHeight)")
 
     page.goto("/organisers/clusters?k=3")
     rows = page.locator("table.bars tbody tr")

@@ -485,3 +485,33 @@ def test_a_new_notification_updates_the_header_count_live(app, make_user):
     assert client.post(f"/connections/{other.id}/ask",
                        data={"csrf_token": csrf_from(page), "message": "Bonjour"}).status_code == 302
     assert events(s, "notifications") == [{"count": 1}]
+
+
+def test_the_header_dot_shows_only_unread_direct_messages(app, make_user, make_network):
+    """The header's "Messages" dot is hidden (and so silent) until a direct message waits
+    unread; a network room's traffic does not light it (issue 21)."""
+    from app.chat.rooms import direct_room, network_room
+    from app.chat.sending import store_message
+    alice, bob = make_user(display_name="Alice"), make_user(display_name="Bob")
+    bob.profile.direct_messages = DirectMessages.MEMBERS
+    network = make_network(alice, "Réseau des vanniers")
+    from models.types import utcnow
+    db.session.add(Membership(network_id=network.id, user_id=bob.id, status="active",
+                              accepted_charter_version=network.charter_version,
+                              joined_at=utcnow()))
+    db.session.commit()
+    store_message(db.session, network_room(db.session, network).id, alice.id, "à tous", "n1")
+    db.session.commit()
+    bob_client = login_client(app, bob)
+
+    def dot() -> str:
+        html = bob_client.get("/networks/").get_data(as_text=True)
+        return re.search(r'<span class="count" data-messages-badge[^>]*>', html).group(0)
+    assert dot().endswith(" hidden>")
+    room = direct_room(db.session, alice, bob)
+    db.session.commit()
+    store_message(db.session, room.id, alice.id, "Bonjour Bob", "d1")
+    db.session.commit()
+    assert "hidden" not in dot()
+    bob_client.get(f"/chat/{room.id}")  # read
+    assert dot().endswith(" hidden>")

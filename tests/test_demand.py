@@ -185,3 +185,24 @@ def test_numbers_come_back_exactly_in_the_edit_form(client, member):
     post(client, "/interest/new", {**INDEPENDENT, "commute_km": "12,345678"})
     declaration = db.session.scalar(select(Declaration))
     assert 'value="12,345678"' in client.get(f"/interest/{declaration.id}/edit").get_data(as_text=True)
+
+
+def test_withdrawing_asks_first(client, member):
+    """The page's "Retirer" leads to a question (without JavaScript a page); only its POST, with
+    the CSRF token, withdraws (issue 21)."""
+    post(client, "/interest/new", INDEPENDENT)
+    declaration = db.session.scalar(select(Declaration))
+    url = f"/interest/{declaration.id}/withdraw"
+    index = client.get("/interest/").get_data(as_text=True)
+    assert f'<form method="get" action="{url}"' in index
+    assert f'<form method="post" action="{url}"' not in index
+    page = client.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Retirer cette déclaration" in html
+    assert f'<form method="post" action="{url}">' in html and 'href="/interest/"' in html
+    db.session.expire_all()
+    assert db.session.get(Declaration, declaration.id).withdrawn_at is None
+    assert client.post(url, data={}).status_code == 400
+    assert client.post(url, data={"csrf_token": csrf_from(html)}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Declaration, declaration.id).withdrawn_at is not None

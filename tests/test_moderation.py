@@ -613,3 +613,69 @@ def test_a_restore_closes_the_appeal_and_the_hider_does_not_decide(app, world):
     actions.perform(db.session, w.olga, "restore", "post", w.post.id, "Recours fondé")
     db.session.commit()
     assert db.session.scalar(select(Appeal.status)) == "overturned"
+
+
+def _switch(client, lang):
+    client.post("/lang", data={"lang": lang, "csrf_token": token(client)})
+
+
+def test_a_muted_member_reads_where_until_when_and_why_and_the_log_says_it_in_words(app, world):
+    """In place of the post and reply boxes a muted member reads the network, the end and the
+    reason; the notification says the same; the audit log gives durations in words."""
+    w = world
+    actions.perform(db.session, w.bea, "mute", "profile", w.carl.profile.id, "Trop de messages",
+                    minutes=1440, network_id=w.b.id)
+    db.session.commit()
+    carl = client_for(app, w.carl)
+    page = carl.get(f"/networks/{w.b.id}").get_data(as_text=True)
+    assert 'id="body"' not in page  # no post box...
+    notice = page.split("data-mute-notice>", 1)[1].split("</p>", 1)[0]
+    assert "Vous êtes en sourdine dans Réseau B jusqu" in notice
+    assert "raison\u00a0: Trop de messages" in notice
+    reply_page = carl.get(f"/networks/{w.b.id}/posts/{w.post.id}").get_data(as_text=True)
+    assert "data-mute-notice" in reply_page and "Trop de messages" in reply_page
+    notifications = carl.get("/notifications").get_data(as_text=True)
+    assert "Réseau B" in notifications and "Trop de messages" in notifications
+    # The end in words: the day and the month's name, not "07/12/2026".
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+    muted_until = db.session.scalar(select(Membership.muted_until).where(
+        Membership.user_id == w.carl.id)).astimezone(ZoneInfo("Europe/Paris"))
+    assert format_date(muted_until, "d MMMM y", locale="fr") in notifications
+    assert format_date(muted_until, "d MMMM y", locale="fr") in notice
+    _switch(carl, "en")
+    page = carl.get(f"/networks/{w.b.id}").get_data(as_text=True)
+    assert "You are muted in Réseau B until" in page and "reason: Trop de messages" in page
+    assert format_date(muted_until, "d MMMM y", locale="en") in page
+
+    for minutes in (60, 10080):
+        actions.perform(db.session, w.bea, "mute", "profile", w.carl.profile.id, "Encore",
+                        minutes=minutes, network_id=w.b.id)
+        db.session.commit()
+    adam = client_for(app, w.adam)
+    log = adam.get("/moderation/audit").get_data(as_text=True)
+    assert "(24 heures)" in log and "(1 heure)" in log and "(7 jours)" in log
+    assert " min)" not in log
+    _switch(adam, "en")
+    log = adam.get("/moderation/audit").get_data(as_text=True)
+    assert "(24 hours)" in log and "(1 hour)" in log and "(7 days)" in log
+
+
+def test_every_report_link_names_what_it_reports(app, world):
+    """A post page has the network's report link, the post's and the replies': none is a bare
+    "Signaler", and the network's and the post's differ."""
+    import re
+    w = world
+    page = client_for(app, w.dora).get(f"/networks/{w.b.id}/posts/{w.post.id}").get_data(
+        as_text=True)
+    names = [re.sub(r"<[^>]+>", "", n).strip()
+             for n in re.findall(r'<a class="report-link"[^>]*>(.*?)</a>', page, re.S)]
+    assert names == ["Signaler le réseau", "Signaler cette publication",
+                     "Signaler cette réponse"], names
+    buttons_and_links = [re.sub(r"<[^>]+>", "", n).strip()
+                         for n in re.findall(r"<(?:a|button)\b[^>]*>(.*?)</(?:a|button)>", page,
+                                             re.S)]
+    assert "Signaler" not in buttons_and_links
+    assert buttons_and_links.count("Signaler le réseau") == 1
+    assert buttons_and_links.count("Signaler cette publication") == 1

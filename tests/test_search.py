@@ -180,3 +180,19 @@ def test_an_empty_index_answers_no_result_not_an_error(client):
     response = client.get("/api/v1/search?q=menuisier")
     assert response.status_code == 200 and response.get_json()["total"] == 0
     assert client.get("/search?q=menuisier").status_code == 200
+
+
+def test_snippets_are_plain_text_not_markdown(client, make_user):
+    """A bio written in Markdown shows as the text a reader sees, escaped, the words marked
+    (issue 21): no "**", no link syntax, no HTML from the member."""
+    make_user(display_name="Zoé Rouquette", headline="Vannière",
+              bio="Je tresse **l'osier** et le _châtaignier_ : voir [mon atelier](https://ex.fr)."
+                  "\n\n- paniers\n- <script>claies</script> & nasses", skills=("vannerie",))
+    html = client.get("/search", query_string={"q": "osier"}).get_data(as_text=True)
+    snippet = html.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
+    assert "**" not in snippet and "_châtaignier_" not in snippet and "](" not in snippet
+    assert "<mark>osier</mark>" in snippet and "châtaignier" in snippet
+    assert "mon atelier" in snippet and "https://ex.fr" not in snippet
+    assert "&lt;script&gt;claies&lt;/script&gt; &amp; nasses" in snippet  # shown, never run
+    api = client.get("/api/v1/search", query_string={"q": "osier"}).get_json()
+    assert "**" not in api["results"][0]["snippet"]

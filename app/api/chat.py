@@ -25,7 +25,8 @@ def rooms():
     rows = room_summaries(db.session, user_id)
     db.session.commit()
     return {"total": len(rows), "items": [
-        {**row, "url": url_for("chat.room", room_id=row["id"], _external=True)} for row in rows]}
+        {**row, "last_at": row["last_at"].isoformat() if row["last_at"] else None,
+         "url": url_for("chat.room", room_id=row["id"], _external=True)} for row in rows]}
 
 
 @bp.route("/rooms/<id:room_id>/messages")

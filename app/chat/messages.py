@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.images.storage import media_path
 from app.text import render_markdown
-from models import Membership, Message, Room, RoomMember
+from models import Membership, Message, Room, RoomKind, RoomMember
 from models.types import ID_MAX, utcnow
 from realtime.protocol import ChatError
 
@@ -153,6 +153,17 @@ def unread_count(session: Session, room_id: int, user_id: int, after: int | None
     return session.scalar(select(func.count()).select_from(Message).where(
         Message.room_id == room_id, Message.id > after, Message.deleted_at.is_(None),
         Message.author_id.is_distinct_from(user_id))) or 0
+
+
+def has_unread_conversation(session: Session, user_id: int) -> bool:
+    """A direct or group conversation holds a message this member has not read: the header's
+    "Messages" dot on page load (static/js/live.js shows it live afterwards)."""
+    return session.scalar(select(Message.id).join(
+        RoomMember, (RoomMember.room_id == Message.room_id) & (RoomMember.user_id == user_id))
+        .join(Room, Room.id == Message.room_id).where(
+        Room.kind.in_((RoomKind.DIRECT, RoomKind.GROUP)), RoomMember.left_at.is_(None),
+        Message.id > RoomMember.last_read_id, Message.deleted_at.is_(None),
+        Message.author_id.is_distinct_from(user_id)).limit(1)) is not None
 
 
 # -- as the protocol sends it ----------------------------------------------------------------

@@ -212,6 +212,8 @@ def room_summaries(session: Session, user_id: int) -> list[dict]:
         return []
     last = dict(session.execute(select(Message.room_id, func.max(Message.id))
                                 .where(Message.room_id.in_(ids)).group_by(Message.room_id)).all())
+    last_at = dict(session.execute(select(Message.id, Message.created_at)
+                                   .where(Message.id.in_(list(last.values())))).all())
     read = dict(session.execute(select(RoomMember.room_id, RoomMember.last_read_id).where(
         RoomMember.user_id == user_id, RoomMember.room_id.in_(ids))).all())
     rows = []
@@ -222,6 +224,7 @@ def room_summaries(session: Session, user_id: int) -> list[dict]:
         marker = read.get(room.id, 0)
         rows.append({"id": room.id, "kind": room.kind, "title": room_title(session, room, user_id),
                      "network_id": room.network_id, "last_id": last_id, "last_seq": room.last_seq,
+                     "last_at": last_at.get(last_id),
                      "last_read_id": marker,
                      "unread": unread_count(session, room.id, user_id, marker)
                      if last_id > marker else 0})

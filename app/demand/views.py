@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.confirm import confirm_page
 from app.demand import labels as L
 from app.demand.blueprint import bp
 from app.demand.claims import pending_claims
@@ -126,10 +127,14 @@ def edit(declaration_id: int):
                            for_company=declaration.for_company), 422 if form.errors else 200
 
 
-@bp.post("/<id:declaration_id>/withdraw")
+@bp.route("/<id:declaration_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_declaration(declaration_id: int):
     declaration = _declaration_or_404(declaration_id)
+    if request.method == "GET":
+        return confirm_page(_("Withdraw this declaration? Organisers will no longer count it. Its "
+                              "history is kept; you can declare again at any time."),
+                            _("Withdraw the declaration"), url_for("demand.index"))
     withdraw(declaration)
     db.session.commit()
     flash(_("Your declaration is withdrawn. Its history is kept; you can declare again at "

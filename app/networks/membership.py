@@ -2,11 +2,12 @@
 decisions on members: approve a request, decline it, take someone out."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from app.confirm import confirm_page
 from app.forms import explain_csrf_failure
 from app.networks.access import Access, load_network, membership_of
 from app.networks.blueprint import bp
@@ -74,13 +75,20 @@ def join(network_id: int):
     return send_request(access)
 
 
-@bp.post("/<id:network_id>/leave")
+@bp.route("/<id:network_id>/leave", methods=["GET", "POST"])
 @login_required
 def leave(network_id: int):
     access = load_network(network_id)
     if access.membership is None:
         return redirect(url_for("networks.show", network_id=network_id))
     network = access.network
+    if request.method == "GET":
+        if access.status == "requested":
+            return confirm_page(_("Withdraw your request to join %(name)s?", name=network.name),
+                                _("Withdraw my request"),
+                                url_for("networks.show", network_id=network_id))
+        return confirm_page(_("Leave %(name)s?", name=network.name), _("Leave the network"),
+                            url_for("networks.show", network_id=network_id))
     try:
         remove_membership(db.session, network, access.membership)
         db.session.commit()

@@ -22,7 +22,7 @@ from app.networks.forms import (
     RequestForm,
 )
 from app.networks.labels import scope_label
-from app.networks.queries import members, pinned_posts, post_stream, visible_networks
+from app.networks.queries import members, mute_notice, pinned_posts, post_stream, visible_networks
 from app.networks.service import create_network, set_charter
 from app.people.forms import split_skills
 from app.security import csrf_in_form
@@ -133,6 +133,8 @@ def show(network_id: int):
     return render_template("networks/show.html", access=access, network=network, posts=posts,
                            pinned=pinned, next_before=next_before,
                            post_form=PostForm() if access.can_post else None,
+                           mute_notice=mute_notice(db.session, access)
+                           if access.is_member and access.is_muted else None,
                            join_form=JoinForm(), request_form=RequestForm())
 
 

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.confirm import confirm_page
 from app.forms import explain_csrf_failure
 from app.idempotency import idempotent
 from app.networks.access import load_network
 from app.networks.blueprint import bp
 from app.networks.forms import CommentForm, JoinForm, PostForm, RequestForm
-from app.networks.queries import comments_of, pinned_posts, post_stream
+from app.networks.queries import comments_of, mute_notice, pinned_posts, post_stream
 from app.networks.service import create_comment, create_post, delete_comment
 from app.security import csrf_in_form
 from models import Comment, Post, db
@@ -33,8 +33,7 @@ def _comment_or_404(network_id: int, comment_id: int) -> Comment:
 
 
 def muted_text(access) -> str:
-    return _("A moderator muted you in this network until %(when)s: you can read, not write.",
-             when=format_datetime(access.membership.muted_until, "short"))
+    return mute_notice(db.session, access)
 
 
 def _writing_form(access, form):
@@ -85,7 +84,9 @@ def post(network_id: int, post_id: int):
 def _render_post(access, found: Post, form, status: int = 200):
     return render_template("networks/post.html", access=access, network=access.network,
                            post=found, comments=comments_of(db.session, found.id),
-                           comment_form=form), status
+                           comment_form=form,
+                           mute_notice=muted_text(access)
+                           if access.is_member and access.is_muted else None), status
 
 
 @bp.post("/<id:network_id>/posts/<id:post_id>/comments")
@@ -126,13 +127,17 @@ def edit_post(network_id: int, post_id: int):
                            title=_("Edit my message")), 422 if form.errors else 200
 
 
-@bp.post("/<id:network_id>/posts/<id:post_id>/delete")
+@bp.route("/<id:network_id>/posts/<id:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_post(network_id: int, post_id: int):
     access = load_network(network_id, read=True)
     found = _post_or_404(network_id, post_id)
     if found.author_id != current_user.id or found.hidden_at:
         abort(403)  # hidden by a moderator: kept for the audit and the appeal
+    if request.method == "GET":
+        return confirm_page(_("Delete your message and its replies? This cannot be undone."),
+                            _("Delete the message"),
+                            url_for("networks.post", network_id=network_id, post_id=post_id))
     db.session.delete(found)
     db.session.commit()
     flash(_("Your message is deleted."), "success")
@@ -171,13 +176,17 @@ def edit_comment(network_id: int, comment_id: int):
         422 if form.errors else 200
 
 
-@bp.post("/<id:network_id>/comments/<id:comment_id>/delete")
+@bp.route("/<id:network_id>/comments/<id:comment_id>/delete", methods=["GET", "POST"])
 @login_required
 def remove_comment(network_id: int, comment_id: int):
     load_network(network_id, read=True)
     comment = _comment_or_404(network_id, comment_id)
     if comment.author_id != current_user.id or comment.hidden_at:
         abort(403)  # hidden by a moderator: kept for the audit and the appeal
+    if request.method == "GET":
+        return confirm_page(_("Delete your reply? This cannot be undone."), _("Delete the reply"),
+                            url_for("networks.post", network_id=network_id,
+                                    post_id=comment.post_id))
     post_id = comment.post_id
     delete_comment(db.session, comment)
     db.session.commit()

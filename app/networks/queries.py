@@ -11,6 +11,8 @@ from models import (
     MemberStatus,
     Network,
     NetworkVisibility,
+    Notification,
+    NotificationKind,
     Post,
     Profile,
     Scope,
@@ -23,6 +25,29 @@ from models.textkey import fold, skill_key
 from models.types import matches_value
 
 POSTS_PER_PAGE = 20
+
+
+def mute_reason(session: Session, user_id: int, network_id: int) -> str:
+    """Why a member is muted in a network: the reason of the last mute they were told of."""
+    return session.scalar(select(Notification.detail).where(
+        Notification.user_id == user_id, Notification.network_id == network_id,
+        Notification.kind == NotificationKind.MUTED).order_by(Notification.id.desc())
+        .limit(1)) or ""
+
+
+def mute_notice(session: Session, access) -> str:
+    """What a muted member reads in place of the post and reply boxes: where, until when, why."""
+    from flask_babel import gettext as _
+
+    from app.templating import datetimeformat
+    membership = access.membership
+    reason = mute_reason(session, membership.user_id, access.network.id)
+    when = datetimeformat(membership.muted_until, "long")
+    if reason:
+        return _("You are muted in %(network)s until %(when)s (reason: %(reason)s). You can read, "
+                 "not write.", network=access.network.name, when=when, reason=reason)
+    return _("You are muted in %(network)s until %(when)s. You can read, not write.",
+             network=access.network.name, when=when)
 
 
 def clamp_offset(offset: int, limit: int, total: int) -> int:

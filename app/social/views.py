@@ -1,7 +1,7 @@
 """Notifications, connections, blocks and suggestions pages."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select, update
@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.auth.redirects import safe_next
+from app.confirm import confirm_page
 from app.forms import explain_csrf_failure
 from app.notification_targets import target_endpoint
 from app.people.queries import load_profiles
@@ -154,10 +155,21 @@ def _connection_or_404(connection_id: int) -> Connection:
     return found
 
 
-@bp.post("/connections/<id:connection_id>/<any(accept, decline, withdraw):action>")
+@bp.route("/connections/<id:connection_id>/<any(accept, decline, withdraw):action>",
+          methods=["GET", "POST"])
 @login_required
 def answer_connection(connection_id: int, action: str):
     connection = _connection_or_404(connection_id)
+    if request.method == "GET":  # withdrawing asks first; the others are one click
+        if action != "withdraw":
+            abort(405)
+        other = _user_or_404(connection.other_id(current_user.id))
+        if connection.status == ConnectionStatus.ACCEPTED:
+            return confirm_page(_("Remove your connection with %(name)s?", name=other.display_name),
+                                _("Remove the connection"), url_for("social.connections"))
+        return confirm_page(_("Withdraw your request to connect with %(name)s?",
+                              name=other.display_name),
+                            _("Withdraw the request"), url_for("social.connections"))
     try:
         if action == "withdraw":
             withdraw(db.session, connection, current_user.id)
@@ -173,10 +185,16 @@ def answer_connection(connection_id: int, action: str):
     return _back(url_for("social.connections"))
 
 
-@bp.post("/blocks/<id:user_id>")
+@bp.route("/blocks/<id:user_id>", methods=["GET", "POST"])
 @login_required
 def block_user(user_id: int):
     other = _user_or_404(user_id)
+    if request.method == "GET":
+        return confirm_page(
+            _("Block %(name)s? You will not be suggested to each other, and they cannot ask to "
+              "connect with you. You can unblock them later from your connections.",
+              name=other.display_name),
+            _("Block"), url_for("social.connections"))
     try:
         block(db.session, current_user.id, other.id)
         db.session.commit()
