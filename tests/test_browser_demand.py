@@ -10,6 +10,7 @@ from tests.helpers.browser_steps import (  # noqa: F401  (new_page: a fixture)
     PHONE,
     WAIT,
     fill_common,
+    fill_quarterly,
     new_page,
     no_horizontal_scroll,
     set_role,
@@ -32,12 +33,7 @@ def test_declarations_in_both_tracks_edit_withdraw_history(new_page, live_server
     sign_up(page, "Inès Puech", "ines.puech@example.org")
     page.goto("/interest/")
     page.locator("a[href$='/interest/new?track=independent']").click()
-    page.locator("#activity").fill("Illustratrice <b>jeunesse</b>")
-    fill_common(page)
-    page.locator("input[name=formula][value=days_per_quarter]").check()
-    page.locator("#days_per_quarter").fill("20")
-    page.locator("#commute_km").fill("30")
-    page.locator("#commute_days_per_week").fill("4")
+    fill_quarterly(page, "Illustratrice <b>jeunesse</b>")
     save(page)
     assert page.url.endswith("/interest/")
     facts = page.locator(".facts").first.inner_text()

@@ -13,6 +13,7 @@ from tests.helpers.browser_steps import (  # noqa: F401  (new_page: a fixture)
     PHONE,
     WAIT,
     fill_common,
+    fill_quarterly,
     new_page,
     no_horizontal_scroll,
     send,
@@ -207,12 +208,7 @@ def test_definition_lists_never_split_a_word_on_a_phone(new_page):  # noqa: F811
     page = new_page(PHONE)
     sign_up(page, "Maëlle Cransac", "maelle.cransac@example.org")
     page.goto("/interest/new?track=independent")
-    page.locator("#activity").fill("Indépendante en communication")
-    fill_common(page)
-    page.locator("input[name=formula][value=days_per_quarter]").check()
-    page.locator("#days_per_quarter").fill("20")
-    page.locator("#commute_km").fill("30")
-    page.locator("#commute_days_per_week").fill("4")
+    fill_quarterly(page, "Indépendante en communication")
     with page.expect_navigation():  # sent through the outbox by fetch, then where it redirects
         page.locator("form[method=post] button[type=submit].button").last.click()
     assert page.url.endswith("/interest/"), page.locator(".error").all_inner_texts()

@@ -131,3 +131,14 @@ def fill_common(page, commune="Rignac (12390)", budget="100"):
     page.locator("input[name=equipment][value=fibre_wifi]").check()
     page.locator("input[name=equipment][value=kitchen]").check()
     page.locator("#free_first_month").check()
+
+
+def fill_quarterly(page, activity: str) -> None:
+    """An independent's declaration: `activity`, the common answers, 20 days a quarter, a
+    30 km commute four days a week."""
+    page.locator("#activity").fill(activity)
+    fill_common(page)
+    page.locator("input[name=formula][value=days_per_quarter]").check()
+    page.locator("#days_per_quarter").fill("20")
+    page.locator("#commute_km").fill("30")
+    page.locator("#commute_days_per_week").fill("4")
