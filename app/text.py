@@ -133,3 +133,10 @@ def markdown_to_text(source: str) -> str:
     rendered = _BLOCK_END.sub(" ", str(render_markdown(source or "")))
     text = bleach.clean(rendered, tags=set(), strip=True, strip_comments=True)
     return " ".join(html.unescape(text).split())
+
+
+def excerpt(body: str | None, length: int = 160) -> str:
+    """Text on one line (spaces and line breaks collapsed), cut at `length` with an ellipsis.
+    Plain text: templates escape it."""
+    text = " ".join((body or "").split())
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.mailprefs.digest import excerpt
+from app.text import excerpt
 from models import (
     Block,
     Comment,
@@ -33,6 +33,7 @@ from models import (
     Poll,
     Post,
     Profile,
+    Skill,
     User,
 )
 from models.skill import profile_skill
@@ -195,7 +196,6 @@ def _load(session: Session, items: list[Item]) -> list[Item]:
                                             "avatar": avatar}
     if "member" in wanted:
         skills: dict[int, list[str]] = {}
-        from models import Skill
         for profile_id, skill in session.execute(
                 select(profile_skill.c.profile_id, Skill.name)
                 .join(Skill, Skill.id == profile_skill.c.skill_id)

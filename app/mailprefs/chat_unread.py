@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session, aliased
 
 from app.mail import queue_mail
 from app.mail.compose import absolute_url
-from app.mailprefs.digest import excerpt
 from app.mailprefs.links import unsubscribe_context
+from app.text import excerpt
 from models import (
     DEFAULT_MODES,
     Block,

@@ -30,6 +30,7 @@ from app.mailprefs.labels import KIND_LABELS
 from app.mailprefs.links import unsubscribe_context, unsubscribe_url
 from app.mailprefs.preferences import NOTIFICATION_MAIL_KIND
 from app.notification_targets import target_endpoint
+from app.text import excerpt
 from models import (
     DEFAULT_MODES,
     DIGEST_MODES,
@@ -177,13 +178,6 @@ def collect(session: Session, user: User, kinds: set[MailKind], since: datetime,
                    not_blocked(User.id))
             .order_by(Connection.id.desc()).limit(SHOWN)))
     return digest
-
-
-def excerpt(body: str, length: int = 160) -> str:
-    """Text on one line (spaces and line breaks collapsed), cut at `length` with an ellipsis.
-    Plain text: the HTML templates escape it."""
-    text = " ".join(body.split())
-    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
 
 
 def _newcomers(session: Session, user: User, since: datetime, now: datetime,

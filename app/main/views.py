@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 
 from app import __version__
 from app.auth.redirects import safe_next
+from app.feed import onboarding, queries
 from app.main.blueprint import bp
 from app.pagecache import cached_page
 from app.people.labels import kind_labels
@@ -24,7 +25,6 @@ def home():
 
 
 def _member_home():
-    from app.feed import onboarding, queries
     user = current_user._get_current_object()
     cursor = queries.Key.parse(request.args.get("before"))
     page = queries.feed(db.session, user, cursor)

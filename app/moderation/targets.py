@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
+from app.text import excerpt
 from models import (
     Appeal,
     AuditEntry,
@@ -60,11 +61,6 @@ class Target:
     hidden: bool = False
 
 
-def _excerpt(text: str, size: int = 200) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= size else text[: size - 1] + "…"
-
-
 def positive_int(value) -> int | None:
     """An id or a count from JSON, a form or a socket event; None unless a positive INTEGER."""
     if isinstance(value, bool):
@@ -84,13 +80,13 @@ def resolve(session: Session, kind, target_id) -> Target:
         if post is None:
             raise ModerationError("not_found")
         return Target(kind, post.id, post, post.network_id, None, post.author_id,
-                      _author_label(post.author), _excerpt(post.body), post.hidden_at is not None)
+                      _author_label(post.author), excerpt(post.body, 200), post.hidden_at is not None)
     if kind == TargetKind.COMMENT:
         comment = session.get(Comment, target_id)
         if comment is None:
             raise ModerationError("not_found")
         return Target(kind, comment.id, comment, comment.post.network_id, None,
-                      comment.author_id, _author_label(comment.author), _excerpt(comment.body),
+                      comment.author_id, _author_label(comment.author), excerpt(comment.body, 200),
                       comment.hidden_at is not None)
     if kind == TargetKind.MESSAGE:
         message = session.get(Message, target_id)
@@ -98,27 +94,27 @@ def resolve(session: Session, kind, target_id) -> Target:
             raise ModerationError("not_found")
         network_id = session.scalar(select(Room.network_id).where(Room.id == message.room_id))
         return Target(kind, message.id, message, network_id, None, message.author_id,
-                      _author_label(message.author), _excerpt(message.body),
+                      _author_label(message.author), excerpt(message.body, 200),
                       message.hidden_at is not None)
     if kind == TargetKind.PROFILE:
         profile = session.get(Profile, target_id)
         if profile is None:
             raise ModerationError("not_found")
         return Target(kind, profile.id, profile, None, None, profile.user_id,
-                      profile.user.display_name, _excerpt(profile.headline))
+                      profile.user.display_name, excerpt(profile.headline, 200))
     if kind == TargetKind.NETWORK:
         network = session.get(Network, target_id)
         if network is None:
             raise ModerationError("not_found")
         # Reports on a network itself go to the organisers, not to its own animators.
         return Target(kind, network.id, network, None, None, network.created_by_id,
-                      network.name, _excerpt(network.description))
+                      network.name, excerpt(network.description, 200))
     if kind == TargetKind.PLACE:
         place = session.get(Place, target_id)
         if place is None:
             raise ModerationError("not_found")
         return Target(kind, place.id, place, None, place.id, None, place.name,
-                      _excerpt(getattr(place, "description", "") or ""))
+                      excerpt(getattr(place, "description", "") or "", 200))
     appeal = session.get(Appeal, target_id)
     if appeal is None:
         raise ModerationError("not_found")
@@ -126,9 +122,9 @@ def resolve(session: Session, kind, target_id) -> Target:
         content = resolve(session, appeal.target_kind, appeal.target_id)
     except ModerationError:  # deleted since: the appeal is still decided (upheld)
         return Target("appeal", appeal.id, appeal, appeal.network_id, None, appeal.author_id,
-                      "", _excerpt(appeal.body))
+                      "", excerpt(appeal.body, 200))
     return Target("appeal", appeal.id, appeal, content.network_id, content.place_id,
-                  appeal.author_id, content.label, _excerpt(appeal.body))
+                  appeal.author_id, content.label, excerpt(appeal.body, 200))
 
 
 def _author_label(user: User | None) -> str:
