@@ -103,6 +103,14 @@
       .then(function (response) { clearTimeout(timer); return response; },
             function (error) { clearTimeout(timer); throw error; });
   }
+  // What an answer means for an item: "login" (the session ended), "sent" (the server took it
+  // and redirected), "later" (busy, down, or the same key still being handled) or "refused".
+  function outcome(response) {
+    if (new URL(response.url, location.href).pathname.indexOf("/auth/") === 0) return "login";
+    if (response.ok && response.redirected) return "sent";
+    if (response.status >= 500 || response.status === 429 || response.status === 409) return "later";
+    return "refused";
+  }
   function bodyOf(item, csrf) {
     var body = new URLSearchParams();
     item.fields.forEach(function (pair) {
@@ -135,11 +143,11 @@
         inFlight[key] = true;
         return post(item.url, bodyOf(item)).then(function (response) {
           delete inFlight[key];
-          var landed = new URL(response.url, location.href).pathname;
-          if (response.ok && response.redirected && landed.indexOf("/auth/") !== 0) {
+          var result = outcome(response);
+          if (result === "sent") {
             return store.remove(key).then(function () { location.assign(response.url); });
           }
-          if (response.status >= 500 || response.status === 429 || response.status === 409) {
+          if (result === "later") {
             say(form, T.pending, item, "pending");
             later();
             return;
@@ -164,15 +172,15 @@
         var meta = new DOMParser().parseFromString(html, "text/html").querySelector('meta[name="csrf-token"]');
         return post(item.url, bodyOf(item, meta && meta.getAttribute("content")));
       }).then(function (response) {
-        var landed = new URL(response.url, location.href).pathname;
-        if (landed.indexOf("/auth/") === 0) {  // the session ended: kept until they log in again
+        var result = outcome(response);
+        if (result === "login") {  // the session ended: kept until they log in again
           say(form, T.login, item, "pending");
           return null;
         }
-        if (response.ok && response.redirected) {
+        if (result === "sent") {
           return store.remove(item.key).then(function () { say(form, T.sent, item, "sent"); });
         }
-        if (response.status >= 500 || response.status === 429 || response.status === 409) {
+        if (result === "later") {
           later();
           return null;
         }
