@@ -140,3 +140,9 @@ def excerpt(body: str | None, length: int = 160) -> str:
     Plain text: templates escape it."""
     text = " ".join((body or "").split())
     return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def markdown_excerpt(source: str | None, length: int = 160) -> str:
+    """`excerpt` of a member's Markdown as a reader sees it ("**Achat groupé** :" -> "Achat
+    groupé :"), not its source. Only the start of a long text is rendered."""
+    return excerpt(markdown_to_text((source or "")[:length * 3]), length)

@@ -38,13 +38,14 @@ def _feed_html(app, user, **query) -> str:
 
 def test_visitors_keep_the_brochure_members_get_their_feed(app, client, make_user, make_network):
     ana, bob, network = _member(make_user, make_network)
-    create_post(db.session, network, bob, "Qui connaît un bon imprimeur ?")
+    create_post(db.session, network, bob, "Qui connaît un **bon imprimeur** ?")
     db.session.commit()
     brochure = client.get("/").get_data(as_text=True)
     assert "Join the network" in brochure or "Rejoindre" in brochure
     assert "bon imprimeur" not in brochure
     html = _feed_html(app, ana)
     assert "bon imprimeur" in html and "Réseau des graphistes" in html
+    assert "**" not in html  # what a reader sees, not the Markdown source
     assert f'/networks/{network.id}/posts/' in html
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.text import excerpt
+from app.text import excerpt, markdown_excerpt
 from models import (
     Block,
     Comment,
@@ -178,7 +178,7 @@ def _load(session: Session, items: list[Item]) -> list[Item]:
                 .outerjoin(Profile, Profile.user_id == User.id)
                 .where(Post.id.in_(wanted["post"]))):
             found["post", post_id] = {"network_id": network_id, "network": network,
-                                      "author": name, "excerpt": excerpt(body, EXCERPT),
+                                      "author": name, "excerpt": markdown_excerpt(body, EXCERPT),
                                       "post_id": post_id, "comments": comments,
                                       "avatar": avatar}
     if "comment" in wanted:
@@ -191,7 +191,7 @@ def _load(session: Session, items: list[Item]) -> list[Item]:
                 .outerjoin(Profile, Profile.user_id == User.id)
                 .where(Comment.id.in_(wanted["comment"]))):
             found["comment", comment_id] = {"network_id": network_id, "network": network,
-                                            "author": name, "excerpt": excerpt(body, EXCERPT),
+                                            "author": name, "excerpt": markdown_excerpt(body, EXCERPT),
                                             "post_id": post_id, "comment_id": comment_id,
                                             "avatar": avatar}
     if "member" in wanted:

@@ -30,7 +30,7 @@ from app.mailprefs.labels import KIND_LABELS
 from app.mailprefs.links import unsubscribe_context, unsubscribe_url
 from app.mailprefs.preferences import NOTIFICATION_MAIL_KIND
 from app.notification_targets import target_endpoint
-from app.text import excerpt
+from app.text import markdown_excerpt
 from models import (
     DEFAULT_MODES,
     DIGEST_MODES,
@@ -149,7 +149,7 @@ def collect(session: Session, user: User, kinds: set[MailKind], since: datetime,
             select(Post.id, Post.network_id, Post.body, Network.name, User.display_name)
             .join(Network, Network.id == Post.network_id).join(User, User.id == Post.author_id)
             .where(*wanted).order_by(Post.id.desc()).limit(SHOWN)).all()
-        digest.posts = [{"network": network, "author": author, "excerpt": excerpt(body),
+        digest.posts = [{"network": network, "author": author, "excerpt": markdown_excerpt(body),
                          "url": absolute_url("networks.post", network_id=network_id,
                                              post_id=post_id)}
                         for post_id, network_id, body, network, author in rows]
