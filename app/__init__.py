@@ -54,11 +54,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     import search
     search.init_app(app)
-    from app import cli, errors, i18n, idempotency, mail, pagecache, security, templating
+    from app import cli, errors, header, i18n, idempotency, mail, pagecache, security, templating
     mail.init_app(app)  # `flask mail send`; the server's sender starts in gunicorn.conf.py
     idempotency.init_app(app)
     errors.init_app(app)
     pagecache.init_app(app)
+    header.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)

@@ -97,6 +97,8 @@ class Defaults:
     IMAGE_UPLOAD_RATE_LIMIT = "30 per hour"  # pictures sent per person
     PAGE_CACHE_ENTRIES = 512  # rendered pages kept per process for anonymous visitors; 0: off
     PAGE_CACHE_VERSION_SECONDS = 1.0  # how late another process's change may show (app/pagecache.py)
+    MEMBER_PAGE_ENTRIES = 256  # whole member pages kept per process (per login session); 0: off
+    MEMBER_PAGE_SECONDS = 60  # the longest one is reused (relative times: "il y a 2 min")
     SEARCH_INDEX_DIR = None  # defaults to instance/search-index
 
     # E-mail (README, E-mail; app/mail/). Without MAIL_SERVER each message is written as an .eml

@@ -1,4 +1,6 @@
-"""Rendered page parts, kept in memory per audience and keyed on the content version.
+"""Rendered pages and page parts, kept in memory and keyed on what they show.
+
+Shared parts (`cached_page`): kept per audience and keyed on the content version.
 
 Everyone of one audience (visitors; members) asking for the same URL in the same language sees
 the same main part of a page, so it is rendered once and served from memory until anything
@@ -8,19 +10,29 @@ next request; a commit in another process (another worker, a CLI command) within
 PAGE_CACHE_VERSION_SECONDS, the longest this process trusts the number it read last.
 A page whose main part depends on who exactly is looking (the owner of a profile, later a
 moderator) must not go through here for that person.
+
+Whole member pages (`member_page`): a member's home feed, a profile, the directory, kept per
+login session. Their key holds everything such a page shows besides the shared part: the
+content version, the account's personal version (models/personal.py: their connections,
+blocks, memberships...), the header's state (app/header.py: one query), role and language; the
+login session and its CSRF secret (the forms on the page carry a token made from it). An entry
+is used for MEMBER_PAGE_SECONDS at most (relative times, "rendered at"), never for a response
+that shows a flashed message. A hit costs the account's load, the header's query and a lookup.
 """
 from __future__ import annotations
 
 import threading
 import time
 from collections import OrderedDict
+from functools import wraps
 from typing import Callable, TypeVar
 
-from flask import current_app, request
+from flask import current_app, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
 import models.content
+from app.header import member_header
 from models import current_content_version, db
 
 T = TypeVar("T")
@@ -91,9 +103,45 @@ def cached_page(name: str, build: Callable[[], T]) -> T:
     return value
 
 
+def _member_key() -> tuple | None:
+    """What a member's page shows besides the shared part; None when it must not be cached."""
+    if request.method != "GET" or not current_user.is_authenticated or "_flashes" in session:
+        return None
+    user = current_user._get_current_object()
+    return (request.endpoint, request.full_path, str(get_locale()), user.id,
+            user.login_session_id, session.get("csrf_token"), user.role,
+            user.personal_version, member_header(),
+            current_app.extensions["maillage_content_version"].current())
+
+
+def member_page(view):
+    """A view whose members' pages are kept per login session (module docstring); visitors'
+    requests and non-GET ones pass through."""
+    @wraps(view)
+    def cached(*args, **kwargs):
+        cache: LRUCache | None = current_app.extensions.get("maillage_member_pages")
+        key = _member_key() if cache is not None else None
+        if key is None:
+            return view(*args, **kwargs)
+        now = time.monotonic()
+        entry = cache.get(key)
+        if entry is not None and now - entry[0] < current_app.config["MEMBER_PAGE_SECONDS"]:
+            return current_app.response_class(entry[1], mimetype="text/html")
+        response = make_response(view(*args, **kwargs))
+        key = _member_key()  # the page may have made this session's CSRF secret
+        if key is not None and response.status_code == 200 and \
+                response.mimetype == "text/html" and not response.direct_passthrough:
+            cache.put(key, (now, response.get_data()))
+        return response
+    return cached
+
+
 def init_app(app) -> None:
     size = app.config.get("PAGE_CACHE_ENTRIES", 512)
     if size:
         app.extensions["maillage_page_cache"] = LRUCache(size)
         app.extensions["maillage_content_version"] = VersionWatch(
             app.config.get("PAGE_CACHE_VERSION_SECONDS", 1.0))
+        members = app.config.get("MEMBER_PAGE_ENTRIES", 256)
+        if members:
+            app.extensions["maillage_member_pages"] = LRUCache(members)

@@ -4,7 +4,7 @@ This package is the floor of the project: it imports nothing from app/, realtime
 """
 from __future__ import annotations
 
-from models import commit_hooks  # noqa: F401  (what a commit triggers)
+from models import commit_hooks, personal  # noqa: F401  (what a commit triggers)
 from models.base import NAMING_CONVENTION, Base, db  # noqa: F401
 from models.chat import GROUP_MAX_PEOPLE, Message, Room, RoomKind, RoomMember
 from models.content import ContentVersion, current_content_version

@@ -57,6 +57,10 @@ class RoomMember(db.Model):
     """A person in a direct or group room, or a network member's read marker."""
 
     __tablename__ = "room_member"
+    # A new direct conversation lets its two people write to each other (profile pages); read
+    # markers move all the time and no cached page shows them.
+    __personal_to__ = ("user_id",)
+    __personal_columns__ = ("left_at",)
     __table_args__ = (Index("ix_room_member_user", "user_id"),)
 
     room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), primary_key=True)

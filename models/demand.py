@@ -43,6 +43,7 @@ class Declaration(db.Model):
     (organisation accounts). Its content lives in versions; editing adds a version."""
 
     __tablename__ = "declaration"
+    __personal_to__ = ("user_id",)  # a new member's first steps (app/feed/onboarding.py)
     __table_args__ = (UniqueConstraint("user_id", "for_company"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

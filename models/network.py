@@ -60,6 +60,7 @@ network_skill = Table(
 
 class Network(db.Model):
     __tablename__ = "network"
+    __shown_on_pages__ = ("name", "visibility", "logo")  # in members' home feeds
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -118,6 +119,7 @@ class NetworkCharter(db.Model):
 
 class Membership(db.Model):
     __tablename__ = "membership"
+    __personal_to__ = ("user_id",)
     __table_args__ = (UniqueConstraint("network_id", "user_id"),
                       Index("ix_membership_user_status", "user_id", "status"))
 
@@ -169,6 +171,7 @@ class Invitation(db.Model):
 
 class Post(db.Model):
     __tablename__ = "post"
+    __shown_on_pages__ = True  # in members' home feeds
     # The stream: newest first within a network, paged by id (keyset).
     __table_args__ = (Index("ix_post_network_id_desc", "network_id", "id"),)
 
@@ -191,6 +194,7 @@ class Post(db.Model):
 
 class Comment(db.Model):
     __tablename__ = "comment"
+    __shown_on_pages__ = True  # in members' home feeds
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)

@@ -38,6 +38,7 @@ place_animator = Table(
 
 class Place(db.Model):
     __tablename__ = "place"
+    __shown_on_pages__ = True  # in members' home feeds
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -117,6 +118,7 @@ class PlaceInterest(db.Model):
 
 class Poll(db.Model):
     __tablename__ = "poll"
+    __shown_on_pages__ = True  # in members' home feeds
 
     id: Mapped[int] = mapped_column(primary_key=True)
     place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"), index=True)

@@ -22,6 +22,7 @@ class Connection(db.Model):
     """One row per pair of people, whoever asked first (the pair is stored ordered)."""
 
     __tablename__ = "connection"
+    __personal_to__ = ("low_id", "high_id")
     __table_args__ = (UniqueConstraint("low_id", "high_id"),
                       CheckConstraint("low_id < high_id", name="ordered_pair"),
                       Index("ix_connection_high_status", "high_id", "status"),
@@ -49,6 +50,7 @@ class Connection(db.Model):
 
 class Block(db.Model):
     __tablename__ = "block"
+    __personal_to__ = ("blocker_id", "blocked_id")
     __table_args__ = (UniqueConstraint("blocker_id", "blocked_id"),
                       Index("ix_block_blocked", "blocked_id"))
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, update
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, update
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -130,6 +130,10 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()
+    # Bumped in the transaction that changes something only this person's pages show (their
+    # connections, blocks, memberships, declaration: models/personal.py); member pages cached
+    # per login session key on it (app/pagecache.py).
+    personal_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     profile: Mapped[Profile] = relationship(back_populates="user", uselist=False,
                                             cascade="all, delete-orphan")

@@ -24,7 +24,8 @@ WORD = "xylophoniste"
 
 def test_every_hook_is_registered_once_in_order_and_documented(app):
     names = [hook.name for hook in commit_hooks.registered()]
-    assert names == ["audit_guard", "content_version", "search", "realtime", "images"]
+    assert names == ["audit_guard", "content_version", "personal_version", "search",
+                     "realtime", "images"]
     doc = (ROOT / "docs" / "architecture.md").read_text()
     table = re.search(r"<!-- commit-hooks -->(.*?)<!-- /commit-hooks -->", doc, re.S).group(1)
     documented = re.findall(r"^\| \d+ \| `([a-z_]+)` \|", table, re.M)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import login_user
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,16 @@ def keep_logged_in(user: User) -> None:
         current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))))
 
 
+@cache
+def _account_statement() -> Select:
+    """Every request of a member runs it: built once (building costs more than running)."""
+    return (select(User, LoginSession.id, LoginSession.last_seen_at)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(User.id == bindparam("user_id"),
+                   LoginSession.token_hash == bindparam("token_hash"),
+                   LoginSession.revoked_at.is_(None)))
+
+
 def load(cookie_id: str) -> User | None:
     """Flask-Login's user loader: the account of a valid, unended login session, with
     `login_session_id` and `login_secret` set; None for anything else."""
@@ -55,11 +66,8 @@ def load(cookie_id: str) -> User | None:
     if parsed is None:
         return None
     user_id, token, secret = parsed
-    row = db.session.execute(
-        select(User, LoginSession.id, LoginSession.last_seen_at)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == user_id, LoginSession.token_hash == login_secret_hash(secret),
-               LoginSession.revoked_at.is_(None))).first()
+    row = db.session.execute(_account_statement(), {
+        "user_id": user_id, "token_hash": login_secret_hash(secret)}).first()
     if row is None:
         return None
     user, login_id, last_seen = row

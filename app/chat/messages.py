@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Exists, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -155,15 +155,14 @@ def unread_count(session: Session, room_id: int, user_id: int, after: int | None
         Message.author_id.is_distinct_from(user_id))) or 0
 
 
-def has_unread_conversation(session: Session, user_id: int) -> bool:
-    """A direct or group conversation holds a message this member has not read: the header's
-    "Messages" dot on page load (static/js/live.js shows it live afterwards)."""
-    return session.scalar(select(Message.id).join(
-        RoomMember, (RoomMember.room_id == Message.room_id) & (RoomMember.user_id == user_id))
-        .join(Room, Room.id == Message.room_id).where(
-        Room.kind.in_((RoomKind.DIRECT, RoomKind.GROUP)), RoomMember.left_at.is_(None),
-        Message.id > RoomMember.last_read_id, Message.deleted_at.is_(None),
-        Message.author_id.is_distinct_from(user_id)).limit(1)) is not None
+def unread_conversation(user_id: int | BindParameter[int]) -> Exists:
+    """Whether a direct or group conversation holds a message this member has not read: the
+    header's "Messages" dot on page load (static/js/live.js shows it live afterwards)."""
+    return exists().where(
+        RoomMember.room_id == Message.room_id, RoomMember.user_id == user_id,
+        Room.id == Message.room_id, Room.kind.in_((RoomKind.DIRECT, RoomKind.GROUP)),
+        RoomMember.left_at.is_(None), Message.id > RoomMember.last_read_id,
+        Message.deleted_at.is_(None), Message.author_id.is_distinct_from(user_id))
 
 
 # -- as the protocol sends it ----------------------------------------------------------------

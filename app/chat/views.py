@@ -11,7 +11,6 @@ from app.chat.blueprint import bp
 from app.chat.forms import GroupForm, MessageForm
 from app.chat.messages import (
     HISTORY_PAGE,
-    has_unread_conversation,
     history,
     last_read,
     mark_read,
@@ -44,14 +43,6 @@ from models import (
 )
 from realtime.limits import send_wait
 from realtime.protocol import ChatError, error_text
-
-
-@bp.app_context_processor
-def _unread_messages():
-    def unread() -> bool:
-        return current_user.is_authenticated and has_unread_conversation(db.session,
-                                                                         current_user.id)
-    return {"unread_messages": unread}
 
 
 def fanout():

@@ -9,13 +9,14 @@ from app import __version__
 from app.auth.redirects import safe_next
 from app.feed import onboarding, queries
 from app.main.blueprint import bp
-from app.pagecache import cached_page
+from app.pagecache import cached_page, member_page
 from app.people.labels import kind_labels
 from app.people.queries import directory_page, load_cards
 from models import Commune, Profile, Visibility, db
 
 
 @bp.route("/")
+@member_page
 def home():
     """Visitors: the brochure (cached). Members: their feed (app/feed/), the requests waiting
     for them and, until done, a new account's first steps."""

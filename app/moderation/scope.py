@@ -6,7 +6,7 @@ only (checked in actions.perform). Nobody moderates outside their scope.
 """
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from models import MemberRole, Membership, MemberStatus, Role, User, place_animator
@@ -35,14 +35,19 @@ def can_moderate(session: Session, user, network_id: int | None, place_id: int |
     return place_id is not None and animates_place(session, user.id, place_id)
 
 
+def animates_something(user_id: int | BindParameter[int]) -> ColumnElement[bool]:
+    """Whether this person animates a network (active) or a place."""
+    return or_(exists().where(Membership.user_id == user_id,
+                              Membership.role == MemberRole.ANIMATOR,
+                              Membership.status == MemberStatus.ACTIVE),
+               exists().where(place_animator.c.user_id == user_id))
+
+
 def is_moderator(session: Session, user) -> bool:
     """Whether the queue means anything to this person."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return user.is_organiser or bool(session.scalar(select(exists().where(
-        Membership.user_id == user.id, Membership.role == MemberRole.ANIMATOR,
-        Membership.status == MemberStatus.ACTIVE)))) or bool(session.scalar(select(
-            exists().where(place_animator.c.user_id == user.id))))
+    return user.is_organiser or bool(session.scalar(select(animates_something(user.id))))
 
 
 def in_network(session: Session, network_id: int, user_id: int | None) -> bool:

@@ -47,18 +47,10 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PAGE_SIZE = 50
 
 
-def _is_moderator() -> bool:
-    """For the header's link, once per request."""
-    if "is_moderator" not in g:
-        g.is_moderator = is_moderator(db.session, current_user)
-    return g.is_moderator
-
-
 @bp.app_context_processor
 def _labels():
     return {"moderation_actions": ACTION_LABELS, "moderation_reasons": REASON_LABELS,
-            "moderation_kinds": KIND_LABELS, "moderation_outcomes": OUTCOME_LABELS,
-            "is_moderator": _is_moderator}
+            "moderation_kinds": KIND_LABELS, "moderation_outcomes": OUTCOME_LABELS}
 
 
 def _require_moderator() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.args import page_arg
 from app.forms import explain_csrf_failure
 from app.images.forms import apply_picture
-from app.pagecache import cached_page
+from app.pagecache import cached_page, member_page
 from app.people.blueprint import bp
 from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
 from app.people.labels import KIND_LABELS, kind_labels
@@ -22,6 +22,7 @@ from models.user import utcnow
 
 
 @bp.route("/")
+@member_page
 def directory():
     main = cached_page("directory", _render_directory)
     return render_template("people/directory.html", main=main)
@@ -49,6 +50,7 @@ def _render_directory() -> Markup:
 
 
 @bp.route("/<id:profile_id>")
+@member_page
 def profile(profile_id: int):
     shown = cached_page("profile", lambda: _render_profile(profile_id))
     if shown is None:

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BindParameter, ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.mailprefs.instant import mail_at_once
@@ -42,9 +42,10 @@ def notify(session: Session, user_ids: Iterable[int], kind: NotificationKind,
     return len(recipients)
 
 
-def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+def unread(user_id: int | BindParameter[int]) -> ScalarSelect[int]:
+    """How many of this person's notifications are unread."""
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
 
 
 def find_mentions(text: str, people: Iterable[tuple[int, str]]) -> set[int]:

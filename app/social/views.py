@@ -25,7 +25,6 @@ from app.social.connections import (
     withdraw,
 )
 from app.social.forms import ConnectForm
-from app.social.notify import unread_count
 from app.social.suggestions import offers_for_needs, same_skill
 from models import Block, Connection, ConnectionStatus, Notification, User, db
 from models.types import utcnow
@@ -37,13 +36,6 @@ CONNECTION_ERRORS = {
     "not_pending": lambda: _("This request was already answered or withdrawn."),
     "not_yours": lambda: _("This request is not yours."),
 }
-
-
-@bp.app_context_processor
-def _unread():
-    def count() -> int:
-        return unread_count(db.session, current_user.id) if current_user.is_authenticated else 0
-    return {"unread_notifications": count}
 
 
 def _user_or_404(user_id: int) -> User:
