@@ -156,10 +156,23 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, auth, chat, demand, main, networks, organisers, people, places, skills, social
+    from app import (
+        api,
+        auth,
+        chat,
+        demand,
+        events,
+        main,
+        networks,
+        organisers,
+        people,
+        places,
+        skills,
+        social,
+    )
 
-    for module in (main, auth, people, skills, networks, social, chat, demand, places, organisers,
-                   api):
+    for module in (main, auth, people, skills, networks, social, chat, demand, places, events,
+                   organisers, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(demand.campaigns_bp)
     from app.search_views import bp as search_bp

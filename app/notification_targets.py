@@ -18,6 +18,8 @@ def target_endpoint(n: Notification) -> tuple[str, dict]:
         return "moderation.queue", {}
     if n.kind == NotificationKind.INVESTIGATION:
         return "chat.index", {}
+    if n.event_id:
+        return "events.show", {"event_id": n.event_id}
     if n.post_id:
         return "networks.post", {"network_id": n.network_id, "post_id": n.post_id,
                                  "_anchor": f"comment-{n.comment_id}" if n.comment_id else None}

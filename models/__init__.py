@@ -9,6 +9,14 @@ from models.base import NAMING_CONVENTION, Base, db  # noqa: F401
 from models.chat import GROUP_MAX_PEOPLE, Message, Room, RoomKind, RoomMember
 from models.content import ContentVersion, current_content_version
 from models.demand import Campaign, Declaration, DeclarationVersion, Formula, Track
+from models.event import (
+    Event,
+    EventAudience,
+    EventKind,
+    EventLocation,
+    EventRegistration,
+    RegistrationStatus,
+)
 from models.idempotency import IdempotencyKey
 from models.mail import (
     DEFAULT_MODES,
@@ -72,7 +80,8 @@ from models.user import (
     Visibility,
 )
 
-__all__ = ["db", "Base", "ContentVersion", "current_content_version", "Commune", "Epci", "User",
+__all__ = ["db", "Base", "ContentVersion", "current_content_version", "Event", "EventAudience",
+           "EventKind", "EventLocation", "EventRegistration", "RegistrationStatus", "Commune", "Epci", "User",
            "LoginSession", "PendingSignup",
            "Profile", "Skill", "SkillAlias", "Role", "ProfileKind", "Visibility", "profile_skill",
            "Network", "NetworkCharter", "NetworkVisibility", "Membership", "MemberRole",

@@ -67,6 +67,7 @@ class MailKind(enum.StrEnum):
     NETWORK_POSTS = "network_posts"  # new posts in my networks
     MODERATION = "moderation"  # moderation decisions about me
     REPORTS = "reports"  # reports to handle (animators, organisers)
+    EVENTS = "events"  # events I registered for: a seat for me, a change, a cancellation
 
 
 class MailMode(enum.StrEnum):
@@ -79,7 +80,8 @@ class MailMode(enum.StrEnum):
 DEFAULT_MODES: dict[MailKind, MailMode] = {
     MailKind.REQUESTS: MailMode.NOW, MailKind.MESSAGES: MailMode.NOW,
     MailKind.REPLIES: MailMode.NOW, MailKind.NETWORK_POSTS: MailMode.WEEKLY,
-    MailKind.MODERATION: MailMode.NOW, MailKind.REPORTS: MailMode.NOW}
+    MailKind.MODERATION: MailMode.NOW, MailKind.REPORTS: MailMode.NOW,
+    MailKind.EVENTS: MailMode.NOW}
 DIGEST_MODES = (MailMode.DAILY, MailMode.WEEKLY)
 
 

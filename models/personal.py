@@ -41,6 +41,17 @@ def _personal_id(obj, name: str):
     return value() if callable(value) else value
 
 
+def bump(session: Session, user_ids) -> None:
+    """Bump these accounts' personal versions now, in the session's transaction: for changes
+    made with UPDATE statements, which the flush hook below does not see."""
+    ids = sorted({user_id for user_id in user_ids if isinstance(user_id, int)})
+    if ids:
+        from models.user import User
+        table = User.__table__
+        session.connection().execute(update(table).where(table.c.id.in_(ids))
+                                     .values(personal_version=table.c.personal_version + 1))
+
+
 def _bump_personal_versions(session: Session, collected: Collected) -> None:
     concerned: set[int] = set()
     for obj in (*session.new, *session.deleted):
@@ -51,10 +62,7 @@ def _bump_personal_versions(session: Session, collected: Collected) -> None:
     concerned -= done
     if not concerned:
         return
-    from models.user import User
-    table = User.__table__
-    session.connection().execute(update(table).where(table.c.id.in_(sorted(concerned)))
-                                 .values(personal_version=table.c.personal_version + 1))
+    bump(session, concerned)
     collected.here.setdefault("bumped", set()).update(concerned)
 
 

@@ -79,6 +79,11 @@ class NotificationKind(enum.StrEnum):
     # Staff opened an investigation access to a conversation you are in (detail: the reason).
     INVESTIGATION = "investigation"
     REPORT_FILED = "report_filed"  # to the moderators in scope (detail: the reason)
+    # Events (detail: the event's title): a seat freed up for you on the waiting list; the
+    # time or place of an event you registered for changed; it is cancelled.
+    EVENT_PROMOTED = "event_promoted"
+    EVENT_CHANGED = "event_changed"
+    EVENT_CANCELLED = "event_cancelled"
 
 
 class Notification(db.Model):
@@ -93,6 +98,7 @@ class Notification(db.Model):
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     detail: Mapped[str] = mapped_column(String(500), default="", server_default="")

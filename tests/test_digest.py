@@ -75,7 +75,8 @@ def test_defaults_and_every_notification_has_a_mail_kind(app, person):
     assert modes_of(db.session, alice.id) == {
         MailKind.REQUESTS: MailMode.NOW, MailKind.MESSAGES: MailMode.NOW,
         MailKind.REPLIES: MailMode.NOW, MailKind.MODERATION: MailMode.NOW,
-        MailKind.REPORTS: MailMode.NOW, MailKind.NETWORK_POSTS: MailMode.WEEKLY}
+        MailKind.REPORTS: MailMode.NOW, MailKind.NETWORK_POSTS: MailMode.WEEKLY,
+        MailKind.EVENTS: MailMode.NOW}
     assert set(NOTIFICATION_MAIL_KIND) == set(NotificationKind)
 
 

@@ -64,7 +64,8 @@ def test_enum_columns_are_the_migrated_varchars(tmp_path):
     columns = _enum_columns()
     assert sorted(str(c) for c in columns) == [
         "appeal.status", "appeal.target_kind", "connection.status", "declaration_version.formula",
-        "declaration_version.track", "digest_run.period", "mail_preference.kind",
+        "declaration_version.track", "digest_run.period", "event.audience", "event.kind",
+        "event.location", "event_registration.status", "mail_preference.kind",
         "mail_preference.mode", "membership.role", "membership.status", "network.scope",
         "network.visibility", "notification.kind", "outbox.status", "place.status",
         "pricing_plan.period", "profile.direct_messages", "profile.kind", "profile.visibility",

@@ -37,6 +37,9 @@ NOTIFICATION_MAIL_KIND: dict[NotificationKind, MailKind] = {
     NotificationKind.REPORT_FILED: MailKind.REPORTS,
     # Staff may read a conversation you are in (issue 20): told like a decision about you.
     NotificationKind.INVESTIGATION: MailKind.MODERATION,
+    NotificationKind.EVENT_PROMOTED: MailKind.EVENTS,
+    NotificationKind.EVENT_CHANGED: MailKind.EVENTS,
+    NotificationKind.EVENT_CANCELLED: MailKind.EVENTS,
 }
 
 

@@ -24,8 +24,8 @@ def blocked_between(session: Session, user_id: int) -> set[int]:
 
 def notify(session: Session, user_ids: Iterable[int], kind: NotificationKind,
            actor_id: int | None, *, network_id: int | None = None, post_id: int | None = None,
-           comment_id: int | None = None, detail: str = "", across_blocks: bool = False,
-           until: datetime | None = None) -> int:
+           comment_id: int | None = None, event_id: int | None = None, detail: str = "",
+           across_blocks: bool = False, until: datetime | None = None) -> int:
     """One notification per recipient, never to the actor, never across a block (but for
     moderation: `across_blocks`); and, in the same transaction, a mail to those who want this
     kind by mail at once (app/mailprefs/instant.py: one query for their choices and addresses).
@@ -34,7 +34,8 @@ def notify(session: Session, user_ids: Iterable[int], kind: NotificationKind,
     if actor_id is not None and recipients and not across_blocks:
         recipients -= blocked_between(session, actor_id)
     made = [Notification(user_id=user_id, kind=kind, actor_id=actor_id, network_id=network_id,
-                         post_id=post_id, comment_id=comment_id, detail=detail[:500],
+                         post_id=post_id, comment_id=comment_id, event_id=event_id,
+                         detail=detail[:500],
                          until=until)
             for user_id in sorted(recipients)]
     session.add_all(made)

@@ -1,0 +1,342 @@
+"""Events (issue 22): occurrences in Europe/Paris across the clock changes, registrations that
+never pass capacity (50 people at once for the last 5 seats, on both engines), the waiting list,
+who sees what, and the pages."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from app.events import registrations
+from app.events.occurrences import RuleError, check_rule, occurrences
+from app.events.service import apply_changes, cancel_event
+from app.networks.service import join_open
+from models import (
+    Event,
+    EventAudience,
+    EventKind,
+    EventLocation,
+    EventRegistration,
+    Notification,
+    NotificationKind,
+    Place,
+    RegistrationStatus,
+    User,
+    db,
+)
+from models.types import utcnow
+from tests.conftest import csrf_from, login_as
+
+UTC = timezone.utc
+
+
+def make_event(**fields) -> Event:
+    start = fields.pop("starts_at", utcnow() + timedelta(days=3))
+    values = dict(title="Journée découverte", kind=EventKind.DISCOVERY_DAY, starts_at=start,
+                  ends_at=start + timedelta(hours=3), location=EventLocation.ADDRESS,
+                  address="Place de la mairie", commune_insee="12202",
+                  audience=EventAudience.PUBLIC)
+    values.update(fields)
+    event = Event(**values)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+# -- when --------------------------------------------------------------------------------------
+
+def test_a_weekly_permanence_stays_at_nine_across_both_clock_changes(app):
+    # Thursday 15 October 2026, 9:00 in Paris (CEST, UTC+2): 7:00 UTC.
+    event = make_event(title="Permanence de l'expert-comptable", kind=EventKind.PERMANENCE,
+                       starts_at=datetime(2026, 10, 15, 7, 0, tzinfo=UTC),
+                       rrule="FREQ=WEEKLY;BYDAY=TH")
+    found = occurrences(event, datetime(2026, 10, 15, tzinfo=UTC),
+                        datetime(2026, 11, 6, tzinfo=UTC))
+    assert [o.start for o in found] == [
+        datetime(2026, 10, 15, 7, 0, tzinfo=UTC), datetime(2026, 10, 22, 7, 0, tzinfo=UTC),
+        # 25 October: back to CET (UTC+1); 9:00 in Paris is now 8:00 UTC.
+        datetime(2026, 10, 29, 8, 0, tzinfo=UTC), datetime(2026, 11, 5, 8, 0, tzinfo=UTC)]
+    spring = occurrences(event, datetime(2027, 3, 20, tzinfo=UTC),
+                         datetime(2027, 4, 6, tzinfo=UTC))
+    # 28 March 2027: summer time again.
+    assert [o.start for o in spring] == [datetime(2027, 3, 25, 8, 0, tzinfo=UTC),
+                                         datetime(2027, 4, 1, 7, 0, tzinfo=UTC)]
+    assert all(o.end - o.start == timedelta(hours=3) for o in found + spring)
+
+
+def test_a_cancelled_and_a_moved_occurrence(app):
+    event = make_event(kind=EventKind.PERMANENCE, rrule="FREQ=WEEKLY;COUNT=3",
+                       starts_at=datetime(2027, 1, 7, 8, 0, tzinfo=UTC),
+                       exceptions=[{"start": "2027-01-14T08:00:00+00:00", "moved_to": None},
+                                   {"start": "2027-01-21T08:00:00+00:00",
+                                    "moved_to": "2027-01-22T13:00:00+00:00"},
+                                   {"start": "not a date"}])
+    found = occurrences(event, datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC))
+    assert [(o.start, o.moved) for o in found] == [
+        (datetime(2027, 1, 7, 8, 0, tzinfo=UTC), False),
+        (datetime(2027, 1, 22, 13, 0, tzinfo=UTC), True)]
+
+
+@pytest.mark.parametrize("rule", ["", "FREQ=MINUTELY", "RRULE:FREQ=WEEKLY", "FREQ=NEVER",
+                                  "FREQ=WEEKLY;COUNT=0", "FREQ=DAILY\nEXDATE:2020"])
+def test_unusable_rules_are_refused(rule):
+    with pytest.raises(RuleError):
+        check_rule(rule, datetime(2027, 1, 7, 8, 0, tzinfo=UTC))
+
+
+# -- registrations -----------------------------------------------------------------------------
+
+def test_the_waiting_list_promotes_the_first_in_line_and_tells_them(app, make_user):
+    ana, bob, carl = (make_user(f"{n}@example.org", display_name=n.title(), commit=False)
+                      for n in ("ana", "bob", "carl"))
+    db.session.commit()
+    event = make_event(capacity=2)
+    assert registrations.register(db.session, event, ana.id) == RegistrationStatus.REGISTERED
+    assert registrations.register(db.session, event, bob.id) == RegistrationStatus.REGISTERED
+    assert registrations.register(db.session, event, carl.id) == RegistrationStatus.WAITING
+    assert registrations.register(db.session, event, carl.id) == RegistrationStatus.WAITING
+    db.session.commit()
+    carl_version = db.session.get(User, carl.id).personal_version
+    assert registrations.cancel(db.session, event, ana.id) == carl.id
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).seats_taken == 2
+    statuses = dict(db.session.execute(select(EventRegistration.user_id,
+                                              EventRegistration.status)).all())
+    assert statuses == {ana.id: RegistrationStatus.CANCELLED, bob.id: RegistrationStatus.REGISTERED,
+                        carl.id: RegistrationStatus.REGISTERED}
+    told = db.session.scalars(select(Notification).where(Notification.user_id == carl.id)).all()
+    assert [(n.kind, n.event_id, n.detail) for n in told] == [
+        (NotificationKind.EVENT_PROMOTED, event.id, "Journée découverte")]
+    assert db.session.get(User, carl.id).personal_version > carl_version
+    # Cancelling a place in line frees no seat.
+    registrations.register(db.session, event, ana.id)
+    assert registrations.cancel(db.session, event, ana.id) is None
+    with pytest.raises(registrations.RegistrationError):
+        registrations.cancel(db.session, event, ana.id)
+
+
+def test_fifty_people_at_once_for_the_last_five_seats(app, make_user):
+    """Each request in its own thread, app context, session and connection, released together:
+    exactly five get a seat, the 45 others wait, in order."""
+    people = [make_user(f"p{i}@example.org", display_name=f"Personne {i}", commit=False).id
+              for i in range(50)]
+    db.session.commit()
+    event_id = make_event(capacity=5).id
+    start = threading.Barrier(50)
+    errors: list[BaseException] = []
+
+    def one(user_id: int) -> None:
+        try:
+            with app.app_context():
+                start.wait(timeout=60)
+                event = db.session.get(Event, event_id)
+                registrations.register(db.session, event, user_id)
+                db.session.commit()
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+    threads = [threading.Thread(target=one, args=(user_id,)) for user_id in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    db.session.expire_all()
+    counts = dict(db.session.execute(select(EventRegistration.status, func.count()).where(
+        EventRegistration.event_id == event_id).group_by(EventRegistration.status)).all())
+    assert counts == {RegistrationStatus.REGISTERED: 5, RegistrationStatus.WAITING: 45}
+    assert db.session.get(Event, event_id).seats_taken == 5
+
+
+def test_a_change_of_time_is_told_and_bumps_the_sequence(app, make_user):
+    ana = make_user("ana@example.org")
+    event = make_event()
+    registrations.register(db.session, event, ana.id)
+    db.session.commit()
+    assert not apply_changes(db.session, event, {"title": "Autre titre"}, None)
+    assert apply_changes(db.session, event, {"starts_at": event.starts_at + timedelta(hours=1)},
+                         None)
+    assert cancel_event(db.session, event, None) == 1
+    db.session.commit()
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == ana.id)
+                               .order_by(Notification.id)).all()
+    assert kinds == [NotificationKind.EVENT_CHANGED, NotificationKind.EVENT_CANCELLED]
+    assert event.sequence == 2
+    with pytest.raises(registrations.RegistrationError):
+        registrations.register(db.session, event, ana.id)
+
+
+# -- who sees what -----------------------------------------------------------------------------
+
+@pytest.fixture
+def audiences(app, make_user, make_network):
+    owner = make_user("owner@example.org", display_name="Animatrice", commit=False)
+    member = make_user("member@example.org", display_name="Membre", commit=False)
+    insider = make_user("insider@example.org", display_name="Dedans", commit=False)
+    network = make_network(owner, "Réseau des potiers", commit=False)
+    join_open(db.session, network, insider, None)
+    db.session.commit()
+    events = {audience: make_event(title=f"Événement {audience}", audience=audience,
+                                   network_id=network.id)
+              for audience in EventAudience}
+    return {"member": member, "insider": insider}, events
+
+
+@pytest.mark.parametrize("who, sees", [
+    (None, {"public"}), ("member", {"public", "members"}),
+    ("insider", {"public", "members", "network"})])
+def test_each_audience_sees_its_events_and_nothing_else(app, audiences, who, sees):
+    people, events = audiences
+    client = app.test_client()
+    if who:
+        login_as(client, people[who])
+    listing = client.get("/events/").get_data(as_text=True)
+    for audience, event in events.items():
+        visible = str(audience) in sees
+        assert (f"Événement {audience}" in listing) is visible, (who, audience)
+        assert client.get(f"/events/{event.id}").status_code == (200 if visible else 404)
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+def test_register_then_cancel_from_the_page(app, client, make_user):
+    ana = make_user("ana@example.org")
+    bob = make_user("bob@example.org", display_name="Bob")
+    event = make_event(capacity=1)
+    registrations.register(db.session, event, bob.id)
+    db.session.commit()
+    login_as(client, ana)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "Rejoindre la liste d’attente" in page or "Join the waiting list" in page
+    response = client.post(f"/events/{event.id}/register", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    assert "liste d’attente" in client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert client.post(f"/events/{event.id}/register").status_code == 400  # no CSRF token
+    confirm = client.get(f"/events/{event.id}/unregister")
+    assert confirm.status_code == 200 and "Journée découverte" in confirm.get_data(as_text=True)
+    assert registrations.registration_of(db.session, event.id, ana.id).status == \
+        RegistrationStatus.WAITING  # asking is not doing
+    client.post(f"/events/{event.id}/unregister",
+                data={"csrf_token": csrf_from(confirm.get_data(as_text=True))})
+    db.session.expire_all()
+    assert registrations.registration_of(db.session, event.id, ana.id).status == \
+        RegistrationStatus.CANCELLED
+
+
+def test_only_those_who_run_it_get_the_participants(app, client, make_user):
+    organiser = make_user("orga@example.org", role="organiser", display_name="Orga")
+    ana = make_user("ana@example.org", display_name="Ana =HYPERLINK()")
+    place = Place(name="La Fabrique", commune_insee="12202")
+    db.session.add(place)
+    db.session.commit()
+    event = make_event(place_id=place.id, location=EventLocation.PLACE)
+    registrations.register(db.session, event, ana.id)
+    db.session.commit()
+    login_as(client, ana)
+    assert client.get(f"/events/{event.id}/participants.csv").status_code == 403
+    client = app.test_client()
+    login_as(client, organiser)
+    csv = client.get(f"/events/{event.id}/participants.csv").get_data(as_text=True)
+    assert "'=HYPERLINK()" not in csv and "Ana =HYPERLINK()" in csv
+
+
+def test_the_list_filters_by_distance(app, client):
+    make_event(title="À Rodez", commune_insee="12202")
+    make_event(title="À Baraqueville", commune_insee="12056")  # 12.7 km from Rodez
+    make_event(title="À Rignac", commune_insee="12199")  # 22.4 km
+    make_event(title="À Millau", commune_insee="12145")  # 52.6 km
+    html = client.get("/events/?commune=Rodez&km=20").get_data(as_text=True)
+    assert "À Rodez" in html and "À Baraqueville" in html
+    assert "À Rignac" not in html and "À Millau" not in html
+    html = client.get("/events/?commune=Rodez&km=30").get_data(as_text=True)
+    assert "À Rignac" in html and "À Millau" not in html
+    html = client.get("/events/?commune=Rodez").get_data(as_text=True)
+    assert "À Rodez" in html and "À Baraqueville" not in html
+    html = client.get("/events/?commune=Rodezz").get_data(as_text=True)
+    assert "Rodezz" in html and "À Rodez" not in html
+
+
+# -- holding events ----------------------------------------------------------------------------
+
+def _place_with_animator(make_user) -> tuple[Place, User]:
+    animator = make_user("anim@example.org", display_name="Animatrice", commit=False)
+    place = Place(name="La Fabrique", commune_insee="12202")
+    place.animators.append(animator)
+    db.session.add(place)
+    db.session.commit()
+    return place, animator
+
+
+FORM = {"title": "Permanence comptable", "kind": "permanence", "date": "04/03/2027",
+        "start_time": "9h", "end_time": "12:00", "repeat": "weekly", "repeat_until": "",
+        "location": "place", "address": "", "commune": "", "online_url": "", "capacity": "",
+        "price_eur": "", "audience": "public", "description": "Le **jeudi** matin."}
+
+
+def test_a_place_animator_publishes_a_weekly_permanence(app, client, make_user):
+    place, animator = _place_with_animator(make_user)
+    outsider = make_user("out@example.org", display_name="Dehors")
+    login_as(client, outsider)
+    assert client.get(f"/events/new?place={place.id}").status_code == 403
+    client = app.test_client()
+    login_as(client, animator)
+    assert "Ajouter un événement" in client.get(f"/places/{place.id}").get_data(as_text=True)
+    form = client.get(f"/events/new?place={place.id}").get_data(as_text=True)
+    response = client.post(f"/events/new?place={place.id}",
+                           data={**FORM, "csrf_token": csrf_from(form)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    event = db.session.scalar(select(Event))
+    assert (event.place_id, event.commune_insee, event.rrule) == (place.id, "12202", "FREQ=WEEKLY")
+    # 4 March 2027, 9:00 in Paris (CET) is 8:00 UTC.
+    assert event.starts_at == datetime(2027, 3, 4, 8, 0, tzinfo=UTC)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<strong>jeudi</strong>" in page and "Sans inscription" in page
+    assert "Permanence comptable" in client.get(f"/places/{place.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"date": "31/02/2027"}, "date", "Saisissez une date"),
+    ({"end_time": "8:30"}, "end_time", "La fin vient après le début"),
+    ({"start_time": "25:00"}, "start_time", "Saisissez une heure"),
+    ({"location": "online", "online_url": "javascript:alert(1)"}, "online_url", "https://"),
+    ({"location": "address", "commune": "Rignak"}, "commune", "Rignac"),
+    ({"capacity": "-3"}, "capacity", "Entre"),
+    ({"repeat": "weekly", "repeat_until": "01/01/2020"}, "repeat_until", "Une date après"),
+])
+def test_a_wrong_field_is_said_and_nothing_typed_is_lost(app, client, make_user, changes, field,
+                                                         message):
+    place, animator = _place_with_animator(make_user)
+    login_as(client, animator)
+    form = client.get(f"/events/new?place={place.id}").get_data(as_text=True)
+    response = client.post(f"/events/new?place={place.id}",
+                           data={**FORM, **changes, "csrf_token": csrf_from(form)})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html and 'value="Permanence comptable"' in html
+    assert f'id="{field}-error"' in html
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_moving_and_cancelling_an_event_tells_the_people_registered(app, client, make_user):
+    place, animator = _place_with_animator(make_user)
+    ana = make_user("ana@example.org", display_name="Ana")
+    event = make_event(place_id=place.id, location=EventLocation.PLACE,
+                       starts_at=datetime(2030, 6, 3, 7, 0, tzinfo=UTC))
+    registrations.register(db.session, event, ana.id)
+    db.session.commit()
+    login_as(client, animator)
+    form = client.get(f"/events/{event.id}/edit").get_data(as_text=True)
+    assert 'value="03/06/2030"' in form and 'value="09:00"' in form  # in Paris time (CEST)
+    response = client.post(f"/events/{event.id}/edit", data={
+        **FORM, "repeat": "", "kind": "discovery_day", "title": "Journée découverte",
+        "date": "03/06/2030", "start_time": "10:00", "end_time": "13:00",
+        "csrf_token": csrf_from(form)})
+    assert response.status_code == 302
+    confirm = client.get(f"/events/{event.id}/cancel").get_data(as_text=True)
+    client.post(f"/events/{event.id}/cancel", data={"csrf_token": csrf_from(confirm)})
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == ana.id)
+                               .order_by(Notification.id)).all()
+    assert kinds == [NotificationKind.EVENT_CHANGED, NotificationKind.EVENT_CANCELLED]
+    assert "Cet événement est annulé" in client.get(f"/events/{event.id}").get_data(as_text=True)
