@@ -188,12 +188,16 @@ def demo(count: int) -> None:
         from app.demo_demand import create_demo_demand
         demand = create_demo_demand(db.session)
         db.session.commit()
+        from app.demo_avatars import create_demo_avatars
+        avatars = create_demo_avatars(db.session)
+        db.session.commit()
         analyze()
         bar.update(count - last[0])
     click.echo(f"{result['created']} demo profiles created, {result['skipped']} already there; "
                f"{social['networks']} networks with {social['posts']} posts, "
                f"{social['connections']} connections; {demand['declarations']} declarations, "
-               f"{demand['campaign_answers']} campaign answers, {demand['places']} places.")
+               f"{demand['campaign_answers']} campaign answers, {demand['places']} places; "
+               f"{avatars} avatars.")
 
 
 def init_app(app: Flask) -> None:

@@ -10,10 +10,11 @@ Run it with::
 What it does, every run:
 
 1. builds a throwaway instance in a temp directory (``flask db upgrade``, ``flask territory
-   load``, ``flask demo --profiles N``) with MAILLAGE_DATABASE_URL, MAILLAGE_SECRET_KEY and
-   MAILLAGE_SEARCH_INDEX_DIR pointing there; inherited MAILLAGE_* variables are dropped so the
-   instance/ config of this checkout is the only outside input. ``--reuse`` keeps the database
-   in bench/results/instance-<N>/ and reuses it on the next run with the same --profiles;
+   load``, ``flask demo --profiles N``) with MAILLAGE_DATABASE_URL, MAILLAGE_SECRET_KEY,
+   MAILLAGE_SEARCH_INDEX_DIR and MAILLAGE_UPLOADS_DIR (the demo's avatars) pointing there;
+   inherited MAILLAGE_* variables are dropped so the instance/ config of this checkout is the
+   only outside input. ``--reuse`` keeps the database in bench/results/instance-<N>/ and reuses
+   it on the next run with the same --profiles;
 2. starts gunicorn (one worker, ``-k gthread --threads 16``, the production recipe) on a free
    loopback port with ``bench.bench_app:app``: the production app (wsgi:app) plus
    ``/bench/bare``, a bare Flask route returning "ok", so both are measured on the same server
@@ -71,6 +72,7 @@ def bench_env(workdir: Path) -> dict:
     env.update(MAILLAGE_DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
                MAILLAGE_SECRET_KEY="bench",
                MAILLAGE_SEARCH_INDEX_DIR=str(workdir / "search-index"),
+               MAILLAGE_UPLOADS_DIR=str(workdir / "uploads"),  # the demo's avatars
                FLASK_APP="wsgi.py", PYTHONUNBUFFERED="1")
     return env
 

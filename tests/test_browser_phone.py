@@ -12,6 +12,7 @@ from tests.helpers import databases
 from tests.helpers.browser_steps import (  # noqa: F401  (new_page: a fixture)
     PHONE,
     WAIT,
+    create_open_network,
     fill_common,
     fill_quarterly,
     new_page,
@@ -166,6 +167,34 @@ def test_blocking_asks_first_without_and_with_javascript(browser, new_page,  # n
     assert me.url == their_profile
     expect(me.locator("main")).to_contain_text("Vous avez bloqué cette personne.")
     assert databases.rows(live_server.db_file, "SELECT count(*) FROM block")[0][0] == 1
+
+
+def test_revoking_an_invitation_asks_in_a_dialog(new_page, live_server):  # noqa: F811
+    page = new_page(PHONE)
+    sign_up(page, "Anne Vannière", "anne.vanniere@example.org")
+    network_url = create_open_network(page, "Vanniers du Ségala", "Bienveillance.")
+    page.goto(network_url + "/invitations")
+    page.get_by_role("button", name="Créer un lien").click()
+    revoke = page.get_by_role("button", name="Révoquer", exact=True)
+    expect(revoke).to_be_visible()
+
+    def revoked() -> int:
+        return databases.rows(live_server.db_file, "SELECT revoked FROM invitation")[0][0]
+
+    revoke.click()
+    dialog = page.get_by_role("dialog", name=re.compile("Êtes-vous sûr"))
+    expect(dialog).to_contain_text("Révoquer ce lien d’invitation")
+    expect(dialog.get_by_role("button", name="Annuler")).to_be_focused()
+    dialog.get_by_role("button", name="Annuler").click()
+    expect(dialog).to_be_hidden()
+    expect(revoke).to_be_focused()
+    assert not revoked()
+    revoke.click()
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Révoquer le lien").click()
+    expect(page.locator("main")).to_contain_text("Ce lien d’invitation n’est plus valable.")
+    expect(page.locator("main")).to_contain_text("révoqué")
+    assert revoked()
 
 
 def test_search_on_a_phone_folds_its_facets_and_styles_its_inputs(new_page):  # noqa: F811

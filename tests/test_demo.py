@@ -49,3 +49,25 @@ def test_demo_demand_clusters_and_the_rodez_place(runner):
     assert count(Place) >= 5 and count(Poll) >= 1
     assert runner.invoke(args=["demo", "--profiles", "340"]).exit_code == 0
     assert count(Declaration) == declarations
+
+
+def test_demo_avatars_go_through_the_picture_pipeline(runner):
+    """Some demo members get a picture (the feed, the directory and the page-weight bench show
+    real images), stored as an upload is: one WebP file per size; a rerun adds none."""
+    from app.images.processing import SQUARE_SIZES
+    from app.images.storage import KEY, path_for
+    assert runner.invoke(args=["demo", "--profiles", "150"]).exit_code == 0
+    keys = db.session.scalars(select(Profile.avatar).where(Profile.avatar.is_not(None))).all()
+    assert 20 <= len(keys) <= 90
+    assert db.session.scalar(select(func.count()).select_from(Profile)
+                             .where(Profile.avatar.is_(None))) > 0  # initials stay too
+    for key in keys:
+        assert KEY.fullmatch(key)
+        for size in SQUARE_SIZES:
+            assert path_for(key, size).read_bytes()[8:12] == b"WEBP"
+    # Weighs what a photo weighs at 48 px, not a flat drawing of a few hundred bytes.
+    small = [path_for(key, 48).stat().st_size for key in keys]
+    assert 500 < sum(small) / len(small) < 2000
+    assert runner.invoke(args=["demo", "--profiles", "150"]).exit_code == 0
+    assert db.session.scalars(select(Profile.avatar).where(Profile.avatar.is_not(None))).all() \
+        == keys

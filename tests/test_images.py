@@ -330,6 +330,45 @@ def test_avatars_show_in_lists_small_and_lazy(app, client, member, make_user):
         as_text=True)
 
 
+def test_faces_take_the_smallest_file_their_screen_needs(app):
+    """A file 1.5 times the size shown serves every screen (no srcset: a 32 px face of the feed
+    keeps its 48 px file on a phone's 2x screen, and a page of faces stays light, issue 21);
+    smaller, the larger files are offered with their true density."""
+    key = "cd" * 12 + "-256x256"
+    with app.test_request_context():
+        assert storage.square_srcset(key, 48, 32) is None  # feed, posts, suggestions
+        assert storage.square_srcset(key, 48, 24) is None  # chat
+        assert storage.square_srcset(key, 48, 48) == f"/media/{key}/48 1x, /media/{key}/96 2x"
+        assert storage.square_srcset(key, 96, 96) == \
+            f"/media/{key}/96 1x, /media/{key}/256 2.67x"
+        assert storage.square_srcset(key, 256, 256) is None
+        assert storage.square_srcset(None, 48, 48) is None
+        assert storage.square_srcset("../etc/passwd", 48, 48) is None
+
+
+def test_the_member_home_shows_small_lazy_faces_with_their_size(app, make_user, make_network):
+    """The feed's faces (bytes, not time: bench/page_weight.py times them): the 48 px file,
+    32 x 32 on the page so nothing moves when it arrives, loaded lazily, no larger file."""
+    key = "ef" * 12 + "-256x256"
+    reader = make_user("r@example.org", display_name="Rita Reader")
+    author = make_user("a@example.org", display_name="Albert Author", avatar=key)
+    network = make_network(author, "Réseau des vanniers")
+    from app.networks.service import create_post, join_open
+    join_open(db.session, network, reader, None)
+    create_post(db.session, network, author, "Bonjour à tous")
+    db.session.commit()
+    client = app.test_client()
+    login_as(client, reader)
+    html = client.get("/").get_data(as_text=True)
+    faces = re.findall(rf'<img class="avatar"[^>]*/media/{key}/[^>]*>', html)
+    assert faces
+    for img in faces:
+        assert f'src="/media/{key}/48"' in img and "srcset" not in img
+        assert 'width="32" height="32"' in img and 'loading="lazy"' in img
+        assert 'decoding="async"' in img and 'alt=""' in img
+    assert f"/media/{key}/96" not in html and f"/media/{key}/256" not in html
+
+
 def test_the_chat_payload_carries_the_avatar(app, member, make_user):
     from app.chat.messages import serialize
     from app.chat.sending import store_message

@@ -27,6 +27,7 @@ from app.chat.rooms import (
     room_title,
 )
 from app.chat.sending import send_message
+from app.confirm import confirm_page
 from app.forms import explain_csrf_failure, int_or_none
 from app.security import csrf_in_form
 from models import (
@@ -129,12 +130,18 @@ def network(network_id: int):
     return redirect(url_for("chat.room", room_id=room.id))
 
 
-@bp.post("/<id:room_id>/leave")
+@bp.route("/<id:room_id>/leave", methods=["GET", "POST"])
 @login_required
 def leave(room_id: int):
+    """A group conversation; a GET asks first (app/confirm.py), only the POST leaves."""
     room = _room_or_404(room_id)
     if room.kind != RoomKind.GROUP:
         abort(404)
+    if request.method == "GET":
+        return confirm_page(_("Leave the conversation %(name)s? You will no longer see it nor "
+                              "receive its messages, and you cannot come back to it.",
+                              name=room_title(db.session, room, current_user.id)),
+                            _("Leave the conversation"), url_for("chat.room", room_id=room.id))
     leave_group(db.session, room, current_user.id)
     db.session.commit()
     flash(_("You left the conversation."), "success")

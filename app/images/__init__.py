@@ -41,5 +41,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(_allow_picture_uploads)
     app.jinja_env.globals.update(image_url=storage.image_url, image_dims=storage.image_dims,
+                                 square_srcset=storage.square_srcset,
                                  initials=storage.initials,
                                  initials_colour=storage.initials_colour)

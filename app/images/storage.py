@@ -23,7 +23,7 @@ from flask import Flask, current_app, has_app_context, has_request_context, requ
 from sqlalchemy import inspect, select, union_all
 from sqlalchemy.orm import Session
 
-from app.images.processing import PHOTO_SIZES, SIZES, Processed
+from app.images.processing import PHOTO_SIZES, SIZES, SQUARE_SIZES, Processed
 from models import Network, Place, Profile, commit_hooks
 from models.commit_hooks import Collected, CommitHook
 
@@ -140,6 +140,28 @@ def image_url(key: str | None, size: int) -> str | None:
     if not key or not KEY.fullmatch(key):
         return None
     return url_for("images.media", key=key, size=size)
+
+
+def square_srcset(key: str | None, size: int, shown: int) -> str | None:
+    """The `srcset` of a square picture whose `size` file is shown at `shown` CSS px, or None.
+
+    A file that is already 1.5 times the size shown is enough on every screen (the 48 px file
+    of a 32 px face in the feed, a post, the chat: on a 2x or 3x phone it is a little soft, and
+    a page of faces stays light). A smaller one (the 48 px file of a 48 px card, the 96 px one
+    of a profile) is offered with the next larger files, up to the first that covers a 2x
+    screen, each with its true density (96 px at 48 is 2x, 256 px at 96 is 2.67x)."""
+    if not image_url(key, size) or size >= 1.5 * shown:
+        return None
+    files = []
+    for candidate in SQUARE_SIZES:
+        if candidate >= size:
+            files.append(candidate)
+            if candidate >= 2 * shown:
+                break
+    if len(files) < 2:
+        return None
+    return ", ".join(f"{image_url(key, f)} {f'{f / shown:.2f}'.rstrip('0').rstrip('.')}x"
+                     for f in files)
 
 
 def media_path(key: str | None, size: int) -> str | None:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.confirm import confirm_page
 from app.extensions import login_manager
 from app.forms import explain_csrf_failure
 from app.networks.access import Access, load_network, membership_of
@@ -42,13 +43,18 @@ def invitations(network_id: int):
                            form=form, rows=rows, now=utcnow()), 422 if form.errors else 200
 
 
-@bp.post("/<id:network_id>/invitations/<id:invitation_id>/revoke")
+@bp.route("/<id:network_id>/invitations/<id:invitation_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_invitation(network_id: int, invitation_id: int):
+    """A GET asks first (app/confirm.py); only the POST revokes."""
     load_network(network_id, animator=True)
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.network_id != network_id:
         abort(404)
+    if request.method == "GET":
+        return confirm_page(_("Revoke this invitation link? Whoever has it will no longer be "
+                              "able to use it."), _("Revoke the link"),
+                            url_for("networks.invitations", network_id=network_id))
     invitation.revoked = True
     db.session.commit()
     flash(_("The invitation link no longer works."), "success")

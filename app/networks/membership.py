@@ -133,11 +133,24 @@ def approve_member(network_id: int, user_id: int):
         lambda name: _("%(name)s may now join, once they accept the charter.", name=name))
 
 
-@bp.post("/<id:network_id>/members/<id:user_id>/remove")
+@bp.route("/<id:network_id>/members/<id:user_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_member(network_id: int, user_id: int):
     """Decline a request, or take a member out of the network (animators; in the audit log).
-    A ban is not lifted this way."""
+    A ban is not lifted this way. A GET asks first (app/confirm.py); only the POST acts."""
+    if request.method == "GET":
+        access = load_network(network_id, animator=True)
+        membership = _target_membership(access, user_id)
+        if membership.status == MemberStatus.BANNED:
+            return _membership_error(MembershipError("banned_stays"), network_id)
+        name, network = membership.user.display_name, access.network.name
+        back = url_for("networks.member_list", network_id=network_id)
+        if membership.status == MemberStatus.REQUESTED:
+            return confirm_page(_("Decline the request of %(name)s to join %(network)s?",
+                                  name=name, network=network), _("Decline the request"), back)
+        return confirm_page(_("Remove %(name)s from %(network)s?", name=name, network=network),
+                            _("Remove from the network"), back)
+
     def change(access, membership):
         if membership.status == MemberStatus.BANNED:
             raise MembershipError("banned_stays")

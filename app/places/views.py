@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.args import page_arg
+from app.confirm import confirm_page
 from app.demand.service import own_declaration
 from app.forms import explain_csrf_failure
 from app.images.forms import apply_picture
@@ -160,15 +161,27 @@ def animators(place_id: int):
         422 if form.errors else 200
 
 
-@bp.post("/<id:place_id>/animators/<id:user_id>/remove")
+@bp.route("/<id:place_id>/animators/<id:user_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_animator(place_id: int, user_id: int):
+    """Organisers; a GET asks first (app/confirm.py), only the POST removes."""
     place = place_or_404(place_id)
     if not current_user.is_organiser:
         abort(403)
+    animator = next((a for a in place.animators if a.id == user_id), None)
+    if request.method == "GET":
+        if animator is None:
+            abort(404)
+        return confirm_page(_("Remove %(name)s from the animators of %(place)s?",
+                              name=animator.display_name, place=place.name),
+                            _("Remove the animator"),
+                            url_for("places.animators", place_id=place.id))
     db.session.execute(place_animator.delete().where(and_(
         place_animator.c.place_id == place.id, place_animator.c.user_id == user_id)))
     db.session.commit()
+    if animator is not None:
+        flash(_("%(name)s no longer animates %(place)s.", name=animator.display_name,
+                place=place.name), "success")
     return redirect(url_for("places.animators", place_id=place.id))
 
 

@@ -64,13 +64,19 @@
   var worker = document.querySelector('meta[name="service-worker"]');
   if (!worker) return;
   var controlled = !!navigator.serviceWorker.controller;
-  navigator.serviceWorker.register(worker.getAttribute("content"), { scope: "/" }).then(function () {
-    return navigator.serviceWorker.ready;
-  }).then(function (registration) {
-    // This page came from the network before the worker controlled it: save it once too.
-    if (!controlled && account && registration.active && navigator.onLine !== false) {
-      registration.active.postMessage({ type: "save", url: location.href });
-    }
-    document.documentElement.setAttribute("data-sw", "ready");
-  })["catch"](function () {});
+  function register() {
+    navigator.serviceWorker.register(worker.getAttribute("content"), { scope: "/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      // This page came from the network before the worker controlled it: save it once too.
+      if (!controlled && account && registration.active && navigator.onLine !== false) {
+        registration.active.postMessage({ type: "save", url: location.href });
+      }
+      document.documentElement.setAttribute("data-sw", "ready");
+    })["catch"](function () {});
+  }
+  // After the page's own load: on a first visit over a slow link, the worker's install (the
+  // app shell, ~40 KB) would otherwise share the link with the page's styles, scripts and faces.
+  if (document.readyState === "complete") register();
+  else window.addEventListener("load", register);
 })();
