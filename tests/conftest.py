@@ -193,21 +193,33 @@ def pytest_xdist_make_scheduler(config, log):
     return LiveTestsTogether(config, log)
 
 
+# Browser modules run again on PostgreSQL: the whole stack (Chromium, gunicorn and PostgreSQL)
+# through a new member's journey and through the chat. The other browser modules test what the
+# browser shows and does; the views they drive run on PostgreSQL in this run's other tests.
+BROWSER_ON_POSTGRES = ("test_browser_home", "test_browser_chat")
+
+
 def pytest_collection_modifyitems(config, items):
     """On PostgreSQL: tests of what only SQLite has (file copies, the online backup API) say why
     they are skipped; so do tests that touch no database at all (no fixture reaches
     `template_db` and the module does not pick an engine itself through tests/helpers/databases):
-    the same code on the same input, they already ran in the SQLite run."""
+    the same code on the same input, they already ran in the SQLite run; and the browser
+    modules but BROWSER_ON_POSTGRES."""
     if not databases.ON_POSTGRES:
         return
     for item in items:
         marker = item.get_closest_marker("sqlite_only")
+        module = item.module.__name__.rsplit(".", 1)[-1]
         if marker is not None:
             item.add_marker(pytest.mark.skip(reason="SQLite only: " + (marker.args[0]
                                                                        if marker.args else "")))
         elif "template_db" not in item.fixturenames and \
                 getattr(item.module, "databases", None) is not databases:
             item.add_marker(pytest.mark.skip(reason="uses no database: run by the SQLite run"))
+        elif module.startswith("test_browser") and module not in BROWSER_ON_POSTGRES:
+            item.add_marker(pytest.mark.skip(
+                reason="browser: run by the SQLite run; the views it drives run on PostgreSQL "
+                       "in the other tests, the whole stack in " + ", ".join(BROWSER_ON_POSTGRES)))
 
 
 @pytest.fixture

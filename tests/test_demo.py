@@ -10,7 +10,12 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_demo_creates_networks_posts_and_connections_once(runner):
+def test_demo_creates_networks_posts_connections_and_pictures_once(runner):
+    """Networks with posts, connections, and pictures for some members (the feed, the directory
+    and the page-weight bench show real images), stored as an upload is: one WebP file per
+    size. A second run adds nothing. (One test: each `flask demo` run takes seconds.)"""
+    from app.images.processing import SQUARE_SIZES
+    from app.images.storage import KEY, path_for
     result = runner.invoke(args=["demo", "--profiles", "150"])
     assert result.exit_code == 0, result.output
     assert count(Profile) == 150
@@ -26,9 +31,22 @@ def test_demo_creates_networks_posts_and_connections_once(runner):
         assert db.session.scalar(select(Membership).where(
             Membership.network_id == network.id, Membership.role == "animator",
             Membership.status == "active")) is not None
+    keys = db.session.scalars(select(Profile.avatar).where(Profile.avatar.is_not(None))).all()
+    assert 20 <= len(keys) <= 90
+    assert db.session.scalar(select(func.count()).select_from(Profile)
+                             .where(Profile.avatar.is_(None))) > 0  # initials stay too
+    for key in keys:
+        assert KEY.fullmatch(key)
+        for size in SQUARE_SIZES:
+            assert path_for(key, size).read_bytes()[8:12] == b"WEBP"
+    # Weighs what a photo weighs at 48 px, not a flat drawing of a few hundred bytes.
+    small = [path_for(key, 48).stat().st_size for key in keys]
+    assert 500 < sum(small) / len(small) < 2000
     before = [count(m) for m in (Profile, Network, Post, Comment, Connection, Membership)]
     assert runner.invoke(args=["demo", "--profiles", "150"]).exit_code == 0
     assert [count(m) for m in (Profile, Network, Post, Comment, Connection, Membership)] == before
+    assert db.session.scalars(select(Profile.avatar).where(Profile.avatar.is_not(None))).all() \
+        == keys
 
 
 def test_demo_demand_clusters_and_the_rodez_place(runner):
@@ -50,24 +68,3 @@ def test_demo_demand_clusters_and_the_rodez_place(runner):
     assert runner.invoke(args=["demo", "--profiles", "340"]).exit_code == 0
     assert count(Declaration) == declarations
 
-
-def test_demo_avatars_go_through_the_picture_pipeline(runner):
-    """Some demo members get a picture (the feed, the directory and the page-weight bench show
-    real images), stored as an upload is: one WebP file per size; a rerun adds none."""
-    from app.images.processing import SQUARE_SIZES
-    from app.images.storage import KEY, path_for
-    assert runner.invoke(args=["demo", "--profiles", "150"]).exit_code == 0
-    keys = db.session.scalars(select(Profile.avatar).where(Profile.avatar.is_not(None))).all()
-    assert 20 <= len(keys) <= 90
-    assert db.session.scalar(select(func.count()).select_from(Profile)
-                             .where(Profile.avatar.is_(None))) > 0  # initials stay too
-    for key in keys:
-        assert KEY.fullmatch(key)
-        for size in SQUARE_SIZES:
-            assert path_for(key, size).read_bytes()[8:12] == b"WEBP"
-    # Weighs what a photo weighs at 48 px, not a flat drawing of a few hundred bytes.
-    small = [path_for(key, 48).stat().st_size for key in keys]
-    assert 500 < sum(small) / len(small) < 2000
-    assert runner.invoke(args=["demo", "--profiles", "150"]).exit_code == 0
-    assert db.session.scalars(select(Profile.avatar).where(Profile.avatar.is_not(None))).all() \
-        == keys
