@@ -26,9 +26,9 @@ What it does, every run:
    the same to bench/results/pages.json.
 
 Target (issues 9 and 21): each page serves at least 25% of the bare route's requests/s, a
-member's page (home feed, profile, directory) at least 40%, with p99 under 100 ms. A missed target is reported, not failed: the exit status is 0 unless the benchmark itself
-could not run. Numbers depend on the machine and on what else runs on it; compare runs on the
-same machine only.
+member's page (home feed, profile, directory) at least 40%, with p99 under 100 ms. A missed
+target is reported, not failed: the exit status is 0 unless the benchmark itself could not run.
+Numbers depend on the machine and on what else runs on it; compare runs on the same machine only.
 """
 from __future__ import annotations
 
