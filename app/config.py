@@ -137,6 +137,9 @@ class Defaults:
     CHAT_UNREAD_MAIL_DELAY = 30 * 60
     CHAT_UNREAD_MAIL_MAX_AGE = 7 * 24 * 3600
     CHAT_UNREAD_MAIL_EVERY = 60
+    # The day-before reminders of events (app/events/reminders.py): the mail loop looks every
+    # this many seconds (`flask events remind` does the same once); 0: not in the loop.
+    EVENT_REMINDER_EVERY = 60
 
 
 def _parse_env_value(raw: str):

@@ -13,7 +13,7 @@ from app.forms import int_or_none
 from app.images.storage import image_url
 from app.territory.gazetteer import match_communes
 from app.text import markdown_to_text
-from models import Epci, Membership, MemberStatus, Network, Place, Post, Skill, db
+from models import Epci, Event, Membership, MemberStatus, Network, Place, Post, Skill, db
 from models.textkey import fold
 from search import current_index
 from search.query import search
@@ -46,7 +46,7 @@ def parse_args(args) -> dict:
         else:
             communes = [c.insee for c in found]
     return {"q": args.get("q", "")[:2000], "kind": kind if kind in ("profile", "network", "place",
-                                                                      "post") else None,
+                                                                      "post", "event") else None,
             "communes": communes, "origin": origin, "within": within,
             "page": max(1, int_or_none(args.get("page", "")) or 1)}
 
@@ -107,6 +107,13 @@ def load(hits, words) -> list[dict]:
                 "url": url_for("networks.post", network_id=network.id, post_id=post.id),
                 "snippet": snippet(post.body, words), "commune": None, "skills": [],
                 "image": None}
+    if by_kind.get("event"):
+        for e in db.session.scalars(select(Event).where(Event.id.in_(by_kind["event"]),
+                                                        Event.cancelled_at.is_(None))):
+            rows[("event", e.id)] = {
+                "title": e.title, "url": url_for("events.show", event_id=e.id),
+                "snippet": snippet(e.description, words),
+                "commune": e.commune.name if e.commune else None, "skills": [], "image": None}
     # A hit whose row is gone (deleted since) is left out rather than shown empty.
     return [{"type": h.kind, "id": h.id, **rows[(h.kind, h.id)]} for h in hits
             if (h.kind, h.id) in rows]

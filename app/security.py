@@ -148,8 +148,12 @@ class SecurityHeaders:
                     part.strip().lower() for part in value.split(";")}:
                 value += "; Secure"
             out.append((name, value))
+        # A page made to be framed (the events' agenda) says so in its own policy.
+        framable = any(name.lower() == "content-security-policy" and
+                       "frame-ancestors 'none'" not in value for name, value in headers)
         out.extend((name, value) for name, value in SECURITY_HEADERS.items()
-                   if name.lower() not in present)
+                   if name.lower() not in present
+                   and not (framable and name == "X-Frame-Options"))
         if secure and self.hsts and "strict-transport-security" not in present:
             out.append(("Strict-Transport-Security", self.hsts))
         return out

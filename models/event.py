@@ -126,6 +126,8 @@ class EventRegistration(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus, 10))
+    # When the day-before reminder was given (app/events/reminders.py): one, whoever sends it.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -84,6 +84,8 @@ class NotificationKind(enum.StrEnum):
     EVENT_PROMOTED = "event_promoted"
     EVENT_CHANGED = "event_changed"
     EVENT_CANCELLED = "event_cancelled"
+    EVENT_REMINDER = "event_reminder"  # tomorrow: an event you registered for
+    EVENT_INVITED = "event_invited"  # a discovery day at a place near where you would cowork
 
 
 class Notification(db.Model):

@@ -134,6 +134,9 @@ class User(UserMixin, db.Model):
     # connections, blocks, memberships, declaration: models/personal.py); member pages cached
     # per login session key on it (app/pagecache.py).
     personal_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The SHA-256 of the secret in the private link of their calendar of events they are going
+    # to (app/events/feeds.py); None: no link. A new link revokes the old one.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     profile: Mapped[Profile] = relationship(back_populates="user", uselist=False,
                                             cascade="all, delete-orphan")

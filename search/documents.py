@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import (
     Commune,
+    Event,
+    EventAudience,
     Network,
     NetworkVisibility,
     Place,
@@ -123,8 +125,30 @@ def post_docs(session: Session, ids: Iterable[int] | None = None,
         yield _doc(f"post:{post.id}", "post", network.name, "", post.body, "", "", "", audience)
 
 
+def event_audience(event: Event) -> str:
+    """Who may find it: as its page (app/events/access.py)."""
+    if event.audience == EventAudience.NETWORK:
+        return f"network:{event.network_id}"
+    return "public" if event.audience == EventAudience.PUBLIC else "members"
+
+
+def event_docs(session: Session, ids: Iterable[int] | None = None) -> Iterator[dict]:
+    # A cancelled event is out of the index (its page still says so to those who had it).
+    query = select(Event).where(Event.cancelled_at.is_(None)).options(
+        selectinload(Event.place), selectinload(Event.network),
+        selectinload(Event.commune).selectinload(Commune.epci))
+    if ids is not None:
+        query = query.where(Event.id.in_(list(ids)))
+    for e in session.scalars(query):
+        place, commune, epci = _place(e.commune)
+        where = " ".join(n for n in (e.place.name if e.place else "",
+                                     e.network.name if e.network else "", e.address) if n)
+        yield _doc(f"event:{e.id}", "event", e.title, "", f"{e.description}\n{where}",
+                   place, commune, epci, event_audience(e))
+
+
 BUILDERS = {"profile": profile_docs, "network": network_docs, "place": place_docs,
-            "post": post_docs}
+            "post": post_docs, "event": event_docs}
 
 
 def all_docs(session: Session) -> Iterator[dict]:
@@ -135,6 +159,6 @@ def all_docs(session: Session) -> Iterator[dict]:
 def count_rows(session: Session) -> int:
     from sqlalchemy import func
     return sum(session.scalar(select(func.count()).select_from(m)) or 0
-               for m in (Profile, Network, Place, Post))
+               for m in (Profile, Network, Place, Post, Event))
 
 

@@ -3,7 +3,7 @@ from whoosh.fields import ID, KEYWORD, TEXT, Schema
 
 from search.analysis import french_analyzer, raw_analyzer
 
-KINDS = ("profile", "network", "place", "post")
+KINDS = ("profile", "network", "place", "post", "event")
 
 
 def make_schema() -> Schema:

@@ -9,7 +9,18 @@ import logging
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from models import Network, Place, Post, PricingPlan, Profile, Skill, User, commit_hooks, profile_skill
+from models import (
+    Event,
+    Network,
+    Place,
+    Post,
+    PricingPlan,
+    Profile,
+    Skill,
+    User,
+    commit_hooks,
+    profile_skill,
+)
 from models.commit_hooks import Collected, CommitHook
 from search import documents
 
@@ -37,6 +48,8 @@ def _keys_for(obj, deleted: bool) -> list[tuple[str, int]]:
         return [("place", obj.place_id)]
     if isinstance(obj, Skill):
         return [("skill", obj.id)]
+    if isinstance(obj, Event):
+        return [("event", obj.id)]
     return []
 
 

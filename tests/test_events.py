@@ -340,3 +340,111 @@ def test_moving_and_cancelling_an_event_tells_the_people_registered(app, client,
                                .order_by(Notification.id)).all()
     assert kinds == [NotificationKind.EVENT_CHANGED, NotificationKind.EVENT_CANCELLED]
     assert "Cet événement est annulé" in client.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+# -- in the feed, search and the API -----------------------------------------------------------
+
+def _found(client, **params) -> list[str]:
+    data = client.get("/api/v1/search", query_string=params).get_json()
+    return [r["title"] for r in data["results"] if r["type"] == "event"]
+
+
+@pytest.mark.parametrize("who, sees", [
+    (None, {"public"}), ("member", {"public", "members"}),
+    ("insider", {"public", "members", "network"})])
+def test_search_the_api_and_the_feed_follow_the_audience(app, audiences, who, sees):
+    people, events = audiences
+    client = app.test_client()
+    if who:
+        login_as(client, people[who])
+    titles = {f"Événement {a}" for a in sees}
+    assert set(_found(client, q="événement")) == titles
+    listed = client.get("/api/v1/events").get_json()
+    assert {item["title"] for item in listed["items"]} == titles
+    for audience, event in events.items():
+        answer = client.get(f"/api/v1/events/{event.id}")
+        assert answer.status_code == (200 if str(audience) in sees else 404), (who, audience)
+        if answer.status_code == 200:
+            assert answer.get_json()["occurrences"][0]["start"] == event.starts_at.isoformat()
+    if who:
+        feed = client.get("/").get_data(as_text=True)
+        for audience in EventAudience:
+            # In the feed: the network's events (its members) and those near home (Rodez).
+            assert (f"Événement {audience}" in feed) is (str(audience) in sees), (who, audience)
+
+
+def test_a_cancelled_event_leaves_search_and_the_feed(app, client, make_user):
+    ana = make_user("ana@example.org")
+    event = make_event(title="Atelier vannerie")
+    login_as(client, ana)
+    assert _found(client, q="vannerie") == ["Atelier vannerie"]
+    assert "Atelier vannerie" in client.get("/").get_data(as_text=True)
+    cancel_event(db.session, event, None)
+    db.session.commit()
+    assert _found(client, q="vannerie") == []
+    assert "Atelier vannerie" not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", [
+    "from=yesterday", "to=2020-01-01", "from=2027-01-01&to=2029-01-01", "km=abc&commune=Rodez",
+    "place=99999999999999999999", "kind=nothing", "commune=%00"])
+def test_the_api_answers_odd_arguments_clearly(client, query):
+    answer = client.get("/api/v1/events?" + query)
+    assert answer.status_code in (200, 400)
+    assert answer.is_json
+    if answer.status_code == 400:
+        assert answer.get_json()["detail"]
+
+
+# -- reminders and discovery days ------------------------------------------------------------
+
+def test_the_day_before_each_person_registered_is_reminded_once(app, make_user):
+    from app.events.reminders import remind_due
+    ana = make_user("ana@example.org")
+    bob = make_user("bob@example.org", display_name="Bob")
+    now = utcnow()
+    tomorrow = make_event(title="Demain", starts_at=now + timedelta(hours=20))
+    later = make_event(title="Plus tard", starts_at=now + timedelta(days=3))
+    for event in (tomorrow, later):
+        registrations.register(db.session, event, ana.id)
+    registrations.register(db.session, tomorrow, bob.id)
+    db.session.commit()
+    db.session.execute(EventRegistration.__table__.update().values(
+        created_at=now - timedelta(days=2)))  # they registered two days ago
+    db.session.commit()
+    assert remind_due(db.session, now) == 2
+    assert remind_due(db.session, now) == 0  # once
+    db.session.commit()
+    told = db.session.execute(select(Notification.user_id, Notification.detail).where(
+        Notification.kind == NotificationKind.EVENT_REMINDER)).all()
+    assert sorted(told) == sorted([(ana.id, "Demain"), (bob.id, "Demain")])
+    result = app.test_cli_runner().invoke(args=["events", "remind"])
+    assert result.exit_code == 0 and "0 reminders" in result.output
+
+
+def test_a_discovery_day_invites_who_would_cowork_near_there(app, client, make_user):
+    from tests.helpers.demand import declare
+    place, animator = _place_with_animator(make_user)
+    place.free_first_month = True
+    near = make_user("near@example.org", display_name="Près", commune="12056")
+    far = make_user("far@example.org", display_name="Loin", commune="48095")
+    declare(near.id, "12056")  # Baraqueville, 12.7 km from Rodez
+    declare(far.id, "48095")  # Mende
+    login_as(client, animator)
+    form = client.get(f"/events/new?place={place.id}").get_data(as_text=True)
+    response = client.post(f"/events/new?place={place.id}", data={
+        **FORM, "kind": "discovery_day", "title": "Journée découverte", "repeat": "",
+        "date": (utcnow() + timedelta(days=10)).strftime("%d/%m/%Y"), "capacity": "8",
+        "csrf_token": csrf_from(form)})
+    assert response.status_code == 302
+    invited = db.session.scalars(select(Notification.user_id).where(
+        Notification.kind == NotificationKind.EVENT_INVITED)).all()
+    assert invited == [near.id]
+    event = db.session.scalar(select(Event))
+    member = app.test_client()
+    login_as(member, near)
+    page = member.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "premier mois" in page
+    member.post(f"/events/{event.id}/register", data={"csrf_token": csrf_from(page)})
+    assert registrations.registration_of(db.session, event.id, near.id).status == \
+        RegistrationStatus.REGISTERED

@@ -3,7 +3,7 @@ waiting list; calendar feeds."""
 from __future__ import annotations
 
 # Importing the view modules registers their routes on the blueprint.
-from app.events import views  # noqa: F401
+from app.events import feeds, views  # noqa: F401
 from app.events.blueprint import bp
 
 __all__ = ["bp"]

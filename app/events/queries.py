@@ -3,9 +3,9 @@ see, filtered by time, place (a commune and a distance, an EPCI), kind, place an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.events.access import visible
@@ -42,13 +42,14 @@ def communes_within(session: Session, center: Commune, km: float) -> list[str]:
             if haversine_km(center.lat, center.lon, lat, lon) <= km]
 
 
-def listed(session: Session, viewer_id: int | None, filters: Filters,
-           limit: int = 50) -> list[Listed]:
-    """The occurrences in [start, end) of the events this person may see, soonest first (at
-    most `limit`). Cancelled events are left out."""
-    conditions = [visible(viewer_id), Event.cancelled_at.is_(None),
-                  Event.starts_at < filters.end,
-                  or_(Event.rrule.is_not(None), Event.ends_at > filters.start)]
+RECURRING_MAX = 500  # recurring events read per list (a territory has a few dozen)
+
+
+def _conditions(session: Session, viewer_id: int | None, filters: Filters,
+                include_cancelled: bool) -> list:
+    conditions = [visible(viewer_id), Event.starts_at < filters.end]
+    if not include_cancelled:
+        conditions.append(Event.cancelled_at.is_(None))
     if filters.commune is not None:
         if filters.km:
             conditions.append(Event.commune_insee.in_(
@@ -64,14 +65,35 @@ def listed(session: Session, viewer_id: int | None, filters: Filters,
         conditions.append(Event.place_id == filters.place_id)
     if filters.network_id is not None:
         conditions.append(Event.network_id == filters.network_id)
-    events = session.scalars(select(Event).where(*conditions).options(
-        selectinload(Event.place), selectinload(Event.commune), selectinload(Event.network))
-        .order_by(Event.starts_at, Event.id).limit(2000)).all()
+    return conditions
+
+
+def _load(session: Session, query) -> list[Event]:
+    return list(session.scalars(query.options(
+        selectinload(Event.place), selectinload(Event.commune), selectinload(Event.network))))
+
+
+def listed_events(session: Session, viewer_id: int | None, filters: Filters,
+                  include_cancelled: bool = False, limit: int = 500) -> list[Event]:
+    """The events this person may see that may happen in [start, end): the one-off ones
+    soonest first (at most `limit`, by an index on the start), and the recurring ones (which
+    the caller expands)."""
+    conditions = _conditions(session, viewer_id, filters, include_cancelled)
+    one_off = _load(session, select(Event).where(
+        *conditions, Event.rrule.is_(None), Event.ends_at > filters.start)
+        .order_by(Event.starts_at, Event.id).limit(limit))
+    recurring = _load(session, select(Event).where(*conditions, Event.rrule.is_not(None))
+                      .order_by(Event.starts_at, Event.id).limit(RECURRING_MAX))
+    return one_off + recurring
+
+
+def listed(session: Session, viewer_id: int | None, filters: Filters,
+           limit: int = 50) -> list[Listed]:
+    """The occurrences in [start, end) of the events this person may see, soonest first (at
+    most `limit`). Cancelled events are left out."""
+    events = listed_events(session, viewer_id, filters, limit=limit)
     found = [Listed(event, occurrence) for event in events
              for occurrence in occurrences(event, filters.start, filters.end)]
     found.sort(key=lambda item: (item.occurrence.start, item.event.id))
     return found[:limit]
 
-
-def week_window(now: datetime, days: int) -> tuple[datetime, datetime]:
-    return now, now + timedelta(days=days)

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.confirm import confirm_page
 from app.csvexport import csv_response
@@ -14,9 +16,11 @@ from app.events import queries, registrations, service
 from app.events.access import can_edit, event_or_404, may_hold_events, viewer_id
 from app.events.blueprint import bp
 from app.events.forms import EventFilterForm, EventForm
+from app.events.invitations import invite_to_discovery_day
 from app.events.labels import AUDIENCE_LABELS, DISTANCES, KIND_LABELS, STATUS_LABELS
 from app.events.occurrences import next_occurrence, occurrences
 from app.forms import explain_csrf_failure
+from app.pagecache import cached_page, member_page
 from app.security import csrf_in_form
 from app.territory.gazetteer import match_communes
 from app.text import render_markdown
@@ -40,8 +44,23 @@ def _labels():
                 db.session, current_user, place, network)}
 
 
+CACHE_BUCKET_SECONDS = 300  # a visitor's list is kept at most this long (events end)
+
+
 @bp.route("/")
+@member_page
 def index():
+    """A member's list is kept per login session (network-only events are theirs); the
+    visitors' is shared, and renewed every CACHE_BUCKET_SECONDS or on a change."""
+    if current_user.is_authenticated:
+        main = _render_index()
+    else:
+        bucket = int(utcnow().timestamp()) // CACHE_BUCKET_SECONDS
+        main = cached_page(f"events:{bucket}", _render_index)
+    return render_template("events/index.html", main=main)
+
+
+def _render_index() -> Markup:
     form = EventFilterForm(request.args)
     now = utcnow()
     days = int(form.days.data) if (form.days.data or "") in ("7", "31", "92", "366") else 92
@@ -56,8 +75,8 @@ def index():
     kinds = tuple(k for k in (form.kind.data or []) if k in EventKind._value2member_map_)
     items = [] if unknown else queries.listed(db.session, viewer_id(), queries.Filters(
         start=now, end=now + timedelta(days=days), commune=commune, km=km, kinds=kinds))
-    return render_template("events/index.html", form=form, items=items, commune=commune,
-                           unknown_commune=unknown, km=km)
+    return Markup(render_template("events/_index_main.html", form=form, items=items,
+                                  commune=commune, unknown_commune=unknown, km=km))
 
 
 @bp.route("/<id:event_id>")
@@ -88,6 +107,10 @@ def register(event_id: int):
     db.session.commit()
     if status == RegistrationStatus.REGISTERED:
         flash(_("You are registered. See you there!"), "success")
+        if event.kind == EventKind.DISCOVERY_DAY and event.place is not None \
+                and event.place.free_first_month:
+            flash(_("%(place)s offers your first month free: ask on the day.",
+                    place=event.place.name), "success")
     else:
         flash(_("The event is full: you are on the waiting list. If a seat frees up, it is "
                 "yours and you will be told."), "success")
@@ -154,8 +177,13 @@ def create():
                       network_id=network.id if network else None,
                       created_by_id=current_user.id, **form.parsed)
         db.session.add(event)
+        db.session.flush()
+        invited = invite_to_discovery_day(db.session, event, current_user.id)
         db.session.commit()
-        flash(_("The event is published."), "success")
+        flash(_("The event is published.") + (" " + ngettext(
+            "%(num)d member who would cowork near here is invited.",
+            "%(num)d members who would cowork near here are invited.", invited)
+            if invited else ""), "success")
         return redirect(url_for("events.show", event_id=event.id))
     explain_csrf_failure(form)
     return render_template("events/edit.html", form=form, event=None, place=place,

@@ -19,6 +19,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.events.access import visible as visible_event
+from app.events.occurrences import next_occurrence
 from app.text import excerpt, markdown_excerpt
 from models import (
     Block,
@@ -26,6 +28,7 @@ from models import (
     Commune,
     Connection,
     ConnectionStatus,
+    Event,
     Membership,
     MemberStatus,
     Network,
@@ -37,9 +40,10 @@ from models import (
     User,
 )
 from models.skill import profile_skill
+from models.types import utcnow
 
 PAGE = 20
-KINDS = ("comment", "member", "place", "poll", "post")  # the cursor's kinds, in key order
+KINDS = ("comment", "event", "member", "place", "poll", "post")  # the cursor's kinds, in order
 EXCERPT = 280
 
 
@@ -132,6 +136,17 @@ def feed(session: Session, user: User, cursor: Key | None = None, limit: int = P
             .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(fetch)):
         keys.append((Key(at, "comment", ident), "comment"))
     insee, epci = _home(session, user)
+    # Events published in my networks or near me, still to come.
+    where_events = [Event.network_id.in_(mine)]
+    if insee is not None:
+        where_events.append(_near(Event.commune_insee, insee, epci))
+    for at, ident in session.execute(
+            select(Event.created_at, Event.id)
+            .where(visible_event(user.id), Event.cancelled_at.is_(None),
+                   or_(Event.rrule.is_not(None), Event.ends_at > utcnow()), or_(*where_events),
+                   _before("event", Event.created_at, Event.id, cursor))
+            .order_by(Event.created_at.desc(), Event.id.desc()).limit(fetch)):
+        keys.append((Key(at, "event", ident), "event"))
     if insee is not None:
         my_skills = select(profile_skill.c.skill_id).join(
             Profile, Profile.id == profile_skill.c.profile_id).where(Profile.user_id == user.id)
@@ -216,6 +231,16 @@ def _load(session: Session, items: list[Item]) -> list[Item]:
                 .where(Place.id.in_(wanted["place"]))):
             found["place", place_id] = {"place_id": place_id, "name": name, "commune": commune,
                                         "status": status}
+    if "event" in wanted:
+        now = utcnow()
+        for event in session.scalars(select(Event).where(Event.id.in_(wanted["event"]))):
+            upcoming = next_occurrence(event, now)
+            if upcoming is not None:
+                found["event", event.id] = {
+                    "event_id": event.id, "title": event.title, "kind": event.kind,
+                    "start": upcoming.start, "end": upcoming.end,
+                    "where": event.place.name if event.place else (
+                        event.commune.name if event.commune else "")}
     if "poll" in wanted:
         for poll_id, question, place_id, place, closes_at in session.execute(
                 select(Poll.id, Poll.question, Place.id, Place.name, Poll.closes_at)

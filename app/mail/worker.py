@@ -70,6 +70,7 @@ class SenderLoop:
         self.holding = False
         self.task = None  # the thread or greenlet running it, when started in a server
         self.chat_unread_at = 0.0  # time.monotonic() of the next look at unread conversations
+        self.reminders_at = 0.0  # and of the next look at events starting tomorrow
 
     def turn(self) -> PassReport | None:
         """Once: hold the lease, then send what is due. None while another sender holds it."""
@@ -81,6 +82,7 @@ class SenderLoop:
                 if not self.holding:
                     return None
                 self.chat_unread()
+                self.event_reminders()
                 if not has_due(db.session):
                     return PassReport()
                 return send_pending(db.session, owner=self.owner)
@@ -103,6 +105,21 @@ class SenderLoop:
             mail_unread_chats(db.session)
         except SQLAlchemyError:
             log.exception("mail sender: unread conversations not looked at, trying again later")
+            db.session.rollback()
+
+    def event_reminders(self) -> None:
+        """The day-before reminders of events (app/events/reminders.py), at most every
+        EVENT_REMINDER_EVERY seconds; queued here, sent by this turn."""
+        every = float(self.app.config.get("EVENT_REMINDER_EVERY") or 0)
+        if every <= 0 or time.monotonic() < self.reminders_at:
+            return
+        self.reminders_at = time.monotonic() + every
+        from app.events.reminders import remind_due  # (it imports app.mail, through notify)
+        try:
+            remind_due(db.session)
+            db.session.commit()
+        except SQLAlchemyError:
+            log.exception("mail sender: event reminders not looked at, trying again later")
             db.session.rollback()
 
     def run(self, on_pass=None) -> None:

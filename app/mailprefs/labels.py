@@ -14,7 +14,8 @@ KIND_LABELS = {
     MailKind.NETWORK_POSTS: _l("New posts in my networks, new members near me"),
     MailKind.MODERATION: _l("Moderation decisions about me"),
     MailKind.REPORTS: _l("Reports to handle (animators)"),
-    MailKind.EVENTS: _l("Events I registered for: a seat for me, a change, a cancellation"),
+    MailKind.EVENTS: _l("Events: reminders and changes of those I registered for, discovery "
+                        "days near where I would cowork"),
 }
 
 

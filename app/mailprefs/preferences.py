@@ -40,6 +40,8 @@ NOTIFICATION_MAIL_KIND: dict[NotificationKind, MailKind] = {
     NotificationKind.EVENT_PROMOTED: MailKind.EVENTS,
     NotificationKind.EVENT_CHANGED: MailKind.EVENTS,
     NotificationKind.EVENT_CANCELLED: MailKind.EVENTS,
+    NotificationKind.EVENT_REMINDER: MailKind.EVENTS,
+    NotificationKind.EVENT_INVITED: MailKind.EVENTS,
 }
 
 
