@@ -368,7 +368,7 @@ def test_the_command_and_the_mail_loop_run_the_job(app, pair):
     db.session.commit()
     say(room, bob, "Trop tôt pour la boucle", minutes_ago=31)
     assert loop.turn().sent == 0 and len(mails()) == 2  # looked less than a minute ago
-    loop.chat_unread_at = 0
+    loop.next_look["chat_unread"] = 0
     assert loop.turn().sent == 1
 
 

@@ -6,11 +6,13 @@ Only one loop sends at a time across processes: each holds the `mail_sender_leas
 saves work: two loops at once would still never send a row twice (rows are claimed one by one,
 app/mail/sender.py).
 
-The lease holder also queues, every CHAT_UNREAD_MAIL_EVERY seconds, the mails of chat
-conversations left unread (app/mailprefs/chat_unread.py; 0 turns that off here, for a
-deployment that runs `flask mail chat-unread` from a timer instead)."""
+The lease holder also runs the PERIODIC jobs: every CHAT_UNREAD_MAIL_EVERY seconds the mails of
+chat conversations left unread (app/mailprefs/chat_unread.py), every EVENT_REMINDER_EVERY the
+day-before reminders of events (app/events/reminders.py); 0 turns one off here, for a deployment
+that runs `flask mail chat-unread` or `flask events remind` from a timer instead)."""
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -61,6 +63,14 @@ def release_lease(session: Session, owner: str) -> None:
     session.commit()
 
 
+# What the lease holder also does now and then, before sending (the mails they queue leave in
+# the same turn): (name, the config key of its period in seconds, "module:function" of a session).
+PERIODIC = (
+    ("chat_unread", "CHAT_UNREAD_MAIL_EVERY", "app.mailprefs.chat_unread:mail_unread_chats"),
+    ("event_reminders", "EVENT_REMINDER_EVERY", "app.events.reminders:remind_due"),
+)
+
+
 class SenderLoop:
     def __init__(self, app: Flask, *, sleep=time.sleep, owner: str | None = None):
         self.app = app
@@ -69,8 +79,7 @@ class SenderLoop:
         self.stop = threading.Event()
         self.holding = False
         self.task = None  # the thread or greenlet running it, when started in a server
-        self.chat_unread_at = 0.0  # time.monotonic() of the next look at unread conversations
-        self.reminders_at = 0.0  # and of the next look at events starting tomorrow
+        self.next_look: dict[str, float] = {}  # a PERIODIC job -> time.monotonic() of its next run
 
     def turn(self) -> PassReport | None:
         """Once: hold the lease, then send what is due. None while another sender holds it."""
@@ -81,8 +90,7 @@ class SenderLoop:
                                           float(config["MAIL_SENDER_LEASE_SECONDS"]))
                 if not self.holding:
                     return None
-                self.chat_unread()
-                self.event_reminders()
+                self.periodic()
                 if not has_due(db.session):
                     return PassReport()
                 return send_pending(db.session, owner=self.owner)
@@ -93,34 +101,22 @@ class SenderLoop:
             finally:
                 db.session.remove()
 
-    def chat_unread(self) -> None:
-        """The unread conversations' mails, at most every CHAT_UNREAD_MAIL_EVERY seconds (this
-        turn then sends them). Its own errors do not stop the sending."""
-        every = float(self.app.config.get("CHAT_UNREAD_MAIL_EVERY") or 0)
-        if every <= 0 or time.monotonic() < self.chat_unread_at:
-            return
-        self.chat_unread_at = time.monotonic() + every
-        from app.mailprefs.chat_unread import mail_unread_chats  # (it imports app.mail)
-        try:
-            mail_unread_chats(db.session)
-        except SQLAlchemyError:
-            log.exception("mail sender: unread conversations not looked at, trying again later")
-            db.session.rollback()
-
-    def event_reminders(self) -> None:
-        """The day-before reminders of events (app/events/reminders.py), at most every
-        EVENT_REMINDER_EVERY seconds; queued here, sent by this turn."""
-        every = float(self.app.config.get("EVENT_REMINDER_EVERY") or 0)
-        if every <= 0 or time.monotonic() < self.reminders_at:
-            return
-        self.reminders_at = time.monotonic() + every
-        from app.events.reminders import remind_due  # (it imports app.mail, through notify)
-        try:
-            remind_due(db.session)
-            db.session.commit()
-        except SQLAlchemyError:
-            log.exception("mail sender: event reminders not looked at, trying again later")
-            db.session.rollback()
+    def periodic(self) -> None:
+        """The jobs of PERIODIC whose time has come (this turn then sends their mails). A job's
+        own database errors do not stop the sending."""
+        for name, every_key, target in PERIODIC:
+            every = float(self.app.config.get(every_key) or 0)
+            if every <= 0 or time.monotonic() < self.next_look.get(name, 0.0):
+                continue
+            self.next_look[name] = time.monotonic() + every
+            module, function = target.split(":")
+            job = getattr(importlib.import_module(module), function)  # they import app.mail
+            try:
+                job(db.session)
+                db.session.commit()
+            except SQLAlchemyError:
+                log.exception("mail sender: %s not done, trying again later", name)
+                db.session.rollback()
 
     def run(self, on_pass=None) -> None:
         poll = float(self.app.config["MAIL_POLL_SECONDS"])
