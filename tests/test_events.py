@@ -448,3 +448,12 @@ def test_a_discovery_day_invites_who_would_cowork_near_there(app, client, make_u
     member.post(f"/events/{event.id}/register", data={"csrf_token": csrf_from(page)})
     assert registrations.registration_of(db.session, event.id, near.id).status == \
         RegistrationStatus.REGISTERED
+
+
+def test_a_weekly_permanence_is_listed_once_by_its_next_date(app, client):
+    make_event(title="Permanence du jeudi", kind=EventKind.PERMANENCE, rrule="FREQ=WEEKLY",
+               starts_at=utcnow() + timedelta(days=1))
+    html = client.get("/events/").get_data(as_text=True)
+    assert html.count("Permanence du jeudi") == 1 and "Chaque semaine" in html
+    listed = client.get("/api/v1/events").get_json()["items"]
+    assert len([i for i in listed if i["title"] == "Permanence du jeudi"]) >= 12  # 92 days

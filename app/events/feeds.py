@@ -179,7 +179,8 @@ def embed():
         int(form.km.data) in DISTANCES else None
     epci = (request.args.get("epci") or "")[:9] or None
     items = [] if typed and commune is None else queries.listed(db.session, None, queries.Filters(
-        start=now, end=now + timedelta(days=92), commune=commune, km=km, epci=epci), limit=20)
+        start=now, end=now + timedelta(days=92), commune=commune, km=km, epci=epci), limit=20,
+        each_once=True)
     response = Response(render_template("events/embed.html", items=items, commune=commune,
                                         km=km))
     response.headers["Content-Security-Policy"] = EMBED_POLICY

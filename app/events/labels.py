@@ -25,3 +25,14 @@ STATUS_LABELS = {
     RegistrationStatus.CANCELLED: _l("Cancelled"),
 }
 DISTANCES = (5, 10, 20, 30, 50)
+
+
+def repeat_label(rule: str | None):
+    """How an event repeats, in words (the forms' choices: app/events/forms.py)."""
+    if not rule:
+        return None
+    if "MONTHLY" in rule:
+        return _l("Every month, the same weekday")
+    if "INTERVAL=2" in rule:
+        return _l("Every two weeks")
+    return _l("Every week")

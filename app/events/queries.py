@@ -88,12 +88,14 @@ def listed_events(session: Session, viewer_id: int | None, filters: Filters,
 
 
 def listed(session: Session, viewer_id: int | None, filters: Filters,
-           limit: int = 50) -> list[Listed]:
+           limit: int = 50, each_once: bool = False) -> list[Listed]:
     """The occurrences in [start, end) of the events this person may see, soonest first (at
-    most `limit`). Cancelled events are left out."""
+    most `limit`). Cancelled events are left out. `each_once`: a recurring event by its next
+    occurrence only (the pages say how it repeats; the API lists every occurrence)."""
     events = listed_events(session, viewer_id, filters, limit=limit)
     found = [Listed(event, occurrence) for event in events
-             for occurrence in occurrences(event, filters.start, filters.end)]
+             for occurrence in occurrences(event, filters.start, filters.end)[
+                 :1 if each_once else None]]
     found.sort(key=lambda item: (item.occurrence.start, item.event.id))
     return found[:limit]
 

@@ -17,7 +17,13 @@ from app.events.access import can_edit, event_or_404, may_hold_events, viewer_id
 from app.events.blueprint import bp
 from app.events.forms import EventFilterForm, EventForm
 from app.events.invitations import invite_to_discovery_day
-from app.events.labels import AUDIENCE_LABELS, DISTANCES, KIND_LABELS, STATUS_LABELS
+from app.events.labels import (
+    AUDIENCE_LABELS,
+    DISTANCES,
+    KIND_LABELS,
+    STATUS_LABELS,
+    repeat_label,
+)
 from app.events.occurrences import next_occurrence, occurrences
 from app.forms import explain_csrf_failure
 from app.pagecache import cached_page, member_page
@@ -33,13 +39,14 @@ def _upcoming(place=None, network=None, limit: int = 5) -> list[queries.Listed]:
     now = utcnow()
     return queries.listed(db.session, viewer_id(), queries.Filters(
         start=now, end=now + timedelta(days=366), place_id=place.id if place else None,
-        network_id=network.id if network else None), limit=limit)
+        network_id=network.id if network else None), limit=limit, each_once=True)
 
 
 @bp.app_context_processor
 def _labels():
     return {"event_kinds": KIND_LABELS, "event_audiences": AUDIENCE_LABELS,
             "registration_statuses": STATUS_LABELS, "upcoming_events": _upcoming,
+            "repeat_label": repeat_label,
             "may_hold_events": lambda place=None, network=None: may_hold_events(
                 db.session, current_user, place, network)}
 
@@ -74,7 +81,8 @@ def _render_index() -> Markup:
         unknown = commune is None
     kinds = tuple(k for k in (form.kind.data or []) if k in EventKind._value2member_map_)
     items = [] if unknown else queries.listed(db.session, viewer_id(), queries.Filters(
-        start=now, end=now + timedelta(days=days), commune=commune, km=km, kinds=kinds))
+        start=now, end=now + timedelta(days=days), commune=commune, km=km, kinds=kinds),
+        each_once=True)
     return Markup(render_template("events/_index_main.html", form=form, items=items,
                                   commune=commune, unknown_commune=unknown, km=km))
 
