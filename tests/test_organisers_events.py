@@ -1,13 +1,19 @@
 """Organisers: events as the first sign of use (issue 22). Per place (or commune) and Paris
 month: a recurring event counted per date, cancelled events and dates left out, registrations
-counted; the demand nearby beside them."""
+counted; the demand nearby beside them; small counts of people left out of the CSV; the page
+and its export for organisers only; the map's layer of upcoming events."""
 from __future__ import annotations
 
+import csv
+import html
+import io
+import re
 from datetime import datetime, timedelta, timezone
 
 from app.demand.service import add_version
+from app.events.occurrences import to_local
 from app.organisers.data import Filters
-from app.organisers.events import month_window, usage
+from app.organisers.events import month_window, upcoming_per_commune, usage
 from models import (
     Declaration,
     Event,
@@ -20,6 +26,8 @@ from models import (
     RegistrationStatus,
     db,
 )
+from models.types import utcnow
+from tests.conftest import login_as
 from tests.helpers.demand import declare
 
 UTC = timezone.utc
@@ -135,3 +143,91 @@ def test_a_place_without_events_is_listed(app, make_user):
     db.session.commit()
     found = usage(db.session, Filters(), NOW)
     assert [(u.place.id, u.months) for u in found.uses] == [(place.id, {})]
+
+
+def month_of(moment: datetime) -> str:
+    return to_local(moment).strftime("%Y-%m")
+
+
+def test_the_csv_leaves_small_counts_of_people_out(app, client, make_user):
+    place = fabrique()
+    users = people(make_user, 5, "p")
+    soon = utcnow() + timedelta(days=1)
+    many = event(place, starts_at=soon)
+    register(many, users[:3])  # 3: shown
+    few = event(starts_at=soon)  # Rignac, 2 registered: left out
+    register(few, users[3:5])
+    db.session.commit()
+    for i in range(3):
+        declare(make_user(f"r{i}@example.org").id, RODEZ)  # 3 near La Fabrique: shown
+    declare(make_user("g@example.org").id, RIGNAC)  # 1 near Rignac: left out
+    login_as(client, make_user("o@example.org", role="organiser"))
+    response = client.get("/organisers/export/events.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 2 * 15  # every month of the window, for both rows
+    month = month_of(soon)
+    lines = {(r["place"] or r["commune_insee"], r["month"]): r for r in rows}
+    fab, rig = lines[("La Fabrique", month)], lines[(RIGNAC, month)]
+    assert (fab["events"], fab["registrations"], fab["demand_nearby"]) == ("1", "3", "3")
+    assert fab["place_id"] == str(place.id) and fab["place_status"] == "open"
+    # Events are public facts: kept whole; 2 registrations and 1 person: left empty.
+    assert (rig["events"], rig["registrations"], rig["demand_nearby"]) == ("1", "", "")
+    quiet = next(r for r in rows if r["place"] == "La Fabrique" and r["month"] != month)
+    assert (quiet["events"], quiet["registrations"]) == ("0", "0")
+    # The page says the same, small counts in words.
+    page = client.get("/organisers/events").get_data(as_text=True)
+    assert "<caption" in page and 'scope="rowgroup"' in page and "La Fabrique" in page
+    assert "moins de 3" in page and "aria-current=\"page\"" in page
+    # The threshold is the organisers' one: at 4, La Fabrique's 3 go too.
+    app.config["ORGANISER_MIN_CELL"] = 4
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/organisers/export/events.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    fab = next(r for r in rows if r["place"] == "La Fabrique" and r["month"] == month)
+    assert (fab["events"], fab["registrations"], fab["demand_nearby"]) == ("1", "", "")
+
+
+def test_organisers_only(app, make_user):
+    anonymous, member, organiser = app.test_client(), app.test_client(), app.test_client()
+    login_as(member, make_user("m@example.org"))
+    olga = make_user("o@example.org", role="organiser")
+    login_as(organiser, olga)
+    for url in ("/organisers/events", "/organisers/export/events.csv"):
+        # Visitors too get the organisers' 403 (the blueprint's one rule, README).
+        assert anonymous.get(url).status_code == 403, url
+        assert member.get(url).status_code == 403, url
+        assert organiser.get(url).status_code == 200, url
+    # Where two-step login is required, an organiser without it is sent to set it up.
+    app.config["STAFF_2FA_REQUIRED"] = True
+    response = organiser.get("/organisers/events")
+    assert response.status_code == 302 and "/auth/two-factor/setup" in response.headers["Location"]
+
+
+def test_the_map_layer_of_upcoming_events(app, client, make_user):
+    place = fabrique()
+    now = utcnow().replace(second=0, microsecond=0)  # as the event forms give times
+    # Three dates at La Fabrique (Rodez), one in Rignac; not counted: later than three months,
+    # cancelled, past.
+    event(place, title="Permanence du jeudi", kind=EventKind.PERMANENCE,
+          starts_at=now + timedelta(days=2), rrule="FREQ=WEEKLY;COUNT=3")
+    event(title="Atelier à Rignac", starts_at=now + timedelta(days=5))
+    event(place, starts_at=now + timedelta(days=120))
+    event(place, starts_at=now + timedelta(days=6), cancelled_at=now)
+    event(place, starts_at=now - timedelta(days=6))
+    db.session.commit()
+    assert upcoming_per_commune(db.session, now) == {RODEZ: 3, RIGNAC: 1}
+    assert upcoming_per_commune(db.session, now, epci="241200187") == {RODEZ: 3}  # Rodez's EPCI
+    login_as(client, make_user("o@example.org", role="organiser"))
+    page = client.get("/organisers/map").get_data(as_text=True)
+    markers = re.findall(r'<a href="([^"]+)" aria-label="([^"]+)" class="events-layer">', page)
+    assert sorted(label for _, label in markers) == [
+        "Rignac\u00a0: 1 événement dans les trois prochains mois",
+        "Rodez\u00a0: 3 événements dans les trois prochains mois"]
+    assert all(href.startswith("/events/?commune=") for href, _ in markers)
+    # A marker leads to the events of its commune for the same three months.
+    rodez = next(html.unescape(href) for href, label in markers if label.startswith("Rodez"))
+    listed = client.get(rodez).get_data(as_text=True)
+    assert "Permanence du jeudi" in listed and "Atelier à Rignac" not in listed
+    assert 'class="swatch marker-events"' in page  # in the legend
+    figures = client.get(f"/organisers/map?commune={RODEZ}").get_data(as_text=True)
+    assert "3 événements dans les trois prochains mois" in figures
