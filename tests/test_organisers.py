@@ -88,7 +88,8 @@ def test_same_sites_as_the_naive_baseline_on_random_demand():
 
 ORGANISER_URLS = ["/organisers/", "/organisers/map", "/organisers/map?k=3", "/organisers/clusters",
                   "/organisers/viability", "/organisers/prospects", "/organisers/sirene",
-                  "/organisers/gaps", "/organisers/export/communes.csv",
+                  "/organisers/gaps", "/organisers/events", "/organisers/export/events.csv",
+                  "/organisers/export/communes.csv",
                   "/organisers/export/communes.geojson", "/organisers/export/declarations.csv",
                   "/api/v1/demand/clusters?k=3"]
 

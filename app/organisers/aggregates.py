@@ -61,6 +61,26 @@ def suppress(cells: dict[str, dict], threshold: int) -> dict[str, dict]:
             for k, v in cells.items()}
 
 
+def demand_near(rows: list[Row], geo: Geography, communes: set[str]) -> dict[str, int]:
+    """For each of `communes`, the people of `rows` for whom it is near: their home commune,
+    one they accept, or within their maximum distance (the coverage rule of
+    `clusters.covers`, plus home). Declarations alike are grouped first, as the clusters do."""
+    groups = Counter((r.home, r.max_km, frozenset(r.acceptable)) for r in rows)
+    out = dict.fromkeys(communes, 0)
+    for (home, max_km, acceptable), people in groups.items():
+        near = {home} | acceptable
+        if max_km is not None:
+            near |= geo.within(home, max_km)
+        for commune in near & communes:
+            out[commune] += people
+    return out
+
+
+def small(count: int, threshold: int) -> int | None:
+    """A count of people under the threshold (but not zero, which tells of no one) as None."""
+    return None if 0 < count < threshold else count
+
+
 def gaps(cells: dict[str, dict], geo: Geography, open_places: set[str], km: float) -> list[tuple]:
     """Communes with declared demand and no open place within `km`: (commune, people,
     distance to the nearest open place or None), most people first."""

@@ -2,6 +2,7 @@
 route of this blueprint (one `before_request`), pages and exports alike."""
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import abort, current_app, render_template, request
@@ -11,13 +12,15 @@ from sqlalchemy import select
 
 from app.csvexport import csv_response
 from app.demand import labels as L
-from app.organisers.aggregates import gaps, overview, per_commune, suppress
+from app.organisers.aggregates import gaps, overview, per_commune, small, suppress
 from app.organisers.blueprint import bp
 from app.organisers.data import current_rows, geography, open_place_communes
-from app.organisers.exports import communes_csv, communes_geojson
+from app.organisers.events import UPCOMING_DAYS, upcoming_per_commune, usage
+from app.organisers.exports import communes_csv, communes_geojson, events_csv
 from app.organisers.mapsvg import map_shape, shade_classes
 from app.organisers.params import cluster_params, filters_from_request, float_arg, run_clusters
 from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, Place, PlaceStatus, db
+from models.types import utcnow
 
 
 @bp.before_request
@@ -84,8 +87,14 @@ def demand_map():
     places = db.session.scalars(select(Place).where(Place.status != PlaceStatus.CLOSED)).all()
     selected = request.args.get("commune", "")[:5]
     commune = db.session.get(Commune, selected) if selected else None
+    upcoming = upcoming_per_commune(db.session, utcnow(), filters.epci)
+    # The events list's commune filter, as a label ("Rodez (12000)": no homonym confusion).
+    event_communes = {c.insee: c.label for c in db.session.scalars(
+        select(Commune).where(Commune.insee.in_(list(upcoming))))}
     return render_template("organisers/map.html", shape=shape, shades=shades, cells=cells,
                            places=places, result=result, commune=commune, filters=filters,
+                           upcoming=upcoming, upcoming_days=UPCOMING_DAYS,
+                           event_communes=event_communes,
                            threshold=threshold, k=k, occupancy=occupancy, co2=co2, **_choices())
 
 
@@ -164,6 +173,22 @@ def gap_page():
     return render_template("organisers/gaps.html", found=found, communes=communes, km=km,
                            by_epci=[(name, total, shown.get(name, 0)) for name, total in epcis],
                            threshold=threshold, filters=filters, **_choices())
+
+
+@bp.route("/events")
+def events_page():
+    """Events and registrations per place and month beside the declared demand nearby."""
+    filters = filters_from_request()
+    found = usage(db.session, filters, utcnow())
+    firsts = {month: date.fromisoformat(f"{month}-01") for month in found.months}
+    return render_template("organisers/events.html", usage=found, firsts=firsts,
+                           threshold=current_app.config["ORGANISER_MIN_CELL"], small=small,
+                           filters=filters, **_choices())
+
+
+@bp.route("/export/events.csv")
+def export_events_csv():
+    return events_csv(db.session, filters_from_request(), utcnow(), "maillage-evenements.csv")
 
 
 @bp.route("/export/communes.csv")
