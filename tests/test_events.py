@@ -4,7 +4,7 @@ who sees what, and the pages."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -77,6 +77,20 @@ def test_a_cancelled_and_a_moved_occurrence(app):
     assert [(o.start, o.moved) for o in found] == [
         (datetime(2027, 1, 7, 8, 0, tzinfo=UTC), False),
         (datetime(2027, 1, 22, 13, 0, tzinfo=UTC), True)]
+
+
+def test_a_rule_ending_in_two_years_goes_on_after_one_and_a_start_to_the_microsecond(app):
+    event = make_event(kind=EventKind.PERMANENCE,
+                       starts_at=datetime(2027, 1, 7, 8, 0, 0, 123456, tzinfo=UTC),
+                       rrule="FREQ=WEEKLY;UNTIL=20290101T000000Z")
+    first = occurrences(event, datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 1, 10, tzinfo=UTC))
+    assert [o.start.date() for o in first] == [date(2027, 1, 7)]
+    later = occurrences(event, datetime(2028, 6, 1, tzinfo=UTC), datetime(2028, 6, 30, tzinfo=UTC))
+    assert len(later) == 5  # the Thursdays of June 2028
+    open_ended = make_event(kind=EventKind.PERMANENCE, rrule="FREQ=WEEKLY",
+                            starts_at=datetime(2027, 1, 7, 8, 0, tzinfo=UTC))
+    assert occurrences(open_ended, datetime(2028, 6, 1, tzinfo=UTC),
+                       datetime(2028, 6, 30, tzinfo=UTC)) == []  # a year, then no more
 
 
 @pytest.mark.parametrize("rule", ["", "FREQ=MINUTELY", "RRULE:FREQ=WEEKLY", "FREQ=NEVER",
@@ -288,7 +302,9 @@ def test_a_place_animator_publishes_a_weekly_permanence(app, client, make_user):
                            data={**FORM, "csrf_token": csrf_from(form)})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     event = db.session.scalar(select(Event))
-    assert (event.place_id, event.commune_insee, event.rrule) == (place.id, "12202", "FREQ=WEEKLY")
+    # "Empty: for a year": the rule says where it stops (calendars stop there too).
+    assert (event.place_id, event.commune_insee, event.rrule) == (
+        place.id, "12202", "FREQ=WEEKLY;UNTIL=20280303T110000Z")
     # 4 March 2027, 9:00 in Paris (CET) is 8:00 UTC.
     assert event.starts_at == datetime(2027, 3, 4, 8, 0, tzinfo=UTC)
     page = client.get(response.headers["Location"]).get_data(as_text=True)

@@ -8,13 +8,13 @@ cancelled occurrences as EXDATE and each moved one as a VEVENT of its own (RECUR
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask import url_for
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
-from app.events.occurrences import PARIS, _exceptions
+from app.events.occurrences import HORIZON, PARIS, _exceptions, bounded
 from app.text import markdown_to_text
 from models import Event, EventLocation
 
@@ -66,7 +66,11 @@ def calendar(events: list[Event], name: str, host: str, stamp: datetime) -> byte
         main = _vevent(event, host, stamp)
         moved = []
         if event.rrule:
-            main.add("rrule", _rule_parts(event.rrule))
+            rule = event.rrule
+            if not bounded(rule):  # where the site stops repeating it, calendars stop too
+                rule += ";UNTIL=" + (event.starts_at + HORIZON).astimezone(timezone.utc) \
+                    .strftime("%Y%m%dT%H%M%SZ")
+            main.add("rrule", _rule_parts(rule))
             for rule_start, moved_to in _exceptions(event).items():
                 if moved_to is None:
                     main.add("exdate", _local(rule_start))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
@@ -110,7 +110,10 @@ class EventForm(BaseForm):
             rule = rule.format(nth=nth if nth < 5 else -1, day=DAYS[day.weekday()])
         if rule:
             until = (self.repeat_until.data or "").strip()
-            if until:
+            if not until:  # "Empty: for a year"
+                rule += ";UNTIL=" + from_local(datetime.combine(
+                    day + timedelta(days=365), end)).strftime("%Y%m%dT%H%M%SZ")
+            else:
                 until_day = _parse_date(until)
                 if until_day is None or until_day < day:
                     self._error(self.repeat_until, _l("A date after the first one, like "

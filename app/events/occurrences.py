@@ -3,6 +3,7 @@ Europe/Paris so that "every Thursday at 9:00" stays at 9:00 local time on both s
 clock changes, minus the cancelled occurrences and with the moved ones at their new time."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -12,7 +13,10 @@ from dateutil.rrule import rrulestr
 from models.event import TIMEZONE, Event
 
 PARIS = ZoneInfo(TIMEZONE)
-HORIZON = timedelta(days=366)  # how far an open-ended rule is expanded
+# How long a rule with neither UNTIL nor COUNT repeats: a year from the first date (the form
+# writes that UNTIL itself; app/events/calendar.py writes it into the feeds, so that calendar
+# programs stop where the site does).
+HORIZON = timedelta(days=366)
 MAX_OCCURRENCES = 500
 
 
@@ -47,13 +51,14 @@ def check_rule(rule: str, starts_at: datetime) -> None:
     if text.upper().startswith(("RRULE:", "DTSTART", "EXDATE", "RDATE")):
         raise RuleError("the rule's value only")
     try:
-        parsed = rrulestr(text, dtstart=to_local(starts_at).replace(tzinfo=None))
+        parsed = rrulestr(local_rule(text),
+                          dtstart=to_local(starts_at).replace(tzinfo=None, microsecond=0))
     except (ValueError, TypeError, KeyError) as error:
         raise RuleError(str(error)) from error
     if "FREQ=SECONDLY" in text.upper() or "FREQ=MINUTELY" in text.upper() \
             or "FREQ=HOURLY" in text.upper():
         raise RuleError("more often than daily")
-    if parsed.after(to_local(starts_at).replace(tzinfo=None), inc=True) is None:
+    if parsed.after(to_local(starts_at).replace(tzinfo=None, microsecond=0), inc=True) is None:
         raise RuleError("no occurrence")
 
 
@@ -70,19 +75,47 @@ def _exceptions(event: Event) -> dict[datetime, datetime | None]:
     return found
 
 
-def rule_starts(event: Event, until: datetime) -> list[datetime]:
-    """The UTC starts the rule gives from the event's start up to `until` (at most
-    MAX_OCCURRENCES); the event's one start when it does not recur."""
+_UTC_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
+
+
+def local_rule(rule: str) -> str:
+    """The rule as it is expanded here, over a naive wall-clock DTSTART in Paris: its UNTIL in
+    UTC (as RFC 5545 wants it next to a DTSTART with a TZID, and as it is stored) turned into
+    Paris wall-clock time (dateutil refuses an aware UNTIL with a naive DTSTART)."""
+    def to_paris(match: re.Match) -> str:
+        moment = datetime.strptime(match[1], "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+        return "UNTIL=" + to_local(moment).strftime("%Y%m%dT%H%M%S")
+    return _UTC_UNTIL.sub(to_paris, rule)
+
+
+def bounded(rule: str) -> bool:
+    """Whether the rule ends by itself (UNTIL or COUNT)."""
+    upper = rule.upper()
+    return "UNTIL=" in upper or "COUNT=" in upper
+
+
+def _local_start(event: Event) -> datetime:
+    """The first start as the rule's naive wall-clock DTSTART, to the second (a rule's dates
+    have no fraction of a second: one on the start would make the first date look skipped)."""
+    return to_local(event.starts_at).replace(tzinfo=None, microsecond=0)
+
+
+def rule_starts(event: Event, until: datetime, since: datetime | None = None) -> list[datetime]:
+    """The UTC starts the rule gives from `since` (default: the event's start) up to `until`
+    (at most MAX_OCCURRENCES); the event's one start when it does not recur."""
     if not event.rrule:
         return [event.starts_at]
-    local_start = to_local(event.starts_at).replace(tzinfo=None)
+    local_start = _local_start(event)
     try:
-        rule = rrulestr(event.rrule, dtstart=local_start)
+        rule = rrulestr(local_rule(event.rrule), dtstart=local_start)
     except (ValueError, TypeError, KeyError):
         return [event.starts_at]
-    local_until = to_local(min(until, event.starts_at + HORIZON)).replace(tzinfo=None)
+    if not bounded(event.rrule):
+        until = min(until, event.starts_at + HORIZON)
+    local_until = to_local(until).replace(tzinfo=None)
+    local_since = max(local_start, to_local(since).replace(tzinfo=None)) if since else local_start
     starts = []
-    for naive in rule.xafter(local_start, count=MAX_OCCURRENCES, inc=True):
+    for naive in rule.xafter(local_since, count=MAX_OCCURRENCES, inc=True):
         if naive > local_until:
             break
         starts.append(from_local(naive))
@@ -94,7 +127,9 @@ def occurrences(event: Event, start: datetime, end: datetime) -> list[Occurrence
     duration = event.ends_at - event.starts_at
     changes = _exceptions(event)
     found = []
-    for rule_start in rule_starts(event, end + timedelta(days=31)):
+    # From a month before the window: a date moved into it may come from before it.
+    since = start - duration - timedelta(days=31)
+    for rule_start in rule_starts(event, end + timedelta(days=31), since):
         moved_to = changes.get(rule_start, rule_start)
         if rule_start in changes and moved_to is None:
             continue  # cancelled
