@@ -335,6 +335,22 @@ def test_a_wrong_field_is_said_and_nothing_typed_is_lost(app, client, make_user,
     assert db.session.scalar(select(func.count()).select_from(Event)) == 0
 
 
+def test_every_wrong_field_is_said_at_once_and_an_organiser_event_has_no_place(app, client,
+                                                                               make_user):
+    organiser = make_user("orga@example.org", role="organiser", display_name="Orga")
+    login_as(client, organiser)
+    form = client.get("/events/new").get_data(as_text=True)
+    assert 'value="place"' not in form
+    response = client.post("/events/new", data={
+        **FORM, "date": "31/02/2027", "capacity": "-3", "kind": "party", "location": "place",
+        "title": "", "csrf_token": csrf_from(form)})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for field in ("date", "capacity", "kind", "location", "title"):
+        assert f'id="{field}-error"' in html, field
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
 def test_moving_and_cancelling_an_event_tells_the_people_registered(app, client, make_user):
     place, animator = _place_with_animator(make_user)
     ana = make_user("ana@example.org", display_name="Ana")

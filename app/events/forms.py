@@ -86,53 +86,22 @@ class EventForm(BaseForm):
         field.errors = list(field.errors) + [str(message)]
 
     def validate(self, extra_validators=None) -> bool:
+        """Every field is checked, each error said beside its field, all at once."""
         ok = super().validate(extra_validators)
         self.parsed = {}
-        day = _parse_date(self.date.data)
-        if day is None:
-            self._error(self.date, _l("Type a date like 12/03/2027."))
+        when = self._when()
+        if when is None:
             ok = False
-        start, end = _parse_time(self.start_time.data), _parse_time(self.end_time.data)
-        for field, value in ((self.start_time, start), (self.end_time, end)):
-            if value is None:
-                self._error(field, _l("Type a time like 9:00 or 14:30."))
-                ok = False
-        if not ok:
-            return False
-        starts_at = from_local(datetime.combine(day, start))
-        ends_at = from_local(datetime.combine(day, end))
-        if ends_at <= starts_at:
-            self._error(self.end_time, _l("The end comes after the start."))
-            return False
-        rule = REPEATS.get(self.repeat.data or "")
-        if rule and "{nth}" in rule:
-            nth = (day.day - 1) // 7 + 1
-            rule = rule.format(nth=nth if nth < 5 else -1, day=DAYS[day.weekday()])
-        if rule:
-            until = (self.repeat_until.data or "").strip()
-            if not until:  # "Empty: for a year"
-                rule += ";UNTIL=" + from_local(datetime.combine(
-                    day + timedelta(days=365), end)).strftime("%Y%m%dT%H%M%SZ")
-            else:
-                until_day = _parse_date(until)
-                if until_day is None or until_day < day:
-                    self._error(self.repeat_until, _l("A date after the first one, like "
-                                                      "12/03/2027."))
-                    return False
-                rule += ";UNTIL=" + from_local(datetime.combine(until_day, end)).strftime(
-                    "%Y%m%dT%H%M%SZ")
-            try:
-                check_rule(rule, starts_at)
-            except RuleError:
-                self._error(self.repeat, _l("This repeat gives no date."))
-                return False
-        values = {"title": " ".join(self.title.data.split()), "kind": self.kind.data,
+            when = (None, None, None)
+        starts_at, ends_at, rule = when
+        values = {"title": " ".join((self.title.data or "").split()), "kind": self.kind.data,
                   "starts_at": starts_at, "ends_at": ends_at, "rrule": rule,
                   "location": self.location.data, "audience": self.audience.data,
                   "description": self.description.data or "", "address": "",
                   "online_url": "", "commune_insee": None}
         if self.location.data == "place":
-            values["commune_insee"] = self.place.commune_insee
+            # (a place event only: the choice is not offered, and refused, otherwise)
+            values["commune_insee"] = self.place.commune_insee if self.place else None
         elif self.location.data == "address":
             from app.territory.gazetteer import match_communes
             typed = (self.commune.data or "").strip()
@@ -165,6 +134,47 @@ class EventForm(BaseForm):
             ok = False
         self.parsed = values
         return ok
+
+    def _when(self):
+        """(start, end, rule) from the date, the times and the repeat; None after saying what
+        is wrong."""
+        day = _parse_date(self.date.data)
+        if day is None:
+            self._error(self.date, _l("Type a date like 12/03/2027."))
+        start, end = _parse_time(self.start_time.data), _parse_time(self.end_time.data)
+        for field, value in ((self.start_time, start), (self.end_time, end)):
+            if value is None:
+                self._error(field, _l("Type a time like 9:00 or 14:30."))
+        if day is None or start is None or end is None:
+            return None
+        starts_at = from_local(datetime.combine(day, start))
+        ends_at = from_local(datetime.combine(day, end))
+        if ends_at <= starts_at:
+            self._error(self.end_time, _l("The end comes after the start."))
+            return None
+        rule = REPEATS.get(self.repeat.data or "")
+        if rule and "{nth}" in rule:
+            nth = (day.day - 1) // 7 + 1
+            rule = rule.format(nth=nth if nth < 5 else -1, day=DAYS[day.weekday()])
+        if rule:
+            until = (self.repeat_until.data or "").strip()
+            if not until:  # "Empty: for a year"
+                rule += ";UNTIL=" + from_local(datetime.combine(
+                    day + timedelta(days=365), end)).strftime("%Y%m%dT%H%M%SZ")
+            else:
+                until_day = _parse_date(until)
+                if until_day is None or until_day < day:
+                    self._error(self.repeat_until, _l("A date after the first one, like "
+                                                      "12/03/2027."))
+                    return None
+                rule += ";UNTIL=" + from_local(datetime.combine(until_day, end)).strftime(
+                    "%Y%m%dT%H%M%SZ")
+            try:
+                check_rule(rule, starts_at)
+            except RuleError:
+                self._error(self.repeat, _l("This repeat gives no date."))
+                return None
+        return starts_at, ends_at, rule
 
     def fill_from(self, event) -> None:
         local_start, local_end = to_local(event.starts_at), to_local(event.ends_at)

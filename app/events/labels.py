@@ -8,7 +8,7 @@ from models import EventAudience, EventKind, RegistrationStatus
 KIND_LABELS = {
     EventKind.OPEN_DAY: _l("Open day"),
     EventKind.DISCOVERY_DAY: _l("Discovery day"),
-    EventKind.TRAINING: _l("Training"),
+    EventKind.TRAINING: _l("Training session"),
     EventKind.MEETUP: _l("Meet-up"),
     EventKind.PERMANENCE: _l("Permanence"),
     EventKind.GOVERNANCE: _l("Users' meeting"),
