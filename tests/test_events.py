@@ -489,3 +489,15 @@ def test_a_weekly_permanence_is_listed_once_by_its_next_date(app, client):
     assert html.count("Permanence du jeudi") == 1 and "Chaque semaine" in html
     listed = client.get("/api/v1/events").get_json()["items"]
     assert len([i for i in listed if i["title"] == "Permanence du jeudi"]) >= 12  # 92 days
+
+
+def test_the_feed_shows_events_within_twenty_km_of_home(app, make_user):
+    """Baraqueville (12.7 km from Rodez) is in another communauté de communes: its members see
+    Rodez's events all the same; Millau's (52 km) they do not."""
+    ana = make_user("ana@example.org", commune="12056")
+    make_event(title="À Rodez", commune_insee="12202")
+    make_event(title="À Millau", commune_insee="12145")
+    client = app.test_client()
+    login_as(client, ana)
+    feed = client.get("/").get_data(as_text=True)
+    assert "À Rodez" in feed and "À Millau" not in feed

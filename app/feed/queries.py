@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.events.access import visible as visible_event
 from app.events.occurrences import next_occurrence
+from app.events.queries import communes_within
 from app.text import excerpt, markdown_excerpt
 from models import (
     Block,
@@ -43,6 +44,7 @@ from models.skill import profile_skill
 from models.types import utcnow
 
 PAGE = 20
+EVENTS_KM = 20  # how far away an event shows in a member's feed
 KINDS = ("comment", "event", "member", "place", "poll", "post")  # the cursor's kinds, in order
 EXCERPT = 280
 
@@ -136,10 +138,12 @@ def feed(session: Session, user: User, cursor: Key | None = None, limit: int = P
             .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(fetch)):
         keys.append((Key(at, "comment", ident), "comment"))
     insee, epci = _home(session, user)
-    # Events published in my networks or near me, still to come.
+    # Events published in my networks or within EVENTS_KM of home (people travel to an event
+    # across the limits of their communauté de communes), still to come.
     where_events = [Event.network_id.in_(mine)]
     if insee is not None:
-        where_events.append(_near(Event.commune_insee, insee, epci))
+        home = session.get(Commune, insee)
+        where_events.append(Event.commune_insee.in_(communes_within(session, home, EVENTS_KM)))
     for at, ident in session.execute(
             select(Event.created_at, Event.id)
             .where(visible_event(user.id), Event.cancelled_at.is_(None),
