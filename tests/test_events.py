@@ -79,6 +79,29 @@ def test_a_cancelled_and_a_moved_occurrence(app):
         (datetime(2027, 1, 22, 13, 0, tzinfo=UTC), True)]
 
 
+def test_a_rule_is_expanded_once_then_read_from_memory(app, monkeypatch):
+    """The events page lists the same few dozen recurring events on every render: their rules
+    are expanded once per process (bench/events.py: a quarter of the page's time), and what
+    is kept gives the occurrences a new expansion gives."""
+    from app.events import occurrences as module
+    parsed = []
+    real = module.rrulestr
+    monkeypatch.setattr(module, "rrulestr", lambda *a, **k: parsed.append(a) or real(*a, **k))
+    module._every_start.cache_clear()
+    event = make_event(kind=EventKind.PERMANENCE, rrule="FREQ=WEEKLY;BYDAY=TH",
+                       starts_at=datetime(2026, 10, 15, 7, 0, tzinfo=UTC))
+    windows = [(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 6, tzinfo=UTC)),
+               (datetime(2027, 3, 20, tzinfo=UTC), datetime(2027, 4, 6, tzinfo=UTC)),
+               (datetime(2026, 10, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))]
+    kept = [occurrences(event, start, end) for start, end in windows]
+    assert len(parsed) == 1
+    module._every_start.cache_clear()
+    assert kept == [occurrences(event, start, end) for start, end in windows]
+    assert len(kept[2]) == 53  # a rule without an end: a year from its first occurrence
+    event.rrule = "FREQ=WEEKLY;BYDAY=TH;COUNT=2"  # another rule: expanded anew
+    assert len(occurrences(event, *windows[2])) == 2
+
+
 @pytest.mark.parametrize("rule", ["", "FREQ=MINUTELY", "RRULE:FREQ=WEEKLY", "FREQ=NEVER",
                                   "FREQ=WEEKLY;COUNT=0", "FREQ=DAILY\nEXDATE:2020"])
 def test_unusable_rules_are_refused(rule):

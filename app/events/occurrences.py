@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -70,23 +71,36 @@ def _exceptions(event: Event) -> dict[datetime, datetime | None]:
     return found
 
 
+@lru_cache(maxsize=512)
+def _every_start(rule: str, starts_at: datetime) -> tuple[tuple[datetime, datetime], ...] | None:
+    """(Paris wall-clock time, UTC) of every start the rule gives within HORIZON of `starts_at`
+    (at most MAX_OCCURRENCES), or None when the rule cannot be read. Kept per process: a rule
+    and a start always give the same times, and each list and feed asks for the same few dozen
+    recurring events again (expanding them was a quarter of the events page's time)."""
+    local_start = to_local(starts_at).replace(tzinfo=None)
+    try:
+        parsed = rrulestr(rule, dtstart=local_start)
+    except (ValueError, TypeError, KeyError):
+        return None
+    local_until = to_local(starts_at + HORIZON).replace(tzinfo=None)
+    starts = []
+    for naive in parsed.xafter(local_start, count=MAX_OCCURRENCES, inc=True):
+        if naive > local_until:
+            break
+        starts.append((naive, from_local(naive)))
+    return tuple(starts)
+
+
 def rule_starts(event: Event, until: datetime) -> list[datetime]:
     """The UTC starts the rule gives from the event's start up to `until` (at most
     MAX_OCCURRENCES); the event's one start when it does not recur."""
     if not event.rrule:
         return [event.starts_at]
-    local_start = to_local(event.starts_at).replace(tzinfo=None)
-    try:
-        rule = rrulestr(event.rrule, dtstart=local_start)
-    except (ValueError, TypeError, KeyError):
+    every = _every_start(event.rrule, event.starts_at)
+    if every is None:
         return [event.starts_at]
     local_until = to_local(min(until, event.starts_at + HORIZON)).replace(tzinfo=None)
-    starts = []
-    for naive in rule.xafter(local_start, count=MAX_OCCURRENCES, inc=True):
-        if naive > local_until:
-            break
-        starts.append(from_local(naive))
-    return starts
+    return [start for naive, start in every if naive <= local_until]
 
 
 def occurrences(event: Event, start: datetime, end: datetime) -> list[Occurrence]:
@@ -98,10 +112,9 @@ def occurrences(event: Event, start: datetime, end: datetime) -> list[Occurrence
         moved_to = changes.get(rule_start, rule_start)
         if rule_start in changes and moved_to is None:
             continue  # cancelled
-        occurrence = Occurrence(moved_to, moved_to + duration, rule_start,
-                                moved=moved_to != rule_start)
-        if occurrence.end > start and occurrence.start < end:
-            found.append(occurrence)
+        if moved_to + duration > start and moved_to < end:
+            found.append(Occurrence(moved_to, moved_to + duration, rule_start,
+                                    moved=moved_to != rule_start))
     return sorted(found, key=lambda o: o.start)
 
 
