@@ -105,6 +105,7 @@ chromium:
 bench: setup dev-deps
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk || true; }
 	$(PY) bench/pages.py
+	$(PY) bench/events.py
 	$(PY) bench/clusters.py
 	$(PY) bench/search.py
 	$(PY) bench/chat.py

@@ -93,6 +93,69 @@ def test_a_rule_ending_in_two_years_goes_on_after_one_and_a_start_to_the_microse
                        datetime(2028, 6, 30, tzinfo=UTC)) == []  # a year, then no more
 
 
+def test_a_rule_is_expanded_once_then_read_from_memory(app, monkeypatch):
+    """The events page lists the same few dozen recurring events on every render: their rules
+    are expanded once per process (bench/events.py: a quarter of the page's time), and what
+    is kept gives the occurrences a new expansion gives."""
+    from app.events import occurrences as module
+    parsed = []
+    real = module.rrulestr
+    monkeypatch.setattr(module, "rrulestr", lambda *a, **k: parsed.append(a) or real(*a, **k))
+    module._parsed.cache_clear()
+    event = make_event(kind=EventKind.PERMANENCE, rrule="FREQ=WEEKLY;BYDAY=TH",
+                       starts_at=datetime(2026, 10, 15, 7, 0, tzinfo=UTC))
+    windows = [(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 6, tzinfo=UTC)),
+               (datetime(2027, 3, 20, tzinfo=UTC), datetime(2027, 4, 6, tzinfo=UTC)),
+               (datetime(2026, 10, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))]
+    kept = [occurrences(event, start, end) for start, end in windows]
+    assert len(parsed) == 1
+    module._parsed.cache_clear()
+    assert kept == [occurrences(event, start, end) for start, end in windows]
+    assert len(kept[2]) == 53  # a rule without an end: a year from its first occurrence
+    event.rrule = "FREQ=WEEKLY;BYDAY=TH;COUNT=2"  # another rule: expanded anew
+    assert len(occurrences(event, *windows[2])) == 2
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_when_range_writes_what_the_date_filters_wrote(app, lang):
+    """app/events/when.py writes an occurrence's time as the template did with the dateformat
+    and datetimeformat filters, in both languages, across clock changes and midnight."""
+    from markupsafe import escape
+
+    from app.events.when import when_range
+    from app.templating import dateformat, datetimeformat
+
+    def with_filters(start, end):
+        first = f'<time datetime="{start.isoformat()}">{escape(dateformat(start, "EEEE d MMMM y"))}' \
+            f', {datetimeformat(start, "HH:mm")}</time>'
+        if dateformat(end, "y-MM-dd") == dateformat(start, "y-MM-dd"):
+            return f'{escape(dateformat(start, "EEEE d MMMM y"))}, <span class="nowrap">' \
+                f'<time datetime="{start.isoformat()}">{datetimeformat(start, "HH:mm")}</time>–' \
+                f'<time datetime="{end.isoformat()}">{datetimeformat(end, "HH:mm")}</time></span>'
+        return f'{first} – <time datetime="{end.isoformat()}">' \
+            f'{escape(dateformat(end, "EEEE d MMMM y"))}, {datetimeformat(end, "HH:mm")}</time>'
+
+    with app.test_request_context("/events/"):
+        from flask import session
+        session["lang"] = lang
+        starts = [datetime(2026, 10, 24, 22, 0, tzinfo=UTC) + timedelta(minutes=97 * i)
+                  for i in range(40)] + [datetime(2027, 3, 27, 21, 30, tzinfo=UTC),
+                                         datetime(2026, 12, 31, 22, 59, tzinfo=UTC),
+                                         datetime(2027, 1, 7, 8, 0)]  # naive: UTC
+        for start in starts:
+            for length in (timedelta(minutes=30), timedelta(hours=3), timedelta(days=2)):
+                assert when_range(start, start + length) == with_filters(start, start + length)
+        same_day = when_range(datetime(2026, 10, 15, 7, 0, tzinfo=UTC),
+                              datetime(2026, 10, 15, 10, 0, tzinfo=UTC))
+    assert same_day == {
+        "fr": 'jeudi 15 octobre 2026, <span class="nowrap">'
+              '<time datetime="2026-10-15T07:00:00+00:00">09:00</time>'
+              '–<time datetime="2026-10-15T10:00:00+00:00">12:00</time></span>',
+        "en": 'Thursday 15 October 2026, <span class="nowrap">'
+              '<time datetime="2026-10-15T07:00:00+00:00">09:00</time>'
+              '–<time datetime="2026-10-15T10:00:00+00:00">12:00</time></span>'}[lang]
+
+
 @pytest.mark.parametrize("rule", ["", "FREQ=MINUTELY", "RRULE:FREQ=WEEKLY", "FREQ=NEVER",
                                   "FREQ=WEEKLY;COUNT=0", "FREQ=DAILY\nEXDATE:2020"])
 def test_unusable_rules_are_refused(rule):

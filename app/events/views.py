@@ -25,6 +25,7 @@ from app.events.labels import (
     repeat_label,
 )
 from app.events.occurrences import next_occurrence, occurrences
+from app.events.when import when_range
 from app.forms import explain_csrf_failure
 from app.pagecache import cached_page, member_page
 from app.security import csrf_in_form
@@ -50,6 +51,8 @@ def _labels():
             "may_hold_events": lambda place=None, network=None: may_hold_events(
                 db.session, current_user, place, network)}
 
+
+bp.add_app_template_global(when_range, "when_range")
 
 CACHE_BUCKET_SECONDS = 300  # a visitor's list is kept at most this long (events end)
 

@@ -1,0 +1,445 @@
+"""Requests/s and p50/p99 latency of the /events page and a commune's calendar feed with 10,000
+events, next to the bare route in the same run (issue 22).
+
+Run it with::
+
+    .venv/bin/python bench/events.py [--seconds 10] [--events 10000] [--profiles 340]
+        [--connections 16] [--worker gthread|gevent] [--reuse]
+
+What it does, every run:
+
+1. builds a throwaway instance as bench/pages.py does (``flask db upgrade``, ``flask territory
+   load``, ``flask demo --profiles N``: communes, places, networks and members), then inserts
+   N events in one transaction (one SQLAlchemy Core INSERT, executemany, on the model's table;
+   nothing else is written: no content version, no search document) and refreshes the
+   planner's statistics (``ANALYZE``, as ``flask demo`` does after its own inserts). The mix:
+   about 50 weekly permanences (``FREQ=WEEKLY``) at places, some begun in the last months; the
+   rest one-off events of every kind over the next 12 months, in the territory's communes
+   (weighted by the square root of their population, so towns hold more), at places, at an
+   address or online, mostly public, some for members only or for a network's members, a few
+   cancelled. ``--reuse`` keeps the instance in bench/results/events-instance-<profiles>/;
+2. starts gunicorn with ``bench.bench_app:app`` (the production app and ``/bench/bare``), one
+   worker, gthread (16 threads) or ``--worker gevent``;
+3. loads each URL for --seconds with 16 connections (wrk when installed, else the Python load
+   generator of bench/pages.py): the bare route; /events/ as a visitor; /events/ around Rodez
+   (20 km) as a visitor; /events/ as a logged-in demo member; the calendar feed of Rodez and
+   20 km around; and, for information, "miss" rows whose every request carries a different
+   ?nocache=N argument, so every request is a cache miss and a full query and render;
+4. prints a table (req/s, p50, p99, % of the bare route, CPU ms of the worker per request,
+   target) and writes it to bench/results/events.json.
+
+Target (issue 22): the judged rows serve at least 25% of the bare route's requests/s with a p99
+under 100 ms. A missed target is reported, not failed: the exit status is 0 unless the benchmark
+itself could not run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.pages import (  # noqa: E402
+    BIN,
+    HOST,
+    RESULTS,
+    TARGET_P99_MS,
+    _interrupt,
+    build_instance,
+    cpu_seconds,
+    demo_member,
+    free_port,
+    get,
+    log,
+    machine_facts,
+    median_run,
+    member_cookie,
+    run_python,
+    run_wrk,
+    server_command,
+    stop,
+    tail,
+    wait_healthy,
+    worker_pids,
+    wrk_version,
+)
+
+TARGET_SHARE = 0.25  # of the bare route's requests/s, every judged row (issue 22)
+RODEZ = "12202"
+RECURRING = 50
+SEED = 22
+
+
+# --- the events -------------------------------------------------------------------------------
+
+def event_count(db_path: Path) -> int:
+    try:
+        with sqlite3.connect(db_path) as con:
+            return con.execute("SELECT count(*) FROM event").fetchone()[0]
+    except sqlite3.Error:
+        return -1
+
+
+TOPICS = ("la comptabilité des indépendants", "la facturation électronique", "le RGPD",
+          "la visioconférence", "les réseaux sociaux", "la création d'entreprise",
+          "le télétravail", "la sécurité informatique", "la prise de parole", "Linux",
+          "la photographie de produits", "les marchés publics", "le portage salarial",
+          "les tableurs", "la gestion du temps", "l'anglais professionnel")
+TITLES = {
+    "open_day": ("Portes ouvertes", "Venez découvrir le lieu", "Journée portes ouvertes"),
+    "discovery_day": ("Journée découverte", "Une journée pour essayer le coworking"),
+    "training": tuple(f"Formation : {t}" for t in TOPICS),
+    "meetup": ("Café des indépendants", "Apéro coworking", "Petit-déjeuner des télétravailleurs",
+               "Rencontre des entrepreneurs", "Déjeuner partagé") +
+              tuple(f"Échanges sur {t}" for t in TOPICS),
+    "permanence": ("Permanence de l'expert-comptable", "Permanence juridique",
+                   "Permanence numérique", "Permanence de la CCI"),
+    "governance": ("Réunion des usagers", "Assemblée du lieu", "Conseil des coworkers"),
+    "other": ("Soirée jeux", "Projection-débat", "Marché des créateurs", "Atelier réparation",
+              "Visite d'entreprise") + tuple(f"Conférence : {t}" for t in TOPICS),
+}
+DESCRIPTION = ("**{title}**, à {where}.\n\n"
+               "Ouvert à qui travaille près d'ici : indépendants, salariés en télétravail, "
+               "porteurs de projet. [En savoir plus](https://example.org/agenda)\n\n"
+               "- accueil à partir de {hour} h\n- café offert\n")
+
+
+def seed_events(count: int, seed: int = SEED) -> None:
+    """Replace the events of the instance MAILLAGE_DATABASE_URL names with `count` new ones
+    (run in a child process with bench_env(): the app's config, models and column types)."""
+    import math
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import delete, insert, select, text
+
+    from app import create_app
+    from app.events.occurrences import from_local, to_local
+    from models import (
+        Commune,
+        Event,
+        EventAudience,
+        EventKind,
+        EventLocation,
+        Network,
+        NetworkVisibility,
+        Place,
+        User,
+        db,
+    )
+    from models.user import Role
+
+    rng = random.Random(seed)
+    app = create_app()
+    with app.app_context():
+        session = db.session
+        communes = session.execute(select(Commune.insee, Commune.name, Commune.population)
+                                   .order_by(Commune.insee)).all()
+        if not communes:
+            raise SystemExit("no commune: is the territory loaded?")
+        weights = [math.sqrt(max(p or 0, 1)) for _, _, p in communes]
+        names = {insee: name for insee, name, _ in communes}
+        places = session.execute(select(Place.id, Place.commune_insee, Place.name)
+                                 .order_by(Place.id)).all()
+        networks = session.execute(select(Network.id, Network.visibility)
+                                   .order_by(Network.id)).all()
+        organisers = list(session.scalars(select(User.id).where(
+            User.role.in_((Role.ORGANISER, Role.ADMIN))).order_by(User.id))) or [None]
+        today = to_local(datetime.now(timezone.utc)).replace(tzinfo=None).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+        now = datetime.now(timezone.utc)
+
+        def at(day: int, hour: int, minute: int = 0) -> datetime:
+            return from_local(today + timedelta(days=day, hours=hour, minutes=minute))
+
+        def row(kind: EventKind, starts: datetime, hours: float, **fields) -> dict:
+            title = rng.choice(TITLES[kind.value])
+            commune = fields.get("commune_insee")
+            where = names.get(commune, "en ligne")
+            return {"title": title[:120],
+                    "description": DESCRIPTION.format(title=title, where=where,
+                                                      hour=to_local(starts).hour),
+                    "kind": kind, "place_id": None, "network_id": None,
+                    "created_by_id": rng.choice(organisers), "starts_at": starts,
+                    "ends_at": starts + timedelta(hours=hours), "rrule": None, "exceptions": [],
+                    "location": EventLocation.ADDRESS, "address": "", "commune_insee": None,
+                    "online_url": "", "capacity": None, "seats_taken": 0, "price_eur": 0,
+                    "audience": EventAudience.PUBLIC, "cover": None, "cover_alt": "",
+                    "cancelled_at": None, "sequence": 0, "created_at": now, "updated_at": now,
+                    **fields}
+
+        def address_fields() -> dict:
+            insee = rng.choices(communes, weights)[0][0]
+            return {"location": EventLocation.ADDRESS, "commune_insee": insee,
+                    "address": f"{rng.randint(1, 40)} place de la Mairie"}
+
+        rows = []
+        for i in range(min(RECURRING, count)):  # weekly permanences, at places when there are
+            fields = address_fields()
+            if places:
+                place = places[i % len(places)]
+                fields = {"location": EventLocation.PLACE, "place_id": place.id,
+                          "commune_insee": place.commune_insee}
+            rows.append(row(EventKind.PERMANENCE, at(rng.randint(-90, 30), rng.choice((9, 14))),
+                            3, rrule="FREQ=WEEKLY", **fields,
+                            audience=EventAudience.PUBLIC if rng.random() < 0.8
+                            else EventAudience.MEMBERS))
+        kinds = [EventKind.MEETUP, EventKind.TRAINING, EventKind.OTHER, EventKind.OPEN_DAY,
+                 EventKind.DISCOVERY_DAY, EventKind.GOVERNANCE, EventKind.PERMANENCE]
+        kind_weights = [30, 20, 18, 10, 8, 7, 7]
+        for _ in range(count - len(rows)):
+            kind = rng.choices(kinds, kind_weights)[0]
+            day, hour = rng.randrange(0, 365), rng.randint(8, 19)
+            hours = 7 if kind == EventKind.DISCOVERY_DAY else rng.choice((1, 1.5, 2, 3))
+            if kind == EventKind.DISCOVERY_DAY:
+                hour = 9
+            at_place = places and (kind in (EventKind.OPEN_DAY, EventKind.DISCOVERY_DAY,
+                                            EventKind.GOVERNANCE) or rng.random() < 0.3)
+            fields: dict = {}
+            audience = EventAudience.PUBLIC if rng.random() < 0.88 else EventAudience.MEMBERS
+            if at_place:
+                place = rng.choice(places)
+                fields = {"location": EventLocation.PLACE, "place_id": place.id,
+                          "commune_insee": place.commune_insee}
+                if kind == EventKind.GOVERNANCE and rng.random() < 0.6:
+                    audience = EventAudience.MEMBERS
+            else:
+                if networks and rng.random() < 0.3:  # a network's event
+                    network_id, visibility = rng.choice(networks)
+                    fields["network_id"] = network_id
+                    if visibility == NetworkVisibility.PRIVATE or rng.random() < 0.3:
+                        audience = EventAudience.NETWORK
+                if rng.random() < 0.06:
+                    fields.update(location=EventLocation.ONLINE,
+                                  online_url="https://visio.example.org/maillage")
+                else:
+                    fields.update(address_fields())
+            if rng.random() < 0.4:
+                fields["capacity"] = rng.choice((8, 12, 15, 20, 30, 50))
+            if kind == EventKind.TRAINING and rng.random() < 0.5:
+                fields["price_eur"] = rng.choice((10, 20, 35, 60))
+            if rng.random() < 0.02:
+                fields["cancelled_at"] = now - timedelta(hours=rng.randint(1, 500))
+            rows.append(row(kind, at(day, hour, rng.choice((0, 30))), hours,
+                            audience=audience, **fields))
+        session.execute(delete(Event.__table__))
+        session.execute(insert(Event.__table__), rows)  # one executemany
+        session.commit()
+        session.execute(text("ANALYZE"))
+        session.commit()
+        by_audience: dict[str, int] = {}
+        for r in rows:
+            by_audience[r["audience"].value] = by_audience.get(r["audience"].value, 0) + 1
+        print(f"{len(rows)} events ({sum(1 for r in rows if r['rrule'])} weekly, "
+              f"{sum(1 for r in rows if r['place_id'])} at places, "
+              f"{sum(1 for r in rows if r['cancelled_at'])} cancelled; "
+              + ", ".join(f"{k} {v}" for k, v in sorted(by_audience.items())) + ")")
+
+
+def add_events(env: dict, db_path: Path, count: int) -> None:
+    if event_count(db_path) == count:
+        log(f"reusing the {count} events of {db_path}")
+        return
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            f"from bench.events import seed_events; seed_events({count})")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if done.returncode != 0:
+        sys.exit(f"inserting the events failed ({done.returncode}):\n{done.stdout[-3000:]}")
+    log(f"events: {done.stdout.strip().splitlines()[-1]}")
+
+
+# --- report -------------------------------------------------------------------------------
+
+def report(meta: dict, rows: list[dict]) -> list[str]:
+    bare = rows[0]["rps"]
+    missed = []
+    head = f"{'route':<30} {'path':<42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} " \
+           f"{'% bare':>7} {'cpu ms/req':>10}  target"
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        row["share_of_bare"] = row["rps"] / bare if bare else 0.0
+        if row["label"] == "bare route":
+            row["share_of_bare"], row["target_met"], verdict = 1.0, None, "(reference)"
+        elif row["unique"]:
+            row["target_met"], verdict = None, "(info: every request a cache miss)"
+        else:
+            why = []
+            if row["share_of_bare"] < TARGET_SHARE:
+                why.append(f"req/s {row['share_of_bare']:.0%} < {TARGET_SHARE:.0%} of bare")
+            if not row["p99_ms"] < TARGET_P99_MS:
+                why.append(f"p99 {row['p99_ms']:.0f} ms >= {TARGET_P99_MS:.0f} ms")
+            row["target_met"] = not why
+            row["target_missed_because"] = why
+            verdict = "met" if not why else "MISSED"
+            if why:
+                missed.append(f"{row['label']} ({row['path']}): {'; '.join(why)}")
+        err = f"  ({row['errors']} errors)" if row["errors"] else ""
+        cpu = row["cpu_ms_per_request"]
+        cpu = f"{cpu:>10.2f}" if cpu is not None else f"{'n/a':>10}"
+        lines.append(f"{row['label']:<30} {row['path']:<42} {row['rps']:>8.1f} "
+                     f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
+                     f"{row['share_of_bare']:>7.0%} {cpu}  {verdict}{err}")
+    print(f"# Maillage events benchmark, {meta['date']}: nproc {meta['nproc']}, load average "
+          f"before {' '.join(map(str, meta['loadavg_before']))}, Python {meta['python']}, "
+          f"{meta['events']} events, {meta['profiles']} demo profiles")
+    print(f"# server: {meta['server']}  ("
+          + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v) + ")")
+    print(f"# load:   {meta['load_generator']}")
+    print("# cpu ms/req: CPU time of the gunicorn worker per request (user + system), steadier "
+          "than req/s on a busy machine")
+    print()
+    print("\n".join(lines))
+    print()
+    if missed:
+        judged = sum(1 for r in rows if r["target_met"] is not None)
+        print(f"Targets MISSED ({len(missed)} of {judged} rows; target: >= {TARGET_SHARE:.0%} "
+              f"of the bare route's req/s and p99 < {TARGET_P99_MS:.0f} ms):")
+        for m in missed:
+            print(f"  - {m}")
+    else:
+        print(f"All targets met (>= {TARGET_SHARE:.0%} of the bare route's req/s, "
+              f"p99 < {TARGET_P99_MS:.0f} ms).")
+    if any(r["errors"] for r in rows):
+        print("Some requests failed (see the errors column): the numbers above are suspect.")
+    return missed
+
+
+# --- main -------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=int, default=10, help="load duration per URL [10]")
+    ap.add_argument("--events", type=int, default=10_000, help="events inserted [10000]")
+    ap.add_argument("--profiles", type=int, default=340, help="demo profiles [340]")
+    ap.add_argument("--connections", type=int, default=16, help="concurrent connections [16]")
+    ap.add_argument("--threads", type=int, default=16, help="gunicorn gthread threads [16]")
+    ap.add_argument("--worker", choices=("gthread", "gevent"), default="gthread",
+                    help="gunicorn worker class [gthread]; gevent is what `make run` uses")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="load every URL this many times, interleaved; report the medians [1]")
+    ap.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto",
+                    help="load generator: wrk when installed, else Python [auto]")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the instance in bench/results/events-instance-N/ and reuse it")
+    ap.add_argument("--json", type=Path, default=RESULTS / "events.json",
+                    help="where to write the results [bench/results/events.json]")
+    args = ap.parse_args(argv)
+    if not 1 <= args.seconds <= 600 or not 1 <= args.connections <= 256 \
+            or not 1 <= args.rounds <= 20 or not RECURRING <= args.events <= 1_000_000:
+        ap.error(f"--seconds 1..600, --connections 1..256, --rounds 1..20, "
+                 f"--events {RECURRING}..1000000")
+    for tool in ("flask", "gunicorn"):
+        if not (BIN / tool).exists():
+            sys.exit(f"{BIN / tool} is missing: run with the venv's python "
+                     "(.venv/bin/python bench/events.py) after `make setup`.")
+    use_wrk = args.loader == "wrk" or (args.loader == "auto" and shutil.which("wrk"))
+    if use_wrk and not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk), or use --loader python")
+
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    if args.reuse:
+        workdir = RESULTS / f"events-instance-{args.profiles}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        cleanup = None
+    else:
+        cleanup = tempfile.TemporaryDirectory(prefix="maillage-bench-events-")
+        workdir = Path(cleanup.name)
+    server = None
+    try:
+        env = build_instance(workdir, args.profiles, args.reuse)
+        db_path = workdir / "bench.sqlite3"
+        add_events(env, db_path, args.events)
+        port = free_port()
+        cmd = server_command(port, args.threads, args.worker)
+        log_path = workdir / "gunicorn.log"
+        with open(log_path, "w") as server_log:
+            server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=server_log,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+        wait_healthy(port, server, log_path)
+        workers = worker_pids(server.pid)
+        member = member_cookie(port, demo_member(db_path))
+        around = "/events/?commune=Rodez&km=20"
+        feed = f"/events/feeds/commune/{RODEZ}.ics?km=20"
+        urls = [("bare route", "/bench/bare", None, False),
+                ("events", "/events/", None, False),
+                ("events around Rodez, 20 km", around, None, False),
+                ("events, member", "/events/", member, False),
+                ("Rodez feed, 20 km", feed, None, False),
+                ("events, miss", "/events/", None, True),
+                ("events around Rodez, miss", around, None, True),
+                ("Rodez feed, miss", feed, None, True)]
+        for _label, path, cookie, _unique in urls:  # warm up: imports, templates, caches, pool
+            for _ in range(10):
+                status, body = get(port, path, cookie=cookie, timeout=30)
+                if status != 200:
+                    raise RuntimeError(f"{path} answered {status} during warm-up:\n"
+                                       f"{body[:500]!r}\n{tail(log_path)}")
+            log(f"warm: {path} ({len(body)} bytes)")
+        if use_wrk:
+            loader = (f"{wrk_version()}: wrk -t{min(2, args.connections)} "
+                      f"-c{args.connections} -d{args.seconds}s --timeout 10s --latency URL")
+        else:
+            loader = (f"Python load generator (wrk not used): {args.connections} threads x 1 "
+                      f"keep-alive http.client connection, {args.seconds}s per URL; it shares "
+                      "the CPUs with the server and the GIL among its threads")
+        if args.rounds > 1:
+            loader += f"; {args.rounds} interleaved rounds, medians reported"
+        meta = machine_facts()
+        meta.update(events=event_count(db_path), profiles=args.profiles,
+                    server=" ".join(["gunicorn", *cmd[1:]]), worker=args.worker,
+                    load_generator=loader, connections=args.connections,
+                    seconds=args.seconds, rounds=args.rounds)
+        runs: dict[str, list[dict]] = {url[0]: [] for url in urls}
+        for r in range(args.rounds):
+            for label, path, cookie, unique in urls:
+                log(f"round {r + 1}/{args.rounds}: {label} {path} for {args.seconds}s")
+                cpu_before = cpu_seconds(workers)
+                if use_wrk:
+                    res = run_wrk(f"http://{HOST}:{port}{path}", args.seconds, args.connections,
+                                  cookie, unique)
+                else:
+                    res = run_python(port, path, args.seconds, args.connections, cookie, unique)
+                cpu_after = cpu_seconds(workers)
+                res["cpu_ms_per_request"] = (
+                    (cpu_after - cpu_before) * 1000 / res["requests"]
+                    if cpu_before is not None and cpu_after is not None and res["requests"]
+                    else None)
+                runs[label].append(res)
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn died during the run:\n{tail(log_path)}")
+        rows = [{"label": label, "path": path, "member": bool(cookie), "unique": unique,
+                 **median_run(runs[label]), "runs": runs[label]}
+                for label, path, cookie, unique in urls]
+        missed = report(meta, rows)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(
+            {"meta": meta, "target": {"share_of_bare_rps": TARGET_SHARE,
+                                      "p99_ms_below": TARGET_P99_MS},
+             "results": rows, "targets_missed": missed}, indent=2, ensure_ascii=False) + "\n")
+        log(f"wrote {args.json}")
+        return 0
+    except RuntimeError as exc:
+        log(f"benchmark failed: {exc}")
+        return 1
+    except KeyboardInterrupt as exc:
+        log(f"interrupted ({exc or 'SIGINT'}): stopping the server")
+        return 130
+    finally:
+        if server is not None:
+            stop(server)
+        if cleanup is not None:
+            cleanup.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
