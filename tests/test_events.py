@@ -564,3 +564,87 @@ def test_the_feed_shows_events_within_twenty_km_of_home(app, make_user):
     login_as(client, ana)
     feed = client.get("/").get_data(as_text=True)
     assert "À Rodez" in feed and "À Millau" not in feed
+
+
+def test_one_date_of_a_permanence_cancelled_and_another_moved(app, client, make_user):
+    from app.events.occurrences import from_local, to_local
+    from app.events.service import occurrence_key
+    place, animator = _place_with_animator(make_user)
+    outsider = make_user("out@example.org", display_name="Dehors")
+    first = (utcnow() + timedelta(days=2)).replace(hour=8, minute=0, second=0, microsecond=0)
+    event = make_event(title="Permanence", kind=EventKind.PERMANENCE, place_id=place.id,
+                       location=EventLocation.PLACE, rrule="FREQ=WEEKLY;COUNT=4",
+                       starts_at=first)
+    dates = [from_local(to_local(first).replace(tzinfo=None) + timedelta(weeks=n))
+             for n in range(4)]  # weekly in Paris time, across a clock change if there is one
+    second, third = occurrence_key(dates[1]), occurrence_key(dates[2])
+    login_as(client, outsider)
+    assert client.get(f"/events/{event.id}/dates/{second}/cancel").status_code == 403
+    client = app.test_client()
+    login_as(client, animator)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert f"/dates/{second}/cancel" in page and f"/dates/{third}/move" in page
+    off_rule = occurrence_key(dates[1] + timedelta(days=1))
+    assert client.get(f"/events/{event.id}/dates/{off_rule}/cancel").status_code == 404
+    assert client.get(f"/events/{event.id}/dates/nonsense/move").status_code == 404
+    confirm = client.get(f"/events/{event.id}/dates/{second}/cancel").get_data(as_text=True)
+    assert "Annuler la date du" in confirm and "&lt;time" not in confirm
+    assert client.post(f"/events/{event.id}/dates/{second}/cancel").status_code == 400  # no token
+    client.post(f"/events/{event.id}/dates/{second}/cancel",
+                data={"csrf_token": csrf_from(confirm)})
+    form = client.get(f"/events/{event.id}/dates/{third}/move").get_data(as_text=True)
+    assert f'value="{to_local(dates[2]).strftime("%d/%m/%Y")}"' in form
+    bad = client.post(f"/events/{event.id}/dates/{third}/move", data={
+        "date": "32/01/2030", "start_time": "14:00", "csrf_token": csrf_from(form)})
+    assert bad.status_code == 422 and 'value="14:00"' in bad.get_data(as_text=True)
+    new_day = to_local(dates[2]).date() + timedelta(days=1)
+    client.post(f"/events/{event.id}/dates/{third}/move", data={
+        "date": new_day.strftime("%d/%m/%Y"), "start_time": "14:00",
+        "csrf_token": csrf_from(form)})
+    db.session.expire_all()
+    found = occurrences(db.session.get(Event, event.id), first - timedelta(days=1),
+                        first + timedelta(weeks=6))
+    moved = from_local(datetime.combine(new_day, datetime.min.time()).replace(hour=14))
+    assert [(o.start, o.moved) for o in found] == [
+        (dates[0], False), (moved, True), (dates[3], False)]
+    assert db.session.get(Event, event.id).sequence == 2
+
+
+def test_the_list_of_one_place_or_one_network(app, client, make_user, make_network):
+    owner = make_user("owner@example.org")
+    hidden = make_network(owner, "Cercle discret", visibility="private")
+    place = Place(name="La Fabrique", commune_insee="12202")
+    db.session.add(place)
+    db.session.commit()
+    make_event(title="À la Fabrique", place_id=place.id, location=EventLocation.PLACE)
+    make_event(title="Ailleurs")
+    make_event(title="Au cercle", network_id=hidden.id, audience=EventAudience.MEMBERS)
+    html = client.get(f"/events/?place={place.id}").get_data(as_text=True)
+    assert "À la Fabrique" in html and "Ailleurs" not in html and "La Fabrique only" not in html
+    assert "Événements de La Fabrique seulement" in html
+    login_as(client, make_user("m@example.org"))
+    html = client.get(f"/events/?network={hidden.id}").get_data(as_text=True)
+    assert "Cercle discret" not in html and "Ailleurs" in html  # not a member: no such filter
+    assert client.get("/events/?place=99999999999999999999&network=x").status_code == 200
+
+
+def test_an_event_picture_goes_through_the_picture_pipeline(app, client, make_user):
+    from io import BytesIO
+
+    from tests.helpers.images import jpeg
+    place, animator = _place_with_animator(make_user)
+    login_as(client, animator)
+    form = client.get(f"/events/new?place={place.id}").get_data(as_text=True)
+    response = client.post(f"/events/new?place={place.id}", data={
+        **FORM, "repeat": "", "cover_alt": "La grande salle", "csrf_token": csrf_from(form),
+        "cover": (BytesIO(jpeg((800, 500))), "salle.jpg")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    event = db.session.scalar(select(Event))
+    assert event.cover and event.cover_alt == "La grande salle"
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert f"/media/{event.cover}/" in page and 'alt="La grande salle"' in page
+    hostile = client.post(f"/events/{event.id}/edit", data={
+        **FORM, "repeat": "", "csrf_token": csrf_from(page),
+        "cover": (BytesIO(b"<svg onload=alert(1)>"), "x.jpg")}, content_type="multipart/form-data")
+    assert hostile.status_code == 422 and 'value="Permanence comptable"' in hostile.get_data(
+        as_text=True)

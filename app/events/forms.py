@@ -13,6 +13,7 @@ from app.events.access import audience_allowed
 from app.events.labels import AUDIENCE_LABELS, DISTANCES, KIND_LABELS
 from app.events.occurrences import RuleError, check_rule, from_local, to_local
 from app.forms import BaseForm, has_letters
+from app.images import forms as pictures
 from app.people.forms import commune_error, commune_suggestions
 from models import db
 
@@ -70,9 +71,16 @@ class EventForm(BaseForm):
     audience = SelectField(_l("Who can see it"), choices=list(AUDIENCE_LABELS.items()))
     description = TextAreaField(_l("Description"), validators=[Length(max=10_000)],
                                 description=_l("Markdown."))
+    cover = pictures.file_field(_l("Picture"), "photo")
+    cover_alt = StringField(_l("What the picture shows"), validators=[Length(max=200)])
+    cover_remove = pictures.remove_field(_l("Remove the picture"))
 
     parsed: dict
     commune_candidates: list = []
+    picture = None  # set by validate_cover: the processed upload
+
+    def validate_cover(self, field) -> None:
+        pictures.check_picture(self, field, "photo")
 
     def __init__(self, *args, place=None, network=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,6 +106,7 @@ class EventForm(BaseForm):
                   "starts_at": starts_at, "ends_at": ends_at, "rrule": rule,
                   "location": self.location.data, "audience": self.audience.data,
                   "description": self.description.data or "", "address": "",
+                  "cover_alt": " ".join((self.cover_alt.data or "").split()),
                   "online_url": "", "commune_insee": None}
         if self.location.data == "place":
             # (a place event only: the choice is not offered, and refused, otherwise)
@@ -195,6 +204,7 @@ class EventForm(BaseForm):
         self.capacity.data = "" if event.capacity is None else str(event.capacity)
         self.price_eur.data = str(event.price_eur) if event.price_eur else ""
         self.audience.data, self.description.data = event.audience, event.description
+        self.cover_alt.data = event.cover_alt
 
 
 def _parse_date(text: str | None):
@@ -212,3 +222,26 @@ def _parse_time(text: str | None):
     if not match:
         return None
     return time(int(match[1]), int(match[2] or 0))
+
+
+class MoveForm(BaseForm):
+    """One date of a recurring event moved: its new day and start (it keeps its length)."""
+
+    date = StringField(_l("Date"), validators=[DataRequired()],
+                       description=_l("e.g. 12/03/2027."))
+    start_time = StringField(_l("Starts at"), validators=[DataRequired()],
+                             description=_l("e.g. 9:00."))
+    moved_to: datetime | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        day, start = _parse_date(self.date.data), _parse_time(self.start_time.data)
+        if day is None:
+            self.date.errors = list(self.date.errors) + [str(_l("Type a date like 12/03/2027."))]
+        if start is None:
+            self.start_time.errors = list(self.start_time.errors) + [
+                str(_l("Type a time like 9:00 or 14:30."))]
+        if day is None or start is None:
+            return False
+        self.moved_to = from_local(datetime.combine(day, start))
+        return ok

@@ -5,9 +5,12 @@ These functions never commit: the views do.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.events.occurrences import rule_starts
 from app.social.notify import notify
 from models import Event, EventRegistration, NotificationKind, RegistrationStatus
 from models.types import utcnow
@@ -50,3 +53,31 @@ def cancel_event(session: Session, event: Event, actor_id: int | None) -> int:
     session.flush()
     return notify(session, people_coming(session, event.id), NotificationKind.EVENT_CANCELLED,
                   actor_id, event_id=event.id, detail=event.title)
+
+
+def occurrence_key(rule_start: datetime) -> str:
+    """A date of a recurring event, as its URLs name it: where the rule puts it, in UTC."""
+    return rule_start.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def rule_start_of(event: Event, key: str) -> datetime | None:
+    """The rule's date a URL names, if the rule gives it (else None)."""
+    try:
+        wanted = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    if not event.rrule:
+        return None
+    starts = rule_starts(event, wanted + timedelta(seconds=1), wanted - timedelta(days=1))
+    return wanted if wanted in starts else None
+
+
+def change_occurrence(event: Event, rule_start: datetime, moved_to: datetime | None) -> None:
+    """Cancel one date of a recurring event (`moved_to` None) or move it; calendars get a new
+    SEQUENCE. (A recurring event takes no registrations: nobody to tell.)"""
+    kept = [change for change in (event.exceptions or [])
+            if change.get("start") != rule_start.isoformat()]
+    kept.append({"start": rule_start.isoformat(),
+                 "moved_to": moved_to.isoformat() if moved_to else None})
+    event.exceptions = kept  # a new list: the JSON column sees the change
+    event.sequence += 1

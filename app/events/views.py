@@ -15,7 +15,7 @@ from app.csvexport import csv_response
 from app.events import queries, registrations, service
 from app.events.access import can_edit, event_or_404, may_hold_events, viewer_id
 from app.events.blueprint import bp
-from app.events.forms import EventFilterForm, EventForm
+from app.events.forms import EventFilterForm, EventForm, MoveForm
 from app.events.invitations import invite_to_discovery_day
 from app.events.labels import (
     AUDIENCE_LABELS,
@@ -24,9 +24,10 @@ from app.events.labels import (
     STATUS_LABELS,
     repeat_label,
 )
-from app.events.occurrences import next_occurrence, occurrences
+from app.events.occurrences import next_occurrence, occurrences, to_local
 from app.events.when import when_range
 from app.forms import explain_csrf_failure
+from app.images.forms import apply_picture
 from app.pagecache import cached_page, member_page
 from app.security import csrf_in_form
 from app.territory.gazetteer import match_communes
@@ -47,7 +48,7 @@ def _upcoming(place=None, network=None, limit: int = 5) -> list[queries.Listed]:
 def _labels():
     return {"event_kinds": KIND_LABELS, "event_audiences": AUDIENCE_LABELS,
             "registration_statuses": STATUS_LABELS, "upcoming_events": _upcoming,
-            "repeat_label": repeat_label,
+            "repeat_label": repeat_label, "occurrence_key": service.occurrence_key,
             "may_hold_events": lambda place=None, network=None: may_hold_events(
                 db.session, current_user, place, network)}
 
@@ -83,11 +84,33 @@ def _render_index() -> Markup:
         commune = found[0] if found else None
         unknown = commune is None
     kinds = tuple(k for k in (form.kind.data or []) if k in EventKind._value2member_map_)
+    # ?place= and ?network= (the place and network pages link here): a network this person
+    # may not see is no filter at all, and is not named.
+    place = _by_id(Place, "place")
+    network = _by_id(Network, "network")
+    if network is not None and network.is_private and not is_active_member(network):
+        network = None
     items = [] if unknown else queries.listed(db.session, viewer_id(), queries.Filters(
-        start=now, end=now + timedelta(days=days), commune=commune, km=km, kinds=kinds),
+        start=now, end=now + timedelta(days=days), commune=commune, km=km, kinds=kinds,
+        place_id=place.id if place else None, network_id=network.id if network else None),
         each_once=True)
     return Markup(render_template("events/_index_main.html", form=form, items=items,
-                                  commune=commune, unknown_commune=unknown, km=km))
+                                  commune=commune, unknown_commune=unknown, km=km,
+                                  place=place, network=network))
+
+
+def _by_id(model, arg: str):
+    raw = request.args.get(arg, "")
+    return db.session.get(model, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+
+
+def is_active_member(network) -> bool:
+    from sqlalchemy import exists, select
+
+    from models import Membership, MemberStatus
+    return current_user.is_authenticated and bool(db.session.scalar(select(exists().where(
+        Membership.network_id == network.id, Membership.user_id == current_user.id,
+        Membership.status == MemberStatus.ACTIVE))))
 
 
 @bp.route("/<id:event_id>")
@@ -189,6 +212,7 @@ def create():
                       created_by_id=current_user.id, **form.parsed)
         db.session.add(event)
         db.session.flush()
+        apply_picture(form, event, "cover", "photo", event.id)
         invited = invite_to_discovery_day(db.session, event, current_user.id)
         db.session.commit()
         flash(_("The event is published.") + (" " + ngettext(
@@ -213,6 +237,7 @@ def edit(event_id: int):
         form.fill_from(event)
     if form.validate_on_submit():
         told = service.apply_changes(db.session, event, form.parsed, current_user.id)
+        apply_picture(form, event, "cover", "photo", event.id, form.cover_remove)
         db.session.commit()
         flash(_("The event is saved; the people registered are told of the change.")
               if told else _("The event is saved."), "success")
@@ -236,3 +261,48 @@ def cancel(event_id: int):
     db.session.commit()
     flash(_("The event is cancelled; the people registered are told."), "success")
     return redirect(url_for("events.show", event_id=event.id))
+
+
+def _date_or_404(event_id: int, key: str):
+    """An event its person may change, and one of its rule's dates."""
+    event = event_or_404(event_id)
+    if not can_edit(db.session, current_user, event) or event.cancelled_at is not None:
+        abort(403)
+    rule_start = service.rule_start_of(event, key[:20])
+    if rule_start is None:
+        abort(404)
+    return event, rule_start
+
+
+@bp.route("/<id:event_id>/dates/<key>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_date(event_id: int, key: str):
+    event, rule_start = _date_or_404(event_id, key)
+    if request.method == "GET":
+        return confirm_page(_("Cancel the date of %(when)s? The other dates stay.",
+                              when=when_range(rule_start, rule_start + (
+                                  event.ends_at - event.starts_at)).striptags()),
+                            _("Cancel this date"), url_for("events.show", event_id=event.id))
+    service.change_occurrence(event, rule_start, None)
+    db.session.commit()
+    flash(_("This date is cancelled."), "success")
+    return redirect(url_for("events.show", event_id=event.id))
+
+
+@bp.route("/<id:event_id>/dates/<key>/move", methods=["GET", "POST"])
+@login_required
+@csrf_in_form
+def move_date(event_id: int, key: str):
+    event, rule_start = _date_or_404(event_id, key)
+    form = MoveForm()
+    if request.method == "GET":
+        local = to_local(rule_start)
+        form.date.data, form.start_time.data = local.strftime("%d/%m/%Y"), local.strftime("%H:%M")
+    if form.validate_on_submit():
+        service.change_occurrence(event, rule_start, form.moved_to)
+        db.session.commit()
+        flash(_("This date is moved."), "success")
+        return redirect(url_for("events.show", event_id=event.id))
+    explain_csrf_failure(form)
+    return render_template("events/move.html", form=form, event=event, rule_start=rule_start,
+                           key=key), 422 if form.errors else 200

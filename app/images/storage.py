@@ -24,7 +24,7 @@ from sqlalchemy import inspect, select, union_all
 from sqlalchemy.orm import Session
 
 from app.images.processing import PHOTO_SIZES, SIZES, SQUARE_SIZES, Processed
-from models import Network, Place, Profile, commit_hooks
+from models import Event, Network, Place, Profile, commit_hooks
 from models.commit_hooks import Collected, CommitHook
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 KEY = re.compile(r"[0-9a-f]{24}-([0-9]{1,5})x([0-9]{1,5})")
 ALL_SIZES = tuple(sorted({size for sizes in SIZES.values() for size in sizes}))
 # The columns that hold a key, by model.
-COLUMNS = {Profile: "avatar", Network: "logo", Place: "photo"}
+COLUMNS = {Profile: "avatar", Network: "logo", Place: "photo", Event: "cover"}
 
 
 def images_dir(app: Flask | None = None) -> Path:
