@@ -35,41 +35,24 @@ itself could not run.
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import (  # noqa: E402
-    BIN,
-    HOST,
     RESULTS,
     TARGET_P99_MS,
-    _interrupt,
     build_instance,
-    cpu_seconds,
+    check_args,
+    common_args,
     demo_member,
-    free_port,
-    get,
     log,
-    machine_facts,
-    median_run,
     member_cookie,
-    run_python,
-    run_wrk,
-    server_command,
-    stop,
-    tail,
-    wait_healthy,
-    worker_pids,
-    wrk_version,
+    run_bench,
 )
 
 TARGET_SHARE = 0.25  # of the bare route's requests/s, every judged row (issue 22)
@@ -317,60 +300,24 @@ def report(meta: dict, rows: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seconds", type=int, default=10, help="load duration per URL [10]")
+    common_args(ap, 10, RESULTS / "events.json")
     ap.add_argument("--events", type=int, default=10_000, help="events inserted [10000]")
     ap.add_argument("--profiles", type=int, default=340, help="demo profiles [340]")
-    ap.add_argument("--connections", type=int, default=16, help="concurrent connections [16]")
-    ap.add_argument("--threads", type=int, default=16, help="gunicorn gthread threads [16]")
-    ap.add_argument("--worker", choices=("gthread", "gevent"), default="gthread",
-                    help="gunicorn worker class [gthread]; gevent is what `make run` uses")
-    ap.add_argument("--rounds", type=int, default=1,
-                    help="load every URL this many times, interleaved; report the medians [1]")
-    ap.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto",
-                    help="load generator: wrk when installed, else Python [auto]")
-    ap.add_argument("--reuse", action="store_true",
-                    help="keep the instance in bench/results/events-instance-N/ and reuse it")
-    ap.add_argument("--json", type=Path, default=RESULTS / "events.json",
-                    help="where to write the results [bench/results/events.json]")
     args = ap.parse_args(argv)
-    if not 1 <= args.seconds <= 600 or not 1 <= args.connections <= 256 \
-            or not 1 <= args.rounds <= 20 or not RECURRING <= args.events <= 1_000_000:
-        ap.error(f"--seconds 1..600, --connections 1..256, --rounds 1..20, "
-                 f"--events {RECURRING}..1000000")
-    for tool in ("flask", "gunicorn"):
-        if not (BIN / tool).exists():
-            sys.exit(f"{BIN / tool} is missing: run with the venv's python "
-                     "(.venv/bin/python bench/events.py) after `make setup`.")
-    use_wrk = args.loader == "wrk" or (args.loader == "auto" and shutil.which("wrk"))
-    if use_wrk and not shutil.which("wrk"):
-        sys.exit("wrk is not installed (apt-get install wrk), or use --loader python")
+    if not RECURRING <= args.events <= 1_000_000:
+        ap.error(f"--events {RECURRING}..1000000")
+    use_wrk = check_args(ap, args, "events.py")
 
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    if args.reuse:
-        workdir = RESULTS / f"events-instance-{args.profiles}"
-        workdir.mkdir(parents=True, exist_ok=True)
-        cleanup = None
-    else:
-        cleanup = tempfile.TemporaryDirectory(prefix="maillage-bench-events-")
-        workdir = Path(cleanup.name)
-    server = None
-    try:
+    def prepare(workdir: Path) -> dict:
         env = build_instance(workdir, args.profiles, args.reuse)
-        db_path = workdir / "bench.sqlite3"
-        add_events(env, db_path, args.events)
-        port = free_port()
-        cmd = server_command(port, args.threads, args.worker)
-        log_path = workdir / "gunicorn.log"
-        with open(log_path, "w") as server_log:
-            server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=server_log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
-        wait_healthy(port, server, log_path)
-        workers = worker_pids(server.pid)
+        add_events(env, workdir / "bench.sqlite3", args.events)
+        return env
+
+    def pick(port: int, db_path: Path) -> list[tuple]:
         member = member_cookie(port, demo_member(db_path))
         around = "/events/?commune=Rodez&km=20"
         feed = f"/events/feeds/commune/{RODEZ}.ics?km=20"
-        urls = [("bare route", "/bench/bare", None, False),
+        return [("bare route", "/bench/bare", None, False),
                 ("events", "/events/", None, False),
                 ("events around Rodez, 20 km", around, None, False),
                 ("events, member", "/events/", member, False),
@@ -378,68 +325,11 @@ def main(argv: list[str] | None = None) -> int:
                 ("events, miss", "/events/", None, True),
                 ("events around Rodez, miss", around, None, True),
                 ("Rodez feed, miss", feed, None, True)]
-        for _label, path, cookie, _unique in urls:  # warm up: imports, templates, caches, pool
-            for _ in range(10):
-                status, body = get(port, path, cookie=cookie, timeout=30)
-                if status != 200:
-                    raise RuntimeError(f"{path} answered {status} during warm-up:\n"
-                                       f"{body[:500]!r}\n{tail(log_path)}")
-            log(f"warm: {path} ({len(body)} bytes)")
-        if use_wrk:
-            loader = (f"{wrk_version()}: wrk -t{min(2, args.connections)} "
-                      f"-c{args.connections} -d{args.seconds}s --timeout 10s --latency URL")
-        else:
-            loader = (f"Python load generator (wrk not used): {args.connections} threads x 1 "
-                      f"keep-alive http.client connection, {args.seconds}s per URL; it shares "
-                      "the CPUs with the server and the GIL among its threads")
-        if args.rounds > 1:
-            loader += f"; {args.rounds} interleaved rounds, medians reported"
-        meta = machine_facts()
-        meta.update(events=event_count(db_path), profiles=args.profiles,
-                    server=" ".join(["gunicorn", *cmd[1:]]), worker=args.worker,
-                    load_generator=loader, connections=args.connections,
-                    seconds=args.seconds, rounds=args.rounds)
-        runs: dict[str, list[dict]] = {url[0]: [] for url in urls}
-        for r in range(args.rounds):
-            for label, path, cookie, unique in urls:
-                log(f"round {r + 1}/{args.rounds}: {label} {path} for {args.seconds}s")
-                cpu_before = cpu_seconds(workers)
-                if use_wrk:
-                    res = run_wrk(f"http://{HOST}:{port}{path}", args.seconds, args.connections,
-                                  cookie, unique)
-                else:
-                    res = run_python(port, path, args.seconds, args.connections, cookie, unique)
-                cpu_after = cpu_seconds(workers)
-                res["cpu_ms_per_request"] = (
-                    (cpu_after - cpu_before) * 1000 / res["requests"]
-                    if cpu_before is not None and cpu_after is not None and res["requests"]
-                    else None)
-                runs[label].append(res)
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn died during the run:\n{tail(log_path)}")
-        rows = [{"label": label, "path": path, "member": bool(cookie), "unique": unique,
-                 **median_run(runs[label]), "runs": runs[label]}
-                for label, path, cookie, unique in urls]
-        missed = report(meta, rows)
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(
-            {"meta": meta, "target": {"share_of_bare_rps": TARGET_SHARE,
-                                      "p99_ms_below": TARGET_P99_MS},
-             "results": rows, "targets_missed": missed}, indent=2, ensure_ascii=False) + "\n")
-        log(f"wrote {args.json}")
-        return 0
-    except RuntimeError as exc:
-        log(f"benchmark failed: {exc}")
-        return 1
-    except KeyboardInterrupt as exc:
-        log(f"interrupted ({exc or 'SIGINT'}): stopping the server")
-        return 130
-    finally:
-        if server is not None:
-            stop(server)
-        if cleanup is not None:
-            cleanup.cleanup()
 
+    return run_bench(args, use_wrk, f"events-instance-{args.profiles}", prepare, pick, report,
+                     {"share_of_bare_rps": TARGET_SHARE, "p99_ms_below": TARGET_P99_MS},
+                     lambda db_path: {"events": event_count(db_path),
+                                      "profiles": args.profiles})
 
 if __name__ == "__main__":
     sys.exit(main())

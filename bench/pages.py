@@ -495,10 +495,12 @@ def _interrupt(signum, _frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seconds", type=int, default=10, help="load duration per URL [10]")
-    ap.add_argument("--profiles", type=int, default=10_000, help="demo profiles [10000]")
+# --- the run, shared with bench/events.py -------------------------------------------------------
+
+def common_args(ap: argparse.ArgumentParser, seconds: int, json_default: Path) -> None:
+    """The options every page bench takes."""
+    ap.add_argument("--seconds", type=int, default=seconds,
+                    help=f"load duration per URL [{seconds}]")
     ap.add_argument("--connections", type=int, default=16, help="concurrent connections [16]")
     ap.add_argument("--threads", type=int, default=16, help="gunicorn gthread threads [16]")
     ap.add_argument("--worker", choices=("gthread", "gevent"), default="gthread",
@@ -508,26 +510,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto",
                     help="load generator: wrk when installed, else Python [auto]")
     ap.add_argument("--reuse", action="store_true",
-                    help="keep the database in bench/results/instance-N/ and reuse it")
-    ap.add_argument("--json", type=Path, default=RESULTS / "pages.json",
-                    help="where to write the results [bench/results/pages.json]")
-    args = ap.parse_args(argv)
+                    help="keep the instance in bench/results/ and reuse it")
+    ap.add_argument("--json", type=Path, default=json_default,
+                    help=f"where to write the results [{json_default.relative_to(ROOT)}]")
+
+
+def check_args(ap: argparse.ArgumentParser, args, script: str) -> bool:
+    """Ranges, the venv's tools, and whether wrk is used."""
     if not 1 <= args.seconds <= 600 or not 1 <= args.connections <= 256 \
             or not 1 <= args.rounds <= 20:
         ap.error("--seconds 1..600, --connections 1..256, --rounds 1..20")
     for tool in ("flask", "gunicorn"):
         if not (BIN / tool).exists():
             sys.exit(f"{BIN / tool} is missing: run with the venv's python "
-                     "(.venv/bin/python bench/pages.py) after `make setup`.")
+                     f"(.venv/bin/python bench/{script}) after `make setup`.")
     use_wrk = args.loader == "wrk" or (args.loader == "auto" and shutil.which("wrk"))
     if use_wrk and not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk), or use --loader python")
+    return bool(use_wrk)
 
-    # Ctrl-C and `kill` both end the run through the finally below, which stops gunicorn.
+
+def run_bench(args, use_wrk: bool, workdir_name: str, prepare, pick, judge, target: dict,
+              meta_extra=None) -> int:
+    """Build (or reuse) the instance (`prepare(workdir) -> env`), start gunicorn on it, warm
+    every URL of `pick(port, db_path) -> [(label, path, cookie, unique)]` up, load each in
+    turn, then `judge(meta, rows) -> missed` prints the table; the same goes to args.json."""
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     if args.reuse:
-        workdir = RESULTS / f"instance-{args.profiles}"
+        workdir = RESULTS / workdir_name
         workdir.mkdir(parents=True, exist_ok=True)
         cleanup = None
     else:
@@ -535,8 +546,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(cleanup.name)
     server = None
     try:
-        env = build_instance(workdir, args.profiles, args.reuse)
-        urls = pick_urls(workdir / "bench.sqlite3")
+        env = prepare(workdir)
+        db_path = workdir / "bench.sqlite3"
         port = free_port()
         cmd = server_command(port, args.threads, args.worker)
         log_path = workdir / "gunicorn.log"
@@ -546,15 +557,10 @@ def main(argv: list[str] | None = None) -> int:
                                       stderr=subprocess.STDOUT, start_new_session=True)
         wait_healthy(port, server, log_path)
         workers = worker_pids(server.pid)
-        member = member_cookie(port, demo_member(workdir / "bench.sqlite3"))
-        urls = [(label, path, None, False) for label, path in urls] + [
-            (f"{label}, member", path, member, False)
-            for label, path in urls if label in MEMBER_ROWS] + [
-            ("home feed, member", "/", member, False)] + [
-            (f"{label}, miss", path, None, True) for label, path in urls if label in MISS_ROWS]
+        urls = pick(port, db_path)
         for _label, path, cookie, _unique in urls:  # warm up: imports, templates, caches, pool
             for _ in range(30):
-                status, body = get(port, path, cookie=cookie)
+                status, body = get(port, path, cookie=cookie, timeout=30)
                 if status != 200:
                     raise RuntimeError(f"{path} answered {status} during warm-up:\n"
                                        f"{body[:500]!r}\n{tail(log_path)}")
@@ -569,9 +575,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.rounds > 1:
             loader += f"; {args.rounds} interleaved rounds, medians reported"
         meta = machine_facts()
-        meta.update(profiles=args.profiles, server=" ".join(["gunicorn", *cmd[1:]]),
-                    load_generator=loader,
-                    connections=args.connections, seconds=args.seconds, rounds=args.rounds)
+        meta.update(meta_extra(db_path) if meta_extra else {})
+        meta.update(server=" ".join(["gunicorn", *cmd[1:]]), worker=args.worker,
+                    load_generator=loader, connections=args.connections,
+                    seconds=args.seconds, rounds=args.rounds)
         runs: dict[str, list[dict]] = {url[0]: [] for url in urls}
         for r in range(args.rounds):
             for label, path, cookie, unique in urls:
@@ -593,12 +600,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = [{"label": label, "path": path, "member": bool(cookie), "unique": unique,
                  **median_run(runs[label]), "runs": runs[label]}
                 for label, path, cookie, unique in urls]
-        missed = report(meta, rows)
+        missed = judge(meta, rows)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(
-            {"meta": meta, "target": {"share_of_bare_rps": TARGET_SHARE,
-                                      "p99_ms_below": TARGET_P99_MS},
-             "results": rows, "targets_missed": missed}, indent=2, ensure_ascii=False) + "\n")
+            {"meta": meta, "target": target, "results": rows, "targets_missed": missed},
+            indent=2, ensure_ascii=False) + "\n")
         log(f"wrote {args.json}")
         return 0
     except RuntimeError as exc:
@@ -613,6 +619,29 @@ def main(argv: list[str] | None = None) -> int:
         if cleanup is not None:
             cleanup.cleanup()
 
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    common_args(ap, 10, RESULTS / "pages.json")
+    ap.add_argument("--profiles", type=int, default=10_000, help="demo profiles [10000]")
+    args = ap.parse_args(argv)
+    use_wrk = check_args(ap, args, "pages.py")
+
+    def pick(port: int, db_path: Path) -> list[tuple]:
+        urls = pick_urls(db_path)
+        member = member_cookie(port, demo_member(db_path))
+        return [(label, path, None, False) for label, path in urls] + [
+            (f"{label}, member", path, member, False)
+            for label, path in urls if label in MEMBER_ROWS] + [
+            ("home feed, member", "/", member, False)] + [
+            (f"{label}, miss", path, None, True) for label, path in urls if label in MISS_ROWS]
+
+    return run_bench(args, use_wrk, f"instance-{args.profiles}",
+                     lambda workdir: build_instance(workdir, args.profiles, args.reuse), pick,
+                     report, {"share_of_bare_rps": TARGET_SHARE,
+                              "member_share_of_bare_rps": MEMBER_TARGET_SHARE,
+                              "p99_ms_below": TARGET_P99_MS},
+                     lambda _db: {"profiles": args.profiles})
 
 if __name__ == "__main__":
     sys.exit(main())
