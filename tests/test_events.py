@@ -648,3 +648,19 @@ def test_an_event_picture_goes_through_the_picture_pipeline(app, client, make_us
         "cover": (BytesIO(b"<svg onload=alert(1)>"), "x.jpg")}, content_type="multipart/form-data")
     assert hostile.status_code == 422 and 'value="Permanence comptable"' in hostile.get_data(
         as_text=True)
+
+
+def test_a_private_network_holds_events_for_its_members_only(app, client, make_user, make_network):
+    owner = make_user("owner@example.org", display_name="Animatrice")
+    hidden = make_network(owner, "Cercle discret", visibility="private")
+    login_as(client, owner)
+    form = client.get(f"/events/new?network={hidden.id}").get_data(as_text=True)
+    for audience in ("public", "members"):
+        response = client.post(f"/events/new?network={hidden.id}", data={
+            **FORM, "location": "address", "commune": "Rodez", "audience": audience,
+            "repeat": "", "csrf_token": csrf_from(form)})
+        assert response.status_code == 422, audience
+        assert "réservés à ses membres" in response.get_data(as_text=True)
+    assert client.post(f"/events/new?network={hidden.id}", data={
+        **FORM, "location": "address", "commune": "Rodez", "audience": "network", "repeat": "",
+        "csrf_token": csrf_from(form)}).status_code == 302

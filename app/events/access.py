@@ -71,10 +71,9 @@ def can_edit(session: Session, user, event: Event) -> bool:
 
 
 def audience_allowed(audience: EventAudience, network: Network | None) -> bool:
-    """Network-only needs a network; a private network's events are never public."""
+    """Network-only needs a network; a private network's events are for its members only (its
+    name on an event seen by others would tell that it exists)."""
     if audience == EventAudience.NETWORK:
         return network is not None
-    if network is not None and network.visibility == NetworkVisibility.PRIVATE:
-        return audience != EventAudience.PUBLIC
-    return True
+    return network is None or network.visibility != NetworkVisibility.PRIVATE
 

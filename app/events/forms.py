@@ -139,7 +139,7 @@ class EventForm(BaseForm):
                 ok = False
         values["price_eur"] = values.get("price_eur") or 0
         if not audience_allowed(self.audience.data, self.network):
-            self._error(self.audience, _l("A private network's events are for members only."))
+            self._error(self.audience, _l("A private network's events are for its members only."))
             ok = False
         self.parsed = values
         return ok
