@@ -54,6 +54,7 @@ from bench.pages import (  # noqa: E402
     member_cookie,
     run_bench,
 )
+from bench.pages import report as pages_report  # noqa: E402
 
 TARGET_SHARE = 0.25  # of the bare route's requests/s, every judged row (issue 22)
 RODEZ = "12202"
@@ -243,57 +244,11 @@ def add_events(env: dict, db_path: Path, count: int) -> None:
 # --- report -------------------------------------------------------------------------------
 
 def report(meta: dict, rows: list[dict]) -> list[str]:
-    bare = rows[0]["rps"]
-    missed = []
-    head = f"{'route':<30} {'path':<42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} " \
-           f"{'% bare':>7} {'cpu ms/req':>10}  target"
-    lines = [head, "-" * len(head)]
-    for row in rows:
-        row["share_of_bare"] = row["rps"] / bare if bare else 0.0
-        if row["label"] == "bare route":
-            row["share_of_bare"], row["target_met"], verdict = 1.0, None, "(reference)"
-        elif row["unique"]:
-            row["target_met"], verdict = None, "(info: every request a cache miss)"
-        else:
-            why = []
-            if row["share_of_bare"] < TARGET_SHARE:
-                why.append(f"req/s {row['share_of_bare']:.0%} < {TARGET_SHARE:.0%} of bare")
-            if not row["p99_ms"] < TARGET_P99_MS:
-                why.append(f"p99 {row['p99_ms']:.0f} ms >= {TARGET_P99_MS:.0f} ms")
-            row["target_met"] = not why
-            row["target_missed_because"] = why
-            verdict = "met" if not why else "MISSED"
-            if why:
-                missed.append(f"{row['label']} ({row['path']}): {'; '.join(why)}")
-        err = f"  ({row['errors']} errors)" if row["errors"] else ""
-        cpu = row["cpu_ms_per_request"]
-        cpu = f"{cpu:>10.2f}" if cpu is not None else f"{'n/a':>10}"
-        lines.append(f"{row['label']:<30} {row['path']:<42} {row['rps']:>8.1f} "
-                     f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
-                     f"{row['share_of_bare']:>7.0%} {cpu}  {verdict}{err}")
-    print(f"# Maillage events benchmark, {meta['date']}: nproc {meta['nproc']}, load average "
-          f"before {' '.join(map(str, meta['loadavg_before']))}, Python {meta['python']}, "
-          f"{meta['events']} events, {meta['profiles']} demo profiles")
-    print(f"# server: {meta['server']}  ("
-          + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v) + ")")
-    print(f"# load:   {meta['load_generator']}")
-    print("# cpu ms/req: CPU time of the gunicorn worker per request (user + system), steadier "
-          "than req/s on a busy machine")
-    print()
-    print("\n".join(lines))
-    print()
-    if missed:
-        judged = sum(1 for r in rows if r["target_met"] is not None)
-        print(f"Targets MISSED ({len(missed)} of {judged} rows; target: >= {TARGET_SHARE:.0%} "
-              f"of the bare route's req/s and p99 < {TARGET_P99_MS:.0f} ms):")
-        for m in missed:
-            print(f"  - {m}")
-    else:
-        print(f"All targets met (>= {TARGET_SHARE:.0%} of the bare route's req/s, "
-              f"p99 < {TARGET_P99_MS:.0f} ms).")
-    if any(r["errors"] for r in rows):
-        print("Some requests failed (see the errors column): the numbers above are suspect.")
-    return missed
+    """bench/pages.py's table, every judged row at TARGET_SHARE."""
+    return pages_report(meta, rows, title="events",
+                        described=f"{meta['events']} events, {meta['profiles']} demo profiles",
+                        share_for=lambda _row: TARGET_SHARE, widths=(30, 42),
+                        targets=f">= {TARGET_SHARE:.0%} of the bare route's req/s")
 
 
 # --- main -------------------------------------------------------------------------------------
