@@ -8,9 +8,9 @@ local time across the clock changes (app/events/occurrences.py expands the rule 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
@@ -21,6 +21,9 @@ from models.types import UTCDateTime, str_enum, utcnow
 from models.user import User
 
 TIMEZONE = "Europe/Paris"
+# The longest an event (one date of it) lasts: the lists read their index from a month before
+# their window on (app/events/queries.py). The form makes events of one day.
+MAX_LENGTH = timedelta(days=31)
 
 
 class EventKind(enum.StrEnum):
@@ -111,6 +114,14 @@ class Event(db.Model):
     @property
     def seats_left(self) -> int | None:
         return None if self.capacity is None else max(0, self.capacity - self.seats_taken)
+
+
+@event.listens_for(Event, "before_insert")
+@event.listens_for(Event, "before_update")
+def _check_length(_mapper, _connection, target: Event) -> None:
+    if target.starts_at is not None and target.ends_at is not None and not (
+            target.starts_at < target.ends_at <= target.starts_at + MAX_LENGTH):
+        raise ValueError("an event ends after it starts, and lasts at most MAX_LENGTH")
 
 
 class EventRegistration(db.Model):

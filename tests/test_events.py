@@ -664,3 +664,19 @@ def test_a_private_network_holds_events_for_its_members_only(app, client, make_u
     assert client.post(f"/events/new?network={hidden.id}", data={
         **FORM, "location": "address", "commune": "Rodez", "audience": "network", "repeat": "",
         "csrf_token": csrf_from(form)}).status_code == 302
+
+
+def test_an_event_lasts_at_most_a_month_and_past_ones_stay_out_of_the_lists(app, client):
+    with pytest.raises(ValueError):
+        make_event(starts_at=utcnow(), ends_at=utcnow() + timedelta(days=40))
+    db.session.rollback()
+    with pytest.raises(ValueError):
+        make_event(starts_at=utcnow(), ends_at=utcnow() - timedelta(hours=1))
+    db.session.rollback()
+    long_ago = utcnow() - timedelta(days=400)
+    for n in range(30):
+        make_event(title=f"Passé {n}", starts_at=long_ago + timedelta(days=n))
+    make_event(title="Commencé hier", starts_at=utcnow() - timedelta(days=1),
+               ends_at=utcnow() + timedelta(days=2))
+    html = client.get("/events/").get_data(as_text=True)
+    assert "Commencé hier" in html and "Passé" not in html

@@ -12,6 +12,7 @@ from app.events.access import visible
 from app.events.occurrences import Occurrence, occurrences
 from app.territory.gazetteer import haversine_km
 from models import Commune, Event
+from models.event import MAX_LENGTH
 
 
 @dataclass
@@ -43,6 +44,7 @@ def communes_within(session: Session, center: Commune, km: float) -> list[str]:
 
 
 RECURRING_MAX = 500  # recurring events read per list (a territory has a few dozen)
+LONGEST = MAX_LENGTH  # the longest an event lasts
 
 
 def _conditions(session: Session, viewer_id: int | None, filters: Filters,
@@ -79,8 +81,11 @@ def listed_events(session: Session, viewer_id: int | None, filters: Filters,
     soonest first (at most `limit`, by an index on the start), and the recurring ones (which
     the caller expands)."""
     conditions = _conditions(session, viewer_id, filters, include_cancelled)
+    # The start index is read from `start - LONGEST` on, not from the oldest event: past
+    # events would otherwise be walked through on every list (a year of them doubled it).
     one_off = _load(session, select(Event).where(
-        *conditions, Event.rrule.is_(None), Event.ends_at > filters.start)
+        *conditions, Event.rrule.is_(None), Event.ends_at > filters.start,
+        Event.starts_at > filters.start - LONGEST)
         .order_by(Event.starts_at, Event.id).limit(limit))
     recurring = _load(session, select(Event).where(*conditions, Event.rrule.is_not(None))
                       .order_by(Event.starts_at, Event.id).limit(RECURRING_MAX))
