@@ -28,6 +28,7 @@ from app.events.occurrences import next_occurrence, occurrences, to_local
 from app.events.when import when_range
 from app.forms import explain_csrf_failure
 from app.images.forms import apply_picture
+from app.networks.access import access_to
 from app.pagecache import cached_page, member_page
 from app.security import csrf_in_form
 from app.territory.gazetteer import match_communes
@@ -88,7 +89,7 @@ def _render_index() -> Markup:
     # may not see is no filter at all, and is not named.
     place = _by_id(Place, "place")
     network = _by_id(Network, "network")
-    if network is not None and network.is_private and not is_active_member(network):
+    if network is not None and network.is_private and not access_to(network).is_member:
         network = None
     items = [] if unknown else queries.listed(db.session, viewer_id(), queries.Filters(
         start=now, end=now + timedelta(days=days), commune=commune, km=km, kinds=kinds,
@@ -103,14 +104,6 @@ def _by_id(model, arg: str):
     raw = request.args.get(arg, "")
     return db.session.get(model, int(raw)) if raw.isdigit() and len(raw) < 12 else None
 
-
-def is_active_member(network) -> bool:
-    from sqlalchemy import exists, select
-
-    from models import Membership, MemberStatus
-    return current_user.is_authenticated and bool(db.session.scalar(select(exists().where(
-        Membership.network_id == network.id, Membership.user_id == current_user.id,
-        Membership.status == MemberStatus.ACTIVE))))
 
 
 @bp.route("/<id:event_id>")
