@@ -129,10 +129,10 @@ def test_0019_adds_where_a_place_came_from_and_keeps_places_both_ways(tmp_path):
             "INSERT INTO place (id, name, name_key, description, status, commune_insee, address, "
             "equipment, opening_hours, charter, governance_model, free_first_month, photo_alt, "
             "created_at, updated_at) VALUES (1, 'Le Lieu', 'le lieu', '', 'open', '12202', '', "
-            "'[]', '', '', '', 0, '', '2026-01-01', '2026-01-01')",
+            "'[]', '', '', '', FALSE, '', '2026-01-01', '2026-01-01')",
             "INSERT INTO place_animator VALUES (1, 1)",
             "INSERT INTO pricing_plan (id, place_id, position, name, price_cents, period, "
-            "tax_included) VALUES (1, 1, 0, 'Jour', 1000, 'day', 1)",
+            "tax_included) VALUES (1, 1, 0, 'Jour', 1000, 'day', TRUE)",
         ):
             db.session.execute(text(statement))
         db.session.commit()
