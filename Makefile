@@ -85,7 +85,8 @@ assets: $(VENDOR)/.stamp
 translations: deps
 	$(VENV)/bin/pybabel compile -f -d app/translations
 
-# Migrate, refresh the territory and the canonical skills (idempotent), and load demo data on the first run only.
+# Migrate, refresh the territory and the canonical skills (idempotent), and load demo data on the first run
+# only (`flask demo` imports the real tiers-lieux from data/cget-tiers-lieux-2019.csv, app/demo_demand.py).
 db: deps
 	$(FLASK) db upgrade
 	$(FLASK) territory load
