@@ -128,6 +128,7 @@ bench: setup dev-deps
 	$(PY) bench/search.py
 	$(PY) bench/chat.py
 	$(PY) bench/sirene.py
+	$(PY) bench/report.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)
