@@ -105,9 +105,8 @@ chromium:
 # The council report's PDF (app/organisers/report.py): WeasyPrint needs Debian's pango (with
 # its FreeType backend), HarfBuzz's subsetter and a font. Installed when missing, as root.
 PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-pdf-libs:
-	@if ! ldconfig -p | grep -q libpangoft2-1.0.so.0 || ! ldconfig -p | grep -q libharfbuzz-subset.so.0 \
-	    || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+pdf-libs: deps
+	@if ! $(PY) -W error::UserWarning -c "import weasyprint" >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS); \
 	  else echo "pango, harfbuzz or the DejaVu fonts are missing: the PDF report will fail (run 'sudo apt-get install $(PDF_LIBS)')"; fi; \
 	fi
