@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from app.demand.service import add_version
+from app.demand.service import add_version, new_claim_token
 from models import Declaration, db
 from models.types import utcnow
 from tests.conftest import login_as
@@ -61,8 +61,7 @@ def french_today(app) -> set[str]:
 def declare(commune: str, *, formula="permanent", budget=120, days=2.0, equipment=(),
             consent=False, name="", email="", acceptable=None) -> None:
     declaration = Declaration(contact_consent=consent, contact_name=name, contact_email=email,
-                              claim_token=f"t-{commune}-{utcnow().timestamp()}-{id(equipment)}"
-                              f"-{name}-{email}-{budget}")
+                              claim_token=new_claim_token())
     add_version(db.session, declaration, {
         "track": "independent", "activity": "x", "home_commune_insee": commune,
         "acceptable_communes": [commune] if acceptable is None else acceptable,
