@@ -64,6 +64,9 @@
     }
 
     function show(found) {
+      // A list that comes back while someone is choosing keeps their choice highlighted: else
+      // Enter, pressed just as it redrew, would send the form instead of picking.
+      var kept = active >= 0 ? items[active] : null;
       list.textContent = "";
       items = found.map(function (s) { return s.name; });
       found.forEach(function (s, i) {
@@ -79,7 +82,7 @@
       input.setAttribute("aria-expanded", items.length ? "true" : "false");
       status.textContent = items.length ? (wrapper.getAttribute("data-count") || "%d")
         .replace("%d", String(items.length)) : "";
-      highlight(-1);
+      highlight(kept === null ? -1 : items.indexOf(kept));
     }
 
     function suggest() {
