@@ -105,8 +105,11 @@ def live_server(template_db, tmp_path_factory):
     databases.drop(db_file)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(tmp_path_factory):
+    """One Chromium per test process (the browser groups each run on one, conftest.py): a test
+    takes a new context of its own (cookies, storage, service workers), so nothing of one
+    module's pages reaches another's; launching it for each module was 15% of their CPU."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it)")
     from playwright.sync_api import expect, sync_playwright
