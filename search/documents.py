@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -157,8 +157,12 @@ def all_docs(session: Session) -> Iterator[dict]:
 
 
 def count_rows(session: Session) -> int:
+    """How many rows the index holds documents of, in one statement (a round trip per table
+    was a fifth of starting a process on PostgreSQL)."""
     from sqlalchemy import func
-    return sum(session.scalar(select(func.count()).select_from(m)) or 0
-               for m in (Profile, Network, Place, Post, Event))
+    return session.scalar(select(sum(
+        (select(func.count()).select_from(m).scalar_subquery()
+         for m in (Profile, Network, Place, Post, Event)),
+        start=literal(0)))) or 0
 
 
