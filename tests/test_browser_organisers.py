@@ -40,9 +40,9 @@ def test_map_clusters_and_viability(organiser):
     page = organiser
     page.goto("/organisers/map?k=3")
     assert page.locator("svg path.commune").count() == 437
-    assert page.locator("svg rect.marker-site").count() == 3
+    assert page.locator("svg g.marker-site[data-site]").count() == 3
     assert page.locator("svg path.commune.shade-5").count() >= 1
-    page.locator("svg a[href*='commune=12202']").first.focus()  # Rodez, by keyboard
+    page.locator("svg a[href*='commune=12202']").first.focus()  # Rodez, out of the Tab order
     page.keyboard.press("Enter")
     page.wait_for_url("**commune=12202**")
     assert "Rodez" in page.locator("#figures").inner_text()

@@ -86,7 +86,8 @@ def test_same_sites_as_the_naive_baseline_on_random_demand():
             naive_clusters(demands, geo, 4, open_places=open_places), trial
 
 
-ORGANISER_URLS = ["/organisers/", "/organisers/map", "/organisers/map?k=3", "/organisers/clusters",
+ORGANISER_URLS = ["/organisers/", "/organisers/map", "/organisers/map?k=3", "/organisers/map.svg",
+                  "/organisers/clusters",
                   "/organisers/viability", "/organisers/prospects", "/organisers/sirene",
                   "/organisers/gaps", "/organisers/events", "/organisers/export/events.csv",
                   "/organisers/export/communes.csv",

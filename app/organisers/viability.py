@@ -85,3 +85,4 @@ def viability(demands: list[Demand], plan: Plan) -> Sheet:
     break_even = math.ceil(costs / average) if average else None
     return Sheet(people=len(demands), costs=costs, scenarios=scenarios,
                  break_even_members=break_even, average_paid=average)
+

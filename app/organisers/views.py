@@ -5,21 +5,24 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.csvexport import csv_response
-from app.demand import labels as L
-from app.organisers.aggregates import gaps, overview, per_commune, small, suppress
+from app.organisers.aggregates import gaps, overview, per_commune, small
 from app.organisers.blueprint import bp
+from app.organisers.charts import charts as chart_list
 from app.organisers.data import current_rows, geography, open_place_communes
 from app.organisers.events import UPCOMING_DAYS, upcoming_per_commune, usage
 from app.organisers.exports import communes_csv, communes_geojson, events_csv
-from app.organisers.mapsvg import map_shape, shade_classes
+from app.organisers.figures import filter_summary, map_figures
+from app.organisers.mapsvg import map_filename, map_legend, map_sites, map_svg, svg_response
 from app.organisers.params import cluster_params, filters_from_request, float_arg, run_clusters
-from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, Place, PlaceStatus, db
+from app.templating import _url_with as url_with
+from app.templating import datetimeformat
+from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, db
 from models.types import utcnow
 
 
@@ -40,62 +43,58 @@ def index():
     data = overview(current_rows(db.session, filters))
     threshold = current_app.config["ORGANISER_MIN_CELL"]
     # A filter narrow enough to select one or two people would show their answers.
-    charts = _charts(data) if data.total >= threshold else []
+    charts = chart_list(data) if data.total >= threshold else []
     return render_template("organisers/index.html", data=data, charts=charts,
                            threshold=threshold, filters=filters, **_choices())
 
 
-def _charts(data) -> list[tuple[str, str, list[tuple[str, int]]]]:
-    """(id, title, [(label, people)]) for each chart of the overview."""
-    from app.organisers.aggregates import BUDGET_BANDS, DAYS_BANDS
-    from app.people.labels import KIND_LABELS
-
-    def labelled(name: str, labels: dict) -> list[tuple[str, int]]:
-        return [(str(labels.get(code, code)), n) for code, n in data.by[name].most_common()]
-
-    def banded(name: str, bands) -> list[tuple[str, int]]:
-        return [(label, data.by[name][label]) for _, label in bands if data.by[name][label]]
-
-    return [
-        ("c-track", _("Questionnaire"), labelled("track", L.TRACK_LABELS)),
-        ("c-formula", _("Formula"), labelled("formula", L.FORMULA_LABELS)),
-        ("c-days", _("Days per week"), banded("days", DAYS_BANDS)),
-        ("c-budget", _("Budget per month"), banded("budget", BUDGET_BANDS)),
-        ("c-equipment", _("Equipment"), labelled("equipment", L.EQUIPMENT_LABELS)),
-        ("c-services", _("Services"), labelled("services", L.SERVICE_LABELS)),
-        ("c-horizon", _("Start"), labelled("horizon", L.HORIZON_LABELS)),
-        ("c-kind", _("Who"), labelled("kind", {**KIND_LABELS,
-                                              "anonymous": _("Campaign respondent")})),
-        ("c-free", _("A free first month would help"),
-         labelled("free_first_month", {"yes": _("yes"), "no": _("no")})),
-        ("c-governance", _("Would take part in governance"),
-         labelled("governance", L.GOVERNANCE_LABELS)),
-        ("c-trend", _("New declarations per month"), data.trend),
-    ]
+def _map_figures(filters, rows, *, standalone: bool = False):
+    """The map of these declarations as the page's query string asks (sites when ?k= is there,
+    the selected commune, EPCI boundaries), its title and notes."""
+    threshold = current_app.config["ORGANISER_MIN_CELL"]
+    k, occupancy, co2 = cluster_params()
+    upcoming = upcoming_per_commune(db.session, utcnow(), filters.epci)
+    # The events list's commune filter, as a label ("Rodez (12000)": no homonym confusion).
+    labels = {c.insee: c.label for c in db.session.scalars(
+        select(Commune).where(Commune.insee.in_(list(upcoming))))}
+    events = {insee: (n, None if standalone else url_for(
+        "events.index", commune=labels.get(insee, insee), days=UPCOMING_DAYS))
+        for insee, n in upcoming.items() if insee in labels}
+    notes = [*filter_summary(db.session, filters),
+             _("Figures as of %(date)s", date=datetimeformat(utcnow(), "long"))]
+    figures = map_figures(
+        db.session, rows, threshold, k=k if request.args.get("k") else None,
+        occupancy=occupancy, co2=co2, selected=request.args.get("commune", "")[:5],
+        epci_lines=bool(request.args.get("epcis")), epci=filters.epci,
+        place_url=None if standalone else (lambda p: url_for("places.show", place_id=p.id)),
+        events=events, title=_("Declared demand by home commune"), notes=notes)
+    return figures, upcoming, k
 
 
 @bp.route("/map")
 def demand_map():
     filters = filters_from_request()
-    rows = current_rows(db.session, filters)
-    threshold = current_app.config["ORGANISER_MIN_CELL"]
-    cells = suppress(per_commune(rows), threshold)
-    k, occupancy, co2 = cluster_params()
-    result = run_clusters(rows, k, occupancy, co2) if request.args.get("k") else None
-    shape = map_shape(db.session)
-    shades = shade_classes({c: v["people"] or 0 for c, v in cells.items()})
-    places = db.session.scalars(select(Place).where(Place.status != PlaceStatus.CLOSED)).all()
-    selected = request.args.get("commune", "")[:5]
-    commune = db.session.get(Commune, selected) if selected else None
-    upcoming = upcoming_per_commune(db.session, utcnow(), filters.epci)
-    # The events list's commune filter, as a label ("Rodez (12000)": no homonym confusion).
-    event_communes = {c.insee: c.label for c in db.session.scalars(
-        select(Commune).where(Commune.insee.in_(list(upcoming))))}
-    return render_template("organisers/map.html", shape=shape, shades=shades, cells=cells,
-                           places=places, result=result, commune=commune, filters=filters,
-                           upcoming=upcoming, upcoming_days=UPCOMING_DAYS,
-                           event_communes=event_communes,
-                           threshold=threshold, k=k, occupancy=occupancy, co2=co2, **_choices())
+    figures, upcoming, k = _map_figures(filters, current_rows(db.session, filters))
+    content = figures.content
+    commune = db.session.get(Commune, content.selected) if content.selected else None
+    svg = map_svg(db.session, content, commune_url=lambda insee: url_with(commune=insee) + "#figures")
+    query = request.query_string.decode("utf-8", "replace")
+    return render_template(
+        "organisers/map.html", svg=svg, figures=figures, commune=commune, filters=filters,
+        map_title=content.title, notes=content.notes, table_links=True, print_head=True,
+        legend_lines=map_legend(db.session, content), site_lines=map_sites(db.session, content),
+        svg_url=url_for("organisers.demand_map_svg") + (f"?{query}" if query else ""),
+        png_filename=map_filename("png"), upcoming=upcoming, upcoming_days=UPCOMING_DAYS,
+        threshold=content.threshold, k=k, epci_lines=content.epci_lines, **_choices())
+
+
+@bp.route("/map.svg")
+def demand_map_svg():
+    """The same map as a file: its legend, its sites, the filters and the date inside."""
+    filters = filters_from_request()
+    figures, _upcoming, _k = _map_figures(filters, current_rows(db.session, filters),
+                                          standalone=True)
+    return svg_response(map_svg(db.session, figures.content, standalone=True), map_filename("svg"))
 
 
 @bp.route("/clusters")
@@ -115,12 +114,10 @@ def cluster_page():
 @bp.route("/viability")
 def viability_page():
     """The viability sheet of a candidate site (GET: nothing is stored; printable)."""
-    from app.organisers.clusters import covers
-    from app.organisers.forms import PRICE_FIELDS, ViabilityForm
-    from app.organisers.viability import Plan, viability
+    from app.organisers.figures import plan_from, viability_for
+    from app.organisers.forms import ViabilityForm
     filters = filters_from_request()
     rows = current_rows(db.session, filters)
-    geo = geography(db.session)
     form = ViabilityForm(request.args if request.args.get("site") else None)
     names = dict(db.session.execute(select(Commune.insee, Commune.name)).all())
     suggested = [s.commune for s in run_clusters(rows, 3, current_app.config["DESK_OCCUPANCY"],
@@ -131,16 +128,8 @@ def viability_page():
         form.site.data = suggested[0] if suggested else next(iter(sorted(names)), "")
     sheet = None
     if form.validate():
-        open_places = open_place_communes(db.session)
-        site = form.site.data
-        demands = [r.demand() for r in rows]
-        covered = [d for d in demands if covers(geo, d, site)
-                   and (form.include_open.data or not any(covers(geo, d, p) for p in open_places))]
-        plan = Plan(rent=form.parsed["rent"], other_costs=form.parsed["other_costs"],
-                    prices={f: form.parsed[f"price_{f}"] for f in PRICE_FIELDS},
-                    free_first_month=bool(form.free_first_month.data),
-                    occupancy=form.parsed["occupancy"])
-        sheet = viability(covered, plan)
+        sheet = viability_for(db.session, rows, form.site.data, plan_from(form),
+                              bool(form.include_open.data))
     return render_template("organisers/viability.html", form=form, sheet=sheet,
                            site_name=names.get(form.site.data, ""), filters=filters,
                            **_choices()), 200 if sheet else 422
