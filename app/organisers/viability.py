@@ -86,3 +86,21 @@ def viability(demands: list[Demand], plan: Plan) -> Sheet:
     return Sheet(people=len(demands), costs=costs, scenarios=scenarios,
                  break_even_members=break_even, average_paid=average)
 
+
+def without_small_cells(sheet: Sheet, threshold: int) -> Sheet | None:
+    """The sheet as the shared read-only view shows it: None when it covers fewer people than
+    the threshold; a price scenario with fewer paying members (but some) loses its figures, which
+    would tell what those few pay, and so do the average paid and break-even when the planned
+    prices keep so few."""
+    if sheet.people < threshold:
+        return None
+
+    def hidden(s: Scenario) -> bool:
+        return 0 < s.members < threshold
+
+    scenarios = [Scenario(s.rise, None, None, None, None, None) if hidden(s) else s
+                 for s in sheet.scenarios]
+    base = sheet.scenarios[0]
+    return Sheet(people=sheet.people, costs=sheet.costs, scenarios=scenarios,
+                 break_even_members=None if hidden(base) else sheet.break_even_members,
+                 average_paid=None if hidden(base) else sheet.average_paid)
