@@ -79,7 +79,8 @@ def test_map_clusters_and_viability(organiser):
 
 @pytest.mark.parametrize("path", ["/organisers/", "/organisers/map?k=3", "/organisers/clusters",
                                   "/organisers/viability", "/organisers/gaps",
-                                  "/organisers/prospects", "/organisers/sirene"])
+                                  "/organisers/prospects", "/organisers/sirene",
+                                  "/organisers/shared", "/organisers/shared/new?k=3"])
 def test_organiser_pages_accessibility_and_phone(organiser, path):
     from axe_playwright_python.sync_playwright import Axe
     page = organiser
@@ -174,6 +175,19 @@ def test_council_map(organiser):
     assert image.format == "PNG" and image.width >= 2000 and image.height >= 1200
     assert len(image.convert("RGB").resize((64, 48)).getcolors(64 * 48)) > 20  # a map, not blank
     expect(page.locator("#png-status")).to_have_text("L’image PNG est téléchargée.")
+
+    # Printed: A4 landscape, the title with the filters and the date, the legend beside the
+    # map; the filters' form, the tools and the side panel left out.
+    page.emulate_media(media="print")
+    expect(page.locator(".print-only")).to_be_visible()
+    expect(page.locator(".print-only")).to_contain_text("Tout le territoire")
+    for hidden in ("form.org-filters", "aside#figures", "a.skip-inline"):
+        expect(page.locator(hidden)).to_be_hidden()
+    legend, drawing = page.locator("#map-legend").bounding_box(), page.locator(MAP).bounding_box()
+    assert legend["x"] > drawing["x"] + drawing["width"] - 1  # beside it, not under it
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert re.search(rb"/MediaBox \[0 0 841\.\d+ 59[45]\.\d+\]", pdf)  # 297 x 210 mm
+    page.emulate_media(media="screen")
     assert page.hosts == {page.url.split("/")[2]}
 
 

@@ -23,7 +23,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Response, render_template
+from flask import Response, g, has_app_context, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
@@ -56,11 +56,17 @@ class MapShape:
 
 
 def map_shape(session: Session) -> MapShape:
-    rows = tuple(session.execute(select(
-        Commune.insee, Commune.name, Commune.lat, Commune.lon, Commune.outline,
-        Commune.population, Commune.epci_code, Commune.departement).order_by(Commune.insee)))
-    return _project(tuple((r[0], r[1], r[2], r[3], _freeze(r[4]), r[5] or 0, r[6] or "", r[7])
-                          for r in rows))
+    """The gazetteer's shape, read once per request (the map, its legend and its list ask)."""
+    shape = g.get("organisers_map_shape") if has_app_context() else None
+    if shape is None:
+        rows = tuple(session.execute(select(
+            Commune.insee, Commune.name, Commune.lat, Commune.lon, Commune.outline,
+            Commune.population, Commune.epci_code, Commune.departement).order_by(Commune.insee)))
+        shape = _project(tuple((r[0], r[1], r[2], r[3], _freeze(r[4]), r[5] or 0, r[6] or "",
+                                r[7]) for r in rows))
+        if has_app_context():
+            g.organisers_map_shape = shape
+    return shape
 
 
 def _freeze(outline) -> tuple:
