@@ -7,7 +7,7 @@ VENDOR := app/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run run-scale test test-postgres services lint setup deps dev-deps assets translations db demo chromium bench clean
+.PHONY: run run-scale test test-postgres services lint setup deps dev-deps assets translations db demo chromium pdf-libs report-tools bench clean
 
 # Scale-out (README, Production): PostgreSQL and Redis, here the ones on this machine.
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/maillage
@@ -19,7 +19,7 @@ run: setup db
 	@echo "Maillage on http://$(HOST):$(PORT)/"
 	MAILLAGE_HOST=$(HOST) MAILLAGE_PORT=$(PORT) $(VENV)/bin/gunicorn wsgi:app
 
-test: setup dev-deps chromium lint
+test: setup dev-deps chromium report-tools lint
 	$(PY) -m pytest
 	@$(MAKE) --no-print-directory test-postgres
 
@@ -54,7 +54,7 @@ run-scale: setup services
 lint: dev-deps
 	$(VENV)/bin/ruff check .
 
-setup: deps assets translations
+setup: deps pdf-libs assets translations
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,7 +85,8 @@ assets: $(VENDOR)/.stamp
 translations: deps
 	$(VENV)/bin/pybabel compile -f -d app/translations
 
-# Migrate, refresh the territory and the canonical skills (idempotent), and load demo data on the first run only.
+# Migrate, refresh the territory and the canonical skills (idempotent), and load demo data on the first run
+# only (`flask demo` imports the real tiers-lieux from data/cget-tiers-lieux-2019.csv, app/demo_demand.py).
 db: deps
 	$(FLASK) db upgrade
 	$(FLASK) territory load
@@ -102,6 +103,23 @@ chromium:
 	  else echo "chromium is missing: browser tests will be skipped (run 'sudo apt-get install chromium')"; fi; \
 	fi
 
+# The council report's PDF (app/organisers/report.py): WeasyPrint needs Debian's pango (with
+# its FreeType backend), HarfBuzz's subsetter and a font. Installed when missing, as root.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs: deps
+	@if ! $(PY) -W error::UserWarning -c "import weasyprint" >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS); \
+	  else echo "pango, harfbuzz or the DejaVu fonts are missing: the PDF report will fail (run 'sudo apt-get install $(PDF_LIBS)')"; fi; \
+	fi
+
+# The report's tests read its PDF back: pdftoppm (poppler-utils) renders page 1 to PNG, and
+# LibreOffice Calc opens the French CSV. Installed when missing, as root; else those checks skip.
+report-tools:
+	@if ! command -v pdftoppm >/dev/null || ! command -v soffice >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-calc; \
+	  else echo "pdftoppm or soffice is missing: the report tests that need them will be skipped (run 'sudo apt-get install poppler-utils libreoffice-calc')"; fi; \
+	fi
+
 bench: setup dev-deps
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk || true; }
 	$(PY) bench/pages.py
@@ -110,6 +128,7 @@ bench: setup dev-deps
 	$(PY) bench/search.py
 	$(PY) bench/chat.py
 	$(PY) bench/sirene.py
+	$(PY) bench/report.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)

@@ -202,7 +202,9 @@ def demo(count: int) -> None:
 
 def init_app(app: Flask) -> None:
     from app.events.cli import events_cli
+    from app.places.cli import places_cli
     app.cli.add_command(events_cli)
+    app.cli.add_command(places_cli)
     app.cli.add_command(territory_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(skills_cli)

@@ -88,6 +88,10 @@ class Defaults:
     CO2_KG_PER_KM = 0.218
     CO2_SOURCE = "ADEME, Base Carbone (2023): voiture particulière moyenne, 0,218 kg CO2e/km"
     DESK_OCCUPANCY = 0.7  # share of a desk's open days actually used, for "desks needed"
+    # Who signs the organisers' report and spreadsheets (a PETR, a communauté de communes, the
+    # CCI...): no account records the organisers' organisation, so it is set here
+    # (MAILLAGE_ORGANISATION_NAME="PETR Lévézou Pareloup", say).
+    ORGANISATION_NAME = "Maillage"
     SIRENE_UPLOAD_MAX = 1024 * 1024 * 1024  # the SIRENE upload page only (an extract is large)
     # Pictures (app/images/): avatars, network logos, place photos. A larger file is refused
     # (a request larger than this plus MAX_FORM_MEMORY_SIZE is a 413 before it is read), and so

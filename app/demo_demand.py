@@ -1,7 +1,7 @@
 """Demo coworking demand: declarations concentrated around a few poles (so that clusters are
-real), a census campaign with anonymous answers, and a handful of places, among them the Rodez
-coworking of the founding meeting (150 m², 1,500 € rent a month; permanent 250 € TTC a month,
-100 € for 20 days a quarter). Idempotent; plain functions over a session, the caller commits."""
+real), a census campaign with anonymous answers, the territory's real tiers-lieux (the 18 rows of
+the national list, imported "to be confirmed": no invented open place) and two projected places
+with a poll. Idempotent; plain functions over a session, the caller commits."""
 from __future__ import annotations
 
 import random
@@ -46,28 +46,10 @@ DYNAMICS = ("Rompre l'isolement, partager un café et des idées.",
 COMPANIES = ("Agence Causses Web", "Bureau d'études Lévézou", "Scop Bâti Ségala",
              "Cabinet Rouergue Conseil", "Studio Aubrac", "Margeride Numérique")
 
+# The places of the territory are the real ones: the project's copy of the national list
+# (app/places/sources.py: SHIPPED_FILE), imported "to be confirmed". Only projects are invented:
+# the demo's polls and interests need a projected place.
 PLACES = [
-    {"name": "Espace de coworking de Rodez", "commune": "12202", "status": "open",
-     "address": "Centre-ville de Rodez", "capacity_desks": 18, "surface_m2": 150,
-     "rent_eur_month": 1500, "free_first_month": True,
-     "equipment": ["fibre_wifi", "meeting_room", "printer", "kitchen", "lockers"],
-     "opening_hours": "Du lundi au vendredi, 8 h 30 – 19 h ; 24 h/24 pour les permanents",
-     "description": "Initiative associative au cœur de la ville, à l'équilibre sans subvention "
-                    "depuis 2015. **Nombreux événements**, un comptable présent une fois par "
-                    "semaine, des formations (traitement photo…).",
-     "governance_model": "Association : les usagers et usagères sont membres et votent en "
-                         "assemblée générale.",
-     "charter": "Bienveillance, entraide, respect du silence en open space.",
-     "plans": [("Permanent", 250_00, "month", None), ("20 jours / trimestre", 100_00, "quarter", 20)]},
-    {"name": "La Grange numérique", "commune": "12145", "status": "open", "capacity_desks": 12,
-     "surface_m2": 110, "free_first_month": True,
-     "equipment": ["fibre_wifi", "video_room", "meeting_room", "kitchen", "step_free"],
-     "plans": [("Nomade", 12_00, "day", 1), ("10 jours / mois", 90_00, "month", 10),
-               ("Résident", 190_00, "month", None)]},
-    {"name": "Le Quai, tiers-lieu de Mende", "commune": "48095", "status": "open",
-     "capacity_desks": 10, "surface_m2": 90,
-     "equipment": ["fibre_wifi", "meeting_room", "printer", "step_free"],
-     "plans": [("Journée", 10_00, "day", 1), ("Permanent", 150_00, "month", None)]},
     {"name": "Tiers-lieu de Rignac (projet)", "commune": "12199", "status": "project",
      "capacity_desks": 8, "surface_m2": 70, "free_first_month": True,
      "description": "L'ancienne poste de Rignac pourrait devenir un tiers-lieu. "
@@ -75,8 +57,6 @@ PLACES = [
      "equipment": ["fibre_wifi", "kitchen"], "plans": []},
     {"name": "Coworking de Villefranche (projet)", "commune": "12300", "status": "project",
      "capacity_desks": 14, "equipment": ["fibre_wifi", "video_room", "meeting_room"], "plans": []},
-    {"name": "Atelier partagé de Saint-Affrique", "commune": "12208", "status": "closed",
-     "capacity_desks": 6, "equipment": ["printer"], "plans": [("Journée", 8_00, "day", 1)]},
 ]
 NAME_IDEAS = ("La Poste Numérique", "Le Relais", "L'Escale", "Le Maillon", "La Ruche du Ségala")
 
@@ -181,8 +161,16 @@ def _demo_campaign(session, rng: random.Random, communes: dict) -> int:
 
 
 def _demo_places(session, rng: random.Random, users: list[User]) -> int:
+    """The real places (imported once: a second run finds them unchanged), a few demo members
+    who would use each, then the invented projects."""
+    from app.places.importer import import_places
+    from app.places.sources import SHIPPED_FILE
+    report = import_places(session, SHIPPED_FILE)
+    for place_id in report.created_place_ids:
+        for user in rng.sample(users, min(len(users), rng.randint(3, 15))):
+            session.add(PlaceInterest(place_id=place_id, user_id=user.id))
+    made = len(report.created)
     existing = set(session.scalars(select(Place.name)))
-    made = 0
     for spec in PLACES:
         if spec["name"] in existing:
             continue

@@ -5,7 +5,18 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import db
@@ -19,6 +30,13 @@ class PlaceStatus(enum.StrEnum):
     OPEN = "open"
     PROJECT = "project"
     CLOSED = "closed"
+
+
+class PlaceKind(enum.StrEnum):
+    """What a place mostly is (the national list's `TYPO`: "Tiers lieux à dominante ...")."""
+    COWORKING = "coworking"
+    FABLAB = "fablab"
+    OTHER = "other"
 
 
 class PlanPeriod(enum.StrEnum):
@@ -39,6 +57,8 @@ place_animator = Table(
 class Place(db.Model):
     __tablename__ = "place"
     __shown_on_pages__ = True  # in members' home feeds
+    # One place per row of an imported list: a second import finds it again by (source, ID).
+    __table_args__ = (Index("ix_place_source", "source", "source_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -59,6 +79,17 @@ class Place(db.Model):
     # The key of its photo in the image store (app/images/storage.py), or None; what it shows.
     photo: Mapped[str | None] = mapped_column(String(40), active_history=True)
     photo_alt: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    kind: Mapped[PlaceKind | None] = mapped_column(str_enum(PlaceKind, 10))  # None: not said
+    website: Mapped[str] = mapped_column(String(300), default="", server_default="")  # http(s)
+    # An imported place: the list it came from (a key of app/places/sources.py, "CGET 2019"),
+    # its ID in that list and when the import last wrote it; None for places made here. It is
+    # "to be confirmed" until an organiser or its animator confirms or edits it; a confirmed
+    # place is never overwritten by an import again.
+    source: Mapped[str | None] = mapped_column(String(40))
+    source_id: Mapped[str | None] = mapped_column(String(40))
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -73,6 +104,16 @@ class Place(db.Model):
     def _keep_name_key(self, _key, name: str) -> str:
         self.name_key = fold(name)[:120]  # folding may lengthen ("ﬃ" -> "ffi")
         return name
+
+    @property
+    def to_confirm(self) -> bool:
+        """Imported and not confirmed yet by an organiser or the place's animator."""
+        return self.source is not None and self.confirmed_at is None
+
+    def confirm(self, user_id: int | None) -> None:
+        """An organiser or the place's animator says it is right (or has corrected it)."""
+        if self.source is not None and self.confirmed_at is None:
+            self.confirmed_at, self.confirmed_by_id = utcnow(), user_id
 
 
 class PricingPlan(db.Model):

@@ -47,5 +47,5 @@ class SharedLinkUse(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("shared_link.id", ondelete="CASCADE"))
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    what: Mapped[str] = mapped_column(String(20))  # "page", "map.svg"
+    what: Mapped[str] = mapped_column(String(20))  # "page", "map.svg", "report.pdf"
     outcome: Mapped[ShareOutcome] = mapped_column(str_enum(ShareOutcome, 10))

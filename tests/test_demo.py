@@ -49,8 +49,12 @@ def test_demo_creates_networks_posts_connections_and_pictures_once(runner):
         == keys
 
 
-def test_demo_demand_clusters_and_the_rodez_place(runner):
-    from models import Declaration, DeclarationVersion, Place, Poll
+def test_demo_demand_clusters_and_the_real_places(runner):
+    """The places of the demo are the territory's real ones, from the project's copy of the
+    national list ("to be confirmed", no invented figures); only projects are invented, and
+    the poll of one of them."""
+    from models import Declaration, DeclarationVersion, Place, PlaceInterest, PlaceStatus, Poll
+    from tests.helpers.tierslieux import EXPECTED
     assert runner.invoke(args=["demo", "--profiles", "340"]).exit_code == 0
     declarations = count(Declaration)
     assert 200 <= declarations <= 400  # a few hundred, members and anonymous answers
@@ -60,11 +64,14 @@ def test_demo_demand_clusters_and_the_rodez_place(runner):
                               .group_by(DeclarationVersion.home_commune_insee)
                               .order_by(func.count().desc())).all()
     assert sum(n for _, n in rows[:3]) > 0.3 * sum(n for _, n in rows)
-    rodez = db.session.scalar(select(Place).where(Place.commune_insee == "12202"))
-    assert (rodez.surface_m2, rodez.rent_eur_month, rodez.free_first_month) == (150, 1500, True)
-    assert [(p.price_cents, p.period, p.included_days, p.tax_included) for p in rodez.plans] == [
-        (25000, "month", None, True), (10000, "quarter", 20, True)]
-    assert count(Place) >= 5 and count(Poll) >= 1
+    imported = db.session.scalars(select(Place).where(Place.source.is_not(None))).all()
+    assert {p.source_id: p.commune_insee for p in imported} == {
+        sid: insee for sid, (insee, _how) in EXPECTED.items()}
+    assert all(p.source == "CGET 2019" and p.to_confirm and not p.plans and p.rent_eur_month
+               is None and p.status == PlaceStatus.OPEN for p in imported)
+    invented = db.session.scalars(select(Place).where(Place.source.is_(None))).all()
+    assert invented and {p.status for p in invented} == {PlaceStatus.PROJECT}
+    assert count(Poll) >= 1 and count(PlaceInterest) > 0
+    places = count(Place)
     assert runner.invoke(args=["demo", "--profiles", "340"]).exit_code == 0
-    assert count(Declaration) == declarations
-
+    assert (count(Declaration), count(Place)) == (declarations, places)

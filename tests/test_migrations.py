@@ -13,6 +13,7 @@ from app import create_app
 from models import db
 from tests.conftest import base_config
 from tests.helpers import databases
+from tests.helpers.schema import inline_sqlite_fks_aside
 
 
 def test_0002_keeps_profile_skills_and_merges_spellings(tmp_path):
@@ -67,7 +68,7 @@ def test_enum_columns_are_the_migrated_varchars(tmp_path):
         "declaration_version.track", "digest_run.period", "event.audience", "event.kind",
         "event.location", "event_registration.status", "mail_preference.kind",
         "mail_preference.mode", "membership.role", "membership.status", "network.scope",
-        "network.visibility", "notification.kind", "outbox.status", "place.status",
+        "network.visibility", "notification.kind", "outbox.status", "place.kind", "place.status",
         "pricing_plan.period", "profile.direct_messages", "profile.kind", "profile.visibility",
         "proposal.status", "report.reason", "report.status", "report.target_kind", "room.kind",
         "shared_link_use.outcome", "user.role"]
@@ -83,9 +84,51 @@ def test_enum_columns_are_the_migrated_varchars(tmp_path):
     with app.app_context():
         connection = db.session.connection()
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, db.metadata) == []
+        assert inline_sqlite_fks_aside(connection, compare_metadata(context, db.metadata)) == []
         for column in columns:  # no CHECK constraint either (compare_metadata does not look)
             ddl = str(CreateTable(column.table).compile(connection))
             assert f"{column.name} IN (" not in ddl, column
         db.session.rollback()
+        db.engine.dispose()
+
+
+def test_0019_adds_where_a_place_came_from_and_keeps_places_both_ways(tmp_path):
+    """The place's new columns are added and dropped in place: its animators and plans stay (a
+    batch copy of "place" on SQLite would have cascaded into them)."""
+    databases.create_empty(tmp_path / "old.sqlite3")
+    app = create_app(base_config(tmp_path / "old.sqlite3"))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0018"]).exit_code == 0
+    assert runner.invoke(args=["territory", "load"]).exit_code == 0
+    with app.app_context():
+        for statement in (
+            "INSERT INTO \"user\" (id, email, password_hash, display_name, role, session_token, "
+            "created_at) VALUES (1, 'a@x.org', 'x', 'A', 'member', 't1', '2026-01-01')",
+            "INSERT INTO place (id, name, name_key, description, status, commune_insee, address, "
+            "equipment, opening_hours, charter, governance_model, free_first_month, photo_alt, "
+            "created_at, updated_at) VALUES (1, 'Le Lieu', 'le lieu', '', 'open', '12202', '', "
+            "'[]', '', '', '', FALSE, '', '2026-01-01', '2026-01-01')",
+            "INSERT INTO place_animator VALUES (1, 1)",
+            "INSERT INTO pricing_plan (id, place_id, position, name, price_cents, period, "
+            "tax_included) VALUES (1, 1, 0, 'Jour', 1000, 'day', TRUE)",
+        ):
+            db.session.execute(text(statement))
+        db.session.commit()
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.execute(text(
+            "SELECT website, source, source_id, confirmed_at, confirmed_by_id, kind FROM place"
+        )).all() == [("", None, None, None, None, None)]
+        db.session.execute(text("UPDATE place SET source = 'CGET 2019', source_id = '1', "
+                                "confirmed_by_id = 1"))
+        db.session.commit()
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "downgrade", "0018"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM place_animator")) == 1
+        assert db.session.scalar(text("SELECT count(*) FROM pricing_plan")) == 1
+        assert db.session.scalar(text("SELECT name FROM place")) == "Le Lieu"
         db.engine.dispose()

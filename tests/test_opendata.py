@@ -23,7 +23,9 @@ def test_open_data_is_public_and_keeps_small_cells_out(app, client, make_user):
         as_text=True).lstrip("\ufeff"))))
     assert rows == [{"id": str(place.id), "name": "La Fabrique", "status": "open",
                      "insee": "12202", "commune": "Rodez", "desks": "12",
-                     "free_first_month": "True", "lowest_price_eur": "12.0", "equipment": ""}]
+                     "free_first_month": "True", "lowest_price_eur": "12.0", "equipment": "",
+                     "kind": "", "source": "", "source_id": "", "confirmed": "",
+                     "attribution": ""}]
     points = json.loads(client.get("/open-data/places.geojson").data)
     assert points["features"][0]["geometry"]["type"] == "Point"
     demand = client.get("/open-data/demand-communes.csv").get_data(as_text=True)

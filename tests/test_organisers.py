@@ -92,6 +92,9 @@ ORGANISER_URLS = ["/organisers/", "/organisers/map", "/organisers/map?k=3", "/or
                   "/organisers/gaps", "/organisers/events", "/organisers/export/events.csv",
                   "/organisers/export/communes.csv",
                   "/organisers/export/communes.geojson", "/organisers/export/declarations.csv",
+                  "/organisers/report.pdf", "/organisers/export/tables.xlsx",
+                  "/organisers/export/declarations.xlsx", "/organisers/export/communes-fr.csv",
+                  "/organisers/export/events-fr.csv", "/organisers/export/declarations-fr.csv",
                   "/api/v1/demand/clusters?k=3"]
 
 

@@ -1,17 +1,20 @@
 """Issue 23, must-show 5: an organiser makes a read-only link (CSRF, organisers only); anyone
-holding it sees the overview, the map and the viability sheet for its filter, aggregates only
-and nothing under the small-cell threshold (ORGANISER_MIN_CELL); it stops working when revoked,
+holding it sees the overview, the map and the viability sheet for its filter, and downloads the
+council report's PDF for it, aggregates only and nothing under the small-cell threshold
+(ORGANISER_MIN_CELL); it stops working when revoked,
 when it expires or when its author is no longer an organiser (410, a page that says so; 404 for
 a token we never made), and every use is logged. Only the token's hash is stored."""
 from __future__ import annotations
 
 import hashlib
 import html as htmllib
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from itsdangerous import URLSafeSerializer
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.organisers.aggregates import Overview
@@ -57,6 +60,12 @@ def between(html: str, start: str, end: str) -> str:
     """The part of a page from `start` to the first `end` after it."""
     at = html.index(start)
     return html[at:html.index(end, at)]
+
+
+def pdf_text(pdf: bytes) -> str:
+    """A PDF's text on one line, spaces made plain."""
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text)
 
 
 def uses(link_id: int) -> list[tuple[str, str]]:
@@ -131,12 +140,17 @@ def test_revoked_expired_unknown(app, client, world):
     r = visitor.get(path)
     assert r.status_code == 410 and "Les organisateur·rices ont retiré ce lien" in r.get_data(as_text=True)
     assert visitor.get(path + "/map.svg").status_code == 410
+    report = visitor.get(path + "/report.pdf")
+    assert report.status_code == 410 and report.mimetype == "text/html"
+    assert "Les organisateur·rices ont retiré ce lien" in report.get_data(as_text=True)
     assert uses(link.id) == [("page", ShareOutcome.SHOWN), ("page", ShareOutcome.SHOWN),
-                             ("page", ShareOutcome.REVOKED), ("map.svg", ShareOutcome.REVOKED)]
+                             ("page", ShareOutcome.REVOKED), ("map.svg", ShareOutcome.REVOKED),
+                             ("report.pdf", ShareOutcome.REVOKED)]
     listing = client.get("/organisers/shared").get_data(as_text=True)
-    assert "Conseil du 12 mars" in listing and "révoqué" in listing and "2 refusées" in listing
+    assert "Conseil du 12 mars" in listing and "révoqué" in listing and "3 refusées" in listing
     log = client.get(f"/organisers/shared/{link.id}").get_data(as_text=True)
-    assert log.count("refusé") == 2 and "révoqué le" in log and "Claire Orga" in log
+    assert log.count("refusé") == 3 and "révoqué le" in log and "Claire Orga" in log
+    assert "le rapport (PDF)" in log
 
     # Expired: 410 and the date it expired.
     path2 = make_link(client, label="Bureau")
@@ -145,7 +159,9 @@ def test_revoked_expired_unknown(app, client, world):
     db.session.commit()
     r = visitor.get(path2)
     assert r.status_code == 410 and "a expiré le" in r.get_data(as_text=True)
-    assert uses(link2.id) == [("page", ShareOutcome.EXPIRED)]
+    r = visitor.get(path2 + "/report.pdf")
+    assert r.status_code == 410 and "a expiré le" in r.get_data(as_text=True)
+    assert uses(link2.id) == [("page", ShareOutcome.EXPIRED), ("report.pdf", ShareOutcome.EXPIRED)]
 
     # Tokens we never made: a wrong signature, a well-signed unknown one, junk: 404, translated.
     token = path2.rsplit("/", 1)[1]
@@ -154,6 +170,51 @@ def test_revoked_expired_unknown(app, client, world):
         r = visitor.get(f"/shared/{bad}")
         assert r.status_code == 404 and "Lien introuvable" in r.get_data(as_text=True), bad
     assert visitor.get(f"/shared/{forged}/map.svg").status_code == 404
+    assert visitor.get(f"/shared/{forged}/report.pdf").status_code == 404
+
+
+def test_a_visitor_gets_the_council_report_of_the_link(app, client, world):
+    """The report's PDF for the link's filter, sites and viability sheet, through the same
+    token checks, logged; aggregates only, no figure under the threshold, no name, no link
+    into the organisers' pages; its map has the shared view's legend and sites."""
+    login_as(client, world)
+    path = make_link(client)
+    link = db.session.scalar(select(SharedLink))
+    visitor = app.test_client()
+    html = visitor.get(path).get_data(as_text=True)
+    tabs = between(html, '<ul class="tabs">', "</ul>")
+    assert f'href="{path}/report.pdf"' in tabs and "Rapport (PDF)" in tabs
+
+    r = visitor.get(path + "/report.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert r.headers["Content-Disposition"].startswith('attachment; filename="maillage-rapport-')
+    assert r.headers["Cache-Control"] == "no-store" and "noindex" in r.headers["X-Robots-Tag"]
+    text = pdf_text(r.data)
+    assert "Rapport pour le conseil" in text
+    assert "Transmis par le lien en lecture seule « Conseil du 12 mars »" in text
+    assert "13 déclarations actives pour ces filtres." in text
+    assert "Nombre de sites (K) 3" in text and "Plus petit effectif montré 3" in text
+    # The link's viability sheet (Millau, the plan's assumptions) and its map (the shared
+    # view's legend and sites).
+    assert "Fiche de viabilité : un lieu à Millau" in text and "Personnes couvertes 4" in text
+    assert "Loyer (€ par mois)" in text and "Si les tarifs augmentent" in text
+    assert "6 personnes : 1 commune" in text and "Rodez : 6 personnes couvertes" in text
+    assert "Rignac : moins de 3 personnes couvertes" in text
+    # Nothing under the threshold, no name, no address.
+    assert re.search(r"Rignac 12199 [^0-9]*moins de 3", text)
+    assert re.search(r"Mende 48095 [^0-9]*moins de 3", text)
+    for secret in ("lea.secret@example.org", "Claire Orga", "claire@example.org"):
+        assert secret not in text, secret
+    links = [str(a.get_object().get("/A", {}).get("/URI", ""))
+             for page in PdfReader(io.BytesIO(r.data)).pages for a in page.get("/Annots") or ()]
+    assert not [url for url in links if "/organisers/" in url], links
+    assert uses(link.id) == [("page", ShareOutcome.SHOWN), ("report.pdf", ShareOutcome.SHOWN)]
+
+    # A link with no site and no viability sheet gives a report without them.
+    bare = make_link(client, k="0", site="", label="Sans fiche")
+    text = pdf_text(visitor.get(bare + "/report.pdf").data)
+    assert "Aucune fiche de viabilité n’a été partagée avec ce lien." in text
+    assert "site proposé" not in text and "Loyer (€ par mois)" not in text
 
 
 def test_an_author_no_longer_organiser_takes_their_links_with_them(app, client, world, runner):

@@ -9,6 +9,7 @@ from app.api.blueprint import bp
 from app.args import page_arg
 from app.places.forms import PlaceFilterForm
 from app.places.queries import filtered_places
+from app.places.sources import SOURCES
 from app.text import render_markdown
 from models import Place, PlaceInterest, db
 
@@ -26,6 +27,13 @@ def place_dict(place: Place, interested: int, full: bool = False) -> dict:
                    "included_days": p.included_days, "tax_included": p.tax_included}
                   for p in place.plans],
         "interested": interested,
+        "kind": place.kind, "website": place.website,
+        # An imported place: its list, its ID there, whether it was checked since, and the
+        # attribution the list's licence asks of whoever reuses it (app/places/sources.py).
+        "source": {"name": place.source, "id": place.source_id,
+                   "confirmed": place.confirmed_at is not None,
+                   "attribution": SOURCES[place.source].attribution
+                   if place.source in SOURCES else None} if place.source else None,
         "url": url_for("places.show", place_id=place.id, _external=True),
     }
     if full:

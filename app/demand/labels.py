@@ -1,7 +1,7 @@
 """What people read for each coded answer (lazy: translated when shown)."""
 from flask_babel import lazy_gettext as _l
 
-from models import Formula, PlaceStatus, PlanPeriod, Track
+from models import Formula, PlaceKind, PlaceStatus, PlanPeriod, Track
 
 TRACK_LABELS = {
     Track.COMPANY: _l("A company or an organisation"),
@@ -50,6 +50,11 @@ PLACE_STATUS_LABELS = {
     PlaceStatus.OPEN: _l("Open"),
     PlaceStatus.PROJECT: _l("Project"),
     PlaceStatus.CLOSED: _l("Closed"),
+}
+PLACE_KIND_LABELS = {
+    PlaceKind.COWORKING: _l("Mostly coworking"),
+    PlaceKind.FABLAB: _l("Mostly a fablab"),
+    PlaceKind.OTHER: _l("Another kind of third place"),
 }
 PERIOD_LABELS = {
     PlanPeriod.DAY: _l("per day"),

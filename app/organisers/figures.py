@@ -1,11 +1,14 @@
-"""What the organisers' map page, the shared read-only view (and the PDF report) show beside the
-map: the filters in words, the map's content for a filter, and the map as a table (one row per
-commune with demand, a place or a proposed site). Small cells carry no figure, as on the map."""
+"""What the organisers' map page, the shared read-only view and the council's PDF report show
+of the map: the filters in words and the date under its title, its events layer, the map's
+content for a filter (drawn by `mapsvg.map_svg`), and the map as a table (one row per commune
+with demand, a place or a proposed site). Small cells carry no figure, as on the map."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -13,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from app.demand import labels as L
 from app.organisers.aggregates import per_commune, suppress
-from app.organisers.clusters import Result, covers
-from app.organisers.data import Filters, Row, geography, open_place_communes
+from app.organisers.clusters import Result
+from app.organisers.data import Filters, Row
+from app.organisers.events import UPCOMING_DAYS, upcoming_per_commune
 from app.organisers.mapsvg import MapContent, map_content
 from app.organisers.params import run_clusters
-from app.organisers.viability import Plan, Sheet, viability
+from app.templating import datetimeformat
 from models import Campaign, Commune, Epci, Place, PlaceStatus
 
 
@@ -44,6 +48,26 @@ def filter_summary(session: Session, filters: Filters) -> list[str]:
     return out or [_("Whole territory, every current declaration")]
 
 
+def map_notes(session: Session, filters: Filters, now: datetime) -> list[str]:
+    """The lines under the map's title: the filters, then the date of the figures."""
+    return [*filter_summary(session, filters),
+            _("Figures as of %(date)s", date=datetimeformat(now, "long"))]
+
+
+def map_events(session: Session, now: datetime, epci: str, *, links: bool
+               ) -> tuple[dict[str, int], dict[str, tuple[int, str | None]]]:
+    """The events layer: (dates in the next three months per commune, and the map's
+    `events`: per commune, those dates and, with `links`, the events list at that commune)."""
+    upcoming = upcoming_per_commune(session, now, epci)
+    # The events list's commune filter, as a label ("Rodez (12000)": no homonym confusion).
+    labels = {c.insee: c.label for c in session.scalars(
+        select(Commune).where(Commune.insee.in_(list(upcoming))))}
+    events = {insee: (n, url_for("events.index", commune=labels[insee], days=UPCOMING_DAYS)
+                      if links else None)
+              for insee, n in upcoming.items() if insee in labels}
+    return upcoming, events
+
+
 @dataclass
 class MapFigures:
     content: MapContent
@@ -66,12 +90,16 @@ class FigureRow:
 def map_figures(session: Session, rows: list[Row], threshold: int, *, k: int | None,
                 occupancy: float, co2: float, selected: str = "", epci_lines: bool = False,
                 epci: str = "", place_url: Callable | None = None,
-                events: dict[str, tuple[int, str]] | None = None, title: str = "",
-                notes: list[str] | None = None) -> MapFigures:
-    """The map's content for these declarations (`k` sites proposed, or none when `k` is None)
-    and its table."""
+                events: dict[str, tuple[int, str | None]] | None = None, title: str = "",
+                notes: list[str] | None = None, result: Result | None = None) -> MapFigures:
+    """The map's content for these declarations (`k` sites proposed, or none when `k` is None;
+    `result`: those sites when the caller has already run the clusters with that `k`) and its
+    table."""
     cells = suppress(per_commune(rows), threshold)
-    result = run_clusters(rows, k, occupancy, co2) if k else None
+    if result is None and k:
+        result = run_clusters(rows, k, occupancy, co2)
+    elif not k:
+        result = None
     places = session.scalars(select(Place).where(Place.status != PlaceStatus.CLOSED)
                              .order_by(Place.name)).all()
     content = map_content(cells, threshold, result.sites if result else (), places,
@@ -101,23 +129,3 @@ def figures_table(session: Session, content: MapContent) -> list[FigureRow]:
             sites.get(insee)))
     return sorted(out, key=lambda r: (2 if r.people == 0 else r.people is None, -(r.people or 0),
                                       r.name, r.insee))
-
-
-def plan_from(form) -> Plan:
-    """The plan of a validated `forms.ViabilityForm`."""
-    from app.organisers.forms import PRICE_FIELDS
-    return Plan(rent=form.parsed["rent"], other_costs=form.parsed["other_costs"],
-                prices={f: form.parsed[f"price_{f}"] for f in PRICE_FIELDS},
-                free_first_month=bool(form.free_first_month.data),
-                occupancy=form.parsed["occupancy"])
-
-
-def viability_for(session: Session, rows: list[Row], site: str, plan: Plan,
-                  include_open: bool) -> Sheet:
-    """The viability sheet of a place at `site` for the people it covers (less those an open
-    place already covers, unless `include_open`)."""
-    geo = geography(session)
-    open_places = open_place_communes(session)
-    covered = [d for d in (r.demand() for r in rows) if covers(geo, d, site)
-               and (include_open or not any(covers(geo, d, p) for p in open_places))]
-    return viability(covered, plan)

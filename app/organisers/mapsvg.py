@@ -220,12 +220,6 @@ def demand_classes(cells: dict[str, dict], threshold: int, communes: int,
     return Legend(classes, small, communes - small - len(values), shades)
 
 
-def shade_classes(values: dict[str, int], levels: int = LEVELS) -> dict[str, int]:
-    """Each commune with demand gets a shade 1..levels by quantile (0: none)."""
-    cells = {c: {"people": v} for c, v in values.items()}
-    return demand_classes(cells, 1, len(values), levels).shades
-
-
 def people_text(people: int | None, threshold: int) -> str:
     if people is None:
         return _("fewer than %(n)d people", n=threshold)

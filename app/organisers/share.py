@@ -155,6 +155,17 @@ def filters_of(params: dict) -> Filters:
     return filters_from_request({name: str(value) for name, value in saved.items() if value})
 
 
+def report_args(params: dict) -> MultiDict:
+    """The council report's settings of a link (`report.council`'s `args`): its viability plan
+    and site, and the map's EPCI boundaries; its number of sites is `params["k"]`."""
+    args = MultiDict(params.get("plan", {}))
+    if params.get("site"):
+        args["site"] = params["site"]
+    if params.get("epcis"):
+        args["epcis"] = "1"
+    return args
+
+
 def plan_form_of(params: dict) -> ViabilityForm | None:
     """The viability form of a link's plan, validated; None when it shows no sheet."""
     if not params.get("site"):

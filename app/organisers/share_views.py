@@ -1,13 +1,24 @@
 """Read-only links (app/organisers/share.py): made, listed and revoked by organisers under
 /organisers/shared (organisers only, like every page of `bp`), opened by anyone holding one
-under /shared/<token> (`shared_bp`): the overview, the map and a viability sheet, with no
-figure under the small-cell threshold. A link that expired or was revoked answers 410, one we
-never made 404, each with a page that says so."""
+under /shared/<token> (`shared_bp`): the overview, the map and a viability sheet, the map's SVG
+file and the council report's PDF (app/organisers/report.py) for the link's filters, with no
+figure under the small-cell threshold. Each goes through the same token checks (`_open`) and
+is logged. A link that expired or was revoked answers 410, one we never made 404, each with a
+page that says so."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,10 +31,11 @@ from app.organisers.aggregates import overview
 from app.organisers.blueprint import bp, shared_bp
 from app.organisers.charts import shared_charts
 from app.organisers.data import current_rows
-from app.organisers.figures import filter_summary, map_figures, plan_from, viability_for
+from app.organisers.figures import filter_summary, map_figures, map_notes
 from app.organisers.forms import PRICE_FIELDS, ShareLinkForm, ViabilityForm
 from app.organisers.mapsvg import map_filename, map_legend, map_sites, map_svg, svg_response
-from app.organisers.params import filters_from_request, run_clusters
+from app.organisers.params import filters_from_request, plan_from, run_clusters, viability_for
+from app.organisers.report import council, report_filename, report_html, report_pdf
 from app.organisers.share import (
     LinkState,
     create_link,
@@ -34,11 +46,11 @@ from app.organisers.share import (
     log_use,
     params_from,
     plan_form_of,
+    report_args,
     revoke,
     uses,
 )
 from app.organisers.viability import without_small_cells
-from app.templating import datetimeformat
 from models import Commune, SharedLink, db
 from models.types import utcnow
 
@@ -153,8 +165,7 @@ def _private(response):
 
 def _figures(link: SharedLink, rows, filters, standalone: bool = False):
     params = link.params
-    notes = [*filter_summary(db.session, filters),
-             _("Figures as of %(date)s", date=datetimeformat(utcnow(), "long"))]
+    notes = map_notes(db.session, filters, utcnow())
     return map_figures(db.session, rows, current_app.config["ORGANISER_MIN_CELL"],
                        k=params.get("k") or None, occupancy=current_app.config["DESK_OCCUPANCY"],
                        co2=current_app.config["CO2_KG_PER_KM"],
@@ -182,9 +193,7 @@ def view(token: str):
         commune = db.session.get(Commune, form.site.data)
         site_name = commune.name if commune else form.site.data
     svg_url = url_for("shared.map_file", token=token)
-    # The PDF report's shared address (app/organisers/report.py) goes here: the page shows a
-    # link to it when it is set.
-    report_url = None
+    report_url = url_for("shared.report", token=token)
     return _private(make_response(render_template(
         "shared/view.html", link=link, total=data.total, threshold=threshold,
         charts=shared_charts(data, threshold), figures=figures,
@@ -205,3 +214,19 @@ def map_file(token: str):
     figures = _figures(link, current_rows(db.session, filters), filters, standalone=True)
     return _private(svg_response(map_svg(db.session, figures.content, standalone=True),
                                  map_filename("svg")))
+
+
+@shared_bp.route("/<token>/report.pdf")
+def report(token: str):
+    """The council report (app/organisers/report.py) for the link's filters, sites (none when
+    the link shows none), map options and viability sheet (none when the link has none):
+    aggregates only, every figure under the small-cell rule, as the organisers' report."""
+    link, gone = _open(token, "report.pdf")
+    if gone:
+        return _private(make_response(*gone))
+    params = link.params
+    found = council(db.session, filters_of(params), utcnow(), args=report_args(params),
+                    k=params.get("k") or 0, sheet=bool(params.get("site")), map_events=False)
+    pdf = report_pdf(report_html(db.session, found, shared_label=link.label), request.host_url)
+    return _private(Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{report_filename(found.now)}"'}))

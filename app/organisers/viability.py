@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from app.organisers.aggregates import small
 from app.organisers.clusters import Demand
 from models import Formula
 
@@ -88,15 +89,17 @@ def viability(demands: list[Demand], plan: Plan) -> Sheet:
 
 
 def without_small_cells(sheet: Sheet, threshold: int) -> Sheet | None:
-    """The sheet as the shared read-only view shows it: None when it covers fewer people than
-    the threshold; a price scenario with fewer paying members (but some) loses its figures, which
-    would tell what those few pay, and so do the average paid and break-even when the planned
-    prices keep so few."""
+    """The sheet as it leaves the organisers' pages (the shared read-only view, the council
+    report, its workbook) and as the viability page shows it: None when it covers fewer people
+    than the threshold (every figure would then tell about those few, even a price row of 0
+    members); a price scenario with fewer paying members (but some: `aggregates.small`) loses its
+    figures, which would tell what those few pay, and so do the average paid and break-even
+    when the planned prices keep so few."""
     if sheet.people < threshold:
         return None
 
     def hidden(s: Scenario) -> bool:
-        return 0 < s.members < threshold
+        return small(s.members, threshold) is None
 
     scenarios = [Scenario(s.rise, None, None, None, None, None) if hidden(s) else s
                  for s in sheet.scenarios]

@@ -5,23 +5,41 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.csvexport import csv_response
-from app.organisers.aggregates import gaps, overview, per_commune, small
+from app.organisers.aggregates import overview, small
 from app.organisers.blueprint import bp
 from app.organisers.charts import charts as chart_list
-from app.organisers.data import current_rows, geography, open_place_communes
-from app.organisers.events import UPCOMING_DAYS, upcoming_per_commune, usage
+from app.organisers.data import current_rows
+from app.organisers.events import UPCOMING_DAYS, usage
 from app.organisers.exports import communes_csv, communes_geojson, events_csv
-from app.organisers.figures import filter_summary, map_figures
+from app.organisers.figures import map_events, map_figures, map_notes
 from app.organisers.mapsvg import map_filename, map_legend, map_sites, map_svg, svg_response
-from app.organisers.params import cluster_params, filters_from_request, float_arg, run_clusters
+from app.organisers.params import (
+    cluster_params,
+    filters_from_request,
+    float_arg,
+    run_clusters,
+    viability_from_request,
+)
+from app.organisers.report import GAP_KM, council, report_filename, report_html, report_pdf
+from app.organisers.spreadsheets import french_csv_response, xlsx_response
+from app.organisers.tables import (
+    assumptions_table,
+    communes_table,
+    declarations_table,
+    display_value,
+    events_table,
+    filter_labels,
+    gap_lists,
+    paris_today,
+)
+from app.organisers.viability import without_small_cells
 from app.templating import _url_with as url_with
-from app.templating import datetimeformat
 from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, db
 from models.types import utcnow
 
@@ -51,23 +69,17 @@ def index():
 def _map_figures(filters, rows, *, standalone: bool = False):
     """The map of these declarations as the page's query string asks (sites when ?k= is there,
     the selected commune, EPCI boundaries), its title and notes."""
-    threshold = current_app.config["ORGANISER_MIN_CELL"]
     k, occupancy, co2 = cluster_params()
-    upcoming = upcoming_per_commune(db.session, utcnow(), filters.epci)
-    # The events list's commune filter, as a label ("Rodez (12000)": no homonym confusion).
-    labels = {c.insee: c.label for c in db.session.scalars(
-        select(Commune).where(Commune.insee.in_(list(upcoming))))}
-    events = {insee: (n, None if standalone else url_for(
-        "events.index", commune=labels.get(insee, insee), days=UPCOMING_DAYS))
-        for insee, n in upcoming.items() if insee in labels}
-    notes = [*filter_summary(db.session, filters),
-             _("Figures as of %(date)s", date=datetimeformat(utcnow(), "long"))]
+    now = utcnow()
+    upcoming, events = map_events(db.session, now, filters.epci, links=not standalone)
     figures = map_figures(
-        db.session, rows, threshold, k=k if request.args.get("k") else None,
-        occupancy=occupancy, co2=co2, selected=request.args.get("commune", "")[:5],
-        epci_lines=bool(request.args.get("epcis")), epci=filters.epci,
+        db.session, rows, current_app.config["ORGANISER_MIN_CELL"],
+        k=k if request.args.get("k") else None, occupancy=occupancy, co2=co2,
+        selected=request.args.get("commune", "")[:5], epci_lines=bool(request.args.get("epcis")),
+        epci=filters.epci,
         place_url=None if standalone else (lambda p: url_for("places.show", place_id=p.id)),
-        events=events, title=_("Declared demand by home commune"), notes=notes)
+        events=events, title=_("Declared demand by home commune"),
+        notes=map_notes(db.session, filters, now))
     return figures, upcoming, k
 
 
@@ -113,55 +125,32 @@ def cluster_page():
 
 @bp.route("/viability")
 def viability_page():
-    """The viability sheet of a candidate site (GET: nothing is stored; printable)."""
-    from app.organisers.figures import plan_from, viability_for
-    from app.organisers.forms import ViabilityForm
+    """The viability sheet of a candidate site (GET: nothing is stored; printable, with its
+    assumptions, date and filters). Its figures follow the small-cell rule as the shared view
+    and the report do (`viability.without_small_cells`)."""
     filters = filters_from_request()
-    rows = current_rows(db.session, filters)
-    form = ViabilityForm(request.args if request.args.get("site") else None)
-    names = dict(db.session.execute(select(Commune.insee, Commune.name)).all())
-    suggested = [s.commune for s in run_clusters(rows, 3, current_app.config["DESK_OCCUPANCY"],
-                                                 current_app.config["CO2_KG_PER_KM"]).sites]
-    form.site.choices = [(c, names[c]) for c in suggested] + [
-        (c, names[c]) for c in sorted(names, key=lambda c: names[c]) if c not in suggested]
-    if not form.site.data or form.site.data not in names:
-        form.site.data = suggested[0] if suggested else next(iter(sorted(names)), "")
-    sheet = None
-    if form.validate():
-        sheet = viability_for(db.session, rows, form.site.data, plan_from(form),
-                              bool(form.include_open.data))
-    return render_template("organisers/viability.html", form=form, sheet=sheet,
-                           site_name=names.get(form.site.data, ""), filters=filters,
-                           **_choices()), 200 if sheet else 422
+    found = viability_from_request(current_rows(db.session, filters))
+    threshold = current_app.config["ORGANISER_MIN_CELL"]
+    return render_template("organisers/viability.html", form=found.form, sheet=found.sheet,
+                           shown=without_small_cells(found.sheet, threshold) if found.sheet
+                           else None, site_name=found.site_name, filters=filters,
+                           assumptions=assumptions_table(found, threshold) if found.sheet
+                           else None, display=display_value, today=paris_today(utcnow()),
+                           filter_labels=filter_labels(db.session, filters),
+                           organisation=current_app.config["ORGANISATION_NAME"],
+                           threshold=threshold, small=small, **_choices()), \
+        200 if found.sheet else 422
 
 
 @bp.route("/gaps")
 def gap_page():
     filters = filters_from_request()
-    km = float_arg("km", 15.0, 1.0, 200.0)
-    cells = per_commune(current_rows(db.session, filters))
-    found = gaps(cells, geography(db.session), open_place_communes(db.session), km)
-    communes = {c.insee: c for c in db.session.scalars(select(Commune))}
+    km = float_arg("km", GAP_KM, 1.0, 200.0)
     threshold = current_app.config["ORGANISER_MIN_CELL"]
-    by_epci: dict[str, int] = {}
-    for insee, people, _distance in found:
-        epci = communes[insee].epci.name if communes[insee].epci else "—"
-        by_epci[epci] = by_epci.get(epci, 0) + people
-    # Small cells carry no number, and are not ranked among themselves by their size either.
-    found = sorted(found, key=lambda t: (t[1] < threshold, -t[1] if t[1] >= threshold else 0,
-                                         communes[t[0]].name))
-    epcis = sorted(by_epci.items(), key=lambda t: (t[1] < threshold,
-                                                   -t[1] if t[1] >= threshold else 0, t[0]))
-    # Totals per EPCI count only the communes shown with a number: otherwise an EPCI total
-    # minus its communes' figures would give away a small cell.
-    shown = {}
-    for insee, people, _distance in found:
-        if people >= threshold:
-            epci = communes[insee].epci.name if communes[insee].epci else "—"
-            shown[epci] = shown.get(epci, 0) + people
-    return render_template("organisers/gaps.html", found=found, communes=communes, km=km,
-                           by_epci=[(name, total, shown.get(name, 0)) for name, total in epcis],
-                           threshold=threshold, filters=filters, **_choices())
+    found = gap_lists(db.session, current_rows(db.session, filters), km, threshold)
+    return render_template("organisers/gaps.html", found=found.communes, communes=found.names,
+                           km=km, by_epci=found.epcis, threshold=threshold, filters=filters,
+                           **_choices())
 
 
 @bp.route("/events")
@@ -212,3 +201,54 @@ def export_declarations_csv():
                      declaration.contact_name if consented else "",
                      declaration.contact_email if consented else ""])
     return csv_response(rows, "maillage-declarations.csv")
+
+
+# --- the report to take to the council, and the exports people open ---------------------------
+
+@bp.route("/report.pdf")
+def report_pdf_view():
+    """The council report (app/organisers/report.py) for the filters, sites and plan of the
+    query string; a plan with errors goes back to the viability page, which shows them."""
+    filters = filters_from_request()
+    found = council(db.session, filters, utcnow())
+    if found.viability.sheet is None:
+        return redirect(url_for("organisers.viability_page", **request.args.to_dict()))
+    pdf = report_pdf(report_html(db.session, found), request.host_url)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{report_filename(found.now)}"'})
+
+
+@bp.route("/export/tables.xlsx")
+def export_tables_xlsx():
+    """The report's tables (and the events), one sheet each."""
+    found = council(db.session, filters_from_request(), utcnow(), events=True)
+    organisation = current_app.config["ORGANISATION_NAME"]
+    return xlsx_response(list(found.tables.values()), "maillage-tableaux.xlsx",
+                         _("Where to open a coworking place: report for the council"),
+                         organisation)
+
+
+@bp.route("/export/declarations.xlsx")
+def export_declarations_xlsx():
+    return xlsx_response([declarations_table(db.session)], "maillage-declarations.xlsx",
+                         _("Declarations"), current_app.config["ORGANISATION_NAME"])
+
+
+@bp.route("/export/communes-fr.csv")
+def export_communes_csv_fr():
+    rows = current_rows(db.session, filters_from_request())
+    return french_csv_response(communes_table(db.session, rows,
+                                              current_app.config["ORGANISER_MIN_CELL"]),
+                               "maillage-demande-communes-fr.csv")
+
+
+@bp.route("/export/events-fr.csv")
+def export_events_csv_fr():
+    found = usage(db.session, filters_from_request(), utcnow())
+    return french_csv_response(events_table(found, current_app.config["ORGANISER_MIN_CELL"]),
+                               "maillage-evenements-fr.csv")
+
+
+@bp.route("/export/declarations-fr.csv")
+def export_declarations_csv_fr():
+    return french_csv_response(declarations_table(db.session), "maillage-declarations-fr.csv")

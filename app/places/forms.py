@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -54,6 +56,12 @@ class PlanForm(BaseForm):
 class PlaceForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120), has_letters])
     status = SelectField(_l("Status"), choices=list(L.PLACE_STATUS_LABELS.items()))
+    # Not said ("") or one of PlaceKind; checked in validate_kind, so that a form without it
+    # (an older page, a script) still saves.
+    kind = SelectField(_l("Kind of place"), choices=[("", _l("Not said"))]
+                       + list(L.PLACE_KIND_LABELS.items()), validate_choice=False)
+    website = StringField(_l("Website"), validators=[Length(max=300)],
+                          description=_l("Starting with https:// or http://"))
     commune = StringField(_l("Commune"), validators=[DataRequired(), Length(max=120)],
                           description=_l("Type a name or a postcode, e.g. “Rignac” or “12390”."))
     address = StringField(_l("Address (optional)"), validators=[Length(max=200)])
@@ -84,6 +92,19 @@ class PlaceForm(BaseForm):
 
     def validate_photo(self, field) -> None:
         pictures.check_picture(self, field, "photo")
+
+    def validate_kind(self, field) -> None:
+        if field.data and field.data not in L.PLACE_KIND_LABELS:
+            raise ValidationError(_l("Choose a kind of place."))
+
+    def validate_website(self, field) -> None:
+        url = (field.data or "").strip()
+        if not url:
+            return
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(
+                c.isspace() or ord(c) < 32 for c in url):
+            raise ValidationError(_l("Give a full address starting with https:// or http://."))
 
     def validate(self, extra_validators=None) -> bool:
         self.parsed = {}

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.demand.service import own_declaration
 from app.places.access import can_edit
 from app.places.forms import PollForm, ProposalForm
+from app.places.sources import SOURCES
 from models import Place, PlaceFollow, PlaceInterest, Poll, ProposalStatus, Vote, db
 
 
@@ -39,6 +40,7 @@ def render_place(place: Place, *, poll_form: PollForm | None = None,
             ctx["proposal_form"] = failed[1]
     return render_template("places/show.html", place=place, viewer=viewer, counts=counts,
                            polls=contexts, editable=can_edit(place),
+                           source=SOURCES.get(place.source) if place.source else None,
                            poll_form=poll_form or PollForm()), status
 
 

@@ -18,6 +18,7 @@ from app.places.blueprint import bp
 from app.places.forms import AnimatorForm, PlaceFilterForm, PlaceForm
 from app.places.queries import filtered_places
 from app.places.rendering import render_place
+from app.places.sources import sources_in_use
 from app.security import csrf_in_form
 from models import (
     Epci,
@@ -46,6 +47,7 @@ def index():
     page = min(max(page, 1), pages)
     return render_template("places/index.html", form=form, places=places, total=total,
                            page=page, pages=pages, interest=interest,
+                           sources=sources_in_use(db.session),
                            can_create=current_user.is_authenticated and current_user.is_organiser)
 
 
@@ -57,6 +59,8 @@ def show(place_id: int):
 def _apply(form: PlaceForm, place: Place) -> None:
     place.name = " ".join(form.name.data.split())
     place.status = form.status.data
+    place.kind = form.kind.data or None
+    place.website = (form.website.data or "").strip()
     place.commune_insee = form.parsed["commune_insee"]
     place.address = " ".join((form.address.data or "").split())
     place.description = form.description.data or ""
@@ -128,11 +132,26 @@ def edit(place_id: int):
         _apply(form, place)
         place.photo_alt = " ".join((form.photo_alt.data or "").split())
         apply_picture(form, place, "photo", "photo", place.id, form.photo_remove)
+        place.confirm(current_user.id)  # an imported place, checked and corrected
         db.session.commit()
         flash(_("The place is saved."), "success")
         return redirect(url_for("places.show", place_id=place.id))
     explain_csrf_failure(form)
     return render_template("places/edit.html", form=form, place=place), 422 if form.errors else 200
+
+
+@bp.post("/<id:place_id>/confirm")
+@login_required
+def confirm(place_id: int):
+    """An organiser or the place's animator says an imported place is right as it stands."""
+    place = place_or_404(place_id)
+    if not can_edit(place):
+        abort(403)
+    if place.to_confirm:
+        place.confirm(current_user.id)
+        db.session.commit()
+    flash(_("Thank you: the place's information is confirmed."), "success")
+    return redirect(url_for("places.show", place_id=place.id))
 
 
 @bp.route("/<id:place_id>/animators", methods=["GET", "POST"])

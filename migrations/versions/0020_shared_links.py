@@ -6,14 +6,14 @@ author, its expiry and its revocation; each use is a row (when, what, the outcom
 only.
 
 Revision ID: 0020
-Revises: 0018 (to be chained after 0019 when both are merged)
+Revises: 0019
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
