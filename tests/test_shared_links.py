@@ -216,6 +216,14 @@ def test_a_visitor_gets_the_council_report_of_the_link(app, client, world):
     assert "Aucune fiche de viabilité n’a été partagée avec ce lien." in text
     assert "site proposé" not in text and "Loyer (€ par mois)" not in text
 
+    # Each PDF costs the server seconds and no account is behind a link: a link's reports are
+    # rate-limited (SHARED_REPORT_RATE_LIMIT), its page is not.
+    app.config["SHARED_REPORT_RATE_LIMIT"] = "1 per minute"
+    assert visitor.get(bare + "/report.pdf").status_code == 200
+    assert visitor.get(bare + "/report.pdf").status_code == 429
+    assert visitor.get(path + "/report.pdf").status_code == 200  # another link: its own count
+    assert visitor.get(bare).status_code == 200
+
 
 def test_an_author_no_longer_organiser_takes_their_links_with_them(app, client, world, runner):
     login_as(client, world)

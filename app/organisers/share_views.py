@@ -26,6 +26,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.confirm import confirm_page
+from app.extensions import limiter
 from app.forms import explain_csrf_failure
 from app.organisers.aggregates import overview
 from app.organisers.blueprint import bp, shared_bp
@@ -217,6 +218,8 @@ def map_file(token: str):
 
 
 @shared_bp.route("/<token>/report.pdf")
+@limiter.limit(lambda: current_app.config["SHARED_REPORT_RATE_LIMIT"],
+               key_func=lambda: f"shared-report:{request.view_args.get('token', '')[:200]}")
 def report(token: str):
     """The council report (app/organisers/report.py) for the link's filters, sites (none when
     the link shows none), map options and viability sheet (none when the link has none):
