@@ -175,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
                    organisers, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(demand.campaigns_bp)
+    app.register_blueprint(organisers.shared_bp)
     from app.search_views import bp as search_bp
     app.register_blueprint(search_bp)
     from app.moderation.views import bp as moderation_bp

@@ -45,6 +45,9 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"  # per client address
     LOGIN_ACCOUNT_RATE_LIMIT = "30 per hour"  # per account, from any address
     REGISTER_RATE_LIMIT = "20 per hour"
+    # The council report's PDF through a shared read-only link: no account behind it, and each
+    # costs about 2 s of a worker's CPU. Per link, whoever asks.
+    SHARED_REPORT_RATE_LIMIT = "10 per minute"
     # Two-factor sign-in (app/auth/two_factor.py). Organisers and admins must set it up before
     # any staff page; MAILLAGE_STAFF_2FA_REQUIRED=false turns that off (a demo). The test suite
     # turns it off by default (tests/conftest.py) and on where it is tested.

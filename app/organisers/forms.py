@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from app.demand.forms import parse_number
-from app.forms import BaseForm
+from app.forms import BaseForm, has_letters
 
 PRICE_FIELDS = {
     "permanent": _l("Permanent desk (€ per month)"),
@@ -51,3 +51,21 @@ class ViabilityForm(BaseForm):
                 field.errors = list(field.errors) + [str(error.args[0])]
                 ok = False
         return ok
+
+
+class ShareLinkForm(BaseForm):
+    """A read-only link for people without an account (app/organisers/share.py)."""
+
+    label = StringField(_l("Name of the link"), validators=[DataRequired(), Length(max=140),
+                                                            has_letters],
+                        description=_l("Who it is for, or which meeting: shown on the page it "
+                                       "opens and in your list of links."))
+    days = SelectField(_l("Valid for"), coerce=int, default=30, choices=[
+        (7, _l("7 days")), (30, _l("30 days")), (90, _l("90 days"))])
+    k = IntegerField(_l("Proposed sites on the map"), default=3,
+                     validators=[InputRequired(), NumberRange(min=0, max=20)],
+                     description=_l("From 0 (none) to 20."))
+    epcis = BooleanField(_l("Show the boundaries of the communities of communes"))
+    site = SelectField(_l("Viability sheet for"), choices=[])
+    # The query string of the page it was made from: its filters (and viability plan).
+    query = HiddenField()

@@ -17,24 +17,26 @@ from models import Commune, db
 K_MAX = 20
 
 
-def _date_arg(name: str) -> date | None:
+def _date_arg(args, name: str) -> date | None:
     try:
-        return date.fromisoformat(request.args.get(name, "")[:10])
+        return date.fromisoformat(args.get(name, "")[:10])
     except ValueError:
         return None
 
 
-def filters_from_request() -> Filters:
-    track = request.args.get("track", "")
-    return Filters(epci=request.args.get("epci", "")[:9],
-                   campaign_id=int_or_none(request.args.get("campaign")),
+def filters_from_request(args=None) -> Filters:
+    """The filters of the query string (or of `args`, a shared link's saved ones)."""
+    args = request.args if args is None else args
+    track = args.get("track", "")
+    return Filters(epci=args.get("epci", "")[:9],
+                   campaign_id=int_or_none(args.get("campaign")),
                    track=track if track in L.TRACK_LABELS else "",
-                   since=_date_arg("since"), until=_date_arg("until"))
+                   since=_date_arg(args, "since"), until=_date_arg(args, "until"))
 
 
-def float_arg(name: str, default: float, low: float, high: float) -> float:
+def float_arg(name: str, default: float, low: float, high: float, args=None) -> float:
     """A number argument ("0,7" too) clamped to [low, high]; the default when it is not one."""
-    raw = request.args.get(name, "").replace(",", ".")
+    raw = (request.args if args is None else args).get(name, "").replace(",", ".")
     try:
         value = float(raw) if raw else default
     except ValueError:
@@ -42,12 +44,13 @@ def float_arg(name: str, default: float, low: float, high: float) -> float:
     return min(max(value, low), high) if value == value else default
 
 
-def cluster_params() -> tuple[int, float, float]:
-    """(k, desk occupancy, CO2 kg per km) from ?k=&occupancy=&co2=, within bounds."""
-    k = int_or_none(request.args.get("k")) or 3
+def cluster_params(args=None) -> tuple[int, float, float]:
+    """(k, desk occupancy, CO2 kg per km) from ?k=&occupancy=&co2= (or `args`), within bounds."""
+    args = request.args if args is None else args
+    k = int_or_none(args.get("k")) or 3
     return (min(max(k, 1), K_MAX),
-            float_arg("occupancy", current_app.config["DESK_OCCUPANCY"], 0.1, 1.0),
-            float_arg("co2", current_app.config["CO2_KG_PER_KM"], 0.0, 1.0))
+            float_arg("occupancy", current_app.config["DESK_OCCUPANCY"], 0.1, 1.0, args),
+            float_arg("co2", current_app.config["CO2_KG_PER_KM"], 0.0, 1.0, args))
 
 
 def run_clusters(rows, k: int, occupancy: float, co2: float):
@@ -67,16 +70,36 @@ class Viability:
     plan: object
 
 
-def viability_from_request(rows) -> Viability:
-    """The viability page's and the report's sheet from ?site=&rent=&price_…: the people of
-    `rows` a place at the site covers (those an open place already covers set aside, unless
-    ?include_open), at the planned prices. Without a site: the first of the three sites the
-    clusters propose, with the form's default plan."""
+def plan_from(form):
+    """The `viability.Plan` of a validated `forms.ViabilityForm`."""
+    from app.organisers.forms import PRICE_FIELDS
+    from app.organisers.viability import Plan
+    return Plan(rent=form.parsed["rent"], other_costs=form.parsed["other_costs"],
+                prices={f: form.parsed[f"price_{f}"] for f in PRICE_FIELDS},
+                free_first_month=bool(form.free_first_month.data),
+                occupancy=form.parsed["occupancy"])
+
+
+def viability_for(session, rows, site: str, plan, include_open: bool):
+    """The viability sheet of a place at `site` for the people of `rows` it covers (less those
+    an open place already covers, unless `include_open`)."""
     from app.organisers.clusters import covers
-    from app.organisers.forms import PRICE_FIELDS, ViabilityForm
-    from app.organisers.viability import Plan, viability
-    geo = geography(db.session)
-    form = ViabilityForm(request.args if request.args.get("site") else None)
+    from app.organisers.viability import viability
+    geo = geography(session)
+    open_places = open_place_communes(session)
+    covered = [d for d in (r.demand() for r in rows) if covers(geo, d, site)
+               and (include_open or not any(covers(geo, d, p) for p in open_places))]
+    return viability(covered, plan)
+
+
+def viability_from_request(rows, args=None) -> Viability:
+    """The viability page's and the report's sheet from ?site=&rent=&price_… (or `args`, a
+    shared link's saved plan): the people of `rows` a place at the site covers (those an open
+    place already covers set aside, unless ?include_open), at the planned prices. Without a
+    site: the first of the three sites the clusters propose, with the form's default plan."""
+    from app.organisers.forms import ViabilityForm
+    args = request.args if args is None else args
+    form = ViabilityForm(args if args.get("site") else None)
     names = dict(db.session.execute(select(Commune.insee, Commune.name)).all())
     suggested = [s.commune for s in run_clusters(rows, 3, current_app.config["DESK_OCCUPANCY"],
                                                  current_app.config["CO2_KG_PER_KM"]).sites]
@@ -86,14 +109,7 @@ def viability_from_request(rows) -> Viability:
         form.site.data = suggested[0] if suggested else next(iter(sorted(names)), "")
     sheet = plan = None
     if form.validate():
-        open_places = open_place_communes(db.session)
-        site = form.site.data
-        demands = [r.demand() for r in rows]
-        covered = [d for d in demands if covers(geo, d, site)
-                   and (form.include_open.data or not any(covers(geo, d, p) for p in open_places))]
-        plan = Plan(rent=form.parsed["rent"], other_costs=form.parsed["other_costs"],
-                    prices={f: form.parsed[f"price_{f}"] for f in PRICE_FIELDS},
-                    free_first_month=bool(form.free_first_month.data),
-                    occupancy=form.parsed["occupancy"])
-        sheet = viability(covered, plan)
+        plan = plan_from(form)
+        sheet = viability_for(db.session, rows, form.site.data, plan,
+                              bool(form.include_open.data))
     return Viability(form, sheet, names.get(form.site.data, ""), plan)

@@ -6,21 +6,23 @@ sources, and the small-cell rule, which every figure in it follows.
 `council` gathers the figures (as `tables.py` tables: the XLSX workbook is made of the same
 ones), `report_html` lays them out (templates/organisers/report.html, its print CSS in
 report.css), `report_pdf` turns that into a PDF with WeasyPrint. The map is the map page's own
-drawing (`mapdata.map_layers` and templates/organisers/_map_svg.html), styled by the site's
-stylesheet inside the SVG (WeasyPrint styles an inline SVG from its own <style> only).
+drawing, `mapsvg.map_svg` over `figures.map_figures`, standalone: its style, title, filters,
+legend, numbered sites and sources inside the SVG (WeasyPrint styles an inline SVG from its own
+<style> only).
+
+The organisers ask for it at /organisers/report.pdf (the query string's filters and settings);
+a shared read-only link (`share_views.report`) gives it for the link's saved filters, sites and
+plan. Either way every figure follows the small-cell rule of `tables.py`.
 
 WeasyPrint fetches nothing: the stylesheets are inlined, and its URL fetcher refuses every URL
 (a name typed by a member could otherwise make the server fetch an address)."""
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -30,7 +32,8 @@ from app.organisers.aggregates import overview
 from app.organisers.clusters import Result
 from app.organisers.data import Filters, Row, current_rows
 from app.organisers.events import usage
-from app.organisers.mapdata import map_layers
+from app.organisers.figures import map_events, map_figures, map_notes
+from app.organisers.mapsvg import map_svg
 from app.organisers.params import (
     Viability,
     cluster_params,
@@ -78,21 +81,28 @@ class Council:
     co2: float
     km: float
     result: Result
-    viability: Viability
+    viability: Viability | None  # None: no viability sheet asked for (a shared link without)
     tables: dict[str, Table]
+    epci_lines: bool = False  # the map shows the EPCI boundaries
+    map_events: bool = True  # the map shows the events layer (as the organisers' map does)
 
 
-def council(session: Session, filters: Filters, now: datetime, *, events: bool = False
-            ) -> Council:
-    """The report's figures for the request's filters and settings (?k=&occupancy=&co2=&km=
-    and the viability sheet's ?site=&rent=&price_…). `events`: add the events table (the
-    workbook has it; the PDF does not)."""
+def council(session: Session, filters: Filters, now: datetime, *, args=None,
+            k: int | None = None, sheet: bool = True, map_events: bool = True,
+            events: bool = False) -> Council:
+    """The report's figures for the request's settings (?k=&occupancy=&co2=&km=&epcis= and the
+    viability sheet's ?site=&rent=&price_…), or `args`'s (a shared link's saved ones). `k`:
+    the number of sites, when not the query string's (a shared link's, 0 for none); `sheet`:
+    False for no viability sheet; `map_events`: the map's events layer; `events`: add the
+    events table (the workbook has it; the PDF does not)."""
     threshold = current_app.config["ORGANISER_MIN_CELL"]
+    args = request.args if args is None else args
     rows = current_rows(session, filters)
-    k, occupancy, co2 = cluster_params()
-    km = float_arg("km", GAP_KM, 1.0, 200.0)
+    asked_k, occupancy, co2 = cluster_params(args)
+    k = asked_k if k is None else k
+    km = float_arg("km", GAP_KM, 1.0, 200.0, args)
     result = run_clusters(rows, k, occupancy, co2)
-    found = viability_from_request(rows)
+    found = viability_from_request(rows, args) if sheet else None
     names = dict(session.execute(select(Commune.insee, Commune.name)).all())
     settings = [(_("Number of sites (K)"), k, INT), (_("Desk occupancy"), occupancy, RATIO),
                 (_("kg CO2 per km"), co2, DECIMAL), (_("No open place within (km)"), km, INT)]
@@ -102,7 +112,7 @@ def council(session: Session, filters: Filters, now: datetime, *, events: bool =
         "communes": communes_table(session, rows, threshold),
         "sites": sites_table(result, names, threshold),
     }
-    if found.sheet:
+    if found and found.sheet:
         tables["assumptions"] = assumptions_table(found, threshold)
         tables["viability"] = viability_table(found.sheet, threshold)
         tables["scenarios"] = scenarios_table(found.sheet, threshold)
@@ -110,62 +120,33 @@ def council(session: Session, filters: Filters, now: datetime, *, events: bool =
     tables["gaps_communes"], tables["gaps_epcis"] = gaps_communes, gaps_epcis
     if events:
         tables["events"] = events_table(usage(session, filters, now), threshold)
-    return Council(filters, now, rows, k, occupancy, co2, km, result, found, tables)
+    return Council(filters, now, rows, k, occupancy, co2, km, result, found, tables,
+                   epci_lines=bool(args.get("epcis")), map_events=map_events)
 
 
-def _map_url(query: dict):
-    """The map's links in the PDF: the map page, with the report's filters, at a commune."""
-    def url_with(**changes) -> str:
-        args = {**query, **{k: v for k, v in changes.items() if v is not None}}
-        return url_for("organisers.demand_map", **args)
-    return url_with
+def map_figure(session: Session, found: Council) -> Markup:
+    """The map page's drawing for the PDF: `mapsvg.map_svg` over `figures.map_figures` (as the
+    map page, its SVG download and the shared view draw it), for the report's filters and
+    sites, the viability sheet's site selected; standalone, so that the SVG carries its own
+    style (`static/css/map.css`, every rule under .mmap: nothing else of the report is
+    touched), title, filters and date, legend, numbered sites and sources."""
+    selected = found.viability.form.site.data if found.viability else ""
+    _upcoming, events = map_events(session, found.now, found.filters.epci, links=False) \
+        if found.map_events else ({}, {})
+    figures = map_figures(
+        session, found.rows, current_app.config["ORGANISER_MIN_CELL"], k=found.k or None,
+        result=found.result, occupancy=found.occupancy, co2=found.co2, selected=selected or "",
+        epci_lines=found.epci_lines, epci=found.filters.epci, events=events,
+        title=_("Declared demand by home commune"),
+        notes=map_notes(session, found.filters, found.now))
+    svg = map_svg(session, figures.content, standalone=True)
+    # Inline in the report's HTML: the file's XML declaration stays out.
+    return Markup(svg[svg.index("<svg"):])
 
 
-@lru_cache(maxsize=4)
-def _site_rules(path: str, mtime: float) -> tuple[tuple[frozenset[str], str], ...]:
-    """The site stylesheet's rules (outside @media): (the classes a rule's selector names,
-    the rule's text)."""
-    import tinycss2
-    css = Path(path).read_text(encoding="utf-8")
-    rules = []
-    for rule in tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True):
-        if rule.type == "qualified-rule":
-            classes = frozenset(re.findall(r"\.([\w-]+)", tinycss2.serialize(rule.prelude)))
-            if classes:
-                rules.append((classes, tinycss2.serialize([rule])))
-    return tuple(rules)
-
-
-def map_css(markup: str) -> str:
-    """The rules of the site's stylesheet that style `markup` (every class they name is in it):
-    the map's colours, markers and legend, whatever the map page adds there, and nothing of
-    the rest of the site, which WeasyPrint would otherwise match against every outline."""
-    path = Path(current_app.static_folder) / "css" / "maillage.css"
-    used = {name for found in re.findall(r'class="([^"]*)"', markup) for name in found.split()}
-    return "\n".join(text for classes, text in _site_rules(str(path), path.stat().st_mtime)
-                     if classes <= used)
-
-
-def map_figure(layers: dict, url_with) -> tuple[Markup, str]:
-    """The map page's own drawing (templates/organisers/_map_svg.html) for the PDF, and the
-    CSS it needs. WeasyPrint styles an inline SVG from a <style> inside it only: the rules go
-    there, and into the document for the legend."""
-    markup = render_template("organisers/_map_svg.html", **layers, url_with=url_with)
-    css = map_css(markup)
-    start = markup.find("<svg")
-    if start < 0:
-        return Markup(markup), css
-    at = markup.index(">", start) + 1
-    return Markup(f"{markup[:at]}<style>{css}</style>{markup[at:]}"), css
-
-
-def report_html(session: Session, found: Council) -> str:
+def report_html(session: Session, found: Council, *, shared_label: str = "") -> str:
+    """`shared_label`: the name of the read-only link the report is given through, if any."""
     threshold = current_app.config["ORGANISER_MIN_CELL"]
-    filters_query = {k: v for k, v in request.args.items()
-                     if k in ("epci", "campaign", "track", "since", "until") and v}
-    layers = map_layers(session, found.rows, found.filters, found.result,
-                        found.viability.form.site.data or "", threshold, found.now)
-    figure, css = map_figure(layers, _map_url({**filters_query, "k": found.k}))
     groups: dict[str, list] = {}
     for question, answer, n in found.tables["overview"].rows[1:]:
         groups.setdefault(question, []).append((answer, n))
@@ -175,9 +156,13 @@ def report_html(session: Session, found: Council) -> str:
         "organisers/report.html", c=found, t=found.tables, threshold=threshold,
         organisation=current_app.config["ORGANISATION_NAME"], today=paris_today(found.now),
         filter_labels=filter_labels(session, found.filters),
-        co2_source=current_app.config["CO2_SOURCE"], map_css=Markup(css), map_figure=figure,
-        sites=layers["sites"], overview_groups=overview_groups, display=display_value,
+        co2_source=current_app.config["CO2_SOURCE"], map_figure=map_figure(session, found),
+        overview_groups=overview_groups, display=display_value, shared_label=shared_label,
         is_hidden=lambda value: isinstance(value, Hidden))
+
+
+def report_filename(now: datetime) -> str:
+    return f"maillage-rapport-{paris_today(now).isoformat()}.pdf"
 
 
 def _refuse(url: str, *args, **kwargs):

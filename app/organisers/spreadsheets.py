@@ -56,6 +56,8 @@ def xlsx_bytes(tables: list[Table], title: str, author: str) -> bytes:
         for r, row in enumerate(table.rows):
             for c, value in enumerate(row):
                 kind = table.kind(r, c)
+                if value is None:  # no figure: an empty cell, not a text of nothing
+                    continue
                 if _is_number(value):
                     fmt = whole_euros if kind == EUROS and value == round(value) \
                         else formats.get(kind)

@@ -1,6 +1,9 @@
 """The organisers' figures as tables people read: headers in the reader's language (French
 first), labels instead of stored codes, numbers kept as numbers (a column says what kind), and
-the small-cell rule applied (a count of people under ORGANISER_MIN_CELL becomes `Hidden`).
+the small-cell rule applied (a count of people under ORGANISER_MIN_CELL becomes `Hidden`): the
+one rule of `aggregates.py` (`small`, `suppress`), with the overview's answers as
+`charts.shared_charts` leaves them and the viability sheet as `viability.without_small_cells`
+does, which the shared read-only view shows too.
 
 One set of tables feeds the council report's PDF (`report.py`), the XLSX workbook and the
 French CSV files (`spreadsheets.py`): what one shows, the others show."""
@@ -10,23 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import format_date, to_user_timezone
+from flask_babel import format_date, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.demand import labels as L
-from app.organisers.aggregates import (
-    BUDGET_BANDS,
-    DAYS_BANDS,
-    Overview,
-    gaps,
-    per_commune,
-    small,
-    suppress,
-)
+from app.organisers.aggregates import Overview, gaps, per_commune, small, suppress
+from app.organisers.charts import shared_charts
 from app.organisers.clusters import Result
 from app.organisers.data import Filters, Row, geography, open_place_communes
+from app.organisers.viability import without_small_cells
 from models import Campaign, Commune, Declaration, DeclarationVersion, Epci
 
 # Column kinds: how a value is written (spreadsheets.py) and shown (the report's template).
@@ -131,43 +128,19 @@ def filters_table(session: Session, filters: Filters, now: datetime,
     return table
 
 
-def overview_items(data: Overview) -> list[tuple[str, str, list[tuple[str, int]]]]:
-    """(id, question, [(answer, people)]) for each chart of the overview, labels translated."""
-    from app.people.labels import KIND_LABELS
-
-    def labelled(name: str, labels: dict) -> list[tuple[str, int]]:
-        return [(str(labels.get(code, code)), n) for code, n in data.by[name].most_common()]
-
-    def banded(name: str, bands) -> list[tuple[str, int]]:
-        return [(label, data.by[name][label]) for _, label in bands if data.by[name][label]]
-
-    return [
-        ("c-track", _("Questionnaire"), labelled("track", L.TRACK_LABELS)),
-        ("c-formula", _("Formula"), labelled("formula", L.FORMULA_LABELS)),
-        ("c-days", _("Days per week"), banded("days", DAYS_BANDS)),
-        ("c-budget", _("Budget per month"), banded("budget", BUDGET_BANDS)),
-        ("c-equipment", _("Equipment"), labelled("equipment", L.EQUIPMENT_LABELS)),
-        ("c-services", _("Services"), labelled("services", L.SERVICE_LABELS)),
-        ("c-horizon", _("Start"), labelled("horizon", L.HORIZON_LABELS)),
-        ("c-kind", _("Who"), labelled("kind", {**KIND_LABELS,
-                                              "anonymous": _("Campaign respondent")})),
-        ("c-free", _("A free first month would help"),
-         labelled("free_first_month", {"yes": _("yes"), "no": _("no")})),
-        ("c-governance", _("Would take part in governance"),
-         labelled("governance", L.GOVERNANCE_LABELS)),
-        ("c-trend", _("New declarations per month"), data.trend),
-    ]
-
-
 def overview_table(data: Overview, threshold: int) -> Table:
-    """Every answer of the overview and its people; none at all when the filters select fewer
-    people than the threshold (the overview page shows no chart then either)."""
+    """Every answer of the overview and its people, as the shared read-only view shows them
+    (`charts.shared_charts`): no answer under the threshold, nor one that would give it away by
+    subtraction (a line says how many are left out); no answer at all when the filters select
+    fewer people than the threshold (the overview page shows no chart then either)."""
     table = Table(_("Demand"), _("Demand overview"),
                   [Column(_("Question")), Column(_("Answer")), Column(_("People"), INT)])
     table.rows.append([_("Active declarations"), _("all"), people(data.total, threshold)])
-    if data.total >= threshold:
-        for _id, question, items in overview_items(data):
-            table.rows += [[question, answer, people(n, threshold)] for answer, n in items]
+    for _id, question, items, left_out in shared_charts(data, threshold):
+        table.rows += [[question, answer, n] for answer, n in items]
+        if left_out:
+            table.rows.append([question, ngettext("%(num)d answer not shown",
+                                                  "%(num)d answers not shown", left_out), None])
     table.notes.append(_("A declaration may give several equipments, services and governance "
                          "roles: those answers add up to more than the declarations."))
     table.notes.append(small_cell_note(threshold))
@@ -308,11 +281,13 @@ def assumptions_table(found, threshold: int) -> Table:
 
 
 def viability_table(sheet, threshold: int) -> Table:
-    """The sheet's results; with fewer people covered than the threshold, none (the average
-    paid and the break-even would tell what those few pay)."""
+    """The sheet's results as `viability.without_small_cells` leaves them (the shared view's
+    rule): with fewer people covered than the threshold, no figure but the costs; the average
+    paid and the break-even hidden when the planned prices keep fewer members than that (they
+    would tell what those few pay)."""
     table = Table(_("Viability"), _("Viability sheet"), [Column(_("Figure")), Column(_("Value"))])
-    base = sheet.scenarios[0]
-    hidden = small(base.members, threshold) is None or small(sheet.people, threshold) is None
+    shown = without_small_cells(sheet, threshold)
+    hidden = shown is None or shown.average_paid is None
     table.rows = [
         [_("People covered"), people(sheet.people, threshold)],
         [_("Monthly costs"), sheet.costs],
@@ -327,13 +302,17 @@ def viability_table(sheet, threshold: int) -> Table:
 
 
 def scenarios_table(sheet, threshold: int) -> Table:
+    """The price-rise rows as `viability.without_small_cells` leaves them: none with a figure
+    when the sheet covers fewer people than the threshold (even a row of 0 members would tell
+    about those few), else none for a row of fewer members (but some) than the threshold."""
+    shown = without_small_cells(sheet, threshold)
     table = Table(_("Price rises"), _("If prices rise, those whose budget is exceeded leave"), [
         Column(_("Prices")), Column(_("Members"), INT), Column(_("Revenue per month"), EUROS),
         Column(_("First year, per month"), EUROS), Column(_("Balance per month"), EUROS),
         Column(_("Desks needed"), INT)])
-    for s in sheet.scenarios:
+    for s in (shown or sheet).scenarios:
         label = _("as planned") if s.rise == 0 else f"+{round(s.rise * 100)} %"
-        if small(s.members, threshold) is None:
+        if shown is None or s.members is None:
             table.rows.append([label, Hidden(threshold), None, None, None, None])
         else:
             table.rows.append([label, s.members, round(s.revenue, 2),

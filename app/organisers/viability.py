@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from app.organisers.aggregates import small
 from app.organisers.clusters import Demand
 from models import Formula
 
@@ -85,3 +86,24 @@ def viability(demands: list[Demand], plan: Plan) -> Sheet:
     break_even = math.ceil(costs / average) if average else None
     return Sheet(people=len(demands), costs=costs, scenarios=scenarios,
                  break_even_members=break_even, average_paid=average)
+
+
+def without_small_cells(sheet: Sheet, threshold: int) -> Sheet | None:
+    """The sheet as it leaves the organisers' pages (the shared read-only view, the council
+    report, its workbook) and as the viability page shows it: None when it covers fewer people
+    than the threshold (every figure would then tell about those few, even a price row of 0
+    members); a price scenario with fewer paying members (but some: `aggregates.small`) loses its
+    figures, which would tell what those few pay, and so do the average paid and break-even
+    when the planned prices keep so few."""
+    if sheet.people < threshold:
+        return None
+
+    def hidden(s: Scenario) -> bool:
+        return small(s.members, threshold) is None
+
+    scenarios = [Scenario(s.rise, None, None, None, None, None) if hidden(s) else s
+                 for s in sheet.scenarios]
+    base = sheet.scenarios[0]
+    return Sheet(people=sheet.people, costs=sheet.costs, scenarios=scenarios,
+                 break_even_members=None if hidden(base) else sheet.break_even_members,
+                 average_paid=None if hidden(base) else sheet.average_paid)

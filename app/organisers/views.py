@@ -13,10 +13,12 @@ from sqlalchemy import select
 from app.csvexport import csv_response
 from app.organisers.aggregates import overview, small
 from app.organisers.blueprint import bp
+from app.organisers.charts import charts as chart_list
 from app.organisers.data import current_rows
-from app.organisers.events import usage
+from app.organisers.events import UPCOMING_DAYS, usage
 from app.organisers.exports import communes_csv, communes_geojson, events_csv
-from app.organisers.mapdata import map_layers
+from app.organisers.figures import map_events, map_figures, map_notes
+from app.organisers.mapsvg import map_filename, map_legend, map_sites, map_svg, svg_response
 from app.organisers.params import (
     cluster_params,
     filters_from_request,
@@ -24,7 +26,7 @@ from app.organisers.params import (
     run_clusters,
     viability_from_request,
 )
-from app.organisers.report import GAP_KM, council, report_html, report_pdf
+from app.organisers.report import GAP_KM, council, report_filename, report_html, report_pdf
 from app.organisers.spreadsheets import french_csv_response, xlsx_response
 from app.organisers.tables import (
     assumptions_table,
@@ -34,9 +36,10 @@ from app.organisers.tables import (
     events_table,
     filter_labels,
     gap_lists,
-    overview_items,
     paris_today,
 )
+from app.organisers.viability import without_small_cells
+from app.templating import _url_with as url_with
 from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, db
 from models.types import utcnow
 
@@ -58,21 +61,52 @@ def index():
     data = overview(current_rows(db.session, filters))
     threshold = current_app.config["ORGANISER_MIN_CELL"]
     # A filter narrow enough to select one or two people would show their answers.
-    charts = overview_items(data) if data.total >= threshold else []
+    charts = chart_list(data) if data.total >= threshold else []
     return render_template("organisers/index.html", data=data, charts=charts,
                            threshold=threshold, filters=filters, **_choices())
+
+
+def _map_figures(filters, rows, *, standalone: bool = False):
+    """The map of these declarations as the page's query string asks (sites when ?k= is there,
+    the selected commune, EPCI boundaries), its title and notes."""
+    k, occupancy, co2 = cluster_params()
+    now = utcnow()
+    upcoming, events = map_events(db.session, now, filters.epci, links=not standalone)
+    figures = map_figures(
+        db.session, rows, current_app.config["ORGANISER_MIN_CELL"],
+        k=k if request.args.get("k") else None, occupancy=occupancy, co2=co2,
+        selected=request.args.get("commune", "")[:5], epci_lines=bool(request.args.get("epcis")),
+        epci=filters.epci,
+        place_url=None if standalone else (lambda p: url_for("places.show", place_id=p.id)),
+        events=events, title=_("Declared demand by home commune"),
+        notes=map_notes(db.session, filters, now))
+    return figures, upcoming, k
 
 
 @bp.route("/map")
 def demand_map():
     filters = filters_from_request()
-    rows = current_rows(db.session, filters)
-    k, occupancy, co2 = cluster_params()
-    result = run_clusters(rows, k, occupancy, co2) if request.args.get("k") else None
-    layers = map_layers(db.session, rows, filters, result, request.args.get("commune", "")[:5],
-                        current_app.config["ORGANISER_MIN_CELL"], utcnow())
-    return render_template("organisers/map.html", filters=filters, k=k, occupancy=occupancy,
-                           co2=co2, **layers, **_choices())
+    figures, upcoming, k = _map_figures(filters, current_rows(db.session, filters))
+    content = figures.content
+    commune = db.session.get(Commune, content.selected) if content.selected else None
+    svg = map_svg(db.session, content, commune_url=lambda insee: url_with(commune=insee) + "#figures")
+    query = request.query_string.decode("utf-8", "replace")
+    return render_template(
+        "organisers/map.html", svg=svg, figures=figures, commune=commune, filters=filters,
+        map_title=content.title, notes=content.notes, table_links=True, print_head=True,
+        legend_lines=map_legend(db.session, content), site_lines=map_sites(db.session, content),
+        svg_url=url_for("organisers.demand_map_svg") + (f"?{query}" if query else ""),
+        png_filename=map_filename("png"), upcoming=upcoming, upcoming_days=UPCOMING_DAYS,
+        threshold=content.threshold, k=k, epci_lines=content.epci_lines, **_choices())
+
+
+@bp.route("/map.svg")
+def demand_map_svg():
+    """The same map as a file: its legend, its sites, the filters and the date inside."""
+    filters = filters_from_request()
+    figures, _upcoming, _k = _map_figures(filters, current_rows(db.session, filters),
+                                          standalone=True)
+    return svg_response(map_svg(db.session, figures.content, standalone=True), map_filename("svg"))
 
 
 @bp.route("/clusters")
@@ -92,12 +126,14 @@ def cluster_page():
 @bp.route("/viability")
 def viability_page():
     """The viability sheet of a candidate site (GET: nothing is stored; printable, with its
-    assumptions, date and filters)."""
+    assumptions, date and filters). Its figures follow the small-cell rule as the shared view
+    and the report do (`viability.without_small_cells`)."""
     filters = filters_from_request()
     found = viability_from_request(current_rows(db.session, filters))
     threshold = current_app.config["ORGANISER_MIN_CELL"]
     return render_template("organisers/viability.html", form=found.form, sheet=found.sheet,
-                           site_name=found.site_name, filters=filters,
+                           shown=without_small_cells(found.sheet, threshold) if found.sheet
+                           else None, site_name=found.site_name, filters=filters,
                            assumptions=assumptions_table(found, threshold) if found.sheet
                            else None, display=display_value, today=paris_today(utcnow()),
                            filter_labels=filter_labels(db.session, filters),
@@ -178,9 +214,8 @@ def report_pdf_view():
     if found.viability.sheet is None:
         return redirect(url_for("organisers.viability_page", **request.args.to_dict()))
     pdf = report_pdf(report_html(db.session, found), request.host_url)
-    day = found.now.date().isoformat()
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="maillage-rapport-{day}.pdf"'})
+        "Content-Disposition": f'attachment; filename="{report_filename(found.now)}"'})
 
 
 @bp.route("/export/tables.xlsx")

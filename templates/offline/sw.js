@@ -20,7 +20,7 @@ var SHELL = "maillage-shell-" + VERSION;
 var PAGES = "maillage-pages";
 var SHELL_URLS = {{ shell|safe }};
 var PAGES_MAX = 200;
-var NEVER = /^\/(socket\.io|auth|api|moderation|organisers|campaigns)\b|\.zip$/;
+var NEVER = /^\/(socket\.io|auth|api|moderation|organisers|campaigns|shared)\b|\.zip$/;
 var STALLED_MS = 6000;
 var generation = 0;  // bumped by "forget": a save started before it is dropped
 

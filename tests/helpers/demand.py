@@ -24,12 +24,14 @@ COMPANY = {
 }
 
 
-def declare(user_id, commune, consent=False, email=""):
+def declare(user_id, commune, consent=False, email="", **fields):
+    """A current declaration from `commune` (its only acceptable commune); `fields` replace the
+    defaults (formula, budget_eur_month, days_per_week...)."""
     from app.demand.service import add_version
     declaration = Declaration(user_id=user_id, contact_consent=consent, contact_email=email,
                               claim_token=None if user_id else f"t{random.random()}")
     add_version(db.session, declaration, {
         "track": "independent", "activity": "x", "home_commune_insee": commune,
         "acceptable_communes": [commune], "days_per_week": 2, "formula": "permanent",
-        "budget_eur_month": 120, "horizon": "now"})
+        "budget_eur_month": 120, "horizon": "now", **fields})
     db.session.commit()
