@@ -21,6 +21,8 @@ UNIT_LABELS = {CensusUnit.ESTABLISHMENT: _l("Establishment (SIRENE)"),
 SIZE_LABELS = {"rural": _l("Rural commune (under 2,000 inhabitants)"),
                "small_town": _l("Small town (2,000 to 9,999)"),
                "town": _l("Town (10,000 or more)")}
+# In lists, where the long labels above would crowd a phone's screen.
+SIZE_SHORT = {"rural": _l("rural commune"), "small_town": _l("small town"), "town": _l("town")}
 REASON_LABELS = {SuppressionReason.DECLINED: _l("Declined"),
                  SuppressionReason.DO_NOT_CONTACT: _l("Asked not to be contacted")}
 
