@@ -12,14 +12,14 @@ While helper branches are merged: written after 0019; re-point down_revision to 
 0020 is merged before it.
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0021'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
