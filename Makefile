@@ -113,11 +113,12 @@ pdf-libs: deps
 	fi
 
 # The report's tests read its PDF back: pdftoppm (poppler-utils) renders page 1 to PNG, and
-# LibreOffice Calc opens the French CSV. Installed when missing, as root; else those checks skip.
+# LibreOffice Calc opens the French CSV; the census letters' QR codes are read back from that
+# PNG by zbarimg (zbar-tools). Installed when missing, as root; else those checks skip.
 report-tools:
-	@if ! command -v pdftoppm >/dev/null || ! command -v soffice >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-calc; \
-	  else echo "pdftoppm or soffice is missing: the report tests that need them will be skipped (run 'sudo apt-get install poppler-utils libreoffice-calc')"; fi; \
+	@if ! command -v pdftoppm >/dev/null || ! command -v soffice >/dev/null || ! command -v zbarimg >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-calc zbar-tools; \
+	  else echo "pdftoppm, soffice or zbarimg is missing: the report and letter tests that need them will be skipped (run 'sudo apt-get install poppler-utils libreoffice-calc zbar-tools')"; fi; \
 	fi
 
 bench: setup dev-deps

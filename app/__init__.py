@@ -176,6 +176,9 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(demand.campaigns_bp)
     app.register_blueprint(organisers.shared_bp)
+    from app import census
+    app.register_blueprint(census.bp)
+    app.register_blueprint(census.links_bp)
     from app.search_views import bp as search_bp
     app.register_blueprint(search_bp)
     from app.moderation.views import bp as moderation_bp

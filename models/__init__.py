@@ -6,6 +6,19 @@ from __future__ import annotations
 
 from models import commit_hooks, personal  # noqa: F401  (what a commit triggers)
 from models.base import NAMING_CONVENTION, Base, db  # noqa: F401
+from models.census import (
+    AnswerChannel,
+    CensusAnswer,
+    CensusDraw,
+    CensusEpci,
+    CensusFrame,
+    CensusQuota,
+    CensusSuppression,
+    CensusTarget,
+    CensusUnit,
+    OutreachStatus,
+    SuppressionReason,
+)
 from models.chat import GROUP_MAX_PEOPLE, Message, Room, RoomKind, RoomMember
 from models.content import ContentVersion, current_content_version
 from models.demand import Campaign, Declaration, DeclarationVersion, Formula, Track
@@ -97,4 +110,7 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Event", "
            "AppealStatus", "AuditEntry", "TargetKind", "IdempotencyKey", "OutboxMessage",
            "MailStatus", "MailSenderLease", "InvestigationAccess", "RecoveryCode", "MailKind",
            "MailMode", "MailPreference", "DigestRun", "DEFAULT_MODES", "DIGEST_MODES",
-           "SharedLink", "SharedLinkUse", "ShareOutcome"]
+           "SharedLink", "SharedLinkUse", "ShareOutcome",
+           "AnswerChannel", "CensusAnswer", "CensusDraw", "CensusEpci", "CensusFrame",
+           "CensusQuota", "CensusSuppression", "CensusTarget", "CensusUnit", "OutreachStatus",
+           "SuppressionReason"]

@@ -21,6 +21,9 @@ class SireneEstablishment(db.Model):
     commune_insee: Mapped[str] = mapped_column(String(5))
     naf_code: Mapped[str] = mapped_column(String(6), default="", index=True)
     name: Mapped[str] = mapped_column(String(200), default="")  # "" when non-diffusible
+    # The postal address SIRENE publishes ("12 RUE DE LA GARE 12800 NAUCELLE"): letters to
+    # census targets (app/census/letters.py); "" when non-diffusible.
+    address: Mapped[str] = mapped_column(String(250), default="")
     diffusible: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     employer: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -64,7 +64,9 @@ def test_enum_columns_are_the_migrated_varchars(tmp_path):
     lengths compared (tests/test_app.py compares without types, on the suite's database)."""
     columns = _enum_columns()
     assert sorted(str(c) for c in columns) == [
-        "appeal.status", "appeal.target_kind", "connection.status", "declaration_version.formula",
+        "appeal.status", "appeal.target_kind", "census_answer.channel", "census_quota.track",
+        "census_suppression.reason", "census_target.status", "census_target.unit",
+        "connection.status", "declaration_version.formula",
         "declaration_version.track", "digest_run.period", "event.audience", "event.kind",
         "event.location", "event_registration.status", "mail_preference.kind",
         "mail_preference.mode", "membership.role", "membership.status", "network.scope",
@@ -131,4 +133,34 @@ def test_0019_adds_where_a_place_came_from_and_keeps_places_both_ways(tmp_path):
         assert db.session.scalar(text("SELECT count(*) FROM place_animator")) == 1
         assert db.session.scalar(text("SELECT count(*) FROM pricing_plan")) == 1
         assert db.session.scalar(text("SELECT name FROM place")) == "Le Lieu"
+        db.engine.dispose()
+
+
+def test_0021_adds_the_census_and_the_sirene_address_and_keeps_establishments(tmp_path):
+    """The census's tables come and go; sirene_establishment gets its address in place (a
+    plain ADD COLUMN), its rows kept both ways."""
+    databases.create_empty(tmp_path / "old.sqlite3")
+    app = create_app(base_config(tmp_path / "old.sqlite3"))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0019"]).exit_code == 0
+    with app.app_context():
+        db.session.execute(text(
+            "INSERT INTO sirene_establishment (siret, commune_insee, naf_code, name, diffusible, "
+            "active, employer, updated_at) VALUES ('80000000253065', '12169', '62.02A', "
+            "'Céline Studio', TRUE, TRUE, FALSE, '2026-01-01')"))
+        db.session.commit()
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.execute(text("SELECT name, address FROM sirene_establishment")).all() \
+            == [("Céline Studio", "")]
+        assert db.session.scalar(text("SELECT count(*) FROM census_target")) == 0
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "downgrade", "0019"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(text("SELECT name FROM sirene_establishment")) == "Céline Studio"
+        tables = db.inspect(db.engine).get_table_names()
+        assert not [t for t in tables if t.startswith("census_")]
         db.engine.dispose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -14,6 +14,9 @@ from sqlalchemy import func, inspect, select
 from app.people.mydata import SECRET_COLUMNS, owned, row_dict
 from models import (
     Block,
+    Campaign,
+    CensusSuppression,
+    CensusTarget,
     Comment,
     Commune,
     Connection,
@@ -81,6 +84,16 @@ def busy(app, make_user, make_network):
     db.session.add(Vote(poll_id=poll.id, user_id=lea.id, proposal_id=proposal.id))
     db.session.add(Report(reporter_id=lea.id, target_kind="profile", target_id=other.profile.id,
                           reason="spam"))
+    # A census drew her, she said no: both are hers to see (and go with her account).
+    campaign = Campaign(title="Recensement", starts_on=date.today(), ends_on=date.today(),
+                        tracks=["independent"])
+    db.session.add(campaign)
+    db.session.flush()
+    db.session.add_all([
+        CensusTarget(campaign_id=campaign.id, unit="member", user_id=lea.id,
+                     commune_insee="12202", size_class="town", ref="ABCDEFGH",
+                     status="declined", note="Pas le temps"),
+        CensusSuppression(user_id=lea.id, reason="declined", campaign_id=campaign.id)])
     db.session.commit()
     declare(lea.id, "12202")
     return lea, paul, network, post
@@ -146,6 +159,9 @@ def test_deleting_the_account_removes_the_person_everywhere(app, busy, content):
     assert done.headers["Clear-Site-Data"] == '"cache", "storage"'  # this device forgets her
     assert db.session.get(User, lea_id) is None
     assert db.session.get(Profile, profile_id) is None
+    # Nothing of the census is kept on her either.
+    assert db.session.scalar(select(func.count()).select_from(CensusTarget)) == 0
+    assert db.session.scalar(select(func.count()).select_from(CensusSuppression)) == 0
     visitor = app.test_client()
     assert visitor.get(f"/people/{profile_id}").status_code == 404
     assert visitor.get(f"/api/v1/profiles/{profile_id}").status_code == 404

@@ -38,7 +38,7 @@ PENDING = "two_factor_pending"
 RECOVERY_CODES = 10
 STEP = 30
 # What an organiser or admin without two-factor sign-in cannot reach when it is required.
-STAFF_BLUEPRINTS = ("organisers", "moderation", "admin")
+STAFF_BLUEPRINTS = ("organisers", "moderation", "admin", "census")
 STAFF_API_PREFIXES = ("/api/v1/moderation", "/api/v1/organisers", "/api/v1/admin")
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from app.census import refs
+from app.census.outreach import record_answer
 from app.demand import labels as L
 from app.demand.blueprint import campaigns_bp as bp
 from app.demand.claims import remember_claim
@@ -134,8 +136,11 @@ def _campaign_by_token(token: str) -> Campaign:
                methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 @csrf_in_form
 def answer(token: str):
-    """The shareable link: the declaration's questions, with or without an account."""
+    """The shareable link: the declaration's questions, with or without an account. `?ref=`
+    is a census target's anonymous reference (its letter's short link, app/census/links.py):
+    an answer given with it marks that target answered."""
     campaign = _campaign_by_token(token)
+    ref = refs.normalise(request.args.get("ref"), refs.REF_LENGTH)
     if not campaign.is_open(date.today()):
         return render_template("campaigns/closed.html", campaign=campaign), 410
     member = current_user.is_authenticated
@@ -153,6 +158,7 @@ def answer(token: str):
             declaration = own_declaration(db.session, current_user, for_company) or \
                 Declaration(user_id=current_user.id, for_company=for_company)
             add_version(db.session, declaration, fields, campaign_id=campaign.id)
+            record_answer(db.session, campaign, ref, declaration)
             try:
                 db.session.commit()
             except IntegrityError:  # sent twice at once: the first answer stands
@@ -164,12 +170,13 @@ def answer(token: str):
                                   contact_email=(form.contact_email.data or "").strip().lower(),
                                   contact_consent=bool(form.contact_consent.data))
         add_version(db.session, declaration, fields, campaign_id=campaign.id)
+        record_answer(db.session, campaign, ref, declaration)
         db.session.commit()
         remember_claim(declaration.claim_token)  # signing up right after offers it at once
         return redirect(url_for("campaigns.thanks", claim_token=declaration.claim_token))
     explain_csrf_failure(form)
     return render_template("campaigns/answer.html", campaign=campaign, form=form, tracks=tracks,
-                           member=member), 422 if form.errors else 200
+                           member=member, ref=ref), 422 if form.errors else 200
 
 
 @bp.route("/thanks/<claim_token>")

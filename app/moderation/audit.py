@@ -64,7 +64,8 @@ def csv_rows(session: Session, query: Select) -> list[list]:
     rows: list[list] = [["id", "time_utc", "actor", "action", "target_kind", "target_id",
                          "target", "network_id", "reason", "detail"]]
     for e in session.scalars(query.order_by(AuditEntry.id).limit(CSV_MAX)):
-        rows.append([e.id, e.created_at.isoformat(), e.actor_name or "cli", e.action,
+        rows.append([e.id, e.created_at.isoformat(),
+                     e.actor_name or ("link" if e.action == "census_answered" else "cli"), e.action,
                      e.target_kind, e.target_id or "", e.target_label, e.network_id or "",
                      e.reason, e.detail])
     return rows

@@ -42,6 +42,16 @@ ACTION_LABELS = {
     "recovery_link": _l("Recovery link issued (admins)"),
     "recovery_used": _l("Recovery link followed, new password set"),
     "investigate": _l("Investigation access to a private conversation"),
+    # The census in the field (app/census/).
+    "census_frame": _l("Census frame changed"),
+    "census_referent": _l("Census referent named or removed"),
+    "census_quota": _l("Census answer targets changed"),
+    "census_draw": _l("Census sample drawn"),
+    "census_swap": _l("Census target swapped"),
+    "census_status": _l("Census outreach status changed"),
+    "census_answered": _l("Census target answered through its link"),
+    "census_suppress": _l("Put on the do-not-contact list"),
+    "census_unsuppress": _l("Taken off the do-not-contact list"),
 }
 # In the past tense, for reporters and notifications.
 OUTCOME_LABELS = {
@@ -59,6 +69,8 @@ KIND_LABELS = {
     "profile": _l("Profile"), "post": _l("Network post"), "comment": _l("Reply to a post"),
     "message": _l("Chat message"), "network": _l("Network"), "place": _l("Place"),
     "appeal": _l("Appeal"), "skill": _l("Skill"), "room": _l("Conversation"),
+    "campaign": _l("Campaign"), "census": _l("Census target"),
+    "suppressed": _l("Do-not-contact entry"),
 }
 MUTE_CHOICES = [(60, _l("1 hour")), (1440, _l("1 day")), (10080, _l("1 week")),
                 (43200, _l("30 days"))]

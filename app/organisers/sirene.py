@@ -55,6 +55,19 @@ def _name(row: dict) -> str:
     return ""
 
 
+ADDRESS_PARTS = ("complementAdresseEtablissement", "numeroVoieEtablissement",
+                 "indiceRepetitionEtablissement", "typeVoieEtablissement",
+                 "libelleVoieEtablissement", "distributionSpecialeEtablissement",
+                 "codePostalEtablissement", "libelleCommuneEtablissement")
+
+
+def _address(row: dict) -> str:
+    """The postal address as SIRENE publishes it, on one line ("12 RUE DE LA GARE 12800
+    NAUCELLE"): for letters to census targets. Columns missing from an extract are skipped."""
+    parts = (" ".join((row.get(key) or "").split()) for key in ADDRESS_PARTS)
+    return " ".join(part for part in parts if part)[:250]
+
+
 def _lines(text: io.TextIOBase):
     """(line number, text) of each physical line, NUL bytes dropped; a line longer than
     LINE_MAX comes back as None (malformed) and is skipped to its end without being held
@@ -127,6 +140,7 @@ def import_stock(session: Session, binary: io.BufferedIOBase, communes: set[str]
                 "commune_insee": commune,
                 "naf_code": row["activitePrincipaleEtablissement"].strip()[:6],
                 "name": _name(row) if diffusible else "",
+                "address": _address(row) if diffusible else "",
                 "diffusible": diffusible, "active": True,
                 "employer": (row.get("caractereEmployeurEtablissement") or "").strip() == "O",
             }
@@ -164,7 +178,8 @@ def _flush(session: Session, batch: dict[str, dict], closed: dict[str, bool], re
                 SireneEstablishment.siret.in_(list(closed)), SireneEstablishment.active)):
             found.active = False
             if not closed[found.siret]:
-                found.diffusible, found.name = False, ""  # not even kept for the record
+                # not even kept for the record
+                found.diffusible, found.name, found.address = False, "", ""
             found.updated_at = utcnow()
             report.updated += 1
     session.commit()

@@ -27,6 +27,8 @@ from models import (
     Appeal,
     Block,
     Campaign,
+    CensusSuppression,
+    CensusTarget,
     Comment,
     Connection,
     Declaration,
@@ -88,6 +90,10 @@ def owned(user_id: int) -> list[tuple[str, type, object]]:
         ("reports_sent", Report, Report.reporter_id == user_id),
         ("appeals", Appeal, Appeal.author_id == user_id),
         ("notifications", Notification, Notification.user_id == user_id),
+        # A census that drew them (app/census/): the outreach noted about them, and whether
+        # they asked not to be contacted.
+        ("census_targets", CensusTarget, CensusTarget.user_id == user_id),
+        ("census_do_not_contact", CensusSuppression, CensusSuppression.user_id == user_id),
     ]
 
 

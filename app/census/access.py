@@ -1,0 +1,83 @@
+"""Who may see and do what in a campaign's census.
+
+Organisers and admins manage everything. A campaign's referent (a member named for an EPCI in
+`census_epci`) acts as that campaign's organiser for that EPCI only: they see its targets, set
+their outreach status, print their letters and the flyer, and export their list; they do not
+draw, swap, change the frame or see the do-not-contact list. Anyone else, members and
+visitors, sees nothing: 403 on the campaign's pages, 404 on a target outside one's EPCIs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from models import Campaign, CensusEpci, CensusTarget
+
+
+@dataclass(frozen=True)
+class CensusAccess:
+    campaign: Campaign
+    organiser: bool
+    epcis: frozenset[str]  # a referent's EPCIs (organisers: every EPCI)
+
+    def sees_epci(self, code: str | None) -> bool:
+        return self.organiser or (code or "") in self.epcis
+
+    def targets(self) -> ColumnElement[bool]:
+        """A WHERE clause: the targets this person may see."""
+        if self.organiser:
+            return true()
+        return CensusTarget.epci_code.in_(sorted(self.epcis))
+
+
+def referent_epcis(session: Session, user, campaign_id: int) -> frozenset[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(session.scalars(select(CensusEpci.epci_code).where(
+        CensusEpci.campaign_id == campaign_id, CensusEpci.referent_id == user.id)))
+
+
+def access_for(session: Session, user, campaign_id: int) -> CensusAccess:
+    """The campaign and what this person may do there; 404 for no such campaign, 403 for
+    someone who is neither organiser nor one of its referents."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if user.is_organiser:
+        return CensusAccess(campaign, True, frozenset())
+    epcis = referent_epcis(session, user, campaign_id)
+    if not epcis:
+        abort(403)
+    return CensusAccess(campaign, False, epcis)
+
+
+def require_organiser(access: CensusAccess) -> None:
+    if not access.organiser:
+        abort(403)
+
+
+def target_or_404(session: Session, access: CensusAccess, target_id: int) -> CensusTarget:
+    """A target of this campaign this person may see; anything else is "not found"."""
+    target = session.get(CensusTarget, target_id)
+    if target is None or target.campaign_id != access.campaign.id \
+            or not access.sees_epci(target.epci_code):
+        abort(404)
+    return target
+
+
+def my_campaigns(session: Session, user) -> list[tuple[Campaign, list[str]]]:
+    """The campaigns this person works on: every one for organisers (with no EPCI named), a
+    referent's with their EPCIs. Empty for anyone else."""
+    if user.is_organiser:
+        return [(c, []) for c in session.scalars(select(Campaign).order_by(
+            Campaign.starts_on.desc(), Campaign.id.desc()))]
+    found: dict[int, tuple[Campaign, list[str]]] = {}
+    for campaign, code in session.execute(
+            select(Campaign, CensusEpci.epci_code)
+            .join(CensusEpci, CensusEpci.campaign_id == Campaign.id)
+            .where(CensusEpci.referent_id == user.id)
+            .order_by(Campaign.starts_on.desc(), Campaign.id.desc(), CensusEpci.epci_code)):
+        found.setdefault(campaign.id, (campaign, []))[1].append(code)
+    return list(found.values())
