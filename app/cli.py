@@ -47,16 +47,18 @@ def skills_load() -> None:
 @click.command("search")
 @click.argument("action", type=click.Choice(["rebuild"]))
 def search_command(action: str) -> None:
-    """`flask search rebuild`: index every profile, network, place and post again."""
+    """`flask search rebuild`: index every profile, network, place, post and event again, into
+    a new index that replaces the live one when complete (searches go on meanwhile)."""
     from flask import current_app
 
     import search
     from search import documents
     total = documents.count_rows(db.session)
-    with click.progressbar(length=total, label="Search index") as bar:
+    with click.progressbar(length=total, label="Search index", show_pos=True,
+                           show_eta=True) as bar:
         done = [0]
 
-        def progress(n: int) -> None:
+        def progress(n: int, _total: int) -> None:
             bar.update(n - done[0])
             done[0] = n
         indexed = search.rebuild(current_app._get_current_object(), progress)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.forms import int_or_none
 from app.images.storage import image_url
-from app.territory.gazetteer import match_communes
 from app.text import markdown_to_text
 from models import Epci, Event, Membership, MemberStatus, Network, Place, Post, Skill, db
 from models.textkey import fold
 from search import current_index
 from search.query import search
+from search.understanding import corrected_text, sources, understand
 
 PER_PAGE = 20
 WITHIN_KM_MAX = 200
@@ -29,33 +30,64 @@ def _member_networks() -> list[int]:
         Membership.user_id == current_user.id, Membership.status == MemberStatus.ACTIVE)))
 
 
+KINDS = ("profile", "network", "place", "post", "event")
+
+
 def parse_args(args) -> dict:
-    """The query string, read calmly: unknown values simply filter nothing or everything."""
+    """The query string, read calmly: unknown values simply filter nothing or everything; the
+    query's place phrase and the commune field read by search/understanding/ (a place no one
+    knows is said, and never silently widened to the whole territory)."""
+    from models import ProfileKind
     kind = args.get("type", "")
+    profile_kind = args.get("profile_kind", "")
     commune_text = args.get("commune", "")[:120].strip()
     within = int_or_none(args.get("within_km", ""))
-    communes = None
-    origin = None
-    if commune_text:
-        found = match_communes(db.session, commune_text)
-        origin = found[0] if len(found) == 1 else None
-        if origin is not None and within:
-            from app.organisers.data import geography
-            communes = sorted(geography(db.session).within(
-                origin.insee, min(max(within, 0), WITHIN_KM_MAX)))
-        else:
-            communes = [c.insee for c in found]
-    return {"q": args.get("q", "")[:2000], "kind": kind if kind in ("profile", "network", "place",
-                                                                      "post", "event") else None,
-            "communes": communes, "origin": origin, "within": within,
+    within = min(max(within, 0), WITHIN_KM_MAX) if within else None
+    q = args.get("q", "")[:2000]
+    understood = understand(sources.gazetteer(db.session), q, commune_text, within)
+    place = understood.place
+    return {"q": q, "kind": kind if kind in KINDS else None,
+            "profile_kind": profile_kind if profile_kind in set(ProfileKind) else None,
+            "understood": understood, "text": understood.text,
+            "communes": understood.communes, "distances": understood.distances,
+            "origin": place.origin if place else None, "within": within,
+            "commune": commune_text, "exact": args.get("exact") == "1",
             "page": max(1, int_or_none(args.get("page", "")) or 1)}
 
 
 def run(params: dict):
     index = current_index()
-    return search(index, params["q"], member=current_user.is_authenticated,
-                  network_ids=_member_networks(), kind=params["kind"],
-                  communes=params["communes"], page=params["page"], per_page=PER_PAGE)
+    gazetteer = sources.gazetteer(db.session)
+    thesaurus = sources.thesaurus(db.session)
+    result = search(index, params["text"], member=current_user.is_authenticated,
+                    network_ids=_member_networks(), kind=params["kind"],
+                    communes=params["communes"], distances=params["distances"],
+                    profile_kind=params["profile_kind"], page=params["page"],
+                    per_page=PER_PAGE, thesaurus=thesaurus, protected=gazetteer.words,
+                    correct=not params["exact"])
+    result.corrected_text = corrected_text(params["text"], result.corrections,
+                                           thesaurus.display) if result.corrections else ""
+    return result
+
+
+def place_messages(params: dict) -> list[str]:
+    """What is said about the place: unknown (with the closest names), several communes of
+    that name, a distance without a place."""
+    out = []
+    for notice in params["understood"].notices:
+        if notice.kind == "unknown" and notice.suggestions:
+            out.append(_("Unknown commune: %(typed)s — did you mean %(names)s?",
+                         typed=notice.typed, names=_(" or ").join(notice.suggestions)))
+        elif notice.kind == "unknown":
+            out.append(_("Unknown commune: %(typed)s.", typed=notice.typed))
+        elif notice.kind == "ambiguous":
+            out.append(_("Several communes are called %(typed)s: %(names)s. All of them are "
+                         "searched; choose one to narrow it down.", typed=notice.typed,
+                         names=", ".join(notice.suggestions)))
+        elif notice.kind == "no_origin":
+            out.append(_("%(km)s around which commune? Add one, for example “near Rodez”.",
+                         km=notice.typed))
+    return out
 
 
 def snippet(text: str, words: list[str], size: int = 160) -> Markup:

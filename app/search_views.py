@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from app.search_results import PER_PAGE, facet_labels, load, parse_args, run
+from app.search_results import PER_PAGE, facet_labels, load, parse_args, place_messages, run
 from search import current_index
 
 bp = Blueprint("search_page", __name__)
@@ -20,4 +20,5 @@ def page():
     template = "search/_results.html" if request.args.get("partial") else "search/page.html"
     return render_template(template, params=params, result=result, items=items,
                            facets=facets, rebuilding=index is not None and index.rebuilding,
+                           place_messages=place_messages(params),
                            pages=max(1, -(-result.total // PER_PAGE)) if result else 1)

@@ -31,6 +31,7 @@ from app.demo import FEMALE, MALE, SKILLS, SURNAMES  # noqa: E402
 from app.organisers.clusters import Geography  # noqa: E402
 from search.index import SearchIndex  # noqa: E402
 from search.query import search  # noqa: E402
+from search.understanding.ranking import sectioned  # noqa: E402
 
 TYPOS = {"menuiserie": "menuiseire", "photographie": "photografie", "graphisme": "grafisme",
          "comptabilite": "comptabilitee", "maraichage": "maraichag", "illustration": "ilustration",
@@ -49,13 +50,13 @@ def documents(n: int, places: list[dict], seed: int = 7):
         c = rng.choice(places)
         mine = rng.sample(skills, rng.randint(1, 4))
         headline = f"{mine[0]} à {c['name']}"
-        title = f"{first} {rng.choice(SURNAMES)} {headline}"
+        name = f"{first} {rng.choice(SURNAMES)}"
         body = (f"Indépendant·e en {mine[-1].lower()}, je travaille autour de {c['name']}."
                 f" Je cherche des partenaires en {rng.choice(skills).lower()}.")
         place = f"{c['name']} {c['epci_name'] or ''}"
         yield {"key": f"profile:{i + 1}", "kind": "profile",
-               "all": "\n".join((title, title, " ".join(mine), " ".join(mine), body, place)),
-               "raw": f"{first} {headline} {' '.join(mine)}", "commune": c["insee"],
+               "all": sectioned(name, headline, " ".join(mine), body, place),
+               "commune": c["insee"],
                "epci": c["epci_code"] or "", "audience": rng.choice(["public", "members"]),
                "skill_ids": " ".join(str(skills.index(s)) for s in mine),
                "profile_kind": "independent"}

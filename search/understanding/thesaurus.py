@@ -1,0 +1,63 @@
+"""The skills' synonyms, as the queries use them.
+
+Each skill has spellings (its name, its English name, its aliases: "Photographie",
+"Photography", "photographe", "photographer", "photo de mariage"...). Documents already hold
+every spelling of the skills they declare; the thesaurus serves the other direction: a query
+word that is a one-word spelling of a skill also looks for the skill's other one-word spellings
+("photographie" finds a headline "Photographe"). Multi-word spellings are not expanded (the
+documents hold them; "dev web" matches its holders as two words).
+
+It also gives the words never to correct (every word of every spelling) and how to show a
+corrected word (its accented spelling: "développeur" rather than "developpeur").
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from search.understanding.words import WORD, normalize, terms
+
+ALTERNATIVES_MAX = 6
+
+
+class Thesaurus:
+    def __init__(self, skills: Iterable[tuple[int, Iterable[str]]]):
+        """`skills`: (skill id, its spellings)."""
+        self.groups: dict[str, set[str]] = {}
+        self.words: set[str] = set()
+        self.display: dict[str, str] = {}
+        self.skills_of: dict[str, set[int]] = {}
+        for skill_id, labels in skills:
+            singles = set()
+            for label in labels:
+                if not label:
+                    continue
+                found = terms(label)
+                self.words.update(found)
+                for raw in WORD.findall(label):
+                    term = normalize(raw)
+                    if term and term not in self.display:
+                        self.display[term] = raw.lower()
+                if len(found) == 1:
+                    singles.add(found[0])
+            for word in singles:
+                self.groups.setdefault(word, set()).update(singles)
+                self.skills_of.setdefault(word, set()).add(skill_id)
+
+    def alternatives(self, word: str) -> list[str]:
+        """The word first, then its synonyms (a few, most specific first)."""
+        group = self.groups.get(word)
+        if not group:
+            return [word]
+        return [word] + sorted(group - {word}, key=lambda w: (len(w), w))[:ALTERNATIVES_MAX - 1]
+
+    def is_known(self, word: str) -> bool:
+        return word in self.words
+
+    @classmethod
+    def from_catalog(cls, rows: list[dict]) -> Thesaurus:
+        """From data/skills.json's rows ({"fr", "en", "synonyms"}), numbered in order."""
+        return cls((i, [r.get("fr", ""), r.get("en", ""), *r.get("synonyms", [])])
+                   for i, r in enumerate(rows))
+
+
+EMPTY = Thesaurus(())
