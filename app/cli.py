@@ -45,11 +45,18 @@ def skills_load() -> None:
 
 
 @click.command("search")
-@click.argument("action", type=click.Choice(["rebuild"]))
+@click.argument("action", type=click.Choice(["rebuild", "alerts"]))
 def search_command(action: str) -> None:
     """`flask search rebuild`: index every profile, network, place, post and event again, into
-    a new index that replaces the live one when complete (searches go on meanwhile)."""
+    a new index that replaces the live one when complete (searches go on meanwhile).
+    `flask search alerts`: tell members of the new profiles matching their saved searches."""
     from flask import current_app
+    if action == "alerts":
+        from app.savedsearch.alerts import send_alerts
+        report = send_alerts(db.session)
+        db.session.commit()
+        click.echo(f"{report.profiles} profiles looked at, {report.alerts} alerts.")
+        return
 
     import search
     from search import documents

@@ -70,14 +70,20 @@ def run(params: dict):
     return result
 
 
-def place_messages(params: dict) -> list[str]:
-    """What is said about the place: unknown (with the closest names), several communes of
-    that name, a distance without a place."""
-    out = []
+def place_messages(params: dict, links: bool = False) -> list[str | Markup]:
+    """What is said about the place: unknown (with the closest names, as links that search
+    there with `links`), several communes of that name, a distance without a place."""
+    from app.templating import _url_with
+    out: list[str | Markup] = []
     for notice in params["understood"].notices:
         if notice.kind == "unknown" and notice.suggestions:
-            out.append(_("Unknown commune: %(typed)s — did you mean %(names)s?",
-                         typed=notice.typed, names=_(" or ").join(notice.suggestions)))
+            names = [escape(name) for name in notice.suggestions]
+            if links:
+                names = [Markup('<a href="{}">{}</a>').format(
+                    _suggestion_url(_url_with, params, notice, name), name) for name in names]
+            out.append(Markup(escape(_("Unknown commune: %(typed)s — did you mean %(names)s?",
+                                       typed="\x00", names="\x01"))).replace(
+                "\x00", escape(notice.typed)).replace("\x01", Markup(escape(_(" or "))).join(names)))
         elif notice.kind == "unknown":
             out.append(_("Unknown commune: %(typed)s.", typed=notice.typed))
         elif notice.kind == "ambiguous":
@@ -87,7 +93,49 @@ def place_messages(params: dict) -> list[str]:
         elif notice.kind == "no_origin":
             out.append(_("%(km)s around which commune? Add one, for example “near Rodez”.",
                          km=notice.typed))
-    return out
+    return out if links else [str(m) if not isinstance(m, Markup) else m.striptags()
+                              for m in out]
+
+
+def _suggestion_url(url_with, params: dict, notice, name: str) -> str:
+    if notice.source == "field":
+        return url_with(commune=name, page=None, partial=None)
+    q = re.sub(rf"\b{re.escape(notice.typed)}\b", name, params["q"], count=1)
+    return url_with(q=q, page=None, partial=None)
+
+
+def correction_message(params: dict, result) -> Markup | None:
+    """"Results for menuisier — search instead for « menusier »" (a link that searches the
+    words as typed), or "Did you mean menuisier?", or the close spellings included."""
+    from app.templating import _url_with
+    if not result or not result.correction_mode:
+        return None
+    corrected = Markup("<strong>{}</strong>").format(result.corrected_text)
+    whole = " ".join(filter(None, (result.corrected_text, params["understood"].phrase)))
+    if result.correction_mode == "replaced":
+        typed = Markup('<a href="{}">{}</a>').format(
+            _url_with(exact="1", page=None, partial=None), params["text"])
+        template = _("Results for %(corrected)s — search instead for « %(typed)s »",
+                     corrected="\x00", typed="\x01")
+        return Markup(escape(template)).replace("\x00", corrected).replace("\x01", typed)
+    if result.correction_mode == "blended":
+        template = _("Close spellings included: %(corrected)s", corrected="\x00")
+        return Markup(escape(template)).replace("\x00", corrected)
+    link = Markup('<a href="{}">{}</a>').format(
+        _url_with(q=whole, page=None, partial=None), result.corrected_text)
+    return Markup(escape(_("Did you mean %(corrected)s?", corrected="\x00"))).replace(
+        "\x00", link)
+
+
+def remove_place_url(params: dict) -> str | None:
+    """The chip's ×: the same search without its place."""
+    from app.templating import _url_with
+    place = params["understood"].place
+    if place is None:
+        return None
+    if place.source == "field":
+        return _url_with(commune=None, within_km=None, page=None, partial=None)
+    return _url_with(q=params["text"], page=None, partial=None)
 
 
 def snippet(text: str, words: list[str], size: int = 160) -> Markup:

@@ -31,7 +31,7 @@ from app.demo import FEMALE, MALE, SKILLS, SURNAMES  # noqa: E402
 from app.organisers.clusters import Geography  # noqa: E402
 from search.index import SearchIndex  # noqa: E402
 from search.query import search  # noqa: E402
-from search.understanding.ranking import sectioned  # noqa: E402
+from search.understanding.ranking import SKILL_SEPARATOR, sectioned  # noqa: E402
 
 TYPOS = {"menuiserie": "menuiseire", "photographie": "photografie", "graphisme": "grafisme",
          "comptabilite": "comptabilitee", "maraichage": "maraichag", "illustration": "ilustration",
@@ -55,7 +55,7 @@ def documents(n: int, places: list[dict], seed: int = 7):
                 f" Je cherche des partenaires en {rng.choice(skills).lower()}.")
         place = f"{c['name']} {c['epci_name'] or ''}"
         yield {"key": f"profile:{i + 1}", "kind": "profile",
-               "all": sectioned(name, headline, " ".join(mine), body, place),
+               "all": sectioned(name, headline, SKILL_SEPARATOR.join(mine), body, place),
                "commune": c["insee"],
                "epci": c["epci_code"] or "", "audience": rng.choice(["public", "members"]),
                "skill_ids": " ".join(str(skills.index(s)) for s in mine),

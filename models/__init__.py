@@ -21,6 +21,7 @@ from models.idempotency import IdempotencyKey
 from models.mail import (
     DEFAULT_MODES,
     DIGEST_MODES,
+    NOT_AT_ONCE,
     DigestRun,
     MailKind,
     MailMode,
@@ -65,6 +66,7 @@ from models.place import (
     Vote,
     place_animator,
 )
+from models.saved_search import SavedSearch, SavedSearchMatch, SavedSearchScan
 from models.sirene import SireneEstablishment, SireneImport
 from models.skill import Skill, SkillAlias, profile_skill
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind
@@ -95,4 +97,5 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Event", "
            "GROUP_MAX_PEOPLE", "Report", "ReportReason", "ReportStatus", "Appeal",
            "AppealStatus", "AuditEntry", "TargetKind", "IdempotencyKey", "OutboxMessage",
            "MailStatus", "MailSenderLease", "InvestigationAccess", "RecoveryCode", "MailKind",
-           "MailMode", "MailPreference", "DigestRun", "DEFAULT_MODES", "DIGEST_MODES"]
+           "MailMode", "MailPreference", "DigestRun", "DEFAULT_MODES", "DIGEST_MODES",
+           "NOT_AT_ONCE", "SavedSearch", "SavedSearchMatch", "SavedSearchScan"]

@@ -11,8 +11,17 @@ from __future__ import annotations
 
 from whoosh.analysis import Analyzer, Token
 
-from search.understanding.ranking import DEDUPLICATED, SECTION_SEPARATOR, SECTION_WEIGHTS
-from search.understanding.words import WORD, normalize
+from search.understanding.ranking import (
+    DEDUPLICATED,
+    HEADLINE,
+    SECTION_SEPARATOR,
+    SECTION_WEIGHTS,
+    SKILL_SEPARATOR,
+    SKILLS,
+    headline_weight,
+    skills_weight,
+)
+from search.understanding.words import WORD, normalize, terms
 
 
 class SectionAnalyzer(Analyzer):
@@ -25,6 +34,10 @@ class SectionAnalyzer(Analyzer):
         pos = start_pos
         for n, section in enumerate(sections):
             boost = SECTION_WEIGHTS[n] if weighted and n < len(SECTION_WEIGHTS) else 1.0
+            if weighted and n == HEADLINE:
+                boost = headline_weight(len(terms(section)))
+            elif weighted and n == SKILLS:
+                boost = skills_weight(section.count(SKILL_SEPARATOR) + 1)
             seen = set() if weighted and n in DEDUPLICATED else None
             for word in WORD.findall(section):
                 term = normalize(word)

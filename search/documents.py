@@ -19,7 +19,7 @@ from models import (
     SkillAlias,
     Visibility,
 )
-from search.understanding.ranking import sectioned
+from search.understanding.ranking import SKILL_SEPARATOR, sectioned
 
 # The words people search places by (the index is French, whatever the reader's language).
 EQUIPMENT_WORDS = {"fibre_wifi": "wifi fibre internet", "video_room": "visioconférence",
@@ -45,9 +45,9 @@ def _place(commune: Commune | None) -> tuple[str, str, str]:
 
 
 def _skills(skills, aliases) -> tuple[str, str]:
-    names = [s.name for s in skills] + [s.name_en or "" for s in skills]
-    names += [label for s in skills for label in aliases.get(s.id, [])]
-    return " ".join(names), " ".join(str(s.id) for s in skills)
+    """Each skill's spellings, the skills apart (ranking.py weighs by how many there are)."""
+    texts = [" ".join([s.name, s.name_en or "", *aliases.get(s.id, [])]) for s in skills]
+    return SKILL_SEPARATOR.join(texts), " ".join(str(s.id) for s in skills)
 
 
 def _doc(key: str, kind: str, title: str, skills: str, body: str, place: str, commune: str,

@@ -213,11 +213,19 @@ def _alternatives(searcher, word: str, thesaurus: Thesaurus) -> list[str]:
     return [a for a in alts if a == word or searcher.doc_frequency("all", a)]
 
 
+def _group_idf(searcher, alts: list[str]) -> float:
+    """One rarity for a word and its synonyms (the rarest form's): a synonym is the same
+    word, so which spelling a document uses must not change its score (ranking.py)."""
+    return max(searcher.idf("all", a) for a in alts)
+
+
 def _word_query(searcher, word: str, thesaurus: Thesaurus):
     alts = _alternatives(searcher, word, thesaurus)
     if len(alts) == 1:
         return Q.Term("all", word)
-    return Q.DisjunctionMax([Q.Term("all", a) for a in alts])
+    idf = _group_idf(searcher, alts)
+    return Q.DisjunctionMax([Q.Term("all", a, boost=idf / searcher.idf("all", a))
+                             for a in alts])
 
 
 RESTRICTED_MAX = 30_000  # allowed documents up to which a place filter is scored by hand
@@ -280,8 +288,11 @@ def _word_postings(searcher, word: str, thesaurus: Thesaurus) -> dict[int, float
     found = cache.get(key)
     if found is None:
         found = {}
+        idf = _group_idf(searcher, alts)
         for alt in alts:
+            boost = idf / searcher.idf("all", alt)
             for d, s in _postings(searcher, alt).items():
+                s *= boost
                 if s > found.get(d, 0.0):
                     found[d] = s
         cache[key] = found

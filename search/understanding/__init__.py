@@ -29,6 +29,7 @@ class Understanding:
     notices: list[Notice] = field(default_factory=list)
     phrase: str = ""  # the place phrase taken out of the query
     unplaceable: bool = False  # a place was asked for and none is known: find nothing
+    near: dict[str, float] | None = None  # distances from a commune named without "à"
 
     @property
     def communes(self) -> list[str] | None:
@@ -38,7 +39,9 @@ class Understanding:
 
     @property
     def distances(self) -> dict[str, float] | None:
-        return self.place.distances if self.place and self.place.distances else None
+        if self.place and self.place.distances:
+            return self.place.distances
+        return self.near
 
 
 def understand(gazetteer: Gazetteer, q: str, commune: str = "",
@@ -62,7 +65,8 @@ def understand(gazetteer: Gazetteer, q: str, commune: str = "",
         place = gazetteer.commune_place([place.origin], km, "query", place.label)
     if reading.km and place is None and not unplaceable:
         notices.append(Notice("no_origin", f"{reading.km} km"))
-    return Understanding(reading.text, place, notices, reading.phrase, unplaceable)
+    near = gazetteer.distances_from(reading.near) if reading.near and place is None else None
+    return Understanding(reading.text, place, notices, reading.phrase, unplaceable, near)
 
 
 def corrected_text(text: str, corrections: list[tuple[str, str]], display: dict[str, str]) -> str:

@@ -34,7 +34,6 @@ NEAR_KM = 10
 AROUND_KM = 20
 MAX_KM = 200
 NAME_WORDS_MAX = 8  # the longest commune name, in words
-_SAINT = re.compile(r"\b(st|ste)\b")
 # Words of EPCI names that do not tell one from another.
 _EPCI_COMMON = frozenset("cc ca cu communaute communautes commune communes agglomeration "
                          "de du des d la le les l et en au aux sur pays grand grands "
@@ -51,8 +50,10 @@ _WEAK = frozenset({("en",), ("au",)})  # common words: a place only when a known
 
 
 def name_key(text: str) -> str:
-    """As app/territory/gazetteer.py: folded, "st" -> "saint"."""
-    return _SAINT.sub(lambda m: "saint" if m.group(1) == "st" else "sainte", fold(text))
+    """As app/territory/gazetteer.py: folded, "st" -> "saint"; punctuation aside ("CC Aubrac,
+    Carladez et Viadène")."""
+    words = re.findall(r"[^\W_]+", fold(text))
+    return " ".join("saint" if w == "st" else "sainte" if w == "ste" else w for w in words)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -100,6 +101,9 @@ class Reading:
     notices: list[Notice] = field(default_factory=list)
     phrase: str = ""  # the place phrase as typed, removed from the text
     km: int | None = None  # "20 km" typed in the query
+    # A commune named without a place word ("photographe mende"): its words stay in the
+    # query, and results of equal score come nearest first.
+    near: str | None = None
 
 
 class Gazetteer:
@@ -192,9 +196,10 @@ class Gazetteer:
         distances = self.around(origin, 0) if origin else {}
         return Place(name, sorted(insees), origin, None, distances, source)
 
-    def epci_place(self, codes: set[str], source: str) -> Place:
+    def epci_place(self, codes: set[str], source: str, typed: str = "") -> Place:
         communes = sorted(i for c in codes for i in self.members.get(c, []))
-        label = " · ".join(sorted(self.epcis[c] for c in codes))
+        label = self.epcis[next(iter(codes))] if len(codes) == 1 else \
+            f"{typed[:1].upper()}{typed[1:]} · {len(codes)} EPCI"
         return Place(label, communes, None, None, {}, source)
 
     # -- the commune field ----------------------------------------------------------------
@@ -208,7 +213,7 @@ class Gazetteer:
         if not insees:
             epcis = self.epci_by_key.get(name_key(typed))
             if epcis:
-                return Reading("", self.epci_place(epcis, "field"))
+                return Reading("", self.epci_place(epcis, "field", typed))
             return Reading("", None, [Notice("unknown", typed, self.close_names(typed),
                                              "field")])
         notices = []
@@ -288,7 +293,8 @@ class Gazetteer:
             end, what, codes = found
             removed.update(range(i, end))
             if what == "epci":
-                place = self.epci_place(codes, "query")
+                place = self.epci_place(codes, "query",
+                                        " ".join(t[0] for t in tokens[start:end]))
             else:
                 insees = sorted(codes)
                 within = km or default_km
@@ -297,9 +303,25 @@ class Gazetteer:
                                            "query", typed)
                 if len(insees) > 1:
                     notices.append(Notice("ambiguous", typed, [self.label(x) for x in insees]))
+        near = None
+        if place is None:
+            near = self._bare_commune(folded, removed)
         rest = "".join(self._rebuild(text, tokens, removed))
         phrase = " ".join(tokens[i][0] for i in sorted(removed))
-        return Reading(" ".join(rest.split()), place, notices, phrase, km)
+        return Reading(" ".join(rest.split()), place, notices, phrase, km, near)
+
+    def _bare_commune(self, folded: list[str], removed: set[int]) -> str | None:
+        """The first commune named in the query without a place word (one of that name)."""
+        for start in range(len(folded)):
+            if start in removed or folded[start] not in self.first_words:
+                continue
+            found = self._name_at(folded, start, "at")
+            if found and found[1] == "commune" and len(found[2]) == 1 \
+                    and not removed & set(range(start, found[0])):
+                insee = next(iter(found[2]))
+                if len(self.communes[insee].name) >= 4:
+                    return insee
+        return None
 
     @staticmethod
     def _rebuild(text, tokens, removed):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from search.understanding.words import WORD, normalize, terms
+from search.understanding.words import WORD, fold_word, normalize, terms
 
 ALTERNATIVES_MAX = 6
 
@@ -35,7 +35,9 @@ class Thesaurus:
                 self.words.update(found)
                 for raw in WORD.findall(label):
                     term = normalize(raw)
-                    if term and term not in self.display:
+                    # Shown for a corrected word: the spelling that reads as the word itself
+                    # ("menuisier", not "menuisière"), accents kept ("développeur").
+                    if term and fold_word(raw).replace("ph", "f") == term:
                         self.display[term] = raw.lower()
                 if len(found) == 1:
                     singles.add(found[0])
