@@ -17,7 +17,7 @@ from models import Epci, Event, Membership, MemberStatus, Network, Place, Post, 
 from models.textkey import fold
 from search import current_index
 from search.query import search
-from search.understanding import corrected_text, sources, understand
+from search.understanding import corrected_text, respelled, sources, understand
 
 PER_PAGE = 20
 WITHIN_KM_MAX = 200
@@ -66,7 +66,11 @@ def run(params: dict):
                     per_page=PER_PAGE, thesaurus=thesaurus, protected=gazetteer.words,
                     correct=not params["exact"])
     result.corrected_text = corrected_text(params["text"], result.corrections,
-                                           thesaurus.display) if result.corrections else ""
+                                           thesaurus.spelling) if result.corrections else ""
+    if not result.correction_mode and not params["exact"]:
+        fixed = respelled(params["text"], thesaurus.spelling)
+        if fixed:  # "photografe": read as "photographe" already; said, nothing else to do
+            result.correction_mode, result.corrected_text = "respelled", fixed
     return result
 
 
@@ -76,7 +80,10 @@ def place_messages(params: dict, links: bool = False) -> list[str | Markup]:
     from app.templating import _url_with
     out: list[str | Markup] = []
     for notice in params["understood"].notices:
-        if notice.kind == "unknown" and notice.suggestions:
+        if notice.kind == "unknown" and notice.suggestions and not links:
+            out.append(_("Unknown commune: %(typed)s — did you mean %(names)s?",
+                         typed=notice.typed, names=_(" or ").join(notice.suggestions)))
+        elif notice.kind == "unknown" and notice.suggestions:
             names = [escape(name) for name in notice.suggestions]
             if links:
                 names = [Markup('<a href="{}">{}</a>').format(
@@ -93,8 +100,7 @@ def place_messages(params: dict, links: bool = False) -> list[str | Markup]:
         elif notice.kind == "no_origin":
             out.append(_("%(km)s around which commune? Add one, for example “near Rodez”.",
                          km=notice.typed))
-    return out if links else [str(m) if not isinstance(m, Markup) else m.striptags()
-                              for m in out]
+    return out
 
 
 def _suggestion_url(url_with, params: dict, notice, name: str) -> str:
@@ -118,6 +124,9 @@ def correction_message(params: dict, result) -> Markup | None:
         template = _("Results for %(corrected)s — search instead for « %(typed)s »",
                      corrected="\x00", typed="\x01")
         return Markup(escape(template)).replace("\x00", corrected).replace("\x01", typed)
+    if result.correction_mode == "respelled":
+        return Markup(escape(_("Results for %(corrected)s", corrected="\x00"))).replace(
+            "\x00", corrected)
     if result.correction_mode == "blended":
         template = _("Close spellings included: %(corrected)s", corrected="\x00")
         return Markup(escape(template)).replace("\x00", corrected)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from search.understanding.places import Gazetteer, Notice, Place
-from search.understanding.words import WORD, normalize
+from search.understanding.words import WORD, fold_word, normalize
 
 
 @dataclass
@@ -69,7 +69,7 @@ def understand(gazetteer: Gazetteer, q: str, commune: str = "",
     return Understanding(reading.text, place, notices, reading.phrase, unplaceable, near)
 
 
-def corrected_text(text: str, corrections: list[tuple[str, str]], display: dict[str, str]) -> str:
+def corrected_text(text: str, corrections: list[tuple[str, str]], display) -> str:
     """The query as typed, its corrected words replaced (accented when the skills know them:
     "devloppeur web" -> "développeur web")."""
     fixes = dict(corrections)
@@ -77,6 +77,24 @@ def corrected_text(text: str, corrections: list[tuple[str, str]], display: dict[
     def replace(match):
         term = normalize(match.group())
         if term in fixes:
-            return display.get(fixes[term], fixes[term])
+            return display(fixes[term])
         return match.group()
     return WORD.sub(replace, text)
+
+
+def respelled(text: str, display) -> str | None:
+    """The query with the words written as they sound corrected ("photografe" ->
+    "photographe": the index reads both alike, so the results are already right), or None."""
+    changed = False
+
+    def replace(match):
+        nonlocal changed
+        raw = match.group()
+        shown = display(normalize(raw)) if normalize(raw) else raw
+        if fold_word(raw) != fold_word(shown) and \
+                fold_word(raw).replace("ph", "f") == fold_word(shown).replace("ph", "f"):
+            changed = True
+            return shown
+        return raw
+    fixed = WORD.sub(replace, text)
+    return fixed if changed else None

@@ -26,6 +26,7 @@ class Thesaurus:
         self.words: set[str] = set()
         self.display: dict[str, str] = {}
         self.skills_of: dict[str, set[int]] = {}
+        self._raw: list[str] = []
         for skill_id, labels in skills:
             singles = set()
             for label in labels:
@@ -41,9 +42,28 @@ class Thesaurus:
                         self.display[term] = raw.lower()
                 if len(found) == 1:
                     singles.add(found[0])
+                for raw in WORD.findall(label):
+                    self._raw.append(raw.lower())
             for word in singles:
                 self.groups.setdefault(word, set()).update(singles)
                 self.skills_of.setdefault(word, set()).add(skill_id)
+
+    def spelling(self, term: str) -> str:
+        """How to show a word of index form: as the skills spell it ("développeur"), else
+        with the accents of the closest spelling ("menuisière" -> "menuisier"), else as is."""
+        found = self.display.get(term)
+        if found is None:
+            best, size = term, 0
+            for raw in self._raw:
+                folded = fold_word(raw).replace("ph", "f")
+                k = 0
+                while k < min(len(folded), len(term)) and folded[k] == term[k]:
+                    k += 1
+                if k > size and k >= len(term) - 2 and len(raw) == len(folded):
+                    keep = min(k, len(term) - 2)  # the ending is the word's own
+                    best, size = raw[:keep] + term[keep:], k
+            found = self.display[term] = best
+        return found
 
     def alternatives(self, word: str) -> list[str]:
         """The word first, then its synonyms (a few, most specific first)."""
