@@ -106,13 +106,13 @@ def send_alerts(session: Session, now: datetime | None = None) -> AlertReport:
 def _look(session: Session, compiled: list[_Compiled], ids: list[int], now: datetime,
           report: AlertReport) -> int:
     rows = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_(ids)))}
-    told = set(session.execute(select(SavedSearchMatch.saved_search_id,
+    told = set(tuple(r) for r in session.execute(select(SavedSearchMatch.saved_search_id,
                                       SavedSearchMatch.profile_id)
-                               .where(SavedSearchMatch.profile_id.in_(ids))).tuples())
-    today = dict(session.execute(
+                               .where(SavedSearchMatch.profile_id.in_(ids))).all())
+    today = dict(tuple(r) for r in session.execute(
         select(SavedSearchMatch.saved_search_id, func.count())
         .where(SavedSearchMatch.created_at > now - timedelta(days=1))
-        .group_by(SavedSearchMatch.saved_search_id)).tuples())
+        .group_by(SavedSearchMatch.saved_search_id)).all())
     for doc in documents.profile_docs(session, ids):
         profile = rows.get(int(doc["key"].split(":")[1]))
         if profile is None:
