@@ -12,7 +12,6 @@ search/understanding/ranking.py. With a place, results of equal score are ordere
 from __future__ import annotations
 
 import heapq
-import time
 from dataclasses import dataclass, field
 
 from whoosh import query as Q
@@ -27,7 +26,6 @@ QUERY_MAX_CHARS = 200
 TOP = 200  # results ranked, and counted for the facets
 SKILL_FACET_TOP = 50  # the skills facet reads stored fields: the best 50 results
 WORDS_MAX = 8
-SPELLER_MAX_AGE = 60.0  # seconds a vocabulary serves new index generations before a re-read
 
 
 @dataclass
@@ -112,30 +110,32 @@ def _corrections(index: SearchIndex, searcher, words: list[str], thesaurus: Thes
     speller = _speller(index, searcher, thesaurus)
     out = []
     for word in words:
-        fix = speller.correct(word, searcher.doc_frequency("all", word),
-                              lambda w: w in protected or thesaurus.is_known(w))
+        fix = speller.correct(word, lambda w: w in protected or thesaurus.is_known(w),
+                              lambda w: searcher.doc_frequency("all", w))
         if fix is not None:
             out.append((word, fix.correction))
     return out
 
 
 def _speller(index: SearchIndex, searcher, thesaurus: Thesaurus) -> Speller:
-    """The vocabulary of the index (and the thesaurus), read again when the index changed and
-    the one kept is older than SPELLER_MAX_AGE (a new word is corrected towards a minute later
-    at most; frequencies are always read live)."""
-    generation = getattr(index._local, "generation", None)
+    """The words of the index and the thesaurus, kept per index: the lexicon of each segment
+    is read once (segments never change; a commit adds a small one, a merge a new one), so a
+    new word is corrected towards from the next search on, without reading the whole
+    vocabulary again."""
     kept = index.cache.get("speller")
-    now = time.monotonic()
-    if kept and kept[1] is thesaurus and (kept[0] == generation
-                                          or now - kept[2] < SPELLER_MAX_AGE):
-        return kept[3]
-    vocabulary = {w: 0 for w in thesaurus.words}
+    if kept is None or kept[0] is not thesaurus or kept[1] != index.current_name():
+        kept = index.cache["speller"] = (thesaurus, index.current_name(), Speller(thesaurus.words),
+                                         set())
+    speller, seen = kept[2], kept[3]
     reader = searcher.reader()
-    for term, info in reader.iter_field("all"):
-        word = term.decode() if isinstance(term, bytes) else term
-        vocabulary[word] = info.doc_frequency()
-    speller = Speller(vocabulary)
-    index.cache["speller"] = (generation, thesaurus, now, speller)
+    for leaf, _offset in (reader.leaf_readers() if hasattr(reader, "leaf_readers")
+                          else [(reader, 0)]):
+        segment = leaf.segment() if hasattr(leaf, "segment") else None
+        key = segment.segment_id() if segment is not None else id(leaf)
+        if key in seen:
+            continue
+        seen.add(key)
+        speller.add(t.decode() if isinstance(t, bytes) else t for t in leaf.lexicon("all"))
     return speller
 
 

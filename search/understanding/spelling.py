@@ -1,13 +1,15 @@
 """Corrections of misspelt words against a vocabulary (the index's words and the skills').
 
-The vocabulary maps each word (in index form, search/understanding/words.py) to the number
-of documents holding it. Candidates are found the SymSpell way: every word of the vocabulary
-is filed under itself and each string made by deleting one of its letters; a typed word and
-its one-letter deletions are looked up there, which finds every word within two edits by
-insertion, deletion, substitution or the swap of two letters, without comparing the typed word
-with the whole vocabulary (microseconds per word, whatever its size). Candidates are then
-checked with the real edit distance (one edit up to 6 letters, two above), keep the first
-letter, and the best is the closest, then the most frequent.
+The vocabulary is the words (in index form, search/understanding/words.py) of the index and
+of the skills; how many documents hold a word is asked of the index when correcting (so a
+word deleted since is never proposed). Words are added as the index gets new ones.
+Candidates are found the SymSpell way: every word of the vocabulary is filed under itself and
+each string made by deleting one of its letters; a typed word and its one-letter deletions
+are looked up there, which finds every word within two edits by insertion, deletion,
+substitution or the swap of two letters, without comparing the typed word with the whole
+vocabulary (microseconds per word, whatever its size). Candidates are then checked with the
+real edit distance (one edit up to 6 letters, two above), keep the first letter, and the best
+is the closest, then the most frequent.
 
 A word is never corrected when it is a known commune or skill word (the caller says which), a
 number, shorter than MIN_LENGTH, or frequent itself (a real word of the territory).
@@ -56,17 +58,21 @@ class Correction:
 
 
 class Speller:
-    def __init__(self, vocabulary: dict[str, int]):
-        self.vocabulary = vocabulary
+    def __init__(self, words=()):
+        self.words: set[str] = set()
         self._filed: dict[str, list[str]] = {}
-        for word in vocabulary:
-            if len(word) < MIN_LENGTH - 1 or not word.isalpha():
+        self.add(words)
+
+    def add(self, words) -> None:
+        for word in words:
+            if word in self.words or len(word) < MIN_LENGTH - 1 or not word.isalpha():
                 continue
+            self.words.add(word)
             self._filed.setdefault(word, []).append(word)
             for d in _deletes(word):
                 self._filed.setdefault(d, []).append(word)
 
-    def candidates(self, word: str) -> list[tuple[int, int, str]]:
+    def candidates(self, word: str, frequency) -> list[tuple[int, int, str]]:
         """(edits, -documents, candidate) of the words close to this one, best first."""
         found = set()
         for key in {word} | _deletes(word):
@@ -79,15 +85,18 @@ class Speller:
                 continue
             edits = distance(word, candidate, limit)
             if edits <= limit:
-                out.append((edits, -self.vocabulary.get(candidate, 0), candidate))
+                out.append((edits, -frequency(candidate), candidate))
         return sorted(out)
 
-    def correct(self, word: str, typed_frequency: int, protected) -> Correction | None:
-        """The correction of one word, or None. `protected(word)`: never corrected."""
-        if len(word) < MIN_LENGTH or not word.isalpha() or protected(word) \
-                or typed_frequency >= FREQUENT:
+    def correct(self, word: str, protected, frequency) -> Correction | None:
+        """The correction of one word, or None. `protected(word)`: never corrected;
+        `frequency(word)`: how many documents hold it (asked of the index)."""
+        if len(word) < MIN_LENGTH or not word.isalpha() or protected(word):
             return None
-        for _edits, minus_frequency, candidate in self.candidates(word):
+        typed_frequency = frequency(word)
+        if typed_frequency >= FREQUENT:
+            return None
+        for _edits, minus_frequency, candidate in self.candidates(word, frequency):
             frequency = -minus_frequency
             if frequency > typed_frequency:
                 return Correction(word, candidate, frequency, typed_frequency)
