@@ -26,6 +26,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import scoring
+from whoosh.codec import whoosh3
 from whoosh.index import LockError
 
 from search.schema import VERSION, make_schema
@@ -39,6 +40,26 @@ CURRENT = "CURRENT"
 REBUILDING = "REBUILDING"
 VERSION_FILE = "maillage-version"
 _write_lock = threading.Lock()
+
+
+def _remember_columns() -> None:
+    """Whoosh asks a segment whether it has a field-length column once per posting written (a
+    `stat` of the file each time: a third of a rebuild once the lengths are gone). A segment's
+    files never change once written: the answer is kept per reader."""
+    original = whoosh3.W3PerDocReader.has_column
+    if getattr(original, "maillage", False):
+        return
+
+    def has_column(self, fieldname):
+        known = self.__dict__.setdefault("_maillage_columns", {})
+        if fieldname not in known:
+            known[fieldname] = original(self, fieldname)
+        return known[fieldname]
+    has_column.maillage = True
+    whoosh3.W3PerDocReader.has_column = has_column
+
+
+_remember_columns()
 
 
 def native_local():

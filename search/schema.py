@@ -1,13 +1,18 @@
 """What the index holds: ids and searchable text only (rows are loaded from the database)."""
-from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis import SectionAnalyzer
 
 KINDS = ("profile", "network", "place", "post", "event")
-VERSION = 3  # search/index.py rebuilds an index made with another version
+VERSION = 4  # search/index.py rebuilds an index made with another version
 
 
 def make_schema() -> Schema:
+    words = TEXT(analyzer=SectionAnalyzer(), phrase=False)
+    # No field lengths: TF-IDF never reads them (search/understanding/ranking.py wants no
+    # length normalisation), and writing them cost a third of a rebuild (a length read back
+    # for every posting when the postings are written).
+    words.scorable = False
     return Schema(
         key=ID(unique=True, stored=True),  # "profile:12"
         kind=ID(sortable=True),
@@ -16,12 +21,12 @@ def make_schema() -> Schema:
         # (name, headline, skills, body, place) weigh differently through each token's boost
         # (search/understanding/ranking.py). No positions: no phrase query is ever made, and
         # frequencies alone make the index a third smaller and faster to write.
-        all=TEXT(analyzer=SectionAnalyzer(), phrase=False),
+        all=words,
         # Columns: read per result for the distance order and the facets.
         commune=ID(sortable=True),
         epci=ID(sortable=True),
         profile_kind=ID(sortable=True),
         # Who may see it: "public", "members", or "network:<id>" for a private network's content.
         audience=KEYWORD,
-        skill_ids=KEYWORD(stored=True),  # facets
+        skill_ids=STORED,  # the skills facet reads them; never searched (no postings to write)
     )
