@@ -6,14 +6,14 @@ search and profile) and saved_search_scan (how far the alerts have looked at cha
 profiles). New tables only: no existing table is altered.
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0022'
-down_revision = '0019'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
