@@ -45,18 +45,27 @@ def skills_load() -> None:
 
 
 @click.command("search")
-@click.argument("action", type=click.Choice(["rebuild"]))
+@click.argument("action", type=click.Choice(["rebuild", "alerts"]))
 def search_command(action: str) -> None:
-    """`flask search rebuild`: index every profile, network, place and post again."""
+    """`flask search rebuild`: index every profile, network, place, post and event again, into
+    a new index that replaces the live one when complete (searches go on meanwhile).
+    `flask search alerts`: tell members of the new profiles matching their saved searches."""
     from flask import current_app
+    if action == "alerts":
+        from app.savedsearch.alerts import send_alerts
+        report = send_alerts(db.session)
+        db.session.commit()
+        click.echo(f"{report.profiles} profiles looked at, {report.alerts} alerts.")
+        return
 
     import search
     from search import documents
     total = documents.count_rows(db.session)
-    with click.progressbar(length=total, label="Search index") as bar:
+    with click.progressbar(length=total, label="Search index", show_pos=True,
+                           show_eta=True) as bar:
         done = [0]
 
-        def progress(n: int) -> None:
+        def progress(n: int, _total: int) -> None:
             bar.update(n - done[0])
             done[0] = n
         indexed = search.rebuild(current_app._get_current_object(), progress)

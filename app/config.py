@@ -147,6 +147,10 @@ class Defaults:
     # The day-before reminders of events (app/events/reminders.py): the mail loop looks every
     # this many seconds (`flask events remind` does the same once); 0: not in the loop.
     EVENT_REMINDER_EVERY = 60
+    # Saved searches' alerts (app/savedsearch/alerts.py): the mail loop looks at the profiles
+    # changed since its last look every this many seconds (`flask search alerts` does the same
+    # once); 0: not in the loop.
+    SAVED_SEARCH_ALERT_EVERY = 300
 
 
 def _parse_env_value(raw: str):

@@ -18,6 +18,8 @@ def target_endpoint(n: Notification) -> tuple[str, dict]:
         return "moderation.queue", {}
     if n.kind == NotificationKind.INVESTIGATION:
         return "chat.index", {}
+    if n.kind == NotificationKind.SEARCH_MATCH:
+        return "saved_searches.person", {"user_id": n.actor_id}
     if n.event_id:
         return "events.show", {"event_id": n.event_id}
     if n.post_id:

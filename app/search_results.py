@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.forms import int_or_none
 from app.images.storage import image_url
-from app.territory.gazetteer import match_communes
 from app.text import markdown_to_text
 from models import Epci, Event, Membership, MemberStatus, Network, Place, Post, Skill, db
 from models.textkey import fold
 from search import current_index
 from search.query import search
+from search.understanding import corrected_text, respelled, sources, understand
 
 PER_PAGE = 20
 WITHIN_KM_MAX = 200
@@ -29,33 +30,121 @@ def _member_networks() -> list[int]:
         Membership.user_id == current_user.id, Membership.status == MemberStatus.ACTIVE)))
 
 
+KINDS = ("profile", "network", "place", "post", "event")
+
+
 def parse_args(args) -> dict:
-    """The query string, read calmly: unknown values simply filter nothing or everything."""
+    """The query string, read calmly: unknown values simply filter nothing or everything; the
+    query's place phrase and the commune field read by search/understanding/ (a place no one
+    knows is said, and never silently widened to the whole territory)."""
+    from models import ProfileKind
     kind = args.get("type", "")
+    profile_kind = args.get("profile_kind", "")
     commune_text = args.get("commune", "")[:120].strip()
     within = int_or_none(args.get("within_km", ""))
-    communes = None
-    origin = None
-    if commune_text:
-        found = match_communes(db.session, commune_text)
-        origin = found[0] if len(found) == 1 else None
-        if origin is not None and within:
-            from app.organisers.data import geography
-            communes = sorted(geography(db.session).within(
-                origin.insee, min(max(within, 0), WITHIN_KM_MAX)))
-        else:
-            communes = [c.insee for c in found]
-    return {"q": args.get("q", "")[:2000], "kind": kind if kind in ("profile", "network", "place",
-                                                                      "post", "event") else None,
-            "communes": communes, "origin": origin, "within": within,
+    within = min(max(within, 0), WITHIN_KM_MAX) if within else None
+    q = args.get("q", "")[:2000]
+    understood = understand(sources.gazetteer(db.session), q, commune_text, within)
+    place = understood.place
+    return {"q": q, "kind": kind if kind in KINDS else None,
+            "profile_kind": profile_kind if profile_kind in set(ProfileKind) else None,
+            "understood": understood, "text": understood.text,
+            "communes": understood.communes, "distances": understood.distances,
+            "origin": place.origin if place else None, "within": within,
+            "commune": commune_text, "exact": args.get("exact") == "1",
             "page": max(1, int_or_none(args.get("page", "")) or 1)}
 
 
 def run(params: dict):
     index = current_index()
-    return search(index, params["q"], member=current_user.is_authenticated,
-                  network_ids=_member_networks(), kind=params["kind"],
-                  communes=params["communes"], page=params["page"], per_page=PER_PAGE)
+    gazetteer = sources.gazetteer(db.session)
+    thesaurus = sources.thesaurus(db.session)
+    result = search(index, params["text"], member=current_user.is_authenticated,
+                    network_ids=_member_networks(), kind=params["kind"],
+                    communes=params["communes"], distances=params["distances"],
+                    profile_kind=params["profile_kind"], page=params["page"],
+                    per_page=PER_PAGE, thesaurus=thesaurus, protected=gazetteer.words,
+                    correct=not params["exact"])
+    result.corrected_text = corrected_text(params["text"], result.corrections,
+                                           thesaurus.spelling) if result.corrections else ""
+    if not result.correction_mode and not params["exact"]:
+        fixed = respelled(params["text"], thesaurus.spelling)
+        if fixed:  # "photografe": read as "photographe" already; said, nothing else to do
+            result.correction_mode, result.corrected_text = "respelled", fixed
+    return result
+
+
+def place_messages(params: dict, links: bool = False) -> list[str | Markup]:
+    """What is said about the place: unknown (with the closest names, as links that search
+    there with `links`), several communes of that name, a distance without a place."""
+    from app.templating import _url_with
+    out: list[str | Markup] = []
+    for notice in params["understood"].notices:
+        if notice.kind == "unknown" and notice.suggestions and not links:
+            out.append(_("Unknown commune: %(typed)s — did you mean %(names)s?",
+                         typed=notice.typed, names=_(" or ").join(notice.suggestions)))
+        elif notice.kind == "unknown" and notice.suggestions:
+            names = [escape(name) for name in notice.suggestions]
+            if links:
+                names = [Markup('<a href="{}">{}</a>').format(
+                    _suggestion_url(_url_with, params, notice, name), name) for name in names]
+            out.append(Markup(escape(_("Unknown commune: %(typed)s — did you mean %(names)s?",
+                                       typed="\x00", names="\x01"))).replace(
+                "\x00", escape(notice.typed)).replace("\x01", Markup(escape(_(" or "))).join(names)))
+        elif notice.kind == "unknown":
+            out.append(_("Unknown commune: %(typed)s.", typed=notice.typed))
+        elif notice.kind == "ambiguous":
+            out.append(_("Several communes are called %(typed)s: %(names)s. All of them are "
+                         "searched; choose one to narrow it down.", typed=notice.typed,
+                         names=", ".join(notice.suggestions)))
+        elif notice.kind == "no_origin":
+            out.append(_("%(km)s around which commune? Add one, for example “near Rodez”.",
+                         km=notice.typed))
+    return out
+
+
+def _suggestion_url(url_with, params: dict, notice, name: str) -> str:
+    if notice.source == "field":
+        return url_with(commune=name, page=None, partial=None)
+    q = re.sub(rf"\b{re.escape(notice.typed)}\b", name, params["q"], count=1)
+    return url_with(q=q, page=None, partial=None)
+
+
+def correction_message(params: dict, result) -> Markup | None:
+    """"Results for menuisier — search instead for « menusier »" (a link that searches the
+    words as typed), or "Did you mean menuisier?", or the close spellings included."""
+    from app.templating import _url_with
+    if not result or not result.correction_mode:
+        return None
+    corrected = Markup("<strong>{}</strong>").format(result.corrected_text)
+    whole = " ".join(filter(None, (result.corrected_text, params["understood"].phrase)))
+    if result.correction_mode == "replaced":
+        typed = Markup('<a href="{}">{}</a>').format(
+            _url_with(exact="1", page=None, partial=None), params["text"])
+        template = _("Results for %(corrected)s — search instead for « %(typed)s »",
+                     corrected="\x00", typed="\x01")
+        return Markup(escape(template)).replace("\x00", corrected).replace("\x01", typed)
+    if result.correction_mode == "respelled":
+        return Markup(escape(_("Results for %(corrected)s", corrected="\x00"))).replace(
+            "\x00", corrected)
+    if result.correction_mode == "blended":
+        template = _("Close spellings included: %(corrected)s", corrected="\x00")
+        return Markup(escape(template)).replace("\x00", corrected)
+    link = Markup('<a href="{}">{}</a>').format(
+        _url_with(q=whole, page=None, partial=None), result.corrected_text)
+    return Markup(escape(_("Did you mean %(corrected)s?", corrected="\x00"))).replace(
+        "\x00", link)
+
+
+def remove_place_url(params: dict) -> str | None:
+    """The chip's ×: the same search without its place."""
+    from app.templating import _url_with
+    place = params["understood"].place
+    if place is None:
+        return None
+    if place.source == "field":
+        return _url_with(commune=None, within_km=None, page=None, partial=None)
+    return _url_with(q=params["text"], page=None, partial=None)
 
 
 def snippet(text: str, words: list[str], size: int = 160) -> Markup:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from app.search_results import PER_PAGE, facet_labels, load, parse_args, run
+from app.people.labels import kind_labels
+from app.search_results import (
+    PER_PAGE,
+    correction_message,
+    facet_labels,
+    load,
+    parse_args,
+    place_messages,
+    remove_place_url,
+    run,
+)
 from search import current_index
 
 bp = Blueprint("search_page", __name__)
@@ -20,4 +30,7 @@ def page():
     template = "search/_results.html" if request.args.get("partial") else "search/page.html"
     return render_template(template, params=params, result=result, items=items,
                            facets=facets, rebuilding=index is not None and index.rebuilding,
+                           place_messages=place_messages(params, links=True),
+                           correction=correction_message(params, result),
+                           remove_place=remove_place_url(params), kind_labels=kind_labels(),
                            pages=max(1, -(-result.total // PER_PAGE)) if result else 1)

@@ -6,11 +6,17 @@ Run it with::
     .venv/bin/python bench/search.py [--profiles 100000] [--queries 200]
 
 It prints, for both engines: index build time and size; p50/p99 latency of 200 realistic
-queries per type (one word, two words, a typo needing fuzzy matching, one word within 20 km of
-a commune); and for Whoosh the latency of one profile update becoming searchable. Latency is
-the query function (`search.query.search`: analysis, visibility filter, ranking, facets, one
-page of ids), as the API calls it before loading 20 rows by id. Targets (issue): p50 < 10 ms
-and p99 < 60 ms for every type; an update searchable within 1 s; the ratio to FTS5 printed.
+queries per type (one word, two words, a typo corrected against the vocabulary, one word
+within 20 km of a commune, a place phrase typed in the query: "menuiserie près de Millau",
+"graphisme dans le Lévézou", "photographie 12000"); and for Whoosh the latency of one profile
+update becoming searchable. Latency is what the app runs per search (`understand`: the place
+phrase read against the gazetteer; `search.query.search`: normalisation, synonyms,
+corrections, visibility filter, ranking with distance, facets, one page of ids), as the API
+calls it before loading 20 rows by id. FTS5 gets the words as typed (its best case: no typo
+correction, no place reading). The Whoosh build is the one `flask search rebuild` makes
+(search/index.py: Build, one writer, into a new directory, then the swap). Targets (issue 25):
+p50 < 10 ms and p99 < 60 ms for every type; two words within 3x FTS5's p50; the build within
+10x FTS5's; an update searchable within 1 s.
 """
 from __future__ import annotations
 
@@ -29,8 +35,16 @@ sys.path.insert(0, str(ROOT))
 
 from app.demo import FEMALE, MALE, SKILLS, SURNAMES  # noqa: E402
 from app.organisers.clusters import Geography  # noqa: E402
-from search.index import SearchIndex  # noqa: E402
+from search.index import Build, SearchIndex  # noqa: E402
 from search.query import search  # noqa: E402
+from search.understanding import understand  # noqa: E402
+from search.understanding.places import CommuneRow, Gazetteer  # noqa: E402
+from search.understanding.ranking import (  # noqa: E402
+    SECTION_SEPARATOR,
+    SKILL_SEPARATOR,
+    sectioned,
+)
+from search.understanding.thesaurus import Thesaurus  # noqa: E402
 
 TYPOS = {"menuiserie": "menuiseire", "photographie": "photografie", "graphisme": "grafisme",
          "comptabilite": "comptabilitee", "maraichage": "maraichag", "illustration": "ilustration",
@@ -49,16 +63,22 @@ def documents(n: int, places: list[dict], seed: int = 7):
         c = rng.choice(places)
         mine = rng.sample(skills, rng.randint(1, 4))
         headline = f"{mine[0]} à {c['name']}"
-        title = f"{first} {rng.choice(SURNAMES)} {headline}"
+        name = f"{first} {rng.choice(SURNAMES)}"
         body = (f"Indépendant·e en {mine[-1].lower()}, je travaille autour de {c['name']}."
                 f" Je cherche des partenaires en {rng.choice(skills).lower()}.")
         place = f"{c['name']} {c['epci_name'] or ''}"
         yield {"key": f"profile:{i + 1}", "kind": "profile",
-               "all": "\n".join((title, title, " ".join(mine), " ".join(mine), body, place)),
-               "raw": f"{first} {headline} {' '.join(mine)}", "commune": c["insee"],
+               "all": sectioned(name, headline, SKILL_SEPARATOR.join(mine), body, place),
+               "commune": c["insee"],
                "epci": c["epci_code"] or "", "audience": rng.choice(["public", "members"]),
                "skill_ids": " ".join(str(skills.index(s)) for s in mine),
                "profile_kind": "independent"}
+
+
+def fts_columns(text: str) -> tuple[str, str, str, str]:
+    """The same document for FTS5: title (name and headline), skills, body, place."""
+    name, headline, skills, body, place = text.split(SECTION_SEPARATOR)
+    return f"{name} {headline}", skills.replace(SKILL_SEPARATOR, " "), body, place
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -76,21 +96,31 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="maillage-search-"))
     docs = list(documents(args.profiles, places))
 
+    gazetteer = Gazetteer([CommuneRow(c["insee"], c["name"], tuple(c["postcodes"]),
+                                      c["epci_code"] or None, c["lat"], c["lon"])
+                           for c in places],
+                          {c["epci_code"]: c["epci_name"] for c in places if c["epci_code"]})
+    thesaurus = Thesaurus.from_catalog(
+        json.loads((ROOT / "data" / "skills.json").read_text("utf-8")))
+
     index = SearchIndex(work / "whoosh")
     start = time.perf_counter()
-    for i in range(0, len(docs), 5000):
-        index.write(docs[i:i + 5000], [])
-    index.optimize()  # as `flask search rebuild` does
+    build = Build(index)  # as `flask search rebuild` does
+    for doc in docs:
+        build.add(doc)
+    build.finish()
+    build.swap()
+    build.clean()
     whoosh_build = time.perf_counter() - start
-    whoosh_size = sum(f.stat().st_size for f in (work / "whoosh").iterdir())
+    whoosh_size = sum(f.stat().st_size for f in index.directory.iterdir())
 
     fts = sqlite3.connect(work / "fts.sqlite3")
     start = time.perf_counter()
     fts.execute("CREATE VIRTUAL TABLE doc USING fts5(key UNINDEXED, title, skills, body, place, "
                 "commune UNINDEXED, audience UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
     fts.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(d["key"], *(d["all"].split("\n")[i] for i in (0, 2, 4, 5)), d["commune"],
-                      d["audience"]) for d in docs])
+                    [(d["key"], *fts_columns(d["all"]), d["commune"], d["audience"])
+                     for d in docs])
     fts.commit()
     fts_build = time.perf_counter() - start
     fts_size = (work / "fts.sqlite3").stat().st_size
@@ -99,22 +129,41 @@ def main() -> int:
     words = [w.lower() for names in SKILLS.values() for s in names for w in s.split()
              if len(w) > 4]
     towns = [c for c in places if c["population"] > 1500]
+    phrases = ["près de {}", "à {}", "autour de {} 30 km", "vers {}"]
+    areas = ["dans le Lévézou", "dans l'Aubrac", "dans le Ségala", "12000", "48000",
+             "dans le pays de Salars"]
     queries = {
         "one word": [(rng.choice(words), None) for _ in range(args.queries)],
         "two words": [(f"{rng.choice(words)} {rng.choice(towns)['name']}", None)
                       for _ in range(args.queries)],
-        "typo (fuzzy)": [(rng.choice(list(TYPOS.values())), None) for _ in range(args.queries)],
+        "typo (corrected)": [(rng.choice(list(TYPOS.values())), None)
+                             for _ in range(args.queries)],
         "one word within 20 km": [(rng.choice(words), rng.choice(towns)["insee"])
                                   for _ in range(args.queries)],
+        "place phrase": [(f"{rng.choice(words)} "
+                          + (rng.choice(phrases).format(rng.choice(towns)["name"])
+                             if rng.random() < 0.6 else rng.choice(areas)), None)
+                         for _ in range(args.queries)],
     }
     rows = []
+    corrected = 0
     for name, qs in queries.items():
         w_times, f_times = [], []
         for text, centre in qs:
             communes_near = sorted(geo.within(centre, 20)) if centre else None
             t = time.perf_counter()
-            search(index, text, member=True, communes=communes_near, per_page=20)
+            understood = understand(gazetteer, text)
+            within = communes_near if centre else understood.communes
+            distances = gazetteer.around(centre, 20) if centre else understood.distances
+            found = search(index, understood.text, member=True, communes=within,
+                           distances=distances, per_page=20, thesaurus=thesaurus,
+                           protected=gazetteer.words)
             w_times.append((time.perf_counter() - t) * 1000)
+            if name.startswith("typo"):
+                corrected += bool(found.corrections)
+            if understood.place is not None:  # FTS5 is given the same place, read for it
+                communes_near = understood.communes
+                text = understood.text
             match = " ".join(f'"{w}"' for w in text.replace('"', "").split())
             sql = "SELECT key FROM doc WHERE doc MATCH ? AND audience IN ('public', 'members')"
             params = [match]
@@ -128,10 +177,10 @@ def main() -> int:
                      statistics.median(f_times), percentile(f_times, 99)))
 
     # One profile update, searchable: write it, then find it by its new word.
-    updated = dict(docs[0], all=docs[0]["all"] + " Tonnelier", raw=docs[0]["raw"] + " tonnelier")
+    updated = dict(docs[0], all=docs[0]["all"] + " Tonnelier")
     t = time.perf_counter()
     index.write([updated], [])
-    found = search(index, "tonnelier", member=True).total
+    found_total = search(index, "tonnelier", member=True).total
     update_ms = (time.perf_counter() - t) * 1000
 
     print(f"{args.profiles:,} profiles; Whoosh (whoosh-reloaded) vs SQLite {sqlite3.sqlite_version} FTS5")
@@ -141,11 +190,14 @@ def main() -> int:
           f"{'ratio p50':>9} {'target':>7}")
     ok = True
     for name, wp50, wp99, fp50, fp99 in rows:
-        met = wp50 < 10 and wp99 < 60
+        met = wp50 < 10 and wp99 < 60 and (name != "two words" or wp50 <= 3 * fp50)
         ok &= met
         print(f"{name:24} {wp50:>8.1f}ms {wp99:>5.1f}ms {fp50:>7.2f}ms {fp99:>5.2f}ms "
-              f"{wp50 / fp50 if fp50 else 0:>8.0f}x {'met' if met else 'MISSED':>7}")
-    print(f"one update searchable after {update_ms:.0f} ms (found: {found == 1}); target < 1000 ms")
+              f"{wp50 / fp50 if fp50 else 0:>8.1f}x {'met' if met else 'MISSED':>7}")
+    ratio = whoosh_build / fts_build if fts_build else 0
+    print(f"build ratio {ratio:.1f}x FTS5 (target <= 10x): {'met' if ratio <= 10 else 'MISSED'}")
+    print(f"typo queries corrected: {corrected}/{args.queries}")
+    print(f"one update searchable after {update_ms:.0f} ms (found: {found_total == 1}); target < 1000 ms")
     return 0
 
 

@@ -34,6 +34,7 @@ from models.idempotency import IdempotencyKey
 from models.mail import (
     DEFAULT_MODES,
     DIGEST_MODES,
+    NOT_AT_ONCE,
     DigestRun,
     MailKind,
     MailMode,
@@ -78,6 +79,7 @@ from models.place import (
     Vote,
     place_animator,
 )
+from models.saved_search import SavedSearch, SavedSearchMatch, SavedSearchScan
 from models.share import SharedLink, SharedLinkUse, ShareOutcome
 from models.sirene import SireneEstablishment, SireneImport
 from models.skill import Skill, SkillAlias, profile_skill
@@ -113,4 +115,5 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Event", "
            "SharedLink", "SharedLinkUse", "ShareOutcome",
            "AnswerChannel", "CensusAnswer", "CensusDraw", "CensusEpci", "CensusFrame",
            "CensusQuota", "CensusSuppression", "CensusTarget", "CensusUnit", "OutreachStatus",
-           "SuppressionReason"]
+           "SuppressionReason",
+           "NOT_AT_ONCE", "SavedSearch", "SavedSearchMatch", "SavedSearchScan"]

@@ -59,8 +59,8 @@ class MailSenderLease(db.Model):
 
 
 class MailKind(enum.StrEnum):
-    """What a member may choose to receive by mail, kind by kind (app/mailprefs/). Room left for
-    events and saved searches: a new member here, its default in `DEFAULT_MODES`."""
+    """What a member may choose to receive by mail, kind by kind (app/mailprefs/): a new member
+    here, its default in `DEFAULT_MODES`."""
     REQUESTS = "requests"  # requests to connect, to join a network I animate, and their answers
     MESSAGES = "messages"  # direct and group messages
     REPLIES = "replies"  # mentions and replies
@@ -68,6 +68,7 @@ class MailKind(enum.StrEnum):
     MODERATION = "moderation"  # moderation decisions about me
     REPORTS = "reports"  # reports to handle (animators, organisers)
     EVENTS = "events"  # events I registered for: a seat for me, a change, a cancellation
+    SAVED_SEARCHES = "saved_searches"  # someone new matches a search I saved (never "now")
 
 
 class MailMode(enum.StrEnum):
@@ -81,7 +82,9 @@ DEFAULT_MODES: dict[MailKind, MailMode] = {
     MailKind.REQUESTS: MailMode.NOW, MailKind.MESSAGES: MailMode.NOW,
     MailKind.REPLIES: MailMode.NOW, MailKind.NETWORK_POSTS: MailMode.WEEKLY,
     MailKind.MODERATION: MailMode.NOW, MailKind.REPORTS: MailMode.NOW,
-    MailKind.EVENTS: MailMode.NOW}
+    MailKind.EVENTS: MailMode.NOW, MailKind.SAVED_SEARCHES: MailMode.DAILY}
+# Kinds that are never mailed at once: a saved search's alerts come at most daily.
+NOT_AT_ONCE = frozenset({MailKind.SAVED_SEARCHES})
 DIGEST_MODES = (MailMode.DAILY, MailMode.WEEKLY)
 
 

@@ -86,6 +86,8 @@ class NotificationKind(enum.StrEnum):
     EVENT_CANCELLED = "event_cancelled"
     EVENT_REMINDER = "event_reminder"  # tomorrow: an event you registered for
     EVENT_INVITED = "event_invited"  # a discovery day at a place near where you would cowork
+    # Someone new matches a search you saved (actor: them; detail: the search's words).
+    SEARCH_MATCH = "search_match"
 
 
 class Notification(db.Model):

@@ -25,31 +25,51 @@ def current_index() -> SearchIndex | None:
 
 
 def rebuild(app: Flask, progress=None) -> int:
-    """Index every row again, into a fresh index (searches see the old one until the end)."""
+    """Index every row again into a new directory, then swap it in (search/index.py: Build):
+    searches read the old index until the new one is complete. `progress(done, total)` is
+    called every PROGRESS_EVERY documents."""
     from models import db
-    from search import documents
+    from search import documents, sync
+    from search.index import Build
     index: SearchIndex = app.extensions["maillage_search"]
-    index.rebuilding = True
+    total = documents.count_rows(db.session)
+    build = Build(index)
     try:
-        index.reset()
-        batch, done = [], 0
+        done = 0
         for doc in documents.all_docs(db.session):
-            batch.append(doc)
-            if len(batch) >= 2000:
-                index.write(batch, [])
-                done += len(batch)
-                batch = []
-                if progress:
-                    progress(done)
-        index.write(batch, [])
-        done += len(batch)
-        index.optimize()
+            build.add(doc)
+            done += 1
+            if progress and done % PROGRESS_EVERY == 0:
+                progress(done, total)
+        build.finish()
+        db.session.rollback()  # a fresh read for what changed meanwhile
+        _replay(build, sync, db)
+        build.swap()
+        _replay(build, sync, db)
+        build.clean()
         if progress:
-            progress(done)
+            progress(done, total)
         index.stale = False
         return done
+    except BaseException:
+        build.abandon()
+        raise
     finally:
         index.rebuilding = False
+
+
+PROGRESS_EVERY = 1000
+
+
+def _replay(build, sync, db) -> None:
+    """Write into the new index what was committed while it was being built."""
+    keys = build.journaled()
+    if keys:
+        pending = {(k.split(":")[0], int(k.split(":")[1])): "upsert" for k in keys
+                   if ":" in k and k.split(":")[1].isdigit()}
+        add, delete = sync.changes(db.session, pending)
+        build.apply(add, delete)
+        db.session.rollback()
 
 
 def _check_at_start(app: Flask, index: SearchIndex) -> None:
@@ -66,15 +86,16 @@ def _check_at_start(app: Flask, index: SearchIndex) -> None:
         except SQLAlchemyError:  # not migrated yet (`flask db upgrade` is running): later
             db.session.rollback()
             return
-    index.reset()
     if rows == 0:
+        index.reset()
         return
     if rows <= REBUILD_IN_BACKGROUND_ABOVE:
         with app.app_context():
             rebuild(app)
         return
     log.warning("search index missing or unreadable: rebuilding %d rows in the background", rows)
-    index.rebuilding = True
+    index.reset()
+    index.rebuilding = True  # nothing to serve meanwhile: searches say so
 
     def work():
         with app.app_context():

@@ -19,6 +19,7 @@ from models import (
     SkillAlias,
     Visibility,
 )
+from search.understanding.ranking import SKILL_SEPARATOR, sectioned
 
 # The words people search places by (the index is French, whatever the reader's language).
 EQUIPMENT_WORDS = {"fibre_wifi": "wifi fibre internet", "video_room": "visioconférence",
@@ -44,17 +45,18 @@ def _place(commune: Commune | None) -> tuple[str, str, str]:
 
 
 def _skills(skills, aliases) -> tuple[str, str]:
-    names = [s.name for s in skills] + [s.name_en or "" for s in skills]
-    names += [label for s in skills for label in aliases.get(s.id, [])]
-    return " ".join(names), " ".join(str(s.id) for s in skills)
+    """Each skill's spellings, the skills apart (ranking.py weighs by how many there are)."""
+    texts = [" ".join([s.name, s.name_en or "", *aliases.get(s.id, [])]) for s in skills]
+    return SKILL_SEPARATOR.join(texts), " ".join(str(s.id) for s in skills)
 
 
 def _doc(key: str, kind: str, title: str, skills: str, body: str, place: str, commune: str,
-         epci: str, audience: str, skill_ids: str = "", profile_kind: str = "") -> dict:
-    return {"key": key, "kind": kind,
-            "all": "\n".join((title, title, skills, skills, body, place)),
-            "raw": " ".join((title, skills, body, place)), "commune": commune,
-            "epci": epci, "audience": audience, "skill_ids": skill_ids,
+         epci: str, audience: str, skill_ids: str = "", profile_kind: str = "",
+         name: str = "") -> dict:
+    """`title`: a profile's headline, or the name of a network, place or event; `name`: a
+    person's name (search/understanding/ranking.py weighs each section)."""
+    return {"key": key, "kind": kind, "all": sectioned(name, title, skills, body, place),
+            "commune": commune, "epci": epci, "audience": audience, "skill_ids": skill_ids,
             "profile_kind": profile_kind}
 
 
@@ -68,10 +70,10 @@ def profile_docs(session: Session, ids: Iterable[int] | None = None) -> Iterator
         for p in chunk:
             skills, skill_ids = _skills(p.skills, aliases)
             place, commune, epci = _place(p.commune)
-            yield _doc(f"profile:{p.id}", "profile", f"{p.user.display_name} {p.headline}",
+            yield _doc(f"profile:{p.id}", "profile", p.headline,
                        skills, f"{p.bio}\n{p.offers}\n{p.needs}", place, commune, epci,
                        "public" if p.visibility == Visibility.PUBLIC else "members",
-                       skill_ids, str(p.kind))  # a plain str: stored fields are pickled
+                       skill_ids, str(p.kind), name=p.user.display_name)
 
 
 def network_audience(network: Network) -> str:

@@ -1,9 +1,13 @@
-"""Queries: what a person typed, with their rights, to ids in rank order, totals and facets.
+"""Queries on the Whoosh index: words (already understood: search/understanding/), the reader's
+rights and filters, to ids in rank order, totals and facets.
 
-Odd input is just text: the query is built from the analyzed words (never parsed as Whoosh
-syntax), so `*`, `"`, `AND OR NOT`, `title:` or 2,000 characters are words or nothing. Typos:
-when the exact words find nothing, each word is matched fuzzily on the unstemmed field (one
-edit, the first two letters fixed), which keeps fuzzy expansion narrow and fast.
+Odd input is just text: the query is built from the normalised words (never parsed as Whoosh
+syntax), so `*`, `"`, `AND OR NOT`, `title:` or 2,000 characters are words or nothing.
+
+Each word looks for itself and its skill synonyms (the best of them counts: DisjunctionMax);
+every word must match. Misspelt words are corrected against the index's vocabulary and the
+skills' (search/understanding/spelling.py), and the corrected results placed by the rules of
+search/understanding/ranking.py. With a place, results of equal score are ordered by distance.
 """
 from __future__ import annotations
 
@@ -12,8 +16,11 @@ from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
-from search.analysis import french_analyzer, raw_analyzer
 from search.index import SearchIndex
+from search.understanding import ranking
+from search.understanding.spelling import Speller
+from search.understanding.thesaurus import EMPTY, Thesaurus
+from search.understanding.words import query_terms
 
 QUERY_MAX_CHARS = 200
 TOP = 200  # results ranked, and counted for the facets
@@ -34,12 +41,13 @@ class Result:
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     words: list[str] = field(default_factory=list)  # for highlighting
-    fuzzy: bool = False
+    fuzzy: bool = False  # corrected results are included
     exact: bool = True  # False: `total` is an estimate
-
-
-def _words(text: str, analyzer) -> list[str]:
-    return list(dict.fromkeys(t.text for t in analyzer(text[:QUERY_MAX_CHARS])))[:WORDS_MAX]
+    # Corrections: [(typed word, corrected word)] in index form, and how they were used:
+    # "replaced" (corrected results first), "blended" (below the exact ones), "suggested"
+    # (only offered: the exact results were enough).
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    correction_mode: str | None = None
 
 
 def audiences(member: bool, network_ids: list[int]) -> list[str]:
@@ -48,30 +56,87 @@ def audiences(member: bool, network_ids: list[int]) -> list[str]:
 
 def search(index: SearchIndex, text: str, *, member: bool, network_ids: list[int] = (),
            kind: str | None = None, communes: list[str] | None = None, page: int = 1,
-           per_page: int = 20) -> Result:
-    words = _words(text, french_analyzer())
+           per_page: int = 20, distances: dict[str, float] | None = None,
+           profile_kind: str | None = None, thesaurus: Thesaurus | None = None,
+           protected=frozenset(), correct: bool = True) -> Result:
+    """`communes`: INSEE codes to keep (None: anywhere); `distances`: km from the place
+    searched, per INSEE code (orders equal scores); `protected`: words never corrected
+    (commune names; the thesaurus's words are protected too); `correct=False`: the words as
+    typed only ("rechercher plutôt « menusier »")."""
+    thesaurus = thesaurus or EMPTY
+    words = query_terms(text[:QUERY_MAX_CHARS], WORDS_MAX)
+    page = max(1, page)
+    wanted = max(TOP, page * per_page)
     with index.searcher() as searcher:
         allowed = _allowed_docs(searcher, tuple(audiences(member, list(network_ids))), kind,
-                                tuple(communes) if communes is not None else None)
-        fuzzy = False
-        narrow = bool(kind) or communes is not None
-        if words:
-            exact = Q.And([Q.Term("all", w) for w in words])
-            if communes is not None and len(allowed) <= RESTRICTED_MAX:
-                found = _run_restricted(searcher, words, allowed, page, per_page)
+                                tuple(communes) if communes is not None else None, profile_kind)
+        narrow = bool(kind) or communes is not None or bool(profile_kind)
+        if not words:  # no words: everything this person may see, with the filters
+            ranked = _run(searcher, Q.Every(), allowed, wanted, True)
+            return _result(searcher, ranked.order(searcher, distances), ranked.total,
+                           ranked.exact, page, per_page)
+        exact = _rank(searcher, words, thesaurus, allowed, wanted, narrow, communes)
+        order, total, is_exact = exact.order(searcher, distances), exact.total, exact.exact
+        corrections, mode = [], None
+        if correct:
+            corrections = _corrections(index, searcher, words, thesaurus, protected)
+        if corrections:
+            fixed_words = [dict(corrections).get(w, w) for w in words]
+            fixed = _rank(searcher, fixed_words, thesaurus, allowed, wanted, narrow, communes)
+            dominant = any(searcher.doc_frequency("all", c) >= ranking.CORRECTION_DOMINANCE
+                           * max(1, searcher.doc_frequency("all", w)) for w, c in corrections)
+            if fixed.total and exact.total < ranking.FEW_RESULTS and (dominant or not exact.total):
+                mode = "replaced"
+                order = ranking.blend(fixed.order(searcher, distances), order)
+            elif fixed.total and exact.total < ranking.FEW_RESULTS:
+                mode = "blended"
+                order = ranking.blend(order, fixed.order(searcher, distances))
+            elif fixed.total:
+                mode = "suggested"
+            if mode in ("replaced", "blended"):
+                is_exact = exact.exact and fixed.exact
+                total = len(order) if is_exact else max(len(order), exact.total + fixed.total)
             else:
-                found = _run(searcher, exact, allowed, page, per_page, narrow)
-            if found.total == 0:
-                raw_words = _words(text, raw_analyzer())
-                typo = Q.And([Q.Or([Q.FuzzyTerm("raw", w, maxdist=1, prefixlength=2),
-                                    Q.Term("all", w)])
-                              for w in raw_words if len(w) >= 4] or [Q.NullQuery])
-                found = _run(searcher, typo, allowed, page, per_page, narrow)
-                fuzzy = True
-        else:  # no words: everything this person may see, with the filters
-            found = _run(searcher, Q.Every(), allowed, page, per_page, True)
-    found.words, found.fuzzy = words, fuzzy
+                corrections = corrections if mode else []
+    found = _result(searcher, order, total, is_exact, page, per_page)
+    found.words = words + [c for _w, c in corrections if mode in ("replaced", "blended")]
+    found.corrections, found.correction_mode = corrections, mode
+    found.fuzzy = mode in ("replaced", "blended")
     return found
+
+
+def _corrections(index: SearchIndex, searcher, words: list[str], thesaurus: Thesaurus,
+                 protected) -> list[tuple[str, str]]:
+    speller = _speller(index, searcher, thesaurus)
+    out = []
+    for word in words:
+        fix = speller.correct(word, lambda w: w in protected or thesaurus.is_known(w),
+                              lambda w: searcher.doc_frequency("all", w))
+        if fix is not None:
+            out.append((word, fix.correction))
+    return out
+
+
+def _speller(index: SearchIndex, searcher, thesaurus: Thesaurus) -> Speller:
+    """The words of the index and the thesaurus, kept per index: the lexicon of each segment
+    is read once (segments never change; a commit adds a small one, a merge a new one), so a
+    new word is corrected towards from the next search on, without reading the whole
+    vocabulary again."""
+    kept = index.cache.get("speller")
+    if kept is None or kept[0] is not thesaurus or kept[1] != index.current_name():
+        kept = index.cache["speller"] = (thesaurus, index.current_name(), Speller(thesaurus.words),
+                                         set())
+    speller, seen = kept[2], kept[3]
+    reader = searcher.reader()
+    for leaf, _offset in (reader.leaf_readers() if hasattr(reader, "leaf_readers")
+                          else [(reader, 0)]):
+        segment = leaf.segment() if hasattr(leaf, "segment") else None
+        key = segment.segment_id() if segment is not None else id(leaf)
+        if key in seen:
+            continue
+        seen.add(key)
+        speller.add(t.decode() if isinstance(t, bytes) else t for t in leaf.lexicon("all"))
+    return speller
 
 
 FILTERS_KEPT = 64  # per searcher: audiences x kind x communes combinations
@@ -95,13 +160,13 @@ def _docs(searcher, field: str, value: str) -> frozenset[int]:
     return found
 
 
-def _allowed_docs(searcher, audience: tuple, kind: str | None,
-                  communes: tuple | None) -> set[int]:
+def _allowed_docs(searcher, audience: tuple, kind: str | None, communes: tuple | None,
+                  profile_kind: str | None = None) -> set[int]:
     """The documents this person may see with these filters, as document numbers: set
     operations on per-term sets cached for the index generation (an And with a term every
     document has, inside the query, cost more than the search itself)."""
     cache = searcher.__dict__.setdefault("_maillage_filters", {})
-    key = (audience, kind, communes)
+    key = (audience, kind, communes, profile_kind)
     found = cache.get(key)
     if found is None:
         seen = cache.get(audience)
@@ -113,6 +178,8 @@ def _allowed_docs(searcher, audience: tuple, kind: str | None,
             found = set().union(*(_docs(searcher, "commune", c) for c in communes)) & found
         if kind:
             found = found & _docs(searcher, "kind", kind)
+        if profile_kind:
+            found = found & _docs(searcher, "profile_kind", profile_kind)
         found = found if type(found) is set else set(found)  # Whoosh's filter wants a set
         if len(cache) >= FILTERS_KEPT:
             cache.clear()
@@ -120,19 +187,71 @@ def _allowed_docs(searcher, audience: tuple, kind: str | None,
     return found
 
 
+@dataclass
+class Ranked:
+    docnums: list[int]
+    scores: list[float]
+    total: int
+    exact: bool
+
+    def order(self, searcher, distances: dict[str, float] | None) -> list[int]:
+        """Ranked document numbers: score, then distance from the place (ranking.py)."""
+        if not distances or not self.docnums:
+            return self.docnums
+        column = _column(searcher, "commune")
+        keyed = sorted(
+            range(len(self.docnums)),
+            key=lambda i: ranking.order_key(self.scores[i],
+                                            distances.get(column[self.docnums[i]]), i))
+        return [self.docnums[i] for i in keyed]
+
+
+def _alternatives(searcher, word: str, thesaurus: Thesaurus) -> list[str]:
+    alts = thesaurus.alternatives(word)
+    if len(alts) == 1:
+        return alts
+    return [a for a in alts if a == word or searcher.doc_frequency("all", a)]
+
+
+def _group_idf(searcher, alts: list[str]) -> float:
+    """One rarity for a word and its synonyms (the rarest form's): a synonym is the same
+    word, so which spelling a document uses must not change its score (ranking.py)."""
+    return max(searcher.idf("all", a) for a in alts)
+
+
+def _word_query(searcher, word: str, thesaurus: Thesaurus):
+    alts = _alternatives(searcher, word, thesaurus)
+    if len(alts) == 1:
+        return Q.Term("all", word)
+    idf = _group_idf(searcher, alts)
+    return Q.DisjunctionMax([Q.Term("all", a, boost=idf / searcher.idf("all", a))
+                             for a in alts])
+
+
 RESTRICTED_MAX = 30_000  # allowed documents up to which a place filter is scored by hand
 POSTINGS_BUDGET = 3_000_000  # postings kept in memory per searcher (about 100 MB at most)
 
 
+def _rank(searcher, words: list[str], thesaurus: Thesaurus, allowed: set[int], wanted: int,
+          narrow: bool, communes) -> Ranked:
+    if communes is not None and len(allowed) <= RESTRICTED_MAX:
+        return _run_restricted(searcher, words, thesaurus, allowed, wanted)
+    query = Q.And([_word_query(searcher, w, thesaurus) for w in words])
+    return _run(searcher, query, allowed, wanted, narrow)
+
+
 def _postings(searcher, word: str) -> dict[int, float]:
-    """document -> weight of a word in `all`, cached on the searcher (one index generation)
-    within a budget of postings."""
+    """document -> weight x idf of a word in `all`, cached on the searcher (one index
+    generation) within a budget of postings."""
     cache = searcher.__dict__.setdefault("_maillage_postings", {})
     found = cache.get(word)
     if found is None:
         reader = searcher.reader()
-        found = (dict(reader.postings("all", word).items_as("weight"))
-                 if reader.doc_frequency("all", word) else {})
+        if reader.doc_frequency("all", word):
+            idf = searcher.idf("all", word)
+            found = {d: w * idf for d, w in _weights(reader.postings("all", word))}
+        else:
+            found = {}
         size = searcher.__dict__.get("_maillage_postings_size", 0) + len(found)
         if size > POSTINGS_BUDGET:
             cache.clear()
@@ -142,49 +261,89 @@ def _postings(searcher, word: str) -> dict[int, float]:
     return found
 
 
-def _run_restricted(searcher, words: list[str], allowed: set[int], page: int,
-                    per_page: int) -> Result:
+def _weights(matcher):
+    """(document, weight) of a posting list. The weights are the ones Whoosh scores with (the
+    sections' boosts summed), which `items_as("weight")` does not give for this format (it
+    decodes the frequency). A segment's postings are read a block at a time."""
+    if hasattr(matcher, "_read_weights") and hasattr(matcher, "_next_block"):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            yield from zip(matcher._ids[matcher._i:], matcher._weights[matcher._i:],
+                           strict=True)
+            matcher._next_block()
+        return
+    while matcher.is_active():  # several segments: one posting at a time
+        yield matcher.id(), matcher.weight()
+        matcher.next()
+
+
+def _word_postings(searcher, word: str, thesaurus: Thesaurus) -> dict[int, float]:
+    """A word and its synonyms: the best score of any per document (DisjunctionMax)."""
+    alts = _alternatives(searcher, word, thesaurus)
+    if len(alts) == 1:
+        return _postings(searcher, word)
+    cache = searcher.__dict__.setdefault("_maillage_postings", {})
+    key = ("alts",) + tuple(alts)
+    found = cache.get(key)
+    if found is None:
+        found = {}
+        idf = _group_idf(searcher, alts)
+        for alt in alts:
+            boost = idf / searcher.idf("all", alt)
+            for d, s in _postings(searcher, alt).items():
+                s *= boost
+                if s > found.get(d, 0.0):
+                    found[d] = s
+        cache[key] = found
+    return found
+
+
+def _run_restricted(searcher, words: list[str], thesaurus: Thesaurus, allowed: set[int],
+                    wanted: int) -> Ranked:
     """Words within a set of communes: the allowed documents (hundreds to a few thousand) are
     scored directly, TF-IDF as Whoosh does (sum over the words of weight x idf), instead of
-    letting Whoosh score every document of a common word and drop most of them (measured:
-    12 ms p50 at 100,000 profiles, the slowest query type)."""
-    weights = sorted(((_postings(searcher, w), searcher.idf("all", w)) for w in words),
-                     key=lambda pair: len(pair[0]))
-    rarest = weights[0][0]
+    letting Whoosh score every document of a common word and drop most of them."""
+    weights = sorted((_word_postings(searcher, w, thesaurus) for w in words), key=len)
+    rarest = weights[0]
     pool = rarest if len(rarest) <= len(allowed) else allowed  # walk the smaller set
-    candidates = [d for d in pool if d in allowed and all(d in p for p, _idf in weights)]
-    scored = heapq.nlargest(max(TOP, page * per_page), candidates,
-                            key=lambda d: (sum(p[d] * idf for p, idf in weights), -d))
-    return _result(searcher, scored, len(candidates), True, page, per_page)
+    candidates = [d for d in pool if d in allowed and all(d in p for p in weights)]
+    scored = heapq.nlargest(wanted, ((sum(p[d] for p in weights), -d) for d in candidates))
+    return Ranked([-d for _s, d in scored], [s for s, _d in scored], len(candidates), True)
 
 
-def _run(searcher, query, allowed: set[int], page: int, per_page: int,
-         narrow: bool = False) -> Result:
+def _run(searcher, query, allowed: set[int], wanted: int, narrow: bool = False) -> Ranked:
     """The best results only: Whoosh scores in Python, so scoring or counting every match of
     a common word at 100,000 documents costs tens of ms, while its block-max optimisation
     finds the best ones fast, but only without a filter. So a wide filter (visibility) is
     applied to the best results afterwards, fetching more when too many were filtered out; a
     narrow one (a type, communes) is given to Whoosh. The total is exact when the matches fit,
-    else an estimate (shown as "about"); facets count the TOP best results."""
-    page = max(1, page)
-    wanted = max(TOP, page * per_page)
+    else an estimate (shown as "about")."""
     limit = wanted if narrow else wanted * 2
     while True:
         results = searcher.search(query, limit=limit, terms=False,
                                   filter=allowed if narrow else None)
         scored = results.scored_length()
-        docnums = [d for d in (results.docnum(i) for i in range(scored))
-                   if narrow or d in allowed]
-        if len(docnums) >= wanted or scored < limit or limit >= 50 * wanted:
+        pairs = [(results.docnum(i), results.score(i)) for i in range(scored)]
+        if not narrow:
+            pairs = [(d, s) for d, s in pairs if d in allowed]
+        if len(pairs) >= wanted or scored < limit or limit >= 50 * wanted:
             break
         limit *= 4  # most of the best were not for this person: look further
     exact = scored < limit
     if exact:
-        total = len(docnums)
+        total = len(pairs)
     else:
-        share = len(docnums) / scored if scored else 1.0
-        total = max(len(docnums), int(results.estimated_length() * share))
-    return _result(searcher, docnums, total, exact, page, per_page)
+        share = len(pairs) / scored if scored else 1.0
+        total = max(len(pairs), int(results.estimated_length() * share))
+    return Ranked([d for d, _ in pairs], [s or 0.0 for _, s in pairs], total, exact)
+
+
+def _column(searcher, name: str):
+    columns = searcher.__dict__.setdefault("_maillage_columns", {})  # costly to open
+    if name not in columns:
+        columns[name] = searcher.reader().column_reader(name)
+    return columns[name]
 
 
 def _result(searcher, docnums: list[int], total: int, exact: bool, page: int,
@@ -197,15 +356,12 @@ def _result(searcher, docnums: list[int], total: int, exact: bool, page: int,
         fields = searcher.stored_fields(docnum)
         kind, _, ident = fields["key"].partition(":")
         hits.append(Hit(kind, int(ident), 0.0))
-    columns = searcher.__dict__.setdefault("_maillage_columns", {})  # costly to open
     facets: dict[str, dict[str, int]] = {"skill_ids": {}}
     if not docnums:  # nothing found (an empty index has no columns to read either)
         return Result(total=total, hits=hits, exact=exact,
                       facets={"kind": {}, "epci": {}, "profile_kind": {}, "skill_ids": {}})
     for name in ("kind", "epci", "profile_kind"):
-        if name not in columns:
-            columns[name] = searcher.reader().column_reader(name)
-        column = columns[name]
+        column = _column(searcher, name)
         counts: dict[str, int] = {}
         for docnum in docnums[:TOP]:
             value = column[docnum]

@@ -1,26 +1,32 @@
 """What the index holds: ids and searchable text only (rows are loaded from the database)."""
-from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from search.analysis import french_analyzer, raw_analyzer
+from search.analysis import SectionAnalyzer
 
 KINDS = ("profile", "network", "place", "post", "event")
+VERSION = 4  # search/index.py rebuilds an index made with another version
 
 
 def make_schema() -> Schema:
-    fr = french_analyzer()
+    words = TEXT(analyzer=SectionAnalyzer(), phrase=False)
+    # No field lengths: TF-IDF never reads them (search/understanding/ranking.py wants no
+    # length normalisation), and writing them cost a third of a rebuild (a length read back
+    # for every posting when the postings are written).
+    words.scorable = False
     return Schema(
         key=ID(unique=True, stored=True),  # "profile:12"
-        kind=ID(stored=True, sortable=True),
+        kind=ID(sortable=True),
         # One field for the words, so that a word is one posting list (Whoosh's top-N
-        # optimisation works on it; an Or over four fields cost 30 times more). The title and
-        # the skills (with every synonym) are written twice: they weigh more in the ranking.
-        all=TEXT(analyzer=fr),
-        raw=TEXT(analyzer=raw_analyzer()),  # unstemmed words, for typos
-        commune=ID,
-        # Stored (small): the facets are counted over the best results' stored values.
-        epci=ID(stored=True, sortable=True),
-        profile_kind=ID(stored=True, sortable=True),
+        # optimisation works on it; an Or over four fields cost 30 times more). The sections
+        # (name, headline, skills, body, place) weigh differently through each token's boost
+        # (search/understanding/ranking.py). No positions: no phrase query is ever made, and
+        # frequencies alone make the index a third smaller and faster to write.
+        all=words,
+        # Columns: read per result for the distance order and the facets.
+        commune=ID(sortable=True),
+        epci=ID(sortable=True),
+        profile_kind=ID(sortable=True),
         # Who may see it: "public", "members", or "network:<id>" for a private network's content.
         audience=KEYWORD,
-        skill_ids=KEYWORD(stored=True),  # facets
+        skill_ids=STORED,  # the skills facet reads them; never searched (no postings to write)
     )

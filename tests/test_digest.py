@@ -76,7 +76,7 @@ def test_defaults_and_every_notification_has_a_mail_kind(app, person):
         MailKind.REQUESTS: MailMode.NOW, MailKind.MESSAGES: MailMode.NOW,
         MailKind.REPLIES: MailMode.NOW, MailKind.MODERATION: MailMode.NOW,
         MailKind.REPORTS: MailMode.NOW, MailKind.NETWORK_POSTS: MailMode.WEEKLY,
-        MailKind.EVENTS: MailMode.NOW}
+        MailKind.EVENTS: MailMode.NOW, MailKind.SAVED_SEARCHES: MailMode.DAILY}
     assert set(NOTIFICATION_MAIL_KIND) == set(NotificationKind)
 
 

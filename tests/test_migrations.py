@@ -73,7 +73,7 @@ def test_enum_columns_are_the_migrated_varchars(tmp_path):
         "network.visibility", "notification.kind", "outbox.status", "place.kind", "place.status",
         "pricing_plan.period", "profile.direct_messages", "profile.kind", "profile.visibility",
         "proposal.status", "report.reason", "report.status", "report.target_kind", "room.kind",
-        "shared_link_use.outcome", "user.role"]
+        "saved_search.profile_kind", "shared_link_use.outcome", "user.role"]
     for column in columns:
         assert issubclass(column.type.enum_class, enum.StrEnum), column
         assert not column.type.native_enum and not column.type.create_constraint, column

@@ -114,7 +114,7 @@ def _write_many(directory: str, prefix: str, n: int) -> None:
 
 
 def test_two_processes_writing_at_once_lose_no_update(app):
-    directory = str(current_index().directory)
+    directory = str(current_index().root)
     current_index().open()
     ctx = multiprocessing.get_context("spawn")
     workers = [ctx.Process(target=_write_many, args=(directory, p, 15)) for p in ("1", "2")]
@@ -155,6 +155,7 @@ def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):
     from bench.search import documents
     from search import query as sq
     from search.index import SearchIndex
+    from search.understanding.words import query_terms
 
     places = json.loads((Path(__file__).resolve().parent.parent / "data" / "communes.json")
                         .read_text("utf-8"))["communes"]
@@ -163,14 +164,16 @@ def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):
     communes = sorted({p["insee"] for p in places[:150]})
     compared = 0
     for text in ("menuiserie", "graphisme", "photographie", "comptabilite", "web independant"):
-        words = sq._words(text, sq.french_analyzer())
-        mine = sq.search(index, text, member=True, communes=communes, per_page=50)
+        words = query_terms(text, sq.WORDS_MAX)
+        mine = sq.search(index, text, member=True, communes=communes, per_page=50,
+                         correct=False)
         with index.searcher() as searcher:
             allowed = sq._allowed_docs(searcher, ("public", "members"), None, tuple(communes))
-            theirs = sq._run(searcher, Q.And([Q.Term("all", w) for w in words]), allowed, 1, 50,
-                             narrow=True)
+            theirs = sq._run(searcher, Q.And([Q.Term("all", w) for w in words]), allowed,
+                             sq.TOP, narrow=True)
+            keys = [searcher.stored_fields(d)["key"] for d in theirs.docnums[:50]]
         assert mine.total == theirs.total
-        assert [(h.kind, h.id) for h in mine.hits] == [(h.kind, h.id) for h in theirs.hits]
+        assert [f"{h.kind}:{h.id}" for h in mine.hits] == keys
         compared += bool(mine.hits)
     assert compared >= 3
 
@@ -196,3 +199,110 @@ def test_snippets_are_plain_text_not_markdown(client, make_user):
     assert "&lt;script&gt;claies&lt;/script&gt; &amp; nasses" in snippet  # shown, never run
     api = client.get("/api/v1/search", query_string={"q": "osier"}).get_json()
     assert "**" not in api["results"][0]["snippet"]
+
+
+@pytest.fixture
+def joiners(app, make_user):
+    """Joiners (and developers, photographers) and two accounts whose odd words are the typos
+    people make: the exact words find them, and nothing else."""
+    for i in range(6):
+        make_user(display_name=f"Menuisier {i}", headline="Menuisier", skills=("menuiserie",),
+                  commune="12202", commit=False)
+        make_user(display_name=f"Dev {i}", headline="Développeur web",
+                  skills=("développement web",), commune="12145", commit=False)
+    make_user(display_name="Photo Mende", headline="Photographe", skills=("photographie",),
+              commune="48095", commit=False)
+    make_user(display_name="Photo Rodez", headline="Photographe", skills=("photographie",),
+              commune="12202", commit=False)
+    make_user(display_name="Compte Menusier", headline="Menusier du dimanche", commune="12089",
+              commit=False)
+    make_user(display_name="Compte Devloppeur", headline="Devloppeur en herbe",
+              commune="12089", commit=False)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("typed, corrected, clean", [
+    ("menusier", "menuisier", "menuisier"),
+    ("devloppeur web", "développeur web", "developpeur web"),
+    ("photografe mende", "photographe mende", "photographe mende"),
+])
+def test_typos_corrected_first_with_the_correction_shown(client, joiners, typed, corrected,
+                                                          clean):
+    """Must show 2: the corrected results first (as the clean words rank them), the
+    unrelated accounts that match the typo itself after them, and the correction said with a
+    link to the words as typed."""
+    data = client.get("/api/v1/search", query_string={"q": typed}).get_json()
+    first = [r["title"] for r in data["results"]]
+    clean_titles = titles(client, q=clean)
+    assert first[:len(clean_titles)] == clean_titles
+    assert data["correction"]["corrected"] == corrected
+    html = client.get("/search", query_string={"q": typed}).get_data(as_text=True)
+    assert f"Résultats pour <strong>{corrected}</strong>" in html  # French first
+    if data["correction"]["mode"] == "replaced":
+        assert f"exact=1\">{typed}</a>" in html.replace("&amp;", "&")
+    else:  # "photografe" is "photographe" for the index ("ph" reads "f"): said, that is all
+        assert data["correction"]["mode"] == "respelled" and typed == "photografe mende"
+    if typed == "menusier":
+        assert first[-1] == "Compte Menusier"  # the typo's own match comes below
+        exact = titles(client, q=typed, exact="1")
+        assert exact == ["Compte Menusier"]  # "search instead for « menusier »"
+    if typed == "photografe mende":
+        assert first[0] == "Photo Mende"  # the commune named: the nearest first
+
+
+def test_a_known_commune_or_skill_is_never_corrected(client, joiners, make_user):
+    make_user(display_name="Rodelle", headline="Menuisier à Rodelle", commune="12201")
+    data = client.get("/api/v1/search", query_string={"q": "rodelle"}).get_json()
+    assert data["correction"] is None  # close to "Rodez", but a commune
+    data = client.get("/api/v1/search", query_string={"q": "menuiserie"}).get_json()
+    assert data["correction"] is None
+
+
+def test_an_unknown_commune_is_said_never_silently_widened(client, joiners):
+    """Must show 2: "Rodes" in the commune field says "did you mean Rodez" and finds nothing
+    rather than the whole territory; the same in the query ("à Rodes")."""
+    data = client.get("/api/v1/search", query_string={
+        "q": "menuisier", "commune": "Rodes", "within_km": "20"}).get_json()
+    assert data["total"] == 0 and data["results"] == []
+    said = "Commune inconnue\u00a0: Rodes — vouliez-vous dire Rodez\u00a0?"
+    assert data["place_messages"] == [said]
+    html = client.get("/search", query_string={"q": "menuisier", "commune": "Rodes",
+                                               "within_km": "20"}).get_data(as_text=True)
+    assert "Commune inconnue\u00a0: Rodes — vouliez-vous dire" in html
+    assert "commune=Rodez" in html  # the suggestion is a link
+    data = client.get("/api/v1/search", query_string={"q": "menuisier à Rodes"}).get_json()
+    assert data["place_messages"] == [said]
+    data = client.get("/api/v1/search", query_string={"q": "menuisier près de Rodez"}).get_json()
+    assert data["place"]["label"] == "Rodez · 20 km" and data["place"]["from"] == "query"
+    assert {r["title"] for r in data["results"]} == {f"Menuisier {i}" for i in range(6)}
+
+
+def test_the_place_chip_removes_the_place(client, joiners):
+    html = client.get("/search", query_string={"q": "menuisier près de Rodez"}).get_data(
+        as_text=True)
+    assert 'class="chip"' in html and "Rodez · 20 km" in html
+    assert 'href="/search?q=menuisier"' in html  # the ×: the words without the place
+
+
+def test_a_rebuild_keeps_serving_and_loses_nothing_committed_meanwhile(app, client, joiners,
+                                                                        make_user):
+    """The new index is built beside the live one: a search during the build answers from
+    the old one, a profile committed during the build is in the new one."""
+    import search
+    old = current_index().current_name()
+    seen = []
+
+    def progress(done, total):
+        if not seen:
+            seen.append(titles(client, q="menuisier"))  # answered by the old index
+            make_user(display_name="Pendant", headline="Tonnelière")  # committed meanwhile
+    search.PROGRESS_EVERY, kept = 1, search.PROGRESS_EVERY
+    try:
+        search.rebuild(app, progress)
+    finally:
+        search.PROGRESS_EVERY = kept
+    assert len(seen[0]) == 6
+    assert current_index().current_name() != old
+    assert not (current_index().root / old).exists()
+    assert titles(client, q="tonneliere") == ["Pendant"]
+    assert len(titles(client, q="menuisier")) == 6

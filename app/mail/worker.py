@@ -8,8 +8,10 @@ app/mail/sender.py).
 
 The lease holder also runs the PERIODIC jobs: every CHAT_UNREAD_MAIL_EVERY seconds the mails of
 chat conversations left unread (app/mailprefs/chat_unread.py), every EVENT_REMINDER_EVERY the
-day-before reminders of events (app/events/reminders.py); 0 turns one off here, for a deployment
-that runs `flask mail chat-unread` or `flask events remind` from a timer instead)."""
+day-before reminders of events (app/events/reminders.py), every SAVED_SEARCH_ALERT_EVERY the
+saved searches' alerts (app/savedsearch/alerts.py); 0 turns one off here, for a deployment
+that runs `flask mail chat-unread`, `flask events remind` or `flask search alerts` from a timer
+instead)."""
 from __future__ import annotations
 
 import importlib
@@ -68,6 +70,7 @@ def release_lease(session: Session, owner: str) -> None:
 PERIODIC = (
     ("chat_unread", "CHAT_UNREAD_MAIL_EVERY", "app.mailprefs.chat_unread:mail_unread_chats"),
     ("event_reminders", "EVENT_REMINDER_EVERY", "app.events.reminders:remind_due"),
+    ("saved_search_alerts", "SAVED_SEARCH_ALERT_EVERY", "app.savedsearch.alerts:send_alerts"),
 )
 
 

@@ -10,7 +10,7 @@ from app.mail.compose import absolute_url
 from app.mailprefs.links import unsubscribe_context
 from app.mailprefs.preferences import NOTIFICATION_MAIL_KIND, mailable, recipients_with_mode
 from app.notification_targets import target_endpoint
-from models import MailMode, Network, Notification, NotificationKind, User
+from models import NOT_AT_ONCE, MailMode, Network, Notification, NotificationKind, User
 
 
 def notification_context(session: Session, n: Notification) -> dict:
@@ -32,6 +32,8 @@ def mail_at_once(session: Session, notifications: list[Notification]) -> int:
     if not notifications:
         return 0
     kind = NOTIFICATION_MAIL_KIND[notifications[0].kind]
+    if kind in NOT_AT_ONCE:  # told at most daily, by the digest
+        return 0
     by_user = {n.user_id: n for n in notifications}
     queued = 0
     for user, mode in recipients_with_mode(session, by_user, kind, mailable_only=True):

@@ -16,6 +16,7 @@ KIND_LABELS = {
     MailKind.REPORTS: _l("Reports to handle (animators)"),
     MailKind.EVENTS: _l("Events: reminders and changes of those I registered for, discovery "
                         "days near where I would cowork"),
+    MailKind.SAVED_SEARCHES: _l("Someone new matches a search I saved (at most daily)"),
 }
 
 

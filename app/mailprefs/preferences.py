@@ -42,6 +42,7 @@ NOTIFICATION_MAIL_KIND: dict[NotificationKind, MailKind] = {
     NotificationKind.EVENT_CANCELLED: MailKind.EVENTS,
     NotificationKind.EVENT_REMINDER: MailKind.EVENTS,
     NotificationKind.EVENT_INVITED: MailKind.EVENTS,
+    NotificationKind.SEARCH_MATCH: MailKind.SAVED_SEARCHES,
 }
 
 

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("saved_searches", __name__, url_prefix="/searches")
