@@ -147,6 +147,10 @@ class Defaults:
     # The day-before reminders of events (app/events/reminders.py): the mail loop looks every
     # this many seconds (`flask events remind` does the same once); 0: not in the loop.
     EVENT_REMINDER_EVERY = 60
+    # Census campaigns past their deadline are closed (and the closing logged) by the mail loop
+    # every this many seconds (app/census/progress.py: close_due), or on the first view of
+    # their progress page after it, whichever comes first; 0: not in the loop.
+    CENSUS_CLOSE_EVERY = 600
 
 
 def _parse_env_value(raw: str):

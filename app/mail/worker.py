@@ -8,7 +8,8 @@ app/mail/sender.py).
 
 The lease holder also runs the PERIODIC jobs: every CHAT_UNREAD_MAIL_EVERY seconds the mails of
 chat conversations left unread (app/mailprefs/chat_unread.py), every EVENT_REMINDER_EVERY the
-day-before reminders of events (app/events/reminders.py); 0 turns one off here, for a deployment
+day-before reminders of events (app/events/reminders.py), every CENSUS_CLOSE_EVERY the closing
+of census campaigns past their deadline (app/census/progress.py); 0 turns one off here, for a deployment
 that runs `flask mail chat-unread` or `flask events remind` from a timer instead)."""
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ def release_lease(session: Session, owner: str) -> None:
 PERIODIC = (
     ("chat_unread", "CHAT_UNREAD_MAIL_EVERY", "app.mailprefs.chat_unread:mail_unread_chats"),
     ("event_reminders", "EVENT_REMINDER_EVERY", "app.events.reminders:remind_due"),
+    ("census_close", "CENSUS_CLOSE_EVERY", "app.census.progress:close_due"),
 )
 
 
