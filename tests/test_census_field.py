@@ -245,4 +245,4 @@ def test_a_closed_campaign_takes_no_field_answer(app, client, world):
     sent = client.post(field_url(campaign), data={**INDEPENDENT, "consent": "y",
                                                   "csrf_token": csrf_from(page)})
     assert sent.status_code == 422 and field_answers() == []
-    assert "fermée" in sent.get_data(as_text=True) or "closed" in sent.get_data(as_text=True)
+    assert "La campagne est close" in sent.get_data(as_text=True)

@@ -216,7 +216,7 @@ def method_tables(session: Session, campaign: Campaign, threshold: int) -> list[
                                  "in the frame (largest remainder: within one target of its "
                                  "quota); within it, rural communes first get their share "
                                  "rounded up, the other sizes share the rest in proportion.")],
-        [_("Draw"), _("Each unit gets a key, the SHA-256 of the seed and the unit; each "
+        [_("How units are drawn"), _("Each unit gets a key, the SHA-256 of the seed and the unit; each "
                       "stratum takes its units of smallest key: the same seed over the same "
                       "data gives the same sample.")],
     ]
