@@ -114,7 +114,7 @@ def test_an_animator_enters_an_answer_for_a_person_who_consented(app, client, wo
     assert "<svg" in receipt and "Anaïs" in receipt
     entry = db.session.scalar(select(AuditEntry).where(
         AuditEntry.action == "census_field_answer"))
-    assert entry.actor_id == world["animator"].id and entry.target_kind == "census_answer"
+    assert entry.actor_id == world["animator"].id and entry.target_kind == "answer"
     assert entry.target_id == answer.id and INDEPENDENT["activity"] not in (
         entry.detail + entry.target_label + entry.reason)
 
@@ -160,7 +160,7 @@ def test_a_referent_links_an_answer_to_a_target_of_their_epci(app, client, world
         world["referent"].id
     logged = db.session.scalars(select(AuditEntry.target_kind).where(
         AuditEntry.action == "census_field_answer")).all()
-    assert sorted(logged) == ["census", "census_answer"]
+    assert sorted(logged) == ["answer", "census"]
     # Answered: no longer offered.
     assert f'value="{mine.id}"' not in client.get(field_url(campaign)).get_data(as_text=True)
 

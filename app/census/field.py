@@ -10,9 +10,9 @@ be linked to a target of the sample, which is then marked answered. The person c
 it their declaration with the claim link the animator hands over (shown with a QR code and a
 short code to copy on paper): the existing campaign claim (`campaigns.claim_answer`).
 
-What is audited: "census_field_answer" on the answer (target kind "census_answer") and, when
-linked, on the target (its status set to answered). The log names who entered it, never what
-was answered."""
+What is audited: "census_field_answer" on the answer (target kind "answer": the column holds
+10 characters) and, when linked, on the target (its status set to answered). The log names who
+entered it, never what was answered."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,7 +61,7 @@ def enter_answer(session: Session, campaign: Campaign, fields: dict, actor: User
     session.add(answer)
     session.flush()
     label = target_label(target) if target else ""
-    audit(session, actor, "census_field_answer", "census_answer", answer.id,
+    audit(session, actor, "census_field_answer", "answer", answer.id,
           label=f"{campaign.title} · {label}".strip(" ·"), detail="consent given")
     if target is not None:
         mark_answered(session, target, actor, "census_field_answer")

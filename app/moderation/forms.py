@@ -72,7 +72,7 @@ KIND_LABELS = {
     "message": _l("Chat message"), "network": _l("Network"), "place": _l("Place"),
     "appeal": _l("Appeal"), "skill": _l("Skill"), "room": _l("Conversation"),
     "campaign": _l("Campaign"), "census": _l("Census target"),
-    "suppressed": _l("Do-not-contact entry"), "census_answer": _l("Census field answer"),
+    "suppressed": _l("Do-not-contact entry"), "answer": _l("Census field answer"),
 }
 MUTE_CHOICES = [(60, _l("1 hour")), (1440, _l("1 day")), (10080, _l("1 week")),
                 (43200, _l("30 days"))]
