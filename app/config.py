@@ -151,6 +151,10 @@ class Defaults:
     # changed since its last look every this many seconds (`flask search alerts` does the same
     # once); 0: not in the loop.
     SAVED_SEARCH_ALERT_EVERY = 300
+    # Census campaigns past their deadline are closed (and the closing logged) by the mail loop
+    # every this many seconds (app/census/progress.py: close_due), or on the first view of
+    # their progress page after it, whichever comes first; 0: not in the loop.
+    CENSUS_CLOSE_EVERY = 600
 
 
 def _parse_env_value(raw: str):

@@ -194,7 +194,8 @@ TMPFS = Path("/dev/shm")
 # each (about 60 s on SQLite here): a new browser module joins the shorter one.
 LIVE_GROUPS = {
     "test_browser_organisers": "browser-1", "test_browser_demand": "browser-1",
-    "test_browser_offline": "browser-1", "test_browser_search": "browser-1",
+    "test_browser_offline": "browser-1", "test_browser_census_field": "browser-1",
+    "test_browser_search": "browser-1",
     "test_browser_phone": "browser-1", "test_browser_events": "browser-1",
     "test_browser_a11y": "browser-2",  # axe on 8 pages at two sizes: about 40 s, one world
     "test_browser": "browser-2",  # test_browser.py and the modules not named above

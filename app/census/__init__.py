@@ -5,9 +5,11 @@ from __future__ import annotations
 # Importing the view modules registers their routes on the blueprints.
 from app.census import (  # noqa: F401
     draw_views,
+    field_views,
     frame_views,
     links,
     print_views,
+    progress_views,
     suppression_views,
     views,
 )

@@ -4,7 +4,15 @@ Organisers and admins manage everything. A campaign's referent (a member named f
 `census_epci`) acts as that campaign's organiser for that EPCI only: they see its targets, set
 their outreach status, print their letters and the flyer, and export their list; they do not
 draw, swap, change the frame or see the do-not-contact list. Anyone else, members and
-visitors, sees nothing: 403 on the campaign's pages, 404 on a target outside one's EPCIs."""
+visitors, sees nothing: 403 on the campaign's pages, 404 on a target outside one's EPCIs.
+
+Field mode (`field_access`, app/census/field.py) is open to more people: organisers, the
+campaign's referents, and the animators of a place (a tiers-lieu of the directory) whose commune
+is in the campaign's territory, since they meet people at their place and at the markets of
+their area. Organisers and referents may link a field answer to a target (a referent: one of
+their EPCIs'); an animator enters answers without a target and sees no target and no
+progress. Each sees the field answers they entered, nobody else's (organisers: every one).
+Members and visitors: 403."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +21,8 @@ from flask import abort
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
-from models import Campaign, CensusEpci, CensusTarget
+from app.census.frame import territory
+from models import Campaign, CensusEpci, CensusFrame, CensusTarget, Place, place_animator
 
 
 @dataclass(frozen=True)
@@ -81,3 +90,59 @@ def my_campaigns(session: Session, user) -> list[tuple[Campaign, list[str]]]:
             .order_by(Campaign.starts_on.desc(), Campaign.id.desc(), CensusEpci.epci_code)):
         found.setdefault(campaign.id, (campaign, []))[1].append(code)
     return list(found.values())
+
+
+@dataclass(frozen=True)
+class FieldAccess:
+    """Who may enter field answers in a campaign, and with which targets."""
+    campaign: Campaign
+    organiser: bool
+    epcis: frozenset[str]  # a referent's EPCIs: the targets they may link an answer to
+    animator: bool  # an animator of a place in the territory (no targets)
+
+    def census(self) -> CensusAccess:
+        return CensusAccess(self.campaign, self.organiser, self.epcis)
+
+    @property
+    def links_targets(self) -> bool:
+        return self.organiser or bool(self.epcis)
+
+
+def animates_in(session: Session, user, campaign: Campaign) -> bool:
+    """`user` animates a place whose commune is in the campaign's territory."""
+    found = set(session.scalars(select(Place.commune_insee).join(
+        place_animator, place_animator.c.place_id == Place.id)
+        .where(place_animator.c.user_id == user.id)))
+    if not found:
+        return False
+    return bool(found & set(territory(session, campaign,
+                                      session.get(CensusFrame, campaign.id))))
+
+
+def field_access(session: Session, user, campaign_id: int) -> FieldAccess:
+    """404 for no such campaign, 403 for someone not allowed to enter field answers there."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if user.is_organiser:
+        return FieldAccess(campaign, True, frozenset(), False)
+    epcis = referent_epcis(session, user, campaign_id)
+    if epcis:
+        return FieldAccess(campaign, False, epcis, False)
+    if animates_in(session, user, campaign):
+        return FieldAccess(campaign, False, frozenset(), True)
+    abort(403)
+
+
+
+def field_campaigns(session: Session, user, today) -> list[Campaign]:
+    """Open campaigns where an animator (neither organiser nor referent there) may enter field
+    answers: those whose territory holds a place they animate."""
+    if not user.is_authenticated:
+        return []
+    if not session.scalar(select(place_animator.c.place_id).where(
+            place_animator.c.user_id == user.id).limit(1)):
+        return []
+    return [c for c in session.scalars(select(Campaign).where(
+        Campaign.starts_on <= today, Campaign.ends_on >= today).order_by(Campaign.ends_on))
+        if animates_in(session, user, c)]

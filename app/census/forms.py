@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.census.labels import REASON_LABELS, STATUS_LABELS
 from app.census.sample import SIZE_MAX
-from app.demand.forms import MultiCheckboxField, parse_number
+from app.demand.forms import CampaignAnswerForm, MultiCheckboxField, parse_number
 from app.demand.naf import naf_divisions
 from app.demand.validators import clean_siret, siret_ok
 from app.forms import BaseForm
@@ -212,3 +212,16 @@ class UnsuppressForm(BaseForm):
                                                              "log.")), Length(max=280)],
                          description=_l("e.g. “agreed on the phone on 3 March to be contacted "
                                         "again”."))
+
+
+class FieldAnswerForm(CampaignAnswerForm):
+    """An answer entered in the field: the campaign's questions, the person's optional contact,
+    the consent they give (required; its text is shown beside the box and stored), and the
+    target it answers for, if any (organisers and referents)."""
+
+    consent = BooleanField(_l("The person agrees"), validators=[DataRequired(
+        message=_l("Tick this box once the person has agreed: without their consent, their "
+                   "answers cannot be entered."))])
+    target = SelectField(_l("Target of the sample (optional)"), choices=[("", "")], default="",
+                         description=_l("If the person is one of the sample's targets, it is "
+                                        "marked answered."))

@@ -99,11 +99,20 @@ def record_answer(session: Session, campaign: Campaign, ref: str | None,
     if linked is None:
         session.add(CensusAnswer(campaign_id=campaign.id, target_id=target.id,
                                  declaration_id=declaration.id, channel=AnswerChannel.LINK))
-    if target.status != OutreachStatus.ANSWERED:
-        old = target.status
-        target.status = OutreachStatus.ANSWERED
-        target.status_at = target.answered_at = utcnow()
-        target.status_by_id = None
-        audit(session, None, "census_answered", "census", target.id, label=target_label(target),
-              detail=f"{old} -> {OutreachStatus.ANSWERED}")
+    mark_answered(session, target, None, "census_answered")
     return target
+
+
+def mark_answered(session: Session, target: CensusTarget, actor: User | None,
+                  action: str) -> None:
+    """The target answered (once): through its link ("census_answered", `actor` None: the log
+    never says who the respondent is) or in the field ("census_field_answer", `actor`: who
+    entered it)."""
+    if target.status == OutreachStatus.ANSWERED:
+        return
+    old = target.status
+    target.status = OutreachStatus.ANSWERED
+    target.status_at = target.answered_at = utcnow()
+    target.status_by_id = actor.id if actor else None
+    audit(session, actor, action, "census", target.id, label=target_label(target),
+          detail=f"{old} -> {OutreachStatus.ANSWERED}")

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.census import labels as L
-from app.census.access import access_for, my_campaigns, target_or_404
+from app.census.access import access_for, field_campaigns, my_campaigns, target_or_404
 from app.census.blueprint import bp
 from app.census.forms import StatusForm, SwapForm
 from app.census.frame import frame_for, territory, territory_epcis
@@ -33,11 +33,15 @@ def _labels():
 @login_required
 def index():
     campaigns = my_campaigns(db.session, current_user)
-    if not campaigns and not current_user.is_organiser:
+    mine = {c.id for c, _codes in campaigns}
+    field_only = [c for c in field_campaigns(db.session, current_user, date.today())
+                  if c.id not in mine]
+    if not campaigns and not field_only and not current_user.is_organiser:
         abort(403)
     names = dict(db.session.execute(select(Epci.code, Epci.name)).all())
     campaigns = [(c, [names.get(code, code) for code in codes]) for c, codes in campaigns]
-    return render_template("census/index.html", campaigns=campaigns, today=date.today())
+    return render_template("census/index.html", campaigns=campaigns, field_only=field_only,
+                           today=date.today())
 
 
 @bp.route("/<id:campaign_id>/")

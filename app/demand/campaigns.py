@@ -31,7 +31,17 @@ from app.extensions import limiter
 from app.forms import BaseForm, explain_csrf_failure, has_letters
 from app.security import csrf_in_form
 from app.territory.gazetteer import commune_labels
-from models import Campaign, Commune, Declaration, DeclarationVersion, Epci, db
+from models import (
+    AnswerChannel,
+    Campaign,
+    CensusAnswer,
+    Commune,
+    Declaration,
+    DeclarationVersion,
+    Epci,
+    User,
+    db,
+)
 
 ANSWER_RATE_LIMIT = "30 per hour"  # per address, for answers without an account
 
@@ -198,7 +208,13 @@ def claim_answer(claim_token: str):
         abort(404)
     if request.method == "GET":
         version = found.current
+        entered = db.session.execute(
+            select(User.display_name, CensusAnswer.consented_at).join(
+                CensusAnswer, CensusAnswer.entered_by_id == User.id)
+            .where(CensusAnswer.declaration_id == found.id,
+                   CensusAnswer.channel == AnswerChannel.FIELD)).first()
         return render_template("campaigns/claim.html", claim_token=claim_token, version=version,
+                               entered=entered,
                                communes=commune_labels(db.session, [version.home_commune_insee,
                                                                    *version.acceptable_communes]))
     try:

@@ -6,7 +6,7 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Declaration, DeclarationVersion, Formula, User
+from models import CensusAnswer, Declaration, DeclarationVersion, Formula, User
 from models.types import utcnow
 
 ORGANISATION_KINDS = ("company", "association")
@@ -99,5 +99,9 @@ def claim(session: Session, declaration: Declaration, user: User) -> Declaration
                                "created_at")}
     version = add_version(session, mine, fields, campaign_id=current.campaign_id)
     version.created_at = current.created_at  # answered then, not when claimed
+    session.flush()
+    # A census answer (through a target's link, or entered in the field) follows it.
+    session.execute(update(CensusAnswer).where(CensusAnswer.declaration_id == declaration.id)
+                    .values(declaration_id=mine.id))
     session.delete(declaration)
     return mine

@@ -9,9 +9,10 @@ app/mail/sender.py).
 The lease holder also runs the PERIODIC jobs: every CHAT_UNREAD_MAIL_EVERY seconds the mails of
 chat conversations left unread (app/mailprefs/chat_unread.py), every EVENT_REMINDER_EVERY the
 day-before reminders of events (app/events/reminders.py), every SAVED_SEARCH_ALERT_EVERY the
-saved searches' alerts (app/savedsearch/alerts.py); 0 turns one off here, for a deployment
-that runs `flask mail chat-unread`, `flask events remind` or `flask search alerts` from a timer
-instead)."""
+saved searches' alerts (app/savedsearch/alerts.py), every CENSUS_CLOSE_EVERY the closing of
+census campaigns past their deadline (app/census/progress.py); 0 turns one off here, for a
+deployment that runs `flask mail chat-unread`, `flask events remind` or `flask search alerts`
+from a timer instead)."""
 from __future__ import annotations
 
 import importlib
@@ -71,6 +72,7 @@ PERIODIC = (
     ("chat_unread", "CHAT_UNREAD_MAIL_EVERY", "app.mailprefs.chat_unread:mail_unread_chats"),
     ("event_reminders", "EVENT_REMINDER_EVERY", "app.events.reminders:remind_due"),
     ("saved_search_alerts", "SAVED_SEARCH_ALERT_EVERY", "app.savedsearch.alerts:send_alerts"),
+    ("census_close", "CENSUS_CLOSE_EVERY", "app.census.progress:close_due"),
 )
 
 

@@ -52,6 +52,8 @@ ACTION_LABELS = {
     "census_answered": _l("Census target answered through its link"),
     "census_suppress": _l("Put on the do-not-contact list"),
     "census_unsuppress": _l("Taken off the do-not-contact list"),
+    "census_field_answer": _l("Census answer entered in the field (with consent)"),
+    "census_close": _l("Census campaign closed"),
 }
 # In the past tense, for reporters and notifications.
 OUTCOME_LABELS = {
@@ -70,7 +72,7 @@ KIND_LABELS = {
     "message": _l("Chat message"), "network": _l("Network"), "place": _l("Place"),
     "appeal": _l("Appeal"), "skill": _l("Skill"), "room": _l("Conversation"),
     "campaign": _l("Campaign"), "census": _l("Census target"),
-    "suppressed": _l("Do-not-contact entry"),
+    "suppressed": _l("Do-not-contact entry"), "answer": _l("Census field answer"),
 }
 MUTE_CHOICES = [(60, _l("1 hour")), (1440, _l("1 day")), (10080, _l("1 week")),
                 (43200, _l("30 days"))]

@@ -144,8 +144,11 @@ def map_figure(session: Session, found: Council) -> Markup:
     return Markup(svg[svg.index("<svg"):])
 
 
-def report_html(session: Session, found: Council, *, shared_label: str = "") -> str:
-    """`shared_label`: the name of the read-only link the report is given through, if any."""
+def report_html(session: Session, found: Council, *, shared_label: str = "",
+                census: dict | None = None) -> str:
+    """`shared_label`: the name of the read-only link the report is given through, if any;
+    `census`: a census campaign's restitution (app/census/progress.py: its title, closing
+    date and tables), an extra section before the method."""
     threshold = current_app.config["ORGANISER_MIN_CELL"]
     groups: dict[str, list] = {}
     for question, answer, n in found.tables["overview"].rows[1:]:
@@ -158,7 +161,7 @@ def report_html(session: Session, found: Council, *, shared_label: str = "") -> 
         filter_labels=filter_labels(session, found.filters),
         co2_source=current_app.config["CO2_SOURCE"], map_figure=map_figure(session, found),
         overview_groups=overview_groups, display=display_value, shared_label=shared_label,
-        is_hidden=lambda value: isinstance(value, Hidden))
+        census=census, is_hidden=lambda value: isinstance(value, Hidden))
 
 
 def report_filename(now: datetime) -> str:
