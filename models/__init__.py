@@ -71,6 +71,7 @@ from models.skill import Skill, SkillAlias, profile_skill
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind
 from models.staff import InvestigationAccess, RecoveryCode
 from models.territory import Commune, Epci
+from models.token import AccessToken
 from models.user import (
     DirectMessages,
     LoginSession,
@@ -97,4 +98,4 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Event", "
            "AppealStatus", "AuditEntry", "TargetKind", "IdempotencyKey", "OutboxMessage",
            "MailStatus", "MailSenderLease", "InvestigationAccess", "RecoveryCode", "MailKind",
            "MailMode", "MailPreference", "DigestRun", "DEFAULT_MODES", "DIGEST_MODES",
-           "SharedLink", "SharedLinkUse", "ShareOutcome"]
+           "SharedLink", "SharedLinkUse", "ShareOutcome", "AccessToken"]

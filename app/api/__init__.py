@@ -8,10 +8,15 @@ from app.api import (  # noqa: F401
     events,
     moderation,
     networks,
+    openapi,
     places,
     search,
+    tokens,
     views,
 )
 from app.api.blueprint import bp
+from app.api.contract import check_response
+
+bp.after_request(check_response)
 
 __all__ = ["bp"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import abort, url_for
 from flask_login import current_user
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import contract
 from app.args import int_arg
 from app.chat.messages import HISTORY_PAGE, history, serialize
 from app.chat.rooms import room_for_history, room_summaries
@@ -20,6 +22,7 @@ def _member_or_401():
 
 
 @bp.route("/rooms")
+@contract(response=schemas.Rooms, summary="My conversations", login="member", tags=("chat",))
 def rooms():
     user_id = _member_or_401()
     rows = room_summaries(db.session, user_id)
@@ -30,6 +33,8 @@ def rooms():
 
 
 @bp.route("/rooms/<id:room_id>/messages")
+@contract(response=schemas.Messages, summary="A room's history", query={"before": int, "limit": int},
+          login="member", tags=("chat",))
 def room_messages(room_id: int):
     """`?before=<seq>` the oldest `seq` already shown; `?limit=` 1-100 (default 50). Oldest
     first; `next_before` is the value for the page before, null at the start of the room."""

@@ -6,7 +6,9 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import contract
 from app.args import int_arg
 from app.auth import two_factor
 from app.jsonbody import json_body
@@ -47,6 +49,9 @@ ACTION_FIELDS = {"action": (str,), "kind": (str,), "target": (int, str), "reason
 
 
 @bp.post("/moderation/actions")
+@contract(response=schemas.ModerationResult, body=schemas.ModerationAction,
+          summary="A moderation action (CSRF header; no token)", scope=None, login="moderator",
+          tags=("moderation",))
 def moderation_action():
     """CSRF: the X-CSRFToken header (the token of any page's <meta name="csrf-token">). A body
     that is not such a JSON object is a 400 (app/jsonbody.py)."""
@@ -61,6 +66,8 @@ def _moderator_or_abort():
 
 
 @bp.route("/moderation/reports")
+@contract(response=schemas.ModerationReports, summary="Open reports of my scope", scope=None,
+          login="moderator", tags=("moderation",))
 def moderation_reports():
     _moderator_or_abort()
     rows = reports.open_reports(db.session, current_user, limit=500)
@@ -71,6 +78,8 @@ def moderation_reports():
 
 
 @bp.route("/moderation/audit")
+@contract(response=schemas.AuditEntries, summary="The audit log of my scope", scope=None, login="moderator",
+          query={"before": int, "limit": int}, tags=("moderation",))
 def moderation_audit():
     """Newest first; `?before=<id>` for the next page, `?limit=` 1-200."""
     _moderator_or_abort()

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import request, url_for
 from flask_login import current_user
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import contract
 from app.args import int_arg, page_arg
 from app.forms import int_or_none
 from app.networks.access import load_network
@@ -18,6 +20,8 @@ NETWORKS_PER_PAGE = 50
 
 
 @bp.route("/skills")
+@contract(response=schemas.Skills, summary="Skills, most used first", query={"q": str, "limit": int},
+          tags=("networks",))
 def skills():
     """`?q=` any spelling's start ("dev", "menuisière"); most used first."""
     limit = int_arg("limit", 20, 1, 100)
@@ -44,6 +48,8 @@ def network_dict(network: Network, full: bool = False) -> dict:
 
 
 @bp.route("/networks")
+@contract(response=schemas.Networks, summary="Networks visible to me",
+          query={"q": str, "scope": str, "epci": str, "skill": str, "page": int}, tags=("networks",))
 def networks():
     page = page_arg()
     total, found = visible_networks(
@@ -56,6 +62,7 @@ def networks():
 
 
 @bp.route("/networks/<id:network_id>")
+@contract(response=schemas.NetworkFull, summary="One network", tags=("networks",))
 def network(network_id: int):
     access = load_network(network_id)
     data = network_dict(access.network, full=True)
@@ -76,6 +83,8 @@ def post_dict(post: Post) -> dict:
 
 
 @bp.route("/networks/<id:network_id>/posts")
+@contract(response=schemas.Posts, summary="A network's posts, newest first", query={"before": int},
+          tags=("networks",))
 def network_posts(network_id: int):
     """Newest first; `?before=<id>` for the next page (keyset), given as `next_before`."""
     access = load_network(network_id, read=True)

@@ -5,7 +5,9 @@ from flask import abort, request, url_for
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import contract
 from app.args import page_arg
 from app.places.forms import PlaceFilterForm
 from app.places.queries import filtered_places
@@ -54,6 +56,9 @@ def _interest(ids: list[int]) -> dict[int, int]:
 
 
 @bp.route("/places")
+@contract(response=schemas.Places, summary="Tiers-lieux",
+          query={"commune": str, "epci": str, "status": str, "equipment": str, "page": int},
+          tags=("places",))
 def places():
     """`?commune=&epci=&status=&equipment=kitchen&equipment=printer&page=`"""
     form = PlaceFilterForm(MultiDict(request.args))
@@ -66,6 +71,7 @@ def places():
 
 
 @bp.route("/places/<id:place_id>")
+@contract(response=schemas.Place, summary="One tiers-lieu", tags=("places",))
 def place(place_id: int):
     found = db.session.get(Place, place_id)
     if found is None:

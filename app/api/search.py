@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from flask import request
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import contract
 from app.search_results import facet_labels, load, parse_args, run
 
 
 @bp.route("/search")
+@contract(response=schemas.Search, summary="Search",
+          query={"q": str, "type": str, "commune": str, "within_km": int, "page": int}, tags=("search",))
 def search():
     params = parse_args(request.args)
     result = run(params)

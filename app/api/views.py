@@ -3,7 +3,9 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from flask_login import current_user
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import contract
 from app.args import int_arg, page_arg
 from app.people.queries import directory_page, load_profiles
 from app.territory.gazetteer import search_communes
@@ -13,6 +15,8 @@ COMMUNE_LIMIT_MAX = 1000
 
 
 @bp.route("/communes")
+@contract(response=schemas.Communes, summary="Communes by name, postcode or INSEE code",
+          query={"q": str, "departement": str, "limit": int}, tags=("territory",))
 def communes():
     """`?q=` name (accent/hyphen-insensitive), postcode or INSEE prefix; `?departement=12`."""
     limit = int_arg("limit", 20, 1, COMMUNE_LIMIT_MAX)
@@ -22,6 +26,7 @@ def communes():
 
 
 @bp.route("/communes/<insee>")
+@contract(response=schemas.Commune, summary="One commune", tags=("territory",))
 def commune(insee: str):
     found = db.session.get(Commune, insee)
     if found is None:
@@ -30,6 +35,8 @@ def commune(insee: str):
 
 
 @bp.route("/profiles")
+@contract(response=schemas.Profiles, summary="The directory (members-only profiles for members)",
+          query={"commune": str, "epci": str, "kind": str, "skill": str, "page": int}, tags=("people",))
 def profiles():
     page = directory_page(
         db.session, viewer_is_member=current_user.is_authenticated,
@@ -43,6 +50,7 @@ def profiles():
 
 
 @bp.route("/profiles/<id:profile_id>")
+@contract(response=schemas.Profile, summary="One profile", tags=("people",))
 def profile(profile_id: int):
     found = next(iter(load_profiles(db.session, [profile_id])), None)
     # A members-only profile is "not found" for visitors: its existence is not public either.
@@ -52,6 +60,7 @@ def profile(profile_id: int):
 
 
 @bp.route("/naf")
+@contract(response=schemas.Naf, summary="NAF activities", query={"q": str, "limit": int}, tags=("territory",))
 def naf():
     """NAF rev. 2 activities: `?q=` a code ("62.01", "6201Z") or words ("menuiserie")."""
     from app.demand.naf import search_naf

@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "recovery_link": _l("Recovery link issued (admins)"),
     "recovery_used": _l("Recovery link followed, new password set"),
     "investigate": _l("Investigation access to a private conversation"),
+    "api_token": _l("Organiser data read with a personal access token"),
 }
 # In the past tense, for reporters and notifications.
 OUTCOME_LABELS = {
@@ -59,6 +60,7 @@ KIND_LABELS = {
     "profile": _l("Profile"), "post": _l("Network post"), "comment": _l("Reply to a post"),
     "message": _l("Chat message"), "network": _l("Network"), "place": _l("Place"),
     "appeal": _l("Appeal"), "skill": _l("Skill"), "room": _l("Conversation"),
+    "token": _l("Personal access token"),
 }
 MUTE_CHOICES = [(60, _l("1 hour")), (1440, _l("1 day")), (10080, _l("1 week")),
                 (43200, _l("30 days"))]

@@ -1,0 +1,266 @@
+"""The shapes of API v1's answers and bodies, as pydantic models: app/api/openapi.py writes the
+OpenAPI description from them, the write routes validate their bodies with them, and with
+API_CHECK_RESPONSES on (the tests) every answer is checked against its model before it leaves,
+so the description cannot drift from what the code sends."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Shape(BaseModel):
+    # An answer may gain fields (additive changes keep v1); a field named here is always there.
+    model_config = ConfigDict(extra="allow")
+
+
+class Error(Shape):
+    """Every error: `detail` is translated (Accept-Language, the member's language)."""
+    error: str | dict[str, Any]
+    detail: str | None = None
+    status: int
+
+
+class CodeName(Shape):
+    code: str
+    name: str
+
+
+class IdName(Shape):
+    id: int
+    name: str
+
+
+class Commune(Shape):
+    code: str
+    name: str
+    postcodes: list[str]
+    population: int
+    departement: str
+    epci: CodeName | None
+    lat: float
+    lon: float
+
+
+class Communes(Shape):
+    items: list[Commune]
+    count: int
+
+
+class Profile(Shape):
+    id: int
+    display_name: str
+    kind: str | None
+    headline: str | None
+    bio: str | None
+    commune: Commune | None
+    skills: list[str]
+    offers: str | None
+    needs: str | None
+    website: str | None
+    visibility: str
+    updated_at: str | None
+
+
+class Profiles(Shape):
+    items: list[Profile]
+    page: int
+    pages: int
+    total: int
+    per_page: int
+
+
+class Naf(Shape):
+    items: list[dict[str, str]]
+
+
+class Skill(Shape):
+    id: int
+    name: str
+    name_en: str | None
+    canonical: bool
+    synonyms: list[str]
+    profiles: int
+    networks: int
+
+
+class Skills(Shape):
+    total: int
+    items: list[Skill]
+
+
+class NetworkScope(Shape):
+    kind: str
+    code: str | None
+    label: str
+
+
+class Network(Shape):
+    id: int
+    name: str
+    visibility: str
+    scope: NetworkScope
+    skills: list[str]
+    member_count: int
+    url: str
+
+
+class NetworkViewer(Shape):
+    status: str | None
+    animator: bool
+    can_read: bool
+    can_post: bool
+
+
+class NetworkFull(Network):
+    description: str | None
+    description_html: str
+    charter: dict[str, Any] | None
+    viewer: NetworkViewer
+
+
+class Networks(Shape):
+    total: int
+    page: int
+    per_page: int
+    items: list[Network]
+
+
+class Post(Shape):
+    id: int
+    author: str | None
+    body: str
+    body_html: str
+    hidden: bool
+    pinned: bool
+    created_at: str
+    comment_count: int
+    edited_at: str | None
+
+
+class Posts(Shape):
+    items: list[Post]
+    next_before: int | None
+
+
+class Place(Shape):
+    id: int
+    name: str
+    status: str
+    commune: dict[str, Any]
+    capacity_desks: int | None
+    surface_m2: int | None
+    equipment: list[str] | None
+    free_first_month: bool | None
+    plans: list[dict[str, Any]]
+    interested: int
+    kind: str | None
+    website: str | None
+    source: dict[str, Any] | None
+    url: str
+
+
+class Places(Shape):
+    total: int
+    page: int
+    per_page: int
+    items: list[Place]
+
+
+class Event(Shape):
+    id: int
+    title: str
+    kind: str
+    audience: str
+    url: str
+    ics: str
+    cancelled: bool
+
+
+class EventOccurrence(Event):
+    start: str
+    end: str
+    moved: bool
+
+
+class EventFull(Event):
+    description: str | None
+    starts_at: str
+    ends_at: str
+    occurrences: list[dict[str, Any]]
+
+
+class Events(Shape):
+    total: int
+    items: list[EventOccurrence]
+
+
+class Search(Shape):
+    total: int
+    total_is_exact: bool
+    page: int
+    fuzzy: bool
+    results: list[dict[str, Any]]
+    facets: dict[str, dict[str, int]]
+
+
+class Room(Shape):
+    id: int
+    kind: str
+    title: str
+    unread: int
+    url: str
+    last_at: str | None
+
+
+class Rooms(Shape):
+    total: int
+    items: list[Room]
+
+
+class Message(Shape):
+    id: int
+    seq: int
+    room: int
+    author: dict[str, Any]
+    body: str
+    body_html: str
+    created_at: str | None
+    deleted: bool
+
+
+class Messages(Shape):
+    room: int
+    items: list[Message]
+    next_before: int | None
+
+
+class DemandClusters(Shape):
+    k: int
+    occupancy: float
+    co2_kg_per_km: float
+    total: int
+    sites: list[dict[str, Any]]
+
+
+class ModerationResult(Shape):
+    ok: bool
+
+
+class ModerationReports(Shape):
+    items: list[dict[str, Any]]
+
+
+class AuditEntries(Shape):
+    items: list[dict[str, Any]]
+    next_before: int | None
+
+
+class ModerationAction(BaseModel):
+    """The body of POST /moderation/actions (the socket's `moderate` event takes the same)."""
+    action: str = Field(max_length=40)
+    kind: str = Field(max_length=40)
+    target: int | str
+    reason: str | None = Field(default=None, max_length=2000)
+    minutes: int | str | None = None
+    network: int | str | None = None

@@ -1,0 +1,52 @@
+"""API v1 as a contract (issue 27): the OpenAPI 3.1 description is valid, covers every /api/v1
+route of app.url_map, and the answers of the routes match their declared models."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+
+def test_description_is_valid_openapi_3_1(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)  # raises on anything not OpenAPI 3.1
+    broken = {key: value for key, value in spec.items() if key != "info"}
+    with pytest.raises(OpenAPIValidationError):
+        validate(broken)
+
+
+def test_description_covers_every_api_route(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    described = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)[len("/api/v1"):]
+            routed |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routed and described == routed
+    for path, ops in spec["paths"].items():
+        for op in ops.values():
+            assert op["summary"] and "200" in op["responses"] or "201" in op["responses"], path
+
+
+def test_every_answer_matches_its_model(app, client, make_user):
+    """With API_CHECK_RESPONSES on, an answer that does not match its model raises here."""
+    app.config["API_CHECK_RESPONSES"] = True
+    user = make_user(display_name="Shape Check", skills=("Céramique",))
+    for url in ("/api/v1/communes?q=rodez", "/api/v1/communes/12202", "/api/v1/profiles",
+                f"/api/v1/profiles/{user.profile.id}", "/api/v1/naf?q=62", "/api/v1/skills",
+                "/api/v1/networks", "/api/v1/places", "/api/v1/events", "/api/v1/search?q=a",
+                "/api/v1/profiles/999999"):
+        r = client.get(url)
+        assert r.status_code in (200, 404), url
+
+
+def test_reference_page_is_served_without_another_host(client):
+    r = client.get("/api/v1/docs")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "GET /api/v1/profiles/{profile_id}" in page
+    assert "http://" not in page.replace("http://localhost", "")
+    assert "https://" not in page
