@@ -13,6 +13,7 @@ from app.api import (  # noqa: F401
     search,
     tokens,
     views,
+    writes,
 )
 from app.api.blueprint import bp
 from app.api.contract import check_response

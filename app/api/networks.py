@@ -7,6 +7,7 @@ from flask_login import current_user
 from app.api import schemas
 from app.api.blueprint import bp
 from app.api.contract import contract
+from app.api.serialize import post_dict
 from app.args import int_arg, page_arg
 from app.forms import int_or_none
 from app.networks.access import load_network
@@ -14,7 +15,7 @@ from app.networks.labels import scope_label
 from app.networks.queries import post_stream, visible_networks
 from app.skills.service import skill_rows
 from app.text import render_markdown
-from models import Network, Post, db
+from models import Network, db
 
 NETWORKS_PER_PAGE = 50
 
@@ -69,17 +70,6 @@ def network(network_id: int):
     data["viewer"] = {"status": access.status, "animator": access.is_animator,
                       "can_read": access.can_read, "can_post": access.can_post}
     return data
-
-
-def post_dict(post: Post) -> dict:
-    """A post hidden by a moderator keeps its place, without its text (`hidden: true`)."""
-    hidden = post.hidden_at is not None
-    return {"id": post.id, "author": post.author.display_name if post.author else None,
-            "body": "" if hidden else post.body,
-            "body_html": "" if hidden else str(render_markdown(post.body)), "hidden": hidden,
-            "pinned": post.pinned,
-            "created_at": post.created_at.isoformat(), "comment_count": post.comment_count,
-            "edited_at": post.edited_at.isoformat() if post.edited_at else None}
 
 
 @bp.route("/networks/<id:network_id>/posts")

@@ -62,6 +62,9 @@ def _operation(rule, method: str, c: Contract, refs: dict) -> dict:
                                       "content": {"application/json":
                                                   {"schema": refs[schemas.Error]}}}
     if c.body is not None:
+        op["responses"]["422"] = {"description": "Invalid: the page form's messages",
+                                  "content": {"application/json":
+                                              {"schema": refs[schemas.Error]}}}
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": refs[c.body]}}}
     if c.scope is not None:

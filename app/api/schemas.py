@@ -264,3 +264,37 @@ class ModerationAction(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     minutes: int | str | None = None
     network: int | str | None = None
+
+
+class Body(BaseModel):
+    """A write's JSON body: unknown fields refused (a misspelt field is an error, not ignored)."""
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProfileChange(Body):
+    """PATCH /me/profile: the fields to change (the others keep their value); the same rules as
+    the profile page's form."""
+    display_name: str | None = Field(default=None, max_length=200)
+    kind: str | None = Field(default=None, max_length=40)
+    headline: str | None = Field(default=None, max_length=400)
+    commune: str | None = Field(default=None, max_length=400)
+    skills: str | None = Field(default=None, max_length=4000)
+    bio: str | None = Field(default=None, max_length=20000)
+    offers: str | None = Field(default=None, max_length=4000)
+    needs: str | None = Field(default=None, max_length=4000)
+    website: str | None = Field(default=None, max_length=600)
+    visibility: str | None = Field(default=None, max_length=40)
+    direct_messages: str | None = Field(default=None, max_length=40)
+
+
+class PostBody(Body):
+    """A post or a reply: Markdown, the same rules as the network page's form."""
+    body: str = Field(max_length=20000)
+
+
+class Comment(Shape):
+    id: int
+    post: int
+    author: str | None
+    body: str
+    created_at: str

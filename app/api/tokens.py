@@ -9,8 +9,6 @@ Each use with the organiser scope is written to the audit log. Rate-limited per 
 (API_TOKEN_RATE_LIMIT)."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from flask import current_app, g, request
@@ -19,44 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.blueprint import bp
-from app.api.contract import ORGANISER_READ, SCOPES
+from app.api.contract import ORGANISER_READ
 from app.api.contract import of as contract_of
+from app.api.token_service import token_hash
 from app.extensions import limiter
 from app.moderation.audit import audit
-from models import AccessToken, User, db
+from models import AccessToken, db
 from models.types import utcnow
 
-TOKEN_PREFIX = "mlg_"
 SEEN_EVERY = timedelta(minutes=1)  # last use written at most this often (no write per request)
-
-
-def token_hash(secret: str) -> str:
-    # A token is 32 random bytes: a fast hash is enough (nothing to brute-force).
-    return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
-
-
-def create_token(session, user: User, name: str, scopes: list[str],
-                 expires_in_days: int | None) -> tuple[AccessToken, str]:
-    """A new token and its secret (shown once: only its hash is kept). Organiser scope only for
-    organisers. The caller commits."""
-    scopes = [s for s in SCOPES if s in scopes and (s != ORGANISER_READ or user.is_organiser)]
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = AccessToken(user_id=user.id, name=name.strip()[:80], prefix=secret[:12],
-                        token_hash=token_hash(secret), scopes=" ".join(scopes),
-                        expires_at=utcnow() + timedelta(days=expires_in_days)
-                        if expires_in_days else None)
-    session.add(token)
-    session.flush()
-    return token, secret
-
-
-def revoke_token(session, user: User, token_id: int) -> bool:
-    """Revoke one of `user`'s tokens; False when it is not theirs or already revoked."""
-    token = session.get(AccessToken, token_id)
-    if token is None or token.user_id != user.id or token.revoked_at is not None:
-        return False
-    token.revoked_at = utcnow()
-    return True
 
 
 def _bearer() -> str | None:

@@ -1,0 +1,114 @@
+"""Writes of API v1 (token only: a `Bearer` token with the route's scope, no cookie): my profile,
+posts and replies in a network. Each reads its body with its pydantic model (app/api/schemas.py,
+the OpenAPI description's), then fills the page's own form and calls the page's own service
+function: the same validation, errors (422 with the form's translated messages), authorization
+and notifications as the pages."""
+from __future__ import annotations
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
+from pydantic import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from app.api import schemas
+from app.api.blueprint import bp
+from app.api.contract import WRITE_POSTS, WRITE_PROFILE, contract
+from app.api.serialize import post_dict
+from app.errors import TITLES
+from app.jsonbody import MalformedJSON, json_body
+from app.networks.access import load_network
+from app.networks.forms import CommentForm, PostForm
+from app.networks.queries import mute_notice
+from app.networks.service import create_comment, create_post
+from app.people.editing import form_values, save_profile
+from app.people.forms import ProfileForm
+from models import Post, db
+
+
+def _body(model):
+    try:
+        return model.model_validate(json_body())
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise MalformedJSON("wrong_type", ".".join(str(p) for p in first["loc"]) or "body") \
+            from None
+
+
+def invalid(form) -> tuple[dict, int]:
+    """A form's errors as the API's 422: the first message in `detail`, all of them by field."""
+    fields = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+    first = next(iter(fields.values()))[0] if fields else _("This request is not valid.")
+    return {"error": _("This request is not valid."), "detail": first, "fields": fields,
+            "status": 422}, 422
+
+
+def _form(form_class, values: dict):
+    return form_class(formdata=MultiDict(values), meta={"csrf": False})
+
+
+@bp.patch("/me/profile")
+@contract(response=schemas.Profile, body=schemas.ProfileChange, scope=WRITE_PROFILE,
+          token_only=True, login="member", summary="Change my profile", tags=("people",))
+def change_profile():
+    change = _body(schemas.ProfileChange)
+    values = {**form_values(current_user),
+              **{k: v for k, v in change.model_dump(exclude_none=True).items()}}
+    form = _form(ProfileForm, values)
+    if not form.validate():
+        return invalid(form)
+    save_profile(current_user, form)
+    return current_user.profile.to_dict()
+
+
+def _writer(network_id: int):
+    """The network's access and None if this member may write in it now (the page's rules),
+    else the 403 answer with the page's reason."""
+    access = load_network(network_id, read=True)
+    if access.is_member and access.is_muted:
+        return access, refusal(403, mute_notice(db.session, access))
+    if not access.can_post:
+        return access, refusal(403, _("Accept the current charter to write in this network.")
+                               if access.must_accept_charter
+                               else _("Join the network to write in it."))
+    return access, None
+
+
+def refusal(status: int, detail: str) -> tuple[dict, int]:
+    return {"error": str(TITLES[status]), "detail": detail, "status": status}, status
+
+
+@bp.post("/networks/<id:network_id>/posts")
+@contract(response=schemas.Post, body=schemas.PostBody, scope=WRITE_POSTS, token_only=True,
+          login="member", status=201, summary="Post in a network", tags=("networks",))
+def create_network_post(network_id: int):
+    body = _body(schemas.PostBody)
+    access, refused = _writer(network_id)
+    if refused:
+        return refused
+    form = _form(PostForm, {"body": body.body})
+    if not form.validate():
+        return invalid(form)
+    post = create_post(db.session, access.network, current_user, form.body.data)
+    db.session.commit()
+    return post_dict(post), 201
+
+
+@bp.post("/networks/<id:network_id>/posts/<id:post_id>/comments")
+@contract(response=schemas.Comment, body=schemas.PostBody, scope=WRITE_POSTS, token_only=True,
+          login="member", status=201, summary="Reply to a post", tags=("networks",))
+def create_network_comment(network_id: int, post_id: int):
+    body = _body(schemas.PostBody)
+    access, refused = _writer(network_id)
+    if refused:
+        return refused
+    post = db.session.get(Post, post_id)
+    if post is None or post.network_id != access.network.id:
+        abort(404)
+    form = _form(CommentForm, {"body": body.body})
+    if not form.validate():
+        return invalid(form)
+    comment = create_comment(db.session, post, current_user, form.body.data)
+    db.session.commit()
+    return {"id": comment.id, "post": post.id, "author": current_user.display_name,
+            "body": comment.body, "created_at": comment.created_at.isoformat()}, 201
