@@ -231,3 +231,23 @@ def test_settings_page_creates_shows_once_and_revokes(app, client, world):
     r = client.post(f"/people/me/tokens/{other_id}/revoke", data={"csrf_token": csrf_from(page)})
     assert r.status_code == 404
     assert client.get("/api/v1/rooms", headers=bearer(theirs)).status_code == 200
+
+
+def test_register_for_an_event_with_the_pages_rules(app, client, world):
+    from models import Event, EventAudience, EventKind, EventLocation
+    start = utcnow() + timedelta(days=3)
+    event = Event(title="Journée découverte", kind=EventKind.DISCOVERY_DAY, starts_at=start,
+                  ends_at=start + timedelta(hours=3), location=EventLocation.ADDRESS,
+                  address="Place de la mairie", commune_insee="12202",
+                  audience=EventAudience.PUBLIC, capacity=1)
+    db.session.add(event)
+    db.session.commit()
+    ana, olga = token_for(world["member"], WRITE_POSTS), token_for(world["organiser"], WRITE_POSTS)
+    path = f"/api/v1/events/{event.id}/registration"
+    assert client.post(path, headers=bearer(ana)).get_json()["status"] == "registered"
+    assert client.post(path, headers=bearer(ana)).get_json()["status"] == "registered"  # again
+    assert client.post(path, headers=bearer(olga)).get_json()["status"] == "waiting"
+    reader = token_for(world["member"], READ)
+    assert client.post(path, headers=bearer(reader)).status_code == 403
+    assert client.post("/api/v1/events/999999/registration",
+                       headers=bearer(ana)).status_code == 404

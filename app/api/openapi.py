@@ -21,7 +21,8 @@ _TYPES = {int: {"type": "integer"}, str: {"type": "string"}, float: {"type": "nu
           bool: {"type": "boolean"}}
 ERRORS = {400: "Malformed request or arguments", 401: "No valid login or token",
           403: "Not allowed (role or token scope)", 404: "Not found, or not visible to you",
-          405: "Method not allowed", 429: "Rate limited", 503: "Busy: try again"}
+          405: "Method not allowed", 409: "Conflict (closed, already being sent)",
+          429: "Rate limited", 503: "Busy: try again"}
 
 
 def _models(contracts: list[Contract]) -> set:

@@ -298,3 +298,8 @@ class Comment(Shape):
     author: str | None
     body: str
     created_at: str
+
+
+class Registration(Shape):
+    event: int
+    status: str  # "registered", or "waiting" (the event is full: the waiting list)

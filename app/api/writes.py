@@ -1,5 +1,6 @@
 """Writes of API v1 (token only: a `Bearer` token with the route's scope, no cookie): my profile,
-posts and replies in a network. Each reads its body with its pydantic model (app/api/schemas.py,
+posts and replies in a network,
+registering for an event. Each reads its body with its pydantic model (app/api/schemas.py,
 the OpenAPI description's), then fills the page's own form and calls the page's own service
 function: the same validation, errors (422 with the form's translated messages), authorization
 and notifications as the pages."""
@@ -16,6 +17,8 @@ from app.api.blueprint import bp
 from app.api.contract import WRITE_POSTS, WRITE_PROFILE, contract
 from app.api.serialize import post_dict
 from app.errors import TITLES
+from app.events import registrations
+from app.events.access import event_or_404
 from app.jsonbody import MalformedJSON, json_body
 from app.networks.access import load_network
 from app.networks.forms import CommentForm, PostForm
@@ -112,3 +115,16 @@ def create_network_comment(network_id: int, post_id: int):
     db.session.commit()
     return {"id": comment.id, "post": post.id, "author": current_user.display_name,
             "body": comment.body, "created_at": comment.created_at.isoformat()}, 201
+
+
+@bp.post("/events/<id:event_id>/registration")
+@contract(response=schemas.Registration, scope=WRITE_POSTS, token_only=True, login="member",
+          summary="Register for an event (or join its waiting list)", tags=("events",))
+def register_for_event(event_id: int):
+    event = event_or_404(event_id)  # the event page's visibility
+    try:
+        status = registrations.register(db.session, event, current_user.id)
+    except registrations.RegistrationError:
+        return refusal(409, _("Registrations for this event are closed."))
+    db.session.commit()
+    return {"event": event.id, "status": str(status)}
