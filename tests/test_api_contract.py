@@ -50,3 +50,32 @@ def test_reference_page_is_served_without_another_host(client):
     assert r.status_code == 200 and "GET /api/v1/profiles/{profile_id}" in page
     assert "http://" not in page.replace("http://localhost", "")
     assert "https://" not in page
+
+
+def test_read_routes_answer_an_etag_and_304_when_unchanged(client, make_user):
+    first = client.get("/api/v1/skills")
+    etag = first.headers["ETag"]
+    again = client.get("/api/v1/skills", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    make_user(display_name="New Skill", skills=("Vannerie",))
+    changed = client.get("/api/v1/skills?q=vann", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_cors_is_closed_by_default_and_opened_per_origin_for_read_routes(app, client):
+    origin = {"Origin": "https://mairie.example"}
+    assert "Access-Control-Allow-Origin" not in client.get("/api/v1/places", headers=origin).headers
+    app.config["API_CORS_ORIGINS"] = ("https://mairie.example",)
+    r = client.get("/api/v1/places", headers=origin)
+    assert r.headers["Access-Control-Allow-Origin"] == "https://mairie.example"
+    assert "Access-Control-Allow-Credentials" not in r.headers
+    r = client.options("/api/v1/places", headers={**origin,
+                                                  "Access-Control-Request-Headers": "authorization"})
+    assert r.headers["Access-Control-Allow-Headers"].startswith("Authorization")
+    other = client.get("/api/v1/places", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    # Not the writes, nor the organisers' or moderators' routes.
+    for method, path in (("OPTIONS", "/api/v1/me/profile"), ("GET", "/api/v1/demand/clusters"),
+                         ("GET", "/api/v1/moderation/reports")):
+        r = client.open(path, method=method, headers=origin)
+        assert "Access-Control-Allow-Origin" not in r.headers, path

@@ -251,3 +251,29 @@ def test_register_for_an_event_with_the_pages_rules(app, client, world):
     assert client.post(path, headers=bearer(reader)).status_code == 403
     assert client.post("/api/v1/events/999999/registration",
                        headers=bearer(ana)).status_code == 404
+
+
+def test_declare_then_update_my_coworking_interest(app, client, world):
+    from models import Declaration
+    secret = token_for(world["member"], WRITE_PROFILE)
+    interest = {"track": "independent", "activity": "Illustratrice", "home_commune": "Rodez",
+                "days_per_week": "2,5", "formula": "permanent", "budget_eur_month": "150",
+                "equipment": ["printer"], "free_first_month": True,
+                "acceptable_communes": "Rodez", "horizon": "now"}
+    r = client.put("/api/v1/me/interest", json=interest, headers=bearer(secret))
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["version"] == 1 and r.get_json()["days_per_week"] == 2.5
+    r = client.put("/api/v1/me/interest", json={**interest, "days_per_week": "3"},
+                   headers=bearer(secret))
+    assert r.get_json()["version"] == 2 and r.get_json()["id"] == \
+        db.session.scalar(select(Declaration.id).where(Declaration.user_id == world["member"].id))
+    # The form's own messages, translated.
+    r = client.put("/api/v1/me/interest", json={**interest, "days_per_week": "9"},
+                   headers=bearer(secret, "fr"))
+    assert r.status_code == 422 and "days_per_week" in r.get_json()["fields"]
+    r = client.put("/api/v1/me/interest", json={**interest, "colour": "blue"},
+                   headers=bearer(secret))
+    assert r.status_code == 400  # an unknown field is an error, not ignored
+    r = client.put("/api/v1/me/interest", json={**interest, "for_company": True},
+                   headers=bearer(secret))
+    assert r.status_code == 403

@@ -303,3 +303,41 @@ class Comment(Shape):
 class Registration(Shape):
     event: int
     status: str  # "registered", or "waiting" (the event is full: the waiting list)
+
+
+class InterestChange(Body):
+    """PUT /me/interest: my coworking interest, the fields of the declaration page's form (the
+    same rules and messages); numbers as a person types them ("2,5")."""
+    track: str = Field(max_length=20)  # "independent" or "company"
+    for_company: bool = False  # an organisation's declaration beside its own (organisations)
+    home_commune: str = Field(max_length=400)
+    days_per_week: str = Field(max_length=40)
+    formula: str = Field(max_length=40)
+    budget_eur_month: str = Field(max_length=40)
+    horizon: str | None = Field(default=None, max_length=40)
+    activity: str | None = Field(default=None, max_length=400)
+    dynamics: str | None = Field(default=None, max_length=10000)
+    company_name: str | None = Field(default=None, max_length=400)
+    siret: str | None = Field(default=None, max_length=60)
+    naf: str | None = Field(default=None, max_length=400)
+    headcount: str | None = Field(default=None, max_length=40)
+    telework: str | None = Field(default=None, max_length=40)
+    acceptable_communes: str | None = Field(default=None, max_length=4000)
+    max_distance_km: str | None = Field(default=None, max_length=40)
+    days_per_quarter: str | None = Field(default=None, max_length=40)
+    equipment: list[str] = Field(default_factory=list, max_length=30)
+    services: list[str] = Field(default_factory=list, max_length=30)
+    governance: list[str] = Field(default_factory=list, max_length=30)
+    free_first_month: bool = False
+    commute_km: str | None = Field(default=None, max_length=40)
+    commute_minutes: str | None = Field(default=None, max_length=40)
+    commute_days_per_week: str | None = Field(default=None, max_length=40)
+
+
+class Interest(Shape):
+    id: int
+    version: int
+    track: str
+    home_commune: str
+    days_per_week: float
+    active: bool

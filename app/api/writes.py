@@ -1,5 +1,5 @@
-"""Writes of API v1 (token only: a `Bearer` token with the route's scope, no cookie): my profile,
-posts and replies in a network,
+"""Writes of API v1 (token only: a `Bearer` token with the route's scope, no cookie): my profile, my coworking
+interest, posts and replies in a network,
 registering for an event. Each reads its body with its pydantic model (app/api/schemas.py,
 the OpenAPI description's), then fills the page's own form and calls the page's own service
 function: the same validation, errors (422 with the form's translated messages), authorization
@@ -10,12 +10,15 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from app.api import schemas
 from app.api.blueprint import bp
 from app.api.contract import WRITE_POSTS, WRITE_PROFILE, contract
 from app.api.serialize import post_dict
+from app.demand.forms import DeclarationForm
+from app.demand.service import add_version, may_declare_for_company, own_declaration, version_fields
 from app.errors import TITLES
 from app.events import registrations
 from app.events.access import event_or_404
@@ -26,7 +29,7 @@ from app.networks.queries import mute_notice
 from app.networks.service import create_comment, create_post
 from app.people.editing import form_values, save_profile
 from app.people.forms import ProfileForm
-from models import Post, db
+from models import Declaration, Post, db
 
 
 def _body(model):
@@ -128,3 +131,38 @@ def register_for_event(event_id: int):
         return refusal(409, _("Registrations for this event are closed."))
     db.session.commit()
     return {"event": event.id, "status": str(status)}
+
+
+@bp.put("/me/interest")
+@contract(response=schemas.Interest, body=schemas.InterestChange, scope=WRITE_PROFILE,
+          token_only=True, login="member",
+          summary="Declare or update my coworking interest (a new version each time)",
+          tags=("demand",))
+def put_interest():
+    change = _body(schemas.InterestChange)
+    if change.for_company and not may_declare_for_company(current_user):
+        return refusal(403, _("Only organisation accounts declare for a company."))
+    values = MultiDict()
+    for name, value in change.model_dump(exclude={"for_company"}, exclude_none=True).items():
+        if isinstance(value, list):
+            for item in value:
+                values.add(name, item)
+        elif isinstance(value, bool):
+            if value:
+                values.add(name, "y")
+        else:
+            values.add(name, value)
+    form = DeclarationForm(formdata=values, meta={"csrf": False})
+    if not form.validate():
+        return invalid(form)
+    declaration = own_declaration(db.session, current_user, change.for_company) or Declaration(
+        user_id=current_user.id, for_company=change.for_company)
+    version = add_version(db.session, declaration, version_fields(form))
+    try:
+        db.session.commit()
+    except IntegrityError:  # sent twice at once: the first one stands
+        db.session.rollback()
+        return refusal(409, str(TITLES[409]))
+    return {"id": declaration.id, "version": version.number, "track": str(version.track),
+            "home_commune": version.home_commune_insee,
+            "days_per_week": float(version.days_per_week), "active": declaration.is_active}
