@@ -26,7 +26,7 @@ from app.networks.service import create_network
 from models import Profile, User, db
 from tests.conftest import base_config
 from tests.helpers import databases
-from tests.helpers.browser import LiveServer
+from tests.helpers.browser import ROOT, LiveServer
 
 EXAMPLES = 4  # per operation and token
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -50,15 +50,19 @@ def fuzzed_server(template_db, tmp_path_factory):
             user.profile = Profile()
             db.session.add(user)
         db.session.flush()
-        create_network(db.session, member, "Be kind.", name="Réseau fuzz", visibility="open")
+        network = create_network(db.session, member, "Be kind.", name="Réseau fuzz",
+                                 visibility="open")
         for scope in SCOPES:
             owner = organiser if scope == ORGANISER_READ else member
             tokens[scope] = create_token(db.session, owner, scope, [scope], None)[1]
+        script = create_token(db.session, member, "README", ["read", "write:posts"], None)[1]
         db.session.commit()
+        tokens_extra = {"script": script, "network": network.id}
         db.engine.dispose()
     server = LiveServer(db_file, workdir, env={
         "MAILLAGE_API_TOKEN_RATE_LIMIT": '"100000 per minute"',
         "MAILLAGE_API_CHECK_RESPONSES": "true"})
+    server.extra = tokens_extra
     yield server, tokens
     server.stop()
     databases.drop(db_file)
@@ -105,3 +109,20 @@ def test_the_checks_catch_an_answer_that_drifts_from_its_schema(fuzzed_server):
     with pytest.raises(BaseException) as caught:  # a group of the failed checks
         fuzz(skills[0], requests.Session(), {"Authorization": f"Bearer {tokens['read']}"}, [])
     assert "Response violates schema" in "".join(traceback.format_exception(caught.value))
+
+
+def test_the_readme_script_creates_a_post_and_reads_it_back(fuzzed_server):
+    """The README's curl script, as the same two requests."""
+    server, _tokens = fuzzed_server
+    readme = (ROOT / "README.md").read_text()
+    assert 'curl -sS -X POST "$MAILLAGE/api/v1/networks/$NETWORK/posts"' in readme
+    assert 'curl -sS "$MAILLAGE/api/v1/networks/$NETWORK/posts" -H "Authorization: Bearer' in readme
+    token, network = server.extra["script"], server.extra["network"]
+    headers = {"Authorization": f"Bearer {token}"}
+    created = requests.post(f"{server.url}/api/v1/networks/{network}/posts", headers=headers,
+                            json={"body": "Atelier réparation samedi à 10 h"}, timeout=10)
+    assert created.status_code == 201, created.text
+    read = requests.get(f"{server.url}/api/v1/networks/{network}/posts", headers=headers,
+                        timeout=10)
+    assert read.status_code == 200
+    assert read.json()["items"][0] == {**created.json(), "comment_count": 0}
