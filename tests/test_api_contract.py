@@ -8,6 +8,8 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from tests.conftest import login_as
+
 
 def test_description_is_valid_openapi_3_1(client):
     spec = client.get("/api/v1/openapi.json").get_json()
@@ -79,3 +81,38 @@ def test_cors_is_closed_by_default_and_opened_per_origin_for_read_routes(app, cl
                          ("GET", "/api/v1/moderation/reports")):
         r = client.open(path, method=method, headers=origin)
         assert "Access-Control-Allow-Origin" not in r.headers, path
+
+
+def test_every_list_pages_with_a_next_cursor(app, client, make_user, make_network):
+    """The same `next`/`?cursor=` everywhere; keyset on the posts (a post written between two
+    pages neither repeats nor hides one)."""
+    app.config["API_CHECK_RESPONSES"] = True
+    from app.networks.service import create_post
+    from models import db
+    spec = client.get("/api/v1/openapi.json").get_json()
+    lists = [path for path, ops in spec["paths"].items() for op in ops.values()
+             if any(p["name"] == "cursor" for p in op.get("parameters", []))]
+    assert "/profiles" in lists and "/networks/{network_id}/posts" in lists and len(lists) >= 12
+    ana = make_user(display_name="Ana")
+    network = make_network(ana)
+    for n in range(25):
+        create_post(db.session, network, ana, f"Message {n}")
+    db.session.commit()
+    login_as(client, ana)
+    url = f"/api/v1/networks/{network.id}/posts"
+    first = client.get(url).get_json()
+    create_post(db.session, network, ana, "Written between two pages")
+    db.session.commit()
+    second = client.get(url, query_string={"cursor": first["next"]}).get_json()
+    bodies = [p["body"] for p in first["items"] + second["items"]]
+    assert bodies == [f"Message {n}" for n in range(24, -1, -1)]
+    assert second["next"] is None
+    assert client.get(url, query_string={"cursor": "bm9wZTox"}).status_code == 400  # "nope:1"
+    assert client.get("/api/v1/profiles?cursor=!!").status_code == 400
+    for n in range(30):
+        make_user(display_name=f"Person {n}", commit=False)
+    db.session.commit()
+    page = client.get("/api/v1/profiles").get_json()
+    following = client.get("/api/v1/profiles", query_string={"cursor": page["next"]}).get_json()
+    assert following["page"] == 2 and not {p["id"] for p in page["items"]} & \
+        {p["id"] for p in following["items"]}

@@ -89,7 +89,7 @@ def events():
     if (request.args.get("commune") or "").strip():
         found = match_communes(db.session, request.args["commune"][:120])
         if not found:
-            return {"total": 0, "items": []}
+            return {"total": 0, "items": [], "next": None}
         commune = found[0]
     km = request.args.get("km", "")
     km = int(km) if km.isdigit() and int(km) in DISTANCES else None
@@ -105,7 +105,7 @@ def events():
     return {"total": len(items), "items": [
         {**event_dict(item.event), "start": item.occurrence.start.isoformat(),
          "end": item.occurrence.end.isoformat(), "moved": item.occurrence.moved}
-        for item in items]}
+        for item in items], "next": None}
 
 
 @bp.route("/events/<id:event_id>")

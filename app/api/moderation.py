@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.api import schemas
 from app.api.blueprint import bp
 from app.api.contract import contract
+from app.api.paging import cursor_arg, next_cursor
 from app.args import int_arg
 from app.auth import two_factor
 from app.jsonbody import json_body
@@ -74,7 +75,7 @@ def moderation_reports():
     return {"items": [{"id": r.id, "kind": r.target_kind, "target": r.target_id,
                        "network": r.network_id, "place": r.place_id, "reason": r.reason,
                        "note": r.note, "excerpt": r.excerpt,
-                       "created_at": r.created_at.isoformat()} for r in rows]}
+                       "created_at": r.created_at.isoformat()} for r in rows], "next": None}
 
 
 @bp.route("/moderation/audit")
@@ -84,7 +85,7 @@ def moderation_audit():
     """Newest first; `?before=<id>` for the next page, `?limit=` 1-200."""
     _moderator_or_abort()
     query = audit.entries(db.session, current_user)
-    before = int_arg("before", 0, 0, ID_MAX)
+    before = cursor_arg("before") or int_arg("before", 0, 0, ID_MAX)
     if before:
         query = query.where(AuditEntry.id < before)
     limit = int_arg("limit", 50, 1, 200)
@@ -95,4 +96,5 @@ def moderation_audit():
                                                       "label": e.target_label},
                        "network": e.network_id, "reason": e.reason, "detail": e.detail}
                       for e in rows],
-            "next_before": rows[-1].id if len(rows) == limit else None}
+            "next_before": rows[-1].id if len(rows) == limit else None,
+            "next": next_cursor("before", rows[-1].id if len(rows) == limit else None)}

@@ -7,6 +7,7 @@ from flask_login import current_user
 from app.api import schemas
 from app.api.blueprint import bp
 from app.api.contract import contract
+from app.api.paging import cursor_arg, next_cursor
 from app.api.serialize import post_dict
 from app.args import int_arg, page_arg
 from app.forms import int_or_none
@@ -29,7 +30,8 @@ def skills():
     total, rows = skill_rows(db.session, request.args.get("q", "")[:60], limit=limit)
     return {"total": total, "items": [
         {"id": r.id, "name": r.name, "name_en": r.name_en, "canonical": r.canonical,
-         "synonyms": r.synonyms, "profiles": r.profiles, "networks": r.networks} for r in rows]}
+         "synonyms": r.synonyms, "profiles": r.profiles, "networks": r.networks} for r in rows],
+        "next": None}
 
 
 def network_dict(network: Network, full: bool = False) -> dict:
@@ -52,14 +54,15 @@ def network_dict(network: Network, full: bool = False) -> dict:
 @contract(response=schemas.Networks, summary="Networks visible to me",
           query={"q": str, "scope": str, "epci": str, "skill": str, "page": int}, tags=("networks",))
 def networks():
-    page = page_arg()
+    page = cursor_arg("page") or page_arg()
     total, found = visible_networks(
         db.session, current_user.id if current_user.is_authenticated else None,
         q=request.args.get("q", "")[:100], scope=request.args.get("scope", "")[:10],
         epci=request.args.get("epci", "")[:9], skill=request.args.get("skill", "")[:60],
         limit=NETWORKS_PER_PAGE, offset=(page - 1) * NETWORKS_PER_PAGE)
     return {"total": total, "page": page, "per_page": NETWORKS_PER_PAGE,
-            "items": [network_dict(n) for n in found]}
+            "items": [network_dict(n) for n in found],
+            "next": next_cursor("page", page + 1 if page * NETWORKS_PER_PAGE < total else None)}
 
 
 @bp.route("/networks/<id:network_id>")
@@ -78,6 +81,7 @@ def network(network_id: int):
 def network_posts(network_id: int):
     """Newest first; `?before=<id>` for the next page (keyset), given as `next_before`."""
     access = load_network(network_id, read=True)
-    posts, next_before = post_stream(db.session, access.network.id,
-                                     int_or_none(request.args.get("before")))
-    return {"items": [post_dict(p) for p in posts], "next_before": next_before}
+    before = cursor_arg("before") or int_or_none(request.args.get("before"))
+    posts, next_before = post_stream(db.session, access.network.id, before)
+    return {"items": [post_dict(p) for p in posts], "next_before": next_before,
+            "next": next_cursor("before", next_before)}

@@ -46,7 +46,10 @@ def _path(rule) -> tuple[str, list[dict]]:
 
 def _operation(rule, method: str, c: Contract, refs: dict) -> dict:
     path, params = _path(rule)
-    for name, kind in c.query.items():
+    query = dict(c.query)
+    if c.response is not None and "next" in c.response.model_fields:
+        query["cursor"] = str  # every list pages the same way (app/api/paging.py)
+    for name, kind in query.items():
         params.append({"name": name, "in": "query", "required": False,
                        "schema": _TYPES.get(kind, {"type": "string"})})
     op: dict = {"operationId": f"{rule.endpoint.split('.', 1)[1]}_{method.lower()}",

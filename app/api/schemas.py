@@ -43,6 +43,7 @@ class Commune(Shape):
 
 
 class Communes(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     items: list[Commune]
     count: int
 
@@ -63,6 +64,7 @@ class Profile(Shape):
 
 
 class Profiles(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     items: list[Profile]
     page: int
     pages: int
@@ -71,6 +73,7 @@ class Profiles(Shape):
 
 
 class Naf(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     items: list[dict[str, str]]
 
 
@@ -85,6 +88,7 @@ class Skill(Shape):
 
 
 class Skills(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     total: int
     items: list[Skill]
 
@@ -120,6 +124,7 @@ class NetworkFull(Network):
 
 
 class Networks(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     total: int
     page: int
     per_page: int
@@ -139,6 +144,7 @@ class Post(Shape):
 
 
 class Posts(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     items: list[Post]
     next_before: int | None
 
@@ -161,6 +167,7 @@ class Place(Shape):
 
 
 class Places(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     total: int
     page: int
     per_page: int
@@ -191,11 +198,13 @@ class EventFull(Event):
 
 
 class Events(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     total: int
     items: list[EventOccurrence]
 
 
 class Search(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     total: int
     total_is_exact: bool
     page: int
@@ -214,6 +223,7 @@ class Room(Shape):
 
 
 class Rooms(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     total: int
     items: list[Room]
 
@@ -230,6 +240,7 @@ class Message(Shape):
 
 
 class Messages(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     room: int
     items: list[Message]
     next_before: int | None
@@ -248,10 +259,12 @@ class ModerationResult(Shape):
 
 
 class ModerationReports(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     items: list[dict[str, Any]]
 
 
 class AuditEntries(Shape):
+    next: str | None  # the cursor of the next page (`?cursor=`), null on the last
     items: list[dict[str, Any]]
     next_before: int | None
 

@@ -6,7 +6,8 @@ from flask import request
 from app.api import schemas
 from app.api.blueprint import bp
 from app.api.contract import contract
-from app.search_results import facet_labels, load, parse_args, run
+from app.api.paging import cursor_arg, next_cursor
+from app.search_results import PER_PAGE, facet_labels, load, parse_args, run
 
 
 @bp.route("/search")
@@ -14,9 +15,12 @@ from app.search_results import facet_labels, load, parse_args, run
           query={"q": str, "type": str, "commune": str, "within_km": int, "page": int}, tags=("search",))
 def search():
     params = parse_args(request.args)
+    params["page"] = cursor_arg("page") or params["page"]
     result = run(params)
     items = load(result.hits, result.words)
     return {"total": result.total, "total_is_exact": result.exact, "page": params["page"],
             "fuzzy": result.fuzzy,
             "results": [{**item, "snippet": str(item["snippet"])} for item in items],
-            "facets": facet_labels(result.facets)}
+            "facets": facet_labels(result.facets),
+            "next": next_cursor("page", params["page"] + 1
+                                if params["page"] * PER_PAGE < result.total else None)}

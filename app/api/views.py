@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.api import schemas
 from app.api.blueprint import bp
 from app.api.contract import contract
+from app.api.paging import cursor_arg, next_cursor
 from app.args import int_arg, page_arg
 from app.people.queries import directory_page, load_profiles
 from app.territory.gazetteer import search_communes
@@ -22,7 +23,7 @@ def communes():
     limit = int_arg("limit", 20, 1, COMMUNE_LIMIT_MAX)
     found = search_communes(db.session, request.args.get("q", ""),
                             departement=request.args.get("departement") or None, limit=limit)
-    return {"items": [c.to_dict() for c in found], "count": len(found)}
+    return {"items": [c.to_dict() for c in found], "count": len(found), "next": None}
 
 
 @bp.route("/communes/<insee>")
@@ -43,10 +44,12 @@ def profiles():
         communes=[request.args["commune"]] if request.args.get("commune") else None,
         epci=request.args.get("epci") or None,
         kind=request.args.get("kind") or None, skill=request.args.get("skill") or None,
-        page=page_arg(), per_page=current_app.config["DIRECTORY_PAGE_SIZE"])
+        page=cursor_arg("page") or page_arg(),
+        per_page=current_app.config["DIRECTORY_PAGE_SIZE"])
     items = load_profiles(db.session, page.ids)
     return {"items": [p.to_dict() for p in items], "page": page.page,
-            "pages": page.pages, "total": page.total, "per_page": page.per_page}
+            "pages": page.pages, "total": page.total, "per_page": page.per_page,
+            "next": next_cursor("page", page.page + 1 if page.page < page.pages else None)}
 
 
 @bp.route("/profiles/<id:profile_id>")
@@ -65,4 +68,4 @@ def naf():
     """NAF rev. 2 activities: `?q=` a code ("62.01", "6201Z") or words ("menuiserie")."""
     from app.demand.naf import search_naf
     found = search_naf(request.args.get("q", "")[:100], limit=int_arg("limit", 12, 1, 50))
-    return {"items": [{"code": code, "label": label} for code, label in found]}
+    return {"items": [{"code": code, "label": label} for code, label in found], "next": None}
