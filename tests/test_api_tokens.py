@@ -277,3 +277,30 @@ def test_declare_then_update_my_coworking_interest(app, client, world):
     r = client.put("/api/v1/me/interest", json={**interest, "for_company": True},
                    headers=bearer(secret))
     assert r.status_code == 403
+
+
+def test_send_a_chat_message_with_the_sockets_function_and_idempotency_key(app, client, world):
+    secret = token_for(world["member"], READ, WRITE_POSTS)
+    room = client.get("/api/v1/rooms", headers=bearer(secret)).get_json()["items"][0]["id"]
+    path = f"/api/v1/rooms/{room}/messages"
+    first = client.post(path, json={"body": "Salut **tous**", "client_id": "k-1"},
+                        headers=bearer(secret))
+    assert first.status_code == 201 and "<strong>tous</strong>" in first.get_json()["body_html"]
+    again = client.post(path, json={"body": "Salut **tous**", "client_id": "k-1"},
+                        headers=bearer(secret))
+    assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+    history = client.get(path, headers=bearer(secret)).get_json()["items"]
+    assert [m["body"] for m in history] == ["Salut **tous**"]  # stored once
+    r = client.post(path, json={"body": "   ", "client_id": "k-2"}, headers=bearer(secret, "fr"))
+    assert r.status_code == 422 and r.get_json()["code"] == "empty"
+    # Another member's conversation: the socket's "not_found".
+    from app.chat.rooms import direct_room
+    world["organiser"].profile.direct_messages = "members"
+    theirs = direct_room(db.session, world["other"], world["organiser"])
+    db.session.commit()
+    r = client.post(f"/api/v1/rooms/{theirs.id}/messages", json={"body": "Hé", "client_id": "x"},
+                    headers=bearer(secret))
+    assert r.status_code == 404
+    reader = token_for(world["member"], READ)
+    assert client.post(path, json={"body": "Non", "client_id": "k-3"},
+                       headers=bearer(reader)).status_code == 403

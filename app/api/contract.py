@@ -30,6 +30,7 @@ class Contract:
     login: str = "optional"  # "optional", "member" (401 without), "organiser" or "moderator"
     token_only: bool = False  # cookies do not authenticate it: a Bearer token is required
     status: int = 200
+    also: tuple[int, ...] = ()  # other success statuses with the same model (a resend: 200)
     media_type: str = "application/json"
     tags: tuple[str, ...] = ()
 
@@ -57,6 +58,6 @@ def check_response(response):
     if response.status_code >= 400:
         schemas.Error.model_validate(data)
     elif declared is not None and declared.response is not None \
-            and response.status_code == declared.status:
+            and response.status_code in (declared.status, *declared.also):
         declared.response.model_validate(data)
     return response

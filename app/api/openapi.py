@@ -58,7 +58,9 @@ def _operation(rule, method: str, c: Contract, refs: dict) -> dict:
     if params:
         op["parameters"] = params
     content = {"schema": refs[c.response]} if c.response else {"schema": {}}
-    op["responses"][str(c.status)] = {"description": "OK", "content": {c.media_type: content}}
+    for status in (c.status, *c.also):
+        op["responses"][str(status)] = {"description": "OK",
+                                        "content": {c.media_type: content}}
     if c.status == 200 and method == "GET" and c.media_type == "application/json":
         op["responses"]["304"] = {"description": "Not modified (If-None-Match)"}
     for code, text in ERRORS.items():

@@ -354,3 +354,10 @@ class Interest(Shape):
     home_commune: str
     days_per_week: float
     active: bool
+
+
+class MessageBody(Body):
+    """A chat message, as the `/chat` socket's `send` takes it: `client_id` is its idempotency
+    key (the same one sent again stores nothing new and answers the stored message)."""
+    body: str = Field(max_length=8000)
+    client_id: str = Field(min_length=1, max_length=64)

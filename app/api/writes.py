@@ -1,12 +1,13 @@
 """Writes of API v1 (token only: a `Bearer` token with the route's scope, no cookie): my profile, my coworking
 interest, posts and replies in a network,
-registering for an event. Each reads its body with its pydantic model (app/api/schemas.py,
+registering for an event,
+sending a chat message. Each reads its body with its pydantic model (app/api/schemas.py,
 the OpenAPI description's), then fills the page's own form and calls the page's own service
 function: the same validation, errors (422 with the form's translated messages), authorization
 and notifications as the pages."""
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import ValidationError
@@ -17,6 +18,7 @@ from app.api import schemas
 from app.api.blueprint import bp
 from app.api.contract import WRITE_POSTS, WRITE_PROFILE, contract
 from app.api.serialize import post_dict
+from app.chat.sending import send_message
 from app.demand.forms import DeclarationForm
 from app.demand.service import add_version, may_declare_for_company, own_declaration, version_fields
 from app.errors import TITLES
@@ -30,6 +32,8 @@ from app.networks.service import create_comment, create_post
 from app.people.editing import form_values, save_profile
 from app.people.forms import ProfileForm
 from models import Declaration, Post, db
+from realtime.limits import send_wait
+from realtime.protocol import error_text
 
 
 def _body(model):
@@ -166,3 +170,35 @@ def put_interest():
     return {"id": declaration.id, "version": version.number, "track": str(version.track),
             "home_commune": version.home_commune_insee,
             "days_per_week": float(version.days_per_week), "active": declaration.is_active}
+
+
+CHAT_STATUS = {"unauthorized": 401, "not_found": 404, "not_allowed": 403, "removed": 403,
+               "charter": 403, "muted": 403, "rate_limited": 429, "busy": 503}
+
+
+@bp.post("/rooms/<id:room_id>/messages")
+@contract(response=schemas.Message, body=schemas.MessageBody, scope=WRITE_POSTS, token_only=True,
+          login="member", status=201, also=(200,),
+          summary="Send a chat message (201; 200: this client_id was already sent)",
+          tags=("chat",))
+def send_chat_message(room_id: int):
+    """The socket's `send`: the same function, checks, rate limit and idempotency key."""
+    message = _body(schemas.MessageBody)
+    sent = send_message(db.session, None, room_id, message.body, message.client_id, send_wait,
+                        token_user_id=current_user.id)
+    if sent.error:
+        db.session.rollback()
+        status = CHAT_STATUS.get(sent.error, 422)
+        body, code = refusal(status, error_text(sent.error)) if status in TITLES else \
+            invalid_chat(sent.error)
+        headers = {"Retry-After": str(sent.retry_after)} if sent.retry_after else {}
+        return {**body, "code": sent.error}, code, headers
+    db.session.commit()
+    if sent.created:
+        current_app.extensions["maillage.chat"].broadcast(sent.message, sent.room_kind)
+    return sent.message, 201 if sent.created else 200
+
+
+def invalid_chat(code: str) -> tuple[dict, int]:
+    return {"error": _("This request is not valid."), "detail": error_text(code),
+            "status": 422}, 422
