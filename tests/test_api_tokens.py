@@ -211,7 +211,7 @@ def test_settings_page_creates_shows_once_and_revokes(app, client, world):
         "csrf_token": csrf_from(page), "name": "Site de la mairie",
         "scopes": ["read", "write:posts"], "expires": "30"})
     assert r.status_code == 201, re.findall(r'<li><a href="#[^"]*">([^<]*)', r.get_data(as_text=True))
-    secret = re.search(r'<code id="new-token">(mlg_[^<]+)</code>', r.get_data(as_text=True))[1]
+    secret = re.search(r'<code id="new-token"[^>]*>(mlg_[^<]+)</code>', r.get_data(as_text=True))[1]
     assert client.get("/api/v1/rooms", headers=bearer(secret)).status_code == 200
     page = client.get("/people/me/tokens").get_data(as_text=True)
     assert "Site de la mairie" in page and secret not in page
