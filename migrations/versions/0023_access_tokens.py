@@ -4,14 +4,14 @@ A token keeps the SHA-256 of its secret, a visible prefix, its scopes, its expir
 revocation and its last use. A new table only.
 
 Revision ID: 0023
-Revises: 0020 (re-pointed at merge after 0021 and 0022)
+Revises: 0022 (re-pointed at merge after 0021 and 0022)
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0023'
-down_revision = '0020'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
