@@ -189,6 +189,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mailprefs_bp)
     from app.savedsearch import bp as saved_searches_bp
     app.register_blueprint(saved_searches_bp)
+    from app.tokens import bp as tokens_bp
+    app.register_blueprint(tokens_bp)
     from app import admin
     app.register_blueprint(admin.bp)
     from app import images

@@ -48,6 +48,13 @@ class Defaults:
     # The council report's PDF through a shared read-only link: no account behind it, and each
     # costs about 2 s of a worker's CPU. Per link, whoever asks.
     SHARED_REPORT_RATE_LIMIT = "10 per minute"
+    # The JSON API with a personal access token: per token, whatever the address (README, API).
+    API_TOKEN_RATE_LIMIT = "120 per minute"
+    # Origins allowed to read the API from a browser (CORS), e.g. "https://mairie.example";
+    # empty: none (the default). Only read routes answer them, never with credentials.
+    API_CORS_ORIGINS: tuple[str, ...] = ()
+    # Every API answer checked against its declared model before it leaves (the tests).
+    API_CHECK_RESPONSES = False
     # Two-factor sign-in (app/auth/two_factor.py). Organisers and admins must set it up before
     # any staff page; MAILLAGE_STAFF_2FA_REQUIRED=false turns that off (a demo). The test suite
     # turns it off by default (tests/conftest.py) and on where it is tested.

@@ -78,6 +78,8 @@ def _check_csrf() -> None:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if view is not None and getattr(view, "_csrf_in_form", False):
         return
+    if request.path.startswith("/api/") and "Authorization" in request.headers:
+        return  # a token request: no cookie authenticates it (app/api/tokens.py), no CSRF
     csrf.protect()
 
 

@@ -86,6 +86,7 @@ from models.skill import Skill, SkillAlias, profile_skill
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind
 from models.staff import InvestigationAccess, RecoveryCode
 from models.territory import Commune, Epci
+from models.token import AccessToken
 from models.user import (
     DirectMessages,
     LoginSession,
@@ -116,4 +117,4 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Event", "
            "AnswerChannel", "CensusAnswer", "CensusDraw", "CensusEpci", "CensusFrame",
            "CensusQuota", "CensusSuppression", "CensusTarget", "CensusUnit", "OutreachStatus",
            "SuppressionReason",
-           "NOT_AT_ONCE", "SavedSearch", "SavedSearchMatch", "SavedSearchScan"]
+           "NOT_AT_ONCE", "SavedSearch", "SavedSearchMatch", "SavedSearchScan", "AccessToken"]

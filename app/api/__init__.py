@@ -8,10 +8,20 @@ from app.api import (  # noqa: F401
     events,
     moderation,
     networks,
+    openapi,
     places,
     search,
+    tokens,
     views,
+    writes,
 )
 from app.api.blueprint import bp
+from app.api.contract import check_response
+from app.api.http import conditional, cors
+
+# Run in reverse order: the answer is checked, then given its ETag, then its CORS headers.
+bp.after_request(cors)
+bp.after_request(conditional)
+bp.after_request(check_response)
 
 __all__ = ["bp"]

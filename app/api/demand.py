@@ -4,13 +4,20 @@ from __future__ import annotations
 from flask import abort, current_app
 from flask_login import current_user
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import ORGANISER_READ, contract
 from app.organisers.data import current_rows
 from app.organisers.params import cluster_params, filters_from_request, run_clusters
 from models import db
 
 
 @bp.route("/demand/clusters")
+@contract(response=schemas.DemandClusters, summary="Coworking demand clusters (organisers)",
+          scope=ORGANISER_READ, login="organiser",
+          query={"k": int, "occupancy": float, "co2": float, "epci": str, "campaign": str, "track": str,
+                 "since": str, "until": str},
+          tags=("organisers",))
 def demand_clusters():
     """`?k=3&occupancy=0.7&co2=0.218&epci=&campaign=&track=&since=&until=`"""
     if not current_user.is_authenticated or not current_user.is_organiser:

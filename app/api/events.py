@@ -6,7 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from flask import request, url_for
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import contract
 from app.events import queries
 from app.events.access import event_or_404, viewer_id
 from app.events.labels import DISTANCES
@@ -67,6 +69,10 @@ def _bad(detail: str):
 
 
 @bp.route("/events")
+@contract(response=schemas.Events, summary="Event occurrences, soonest first",
+          query={"from": str, "to": str, "commune": str, "km": int, "epci": str, "kind": str, "place": int,
+                 "network": int},
+          tags=("events",))
 def events():
     """`?from=&to=` (ISO 8601, at most a year apart), `commune=` (a name or a code) with
     `km=5|10|20|30|50`, `epci=`, `kind=` (repeatable), `place=`, `network=`: the occurrences,
@@ -83,7 +89,7 @@ def events():
     if (request.args.get("commune") or "").strip():
         found = match_communes(db.session, request.args["commune"][:120])
         if not found:
-            return {"total": 0, "items": []}
+            return {"total": 0, "items": [], "next": None}
         commune = found[0]
     km = request.args.get("km", "")
     km = int(km) if km.isdigit() and int(km) in DISTANCES else None
@@ -99,9 +105,10 @@ def events():
     return {"total": len(items), "items": [
         {**event_dict(item.event), "start": item.occurrence.start.isoformat(),
          "end": item.occurrence.end.isoformat(), "moved": item.occurrence.moved}
-        for item in items]}
+        for item in items], "next": None}
 
 
 @bp.route("/events/<id:event_id>")
+@contract(response=schemas.EventFull, summary="One event", tags=("events",))
 def event(event_id: int):
     return event_dict(event_or_404(event_id), full=True)

@@ -6,7 +6,10 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import contract
+from app.api.paging import cursor_arg, next_cursor
 from app.args import int_arg
 from app.auth import two_factor
 from app.jsonbody import json_body
@@ -47,6 +50,9 @@ ACTION_FIELDS = {"action": (str,), "kind": (str,), "target": (int, str), "reason
 
 
 @bp.post("/moderation/actions")
+@contract(response=schemas.ModerationResult, body=schemas.ModerationAction,
+          summary="A moderation action (CSRF header; no token)", scope=None, login="moderator",
+          tags=("moderation",))
 def moderation_action():
     """CSRF: the X-CSRFToken header (the token of any page's <meta name="csrf-token">). A body
     that is not such a JSON object is a 400 (app/jsonbody.py)."""
@@ -61,21 +67,25 @@ def _moderator_or_abort():
 
 
 @bp.route("/moderation/reports")
+@contract(response=schemas.ModerationReports, summary="Open reports of my scope", scope=None,
+          login="moderator", tags=("moderation",))
 def moderation_reports():
     _moderator_or_abort()
     rows = reports.open_reports(db.session, current_user, limit=500)
     return {"items": [{"id": r.id, "kind": r.target_kind, "target": r.target_id,
                        "network": r.network_id, "place": r.place_id, "reason": r.reason,
                        "note": r.note, "excerpt": r.excerpt,
-                       "created_at": r.created_at.isoformat()} for r in rows]}
+                       "created_at": r.created_at.isoformat()} for r in rows], "next": None}
 
 
 @bp.route("/moderation/audit")
+@contract(response=schemas.AuditEntries, summary="The audit log of my scope", scope=None, login="moderator",
+          query={"before": int, "limit": int}, tags=("moderation",))
 def moderation_audit():
     """Newest first; `?before=<id>` for the next page, `?limit=` 1-200."""
     _moderator_or_abort()
     query = audit.entries(db.session, current_user)
-    before = int_arg("before", 0, 0, ID_MAX)
+    before = cursor_arg("before") or int_arg("before", 0, 0, ID_MAX)
     if before:
         query = query.where(AuditEntry.id < before)
     limit = int_arg("limit", 50, 1, 200)
@@ -86,4 +96,5 @@ def moderation_audit():
                                                       "label": e.target_label},
                        "network": e.network_id, "reason": e.reason, "detail": e.detail}
                       for e in rows],
-            "next_before": rows[-1].id if len(rows) == limit else None}
+            "next_before": rows[-1].id if len(rows) == limit else None,
+            "next": next_cursor("before", rows[-1].id if len(rows) == limit else None)}

@@ -5,7 +5,10 @@ from flask import abort, request, url_for
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from app.api import schemas
 from app.api.blueprint import bp
+from app.api.contract import contract
+from app.api.paging import cursor_arg, next_cursor
 from app.args import page_arg
 from app.places.forms import PlaceFilterForm
 from app.places.queries import filtered_places
@@ -54,18 +57,23 @@ def _interest(ids: list[int]) -> dict[int, int]:
 
 
 @bp.route("/places")
+@contract(response=schemas.Places, summary="Tiers-lieux",
+          query={"commune": str, "epci": str, "status": str, "equipment": str, "page": int},
+          tags=("places",))
 def places():
     """`?commune=&epci=&status=&equipment=kitchen&equipment=printer&page=`"""
     form = PlaceFilterForm(MultiDict(request.args))
     form.epci.choices = []
-    page = page_arg()
+    page = cursor_arg("page") or page_arg()
     total, found = filtered_places(db.session, form, PLACES_PER_PAGE, (page - 1) * PLACES_PER_PAGE)
     interest = _interest([p.id for p in found])
     return {"total": total, "page": page, "per_page": PLACES_PER_PAGE,
-            "items": [place_dict(p, interest.get(p.id, 0)) for p in found]}
+            "items": [place_dict(p, interest.get(p.id, 0)) for p in found],
+            "next": next_cursor("page", page + 1 if page * PLACES_PER_PAGE < total else None)}
 
 
 @bp.route("/places/<id:place_id>")
+@contract(response=schemas.Place, summary="One tiers-lieu", tags=("places",))
 def place(place_id: int):
     found = db.session.get(Place, place_id)
     if found is None:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from flask import request
 
+from app.api import schemas
 from app.api.blueprint import bp
-from app.search_results import facet_labels, load, parse_args, place_messages, run
+from app.api.contract import contract
+from app.api.paging import cursor_arg, next_cursor
+from app.search_results import PER_PAGE, facet_labels, load, parse_args, place_messages, run
 
 
 @bp.route("/search")
+@contract(response=schemas.Search, summary="Search",
+          query={"q": str, "type": str, "profile_kind": str, "commune": str, "within_km": int,
+                 "exact": str, "page": int}, tags=("search",))
 def search():
     params = parse_args(request.args)
+    params["page"] = cursor_arg("page") or params["page"]
     result = run(params)
     items = load(result.hits, result.words)
     place = params["understood"].place
@@ -25,4 +32,6 @@ def search():
                       "from": place.source} if place else None,
             "place_messages": place_messages(params),
             "results": [{**item, "snippet": str(item["snippet"])} for item in items],
-            "facets": facet_labels(result.facets)}
+            "facets": facet_labels(result.facets),
+            "next": next_cursor("page", params["page"] + 1
+                                if params["page"] * PER_PAGE < result.total else None)}

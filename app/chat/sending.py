@@ -61,7 +61,8 @@ class SendResult:
 
 
 def send_message(session: Session, login: str | None, room_id, body, client_id,
-                 rate_limit: Callable[[int], int]) -> SendResult:
+                 rate_limit: Callable[[int], int],
+                 token_user_id: int | None = None) -> SendResult:
     """Send a message as the person of `login` (their Flask-Login id, "<id>:<session token>"):
     who they are, whether they may read and write in the room, the body and client id, then a
     resend of a stored message (returned, not counted), the rate limit, the INSERT.
@@ -70,12 +71,16 @@ def send_message(session: Session, login: str | None, room_id, body, client_id,
     before the INSERT: under gevent it may yield to other greenlets, and none may yield while
     it holds SQLite's write lock (another would wait for it in sqlite3's busy handler, which
     blocks the whole worker). For the same reason the caller commits right after this returns,
-    or rolls back on an error."""
+    or rolls back on an error.
+
+    `token_user_id` (the JSON API, app/api/writes.py): the member a personal access token
+    already authenticated, in place of a login (`login` is then None); every other check is the
+    same."""
     try:
         lookup = clean_client_id(client_id)
     except ChatError:
         lookup = ""  # refused below, after who and where
-    who = sender(session, login, room_id, lookup)
+    who = sender(session, login, room_id, lookup, token_user_id)
     if isinstance(who, str):
         return SendResult(error=who)
     try:
@@ -134,14 +139,16 @@ def _sender_statement():
 _SENDER = _sender_statement()
 
 
-def sender(session: Session, cookie_id: str | None, room_id, client_id: str = "") -> Sender | str:
+def sender(session: Session, cookie_id: str | None, room_id, client_id: str = "",
+           token_user_id: int | None = None) -> Sender | str:
     """Who sends into which room, from the Flask-Login id ("id:account token:login secret") in
     one query: the same checks as the user loader (the login session not ended) and
     `readable_room`, plus the network's current charter accepted, no mute, no block in a direct
     conversation, and whether `client_id` names a message this person already stored (a
     resend). Returns a Sender, or the error code ("unauthorized", "not_found", "charter",
     "muted", "not_allowed")."""
-    parsed = parse_cookie_id(cookie_id or "")
+    parsed = parse_cookie_id(cookie_id or "") if token_user_id is None \
+        else (token_user_id, "", "")
     if parsed is None:
         return "unauthorized"
     user_id, token, secret = parsed
@@ -151,7 +158,8 @@ def sender(session: Session, cookie_id: str | None, room_id, client_id: str = ""
     row = session.connection().execute(_SENDER, {
         "user_id": user_id, "room_id": room_id, "client_id": client_id,
         "login_hash": login_secret_hash(secret)}).first()
-    if row is None or row[-1] is None or not secrets.compare_digest(row[1], token):
+    if row is None or token_user_id is None and (
+            row[-1] is None or not secrets.compare_digest(row[1], token)):
         return "unauthorized"  # no such account, its login session ended, or a new password
     (name, _token, found_id, kind, membership_id, member_id, accepted, charter, muted_until,
      stored_id, avatar, _login) = row

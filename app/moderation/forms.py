@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "census_unsuppress": _l("Taken off the do-not-contact list"),
     "census_field_answer": _l("Census answer entered in the field (with consent)"),
     "census_close": _l("Census campaign closed"),
+    "api_token": _l("Organiser data read with a personal access token"),
 }
 # In the past tense, for reporters and notifications.
 OUTCOME_LABELS = {
@@ -73,6 +74,7 @@ KIND_LABELS = {
     "appeal": _l("Appeal"), "skill": _l("Skill"), "room": _l("Conversation"),
     "campaign": _l("Campaign"), "census": _l("Census target"),
     "suppressed": _l("Do-not-contact entry"), "answer": _l("Census field answer"),
+    "token": _l("Personal access token"),
 }
 MUTE_CHOICES = [(60, _l("1 hour")), (1440, _l("1 day")), (10080, _l("1 week")),
                 (43200, _l("30 days"))]

@@ -5,20 +5,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.args import page_arg
 from app.forms import explain_csrf_failure
-from app.images.forms import apply_picture
 from app.pagecache import cached_page, member_page
 from app.people.blueprint import bp
-from app.people.forms import DirectoryFilterForm, ProfileForm, split_skills
+from app.people.editing import save_profile
+from app.people.forms import DirectoryFilterForm, ProfileForm
 from app.people.labels import KIND_LABELS, kind_labels
 from app.people.queries import directory_page, load_cards, load_profiles
 from app.security import csrf_in_form
 from app.territory.gazetteer import match_communes
-from models import Epci, Skill, User, db
-from models.user import utcnow
+from models import Epci, User, db
 
 
 @bp.route("/")
@@ -104,37 +102,11 @@ def edit():
         form.commune.data = profile.commune.label if profile.commune else ""
         form.skills.data = ", ".join(s.name for s in profile.skills)
     if form.validate_on_submit():
-        try:
-            _apply_profile_form(form)
-            db.session.commit()
-        except IntegrityError:
-            # Another member created one of these new skills at the same moment: it exists
-            # now, so a second pass finds it instead of inserting it again.
-            db.session.rollback()
-            _apply_profile_form(form)
-            db.session.commit()
+        save_profile(current_user, form)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("people.profile", profile_id=profile.id))
     explain_csrf_failure(form)
     return render_template("people/edit.html", form=form), 200 if not form.errors else 422
-
-
-def _apply_profile_form(form: ProfileForm) -> None:
-    profile = current_user.profile
-    current_user.display_name = " ".join(form.display_name.data.split())
-    profile.kind = form.kind.data
-    profile.headline = form.headline.data.strip()
-    profile.bio = form.bio.data
-    profile.offers = form.offers.data
-    profile.needs = form.needs.data
-    profile.website = (form.website.data or "").strip()
-    profile.visibility = form.visibility.data
-    profile.direct_messages = form.direct_messages.data
-    profile.commune = form.resolved_commune
-    apply_picture(form, profile, "avatar", "avatar", profile.id, form.avatar_remove)
-    profile.updated_at = utcnow()  # "recently active", even when only skills or name changed
-    with db.session.no_autoflush:
-        profile.skills = Skill.get_or_create(db.session, split_skills(form.skills.data))
 
 
 @bp.route("/me")
