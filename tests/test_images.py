@@ -164,6 +164,16 @@ def test_the_crop_box_is_used_when_the_form_sends_one(app):
     assert near(centred.getpixel((44, 24)), (0, 0, 0))
 
 
+def test_a_cut_picture_is_refused_after_a_pdf_was_made_in_the_process(app):
+    """Importing WeasyPrint (the council report, the census letters) turns on Pillow's
+    process-wide LOAD_TRUNCATED_IMAGES; a cut JPEG must still be refused afterwards."""
+    from app.organisers.report import report_pdf
+    assert report_pdf("<p>Rapport</p>", "http://localhost/").startswith(b"%PDF")
+    with app.test_request_context(), pytest.raises(ImageRefused) as refused:
+        process(noise_jpeg()[:6000], "avatar", None, max_bytes=10**6, max_pixels=10**7)
+    assert refused.value.code == "damaged"
+
+
 def test_a_polyglot_jpeg_keeps_only_its_pixels(app, client, member):
     r = upload_avatar(client, jpeg() + b"<html><script>alert(1)</script></html>")
     assert r.status_code == 302

@@ -173,6 +173,12 @@ def _refuse(url: str, *args, **kwargs):
 
 
 def report_pdf(html: str, base_url: str) -> bytes:
-    """`base_url` (the site's address) makes the PDF's links absolute; nothing is fetched."""
+    """`base_url` (the site's address) makes the PDF's links absolute; nothing is fetched.
+
+    Importing WeasyPrint sets Pillow's process-wide `LOAD_TRUNCATED_IMAGES`: from then on the
+    picture checks (app/images/processing.py) would take a cut JPEG for a whole one. Pillow's
+    default is put back; the documents embed no raster picture."""
     import weasyprint
+    from PIL import ImageFile
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_refuse).write_pdf()
