@@ -81,6 +81,10 @@ class Defaults:
     # (killed, its machine lost) show offline everywhere (plus one renewal, a third of it).
     CHAT_PRESENCE_TTL = 15
     SOCKETIO_ASYNC_MODE = None  # None: gevent when the server monkey-patched, else threading
+    # Engine.IO's heartbeat: the server pings every this many seconds and drops a socket that
+    # has not answered this many seconds later (Engine.IO's defaults, 25 and 20).
+    SOCKETIO_PING_INTERVAL = 25
+    SOCKETIO_PING_TIMEOUT = 20
     CHAT_RATE_LIMIT = "10 per 10 seconds"  # messages per person, all their sockets together
     REPORT_RATE_LIMIT = "10 per hour"  # reports per person
     CHAT_EVENT_RATE_LIMIT = "200 per 10 seconds"  # joins, reads, typing, edits per person

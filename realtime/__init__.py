@@ -48,6 +48,8 @@ class _SocketIO(SocketIO):
                                'e.g. ["https://maillage.example.org"]')
         kwargs.setdefault("message_queue", app.config.get("SOCKETIO_MESSAGE_QUEUE"))
         kwargs.setdefault("channel", app.config.get("SOCKETIO_CHANNEL") or "flask-socketio")
+        kwargs.setdefault("ping_interval", app.config.get("SOCKETIO_PING_INTERVAL", 25))
+        kwargs.setdefault("ping_timeout", app.config.get("SOCKETIO_PING_TIMEOUT", 20))
         kwargs.setdefault("json", safe_json)  # a 300-digit number is answered, not dropped
         kwargs.setdefault("cors_allowed_origins", origins)
         kwargs.setdefault("async_mode", app.config.get("SOCKETIO_ASYNC_MODE") or server_async_mode())

@@ -26,7 +26,11 @@ def chat_server(template_db, tmp_path_factory):
     """Alice (animator) and Bruno (member) in a private network, Octave outside it."""
     with server_over_a_network(template_db, tmp_path_factory, "chat-live", {
             "MAILLAGE_CHAT_RATE_LIMIT": "100000 per 10 seconds",
-            "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute"}) as server:
+            "MAILLAGE_LOGIN_RATE_LIMIT": "1000 per minute",
+            # The slow reader reads nothing while a thousand messages are sent: on a loaded
+            # machine that outlasted Engine.IO's heartbeat (25 + 20 s) and the server dropped it.
+            # No test here relies on the heartbeat (a cut or a crash closes the connection).
+            "MAILLAGE_SOCKETIO_PING_INTERVAL": "600"}) as server:
         yield server
 
 
@@ -217,7 +221,8 @@ def test_a_slow_reader_gets_every_long_message_in_whole_frames(chat_server):
     body = "Une ligne assez longue pour remplir vite les tampons. " * 70  # 3,850 characters
     count = 1000  # about 8 MB: well past what the kernel buffers for a reader that pauses
     try:
-        assert reader.recv().startswith("0{")  # Engine.IO open
+        opened = json.loads(reader.recv()[1:])  # Engine.IO open
+        assert opened["pingInterval"] == 600_000  # MAILLAGE_SOCKETIO_PING_INTERVAL reached it
         reader.send("40/chat,")
         assert reader.recv().startswith("40/chat,")
         reader.send("42/chat,1" + json.dumps(["join", {"room": chat_server.room_id}]))
