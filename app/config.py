@@ -102,6 +102,10 @@ class Defaults:
     IMAGE_MAX_BYTES = 10 * 1024 * 1024
     IMAGE_MAX_PIXELS = 40_000_000
     IMAGE_UPLOAD_RATE_LIMIT = "30 per hour"  # pictures sent per person
+    # Where uploaded files live (app/images/storage.py): "local", files below UPLOADS_DIR
+    # (instance/uploads), or "database", rows of the database every machine shares (several
+    # machines without a shared disk; README, "Several machines").
+    UPLOADS_BACKEND = "local"
     PAGE_CACHE_ENTRIES = 512  # rendered pages kept per process for anonymous visitors; 0: off
     PAGE_CACHE_VERSION_SECONDS = 1.0  # how late another process's change may show (app/pagecache.py)
     MEMBER_PAGE_ENTRIES = 256  # whole member pages kept per process (per login session); 0: off
