@@ -155,6 +155,15 @@ class Defaults:
     # changed since its last look every this many seconds (`flask search alerts` does the same
     # once); 0: not in the loop.
     SAVED_SEARCH_ALERT_EVERY = 300
+    # Digests from the mail loop (app/jobs.py: once across all processes and machines), in
+    # seconds between looks (a digest goes once per member and period however often it looks:
+    # 3600 is a fine value); 0, the default: deploy/'s systemd timers run `flask mail digest`.
+    DIGEST_DAILY_EVERY = 0
+    DIGEST_WEEKLY_EVERY = 0
+    DIGEST_BATCH = 200  # members per transaction of a digest build
+    # A periodic job's lease (app/jobs.py): a process that dies mid-job leaves it to another
+    # after this; a job must finish within it (else it may run twice at once, harmlessly).
+    JOB_LEASE_SECONDS = 600
 
 
 def _parse_env_value(raw: str):

@@ -34,3 +34,4 @@ class JobLease(db.Model):
     until: Mapped[datetime] = mapped_column(UTCDateTime)  # the lease: another may take it after
     next_due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # set when a run is committed
     last_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    runs: Mapped[int] = mapped_column(Integer, default=0)  # runs marked done, ever

@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('until', sa.DateTime(timezone=True), nullable=False),
     sa.Column('next_due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('runs', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_job_lease'))
     )
 
