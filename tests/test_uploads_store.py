@@ -163,3 +163,25 @@ def test_the_database_store_refuses_a_file_above_the_upload_limit(app):
     small.write(db.session, "images/ab/x_48.webp", b"x" * 10)
     assert small.read(db.session, "images/ab/x_48.webp") == b"x" * 10
     db.session.rollback()
+
+
+def test_flask_uploads_import_moves_a_local_folder_into_the_database(db_path, tmp_path):
+    folder = tmp_path / "was-local"
+    name = "images/cd/" + "cd" * 12 + "-48x48_48.webp"
+    folder.joinpath(*name.split("/")).parent.mkdir(parents=True)
+    folder.joinpath(*name.split("/")).write_bytes(b"RIFF....WEBPVP8 ")
+    local = create_app({**base_config(db_path), "UPLOADS_DIR": str(folder)})
+    refused = local.test_cli_runner().invoke(args=["uploads", "import"])
+    assert refused.exit_code != 0 and "MAILLAGE_UPLOADS_BACKEND=database first" in refused.output
+    shared = create_app({**base_config(db_path), "UPLOADS_BACKEND": "database",
+                         "UPLOADS_DIR": str(folder)})
+    for expected in ("1 files", "0 files"):  # the second time, nothing new
+        result = shared.test_cli_runner().invoke(args=["uploads", "import"])
+        assert result.exit_code == 0 and expected in result.output, result.output
+    response = create_app({**base_config(db_path), "UPLOADS_BACKEND": "database",
+                           "UPLOADS_DIR": str(tmp_path / "empty")}).test_client() \
+        .get("/media/" + "cd" * 12 + "-48x48/48")
+    assert response.status_code == 200 and response.data == b"RIFF....WEBPVP8 "
+    for app in (local, shared):
+        with app.app_context():
+            db.engine.dispose()
