@@ -26,6 +26,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.jobs import JOBS, run_due
 from app.mail.sender import PassReport, has_due, new_owner, send_pending
 from models import MailSenderLease, db
 from models.types import utcnow
@@ -66,6 +67,10 @@ def release_lease(session: Session, owner: str) -> None:
     session.commit()
 
 
+# The periodic jobs as (name, config key of the period, "module:function"): app/jobs.py's JOBS.
+PERIODIC = tuple((job.name, job.every_key, job.target) for job in JOBS)
+
+
 class SenderLoop:
     def __init__(self, app: Flask, *, sleep=time.sleep, owner: str | None = None):
         self.app = app
@@ -97,8 +102,7 @@ class SenderLoop:
 
     def periodic(self) -> list[str]:
         """The periodic jobs that are due and that no other process runs (app/jobs.py)."""
-        from app import jobs  # its jobs import app.mail
-        return jobs.run_due(self.app, db.session, self.owner)
+        return run_due(self.app, db.session, self.owner)
 
     def run(self, on_pass=None) -> None:
         poll = float(self.app.config["MAIL_POLL_SECONDS"])
