@@ -5,14 +5,14 @@ MAILLAGE_UPLOADS_BACKEND=database) and job_lease (one row per periodic job: its 
 is next due). New tables only: no existing table is altered.
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0023
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0025'
-down_revision = '0022'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
