@@ -1,7 +1,10 @@
 """`flask backup create|restore`: the instance's data in one archive, taken while the site runs.
 
 An archive (tar.gz) holds `manifest.json`, `database.sqlite3` and, when the instance has
-uploaded files, `uploads/...`. The database is copied with SQLite's online backup API in a
+uploaded files, `uploads/...` (with MAILLAGE_UPLOADS_BACKEND=database the uploads are rows of
+`stored_file`, inside the database copy; files left in UPLOADS_DIR are archived too, and an
+archive's files restored on a database-store instance are put into `stored_file`, so an
+archive moves between the two modes). The database is copied with SQLite's online backup API in a
 single step: in WAL mode that is a consistent snapshot that never blocks the site's writers
 (a file copy could catch a page half written, or miss what still sits in the -wal file).
 The search index is not archived: it is derived data, rebuilt from the database on restore.
@@ -102,6 +105,7 @@ def create_backup(app: Flask, path: str | Path | None = None) -> dict:
                         .isoformat(timespec="seconds"), "alembic_revision": revision,
                         "tables": counts, "uploads": 0}
             _write_archive(archive, copy, manifest, uploads_dir(app))
+            manifest["uploads"] += counts.get("stored_file", 0)
     except OSError as error:
         raise BackupError(f"Cannot write {archive}: {error}") from None
     return {"archive": archive, "manifest": manifest}
@@ -242,6 +246,9 @@ def restore_backup(app: Flask, archive: str | Path, force: bool = False) -> dict
         except OSError as error:
             raise BackupError(f"The database is restored, but not the uploads ({error}); they "
                               f"are in {staged}.") from None
+        from app.images import storage
+        if storage.backend(app) == "database":
+            import_uploads(app, uploads_dir(app))
     import search
     with app.app_context():
         indexed = search.rebuild(app)
@@ -335,6 +342,23 @@ def _swap_folder(staged: Path, folder: Path) -> None:
         os.replace(folder, old)
     os.replace(staged, folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def import_uploads(app: Flask, folder: Path) -> int:
+    """The files of `folder` (an UPLOADS_DIR) into the database store, those not there yet."""
+    from app.images.storage import DatabaseStore
+    from models import db
+    target, written = DatabaseStore(int(app.config["IMAGE_MAX_BYTES"])), 0
+    with app.app_context():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
+                name = path.relative_to(folder).as_posix()
+                if target.read(db.session, name) is None:
+                    target.write(db.session, name, path.read_bytes())
+                    written += 1
+        db.session.commit()
+        db.session.remove()
+    return written
 
 
 def _echo_counts(tables: dict[str, int]) -> None:

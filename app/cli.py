@@ -17,6 +17,8 @@ from models.types import utcnow
 
 territory_cli = AppGroup("territory", help="The commune gazetteer.")
 user_cli = AppGroup("user", help="Accounts and roles.")
+uploads_cli = AppGroup("uploads", help="Uploaded files: where they live is "
+                       "MAILLAGE_UPLOADS_BACKEND.")
 skills_cli = AppGroup("skills", help="Canonical skills and their synonyms.")
 sirene_cli = AppGroup("sirene", help="Establishments from INSEE's SIRENE register.")
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "communes.json"
@@ -209,6 +211,23 @@ def demo(count: int) -> None:
                f"{avatars} avatars.")
 
 
+@uploads_cli.command("import")
+def uploads_import() -> None:
+    """Copy the files of UPLOADS_DIR into the database store (moving an instance from the local
+    folder to MAILLAGE_UPLOADS_BACKEND=database; the files stay where they were)."""
+    from flask import current_app
+
+    from app.backup import import_uploads, uploads_dir
+    from app.images import storage
+    app = current_app._get_current_object()
+    if storage.backend(app) != "database":
+        raise click.ClickException("Set MAILLAGE_UPLOADS_BACKEND=database first: the files are "
+                                   "already in the local store.")
+    folder = uploads_dir(app)
+    written = import_uploads(app, folder) if folder.is_dir() else 0
+    click.echo(f"{written} files of {folder} copied into the database.")
+
+
 def init_app(app: Flask) -> None:
     from app.events.cli import events_cli
     from app.places.cli import places_cli
@@ -221,3 +240,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_command)
     app.cli.add_command(demo)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(uploads_cli)

@@ -113,6 +113,10 @@ class Defaults:
     IMAGE_MAX_BYTES = 10 * 1024 * 1024
     IMAGE_MAX_PIXELS = 40_000_000
     IMAGE_UPLOAD_RATE_LIMIT = "30 per hour"  # pictures sent per person
+    # Where uploaded files live (app/images/storage.py): "local", files below UPLOADS_DIR
+    # (instance/uploads), or "database", rows of the database every machine shares (several
+    # machines without a shared disk; README, "Several machines").
+    UPLOADS_BACKEND = "local"
     PAGE_CACHE_ENTRIES = 512  # rendered pages kept per process for anonymous visitors; 0: off
     PAGE_CACHE_VERSION_SECONDS = 1.0  # how late another process's change may show (app/pagecache.py)
     MEMBER_PAGE_ENTRIES = 256  # whole member pages kept per process (per login session); 0: off
@@ -166,6 +170,15 @@ class Defaults:
     # every this many seconds (app/census/progress.py: close_due), or on the first view of
     # their progress page after it, whichever comes first; 0: not in the loop.
     CENSUS_CLOSE_EVERY = 600
+    # Digests from the mail loop (app/jobs.py: once across all processes and machines), in
+    # seconds between looks (a digest goes once per member and period however often it looks:
+    # 3600 is a fine value); 0, the default: deploy/'s systemd timers run `flask mail digest`.
+    DIGEST_DAILY_EVERY = 0
+    DIGEST_WEEKLY_EVERY = 0
+    DIGEST_BATCH = 200  # members per transaction of a digest build
+    # A periodic job's lease (app/jobs.py): a process that dies mid-job leaves it to another
+    # after this; a job must finish within it (else it may run twice at once, harmlessly).
+    JOB_LEASE_SECONDS = 600
 
 
 def _parse_env_value(raw: str):

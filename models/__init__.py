@@ -81,6 +81,7 @@ from models.place import (
 )
 from models.saved_search import SavedSearch, SavedSearchMatch, SavedSearchScan
 from models.share import SharedLink, SharedLinkUse, ShareOutcome
+from models.shared import JobLease, StoredFile
 from models.sirene import SireneEstablishment, SireneImport
 from models.skill import Skill, SkillAlias, profile_skill
 from models.social import Block, Connection, ConnectionStatus, Notification, NotificationKind
@@ -117,4 +118,5 @@ __all__ = ["db", "Base", "ContentVersion", "current_content_version", "Event", "
            "AnswerChannel", "CensusAnswer", "CensusDraw", "CensusEpci", "CensusFrame",
            "CensusQuota", "CensusSuppression", "CensusTarget", "CensusUnit", "OutreachStatus",
            "SuppressionReason",
-           "NOT_AT_ONCE", "SavedSearch", "SavedSearchMatch", "SavedSearchScan", "AccessToken"]
+           "NOT_AT_ONCE", "SavedSearch", "SavedSearchMatch", "SavedSearchScan", "AccessToken", "JobLease",
+           "StoredFile"]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.chat.messages import mark_read
 from app.chat.rooms import create_group, direct_room, leave_group, network_room
 from app.chat.sending import store_message
+from app.jobs import make_due
 from app.mail.worker import SenderLoop
 from app.mailprefs import chat_unread
 from app.mailprefs.chat_unread import due_conversations, mail_due, mail_unread_chats
@@ -368,7 +369,7 @@ def test_the_command_and_the_mail_loop_run_the_job(app, pair):
     db.session.commit()
     say(room, bob, "Trop tôt pour la boucle", minutes_ago=31)
     assert loop.turn().sent == 0 and len(mails()) == 2  # looked less than a minute ago
-    loop.next_look["chat_unread"] = 0
+    make_due(db.session, "chat_unread")
     assert loop.turn().sent == 1
 
 

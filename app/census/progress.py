@@ -9,7 +9,7 @@ sees their EPCIs' rows only, no total.
 **Closing.** A campaign closes at its deadline (`Campaign.ends_on`: answers are taken until
 that day) or by hand (an organiser: the deadline becomes yesterday). Either way the closing is
 written once in the audit log ("census_close", target kind "campaign"): by the mail loop's
-periodic job (`close_due`, app/mail/worker.py PERIODIC, every CENSUS_CLOSE_EVERY seconds) or,
+periodic job (`close_due`, app/jobs.py JOBS, every CENSUS_CLOSE_EVERY seconds) or,
 whichever comes first, on the first view of the progress page after the deadline.
 
 **The restitution** is the council report of the organisers (app/organisers/report.py) limited

@@ -37,6 +37,7 @@ def too_large_explanation() -> str | None:
 
 def init_app(app: Flask) -> None:
     from app.images import storage
+    storage.backend(app)  # an unknown MAILLAGE_UPLOADS_BACKEND stops here, said clearly
     storage.register()
     app.register_blueprint(bp)
     app.before_request(_allow_picture_uploads)

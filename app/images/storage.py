@@ -9,6 +9,17 @@ name follows the content, so a new picture gets a new URL and a URL is cached fo
 Files are written before the commit that sets the key (a failed commit leaves files nobody
 names, harmless). They are deleted after the commit that drops the last row naming them (a new
 picture, "remove", a moderator's removal, a deleted account): the `images` commit hook below.
+
+Where the bytes go is a store, chosen by UPLOADS_BACKEND (MAILLAGE_UPLOADS_BACKEND):
+- "local" (the default): files below UPLOADS_DIR, written atomically, served by send_file;
+- "database": rows of `stored_file` (models/shared.py) under the same names, so that every
+  machine of a site serves every picture with no shared disk (issue 26). One bytea (BLOB on
+  SQLite) per file: a stored file is a processed WebP size, never larger than IMAGE_MAX_BYTES
+  (refused above), so one row read is bounded and needs no chunking nor large objects (which
+  PostgreSQL neither deletes with their row nor restores table by table). It is written in the
+  session of the request, so it commits with the row naming it, and deleted after the commit
+  that drops the last row naming it, like a file. It works on SQLite too (one machine, the
+  pictures inside the database file and so inside every backup).
 """
 from __future__ import annotations
 
@@ -20,11 +31,11 @@ import tempfile
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context, has_request_context, request, url_for
-from sqlalchemy import inspect, select, union_all
+from sqlalchemy import delete, inspect, select, union_all
 from sqlalchemy.orm import Session
 
 from app.images.processing import PHOTO_SIZES, SIZES, SQUARE_SIZES, Processed
-from models import Event, Network, Place, Profile, commit_hooks
+from models import Event, Network, Place, Profile, StoredFile, commit_hooks, db
 from models.commit_hooks import Collected, CommitHook
 
 log = logging.getLogger(__name__)
@@ -35,13 +46,105 @@ ALL_SIZES = tuple(sorted({size for sizes in SIZES.values() for size in sizes}))
 COLUMNS = {Profile: "avatar", Network: "logo", Place: "photo", Event: "cover"}
 
 
+BACKENDS = ("local", "database")
+
+
 def images_dir(app: Flask | None = None) -> Path:
     from app.backup import uploads_dir
     return uploads_dir(app or current_app) / "images"
 
 
 def path_for(key: str, size: int, app: Flask | None = None) -> Path:
+    """The local file of a size of a picture (the "local" store)."""
     return images_dir(app) / key[:2] / f"{key}_{size}.webp"
+
+
+def name_for(key: str, size: int) -> str:
+    """A size of a picture's name in every store: its path below UPLOADS_DIR."""
+    return f"images/{key[:2]}/{key}_{size}.webp"
+
+
+class LocalStore:
+    """Files below UPLOADS_DIR (one machine, or a disk every machine mounts)."""
+    kind = "local"
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, name: str) -> Path:
+        return self.root.joinpath(*name.split("/"))
+
+    def write(self, session: Session | None, name: str, data: bytes) -> None:
+        """Atomically: a file that exists is whole. The same name again: the same bytes."""
+        target = self.path(name)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def read(self, session: Session | None, name: str) -> bytes | None:
+        try:
+            return self.path(name).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def delete(self, session: Session | None, names: list[str]) -> int:
+        removed = 0
+        for name in names:
+            try:
+                self.path(name).unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+
+class DatabaseStore:
+    """Rows of `stored_file`: every machine reads what any machine wrote."""
+    kind = "database"
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+
+    def write(self, session: Session, name: str, data: bytes) -> None:
+        """In `session`: the file commits (or not) with the row that names it."""
+        if len(data) > self.max_bytes:
+            raise ValueError(f"{name}: {len(data)} bytes, more than IMAGE_MAX_BYTES")
+        if session.get(StoredFile, name) is None:
+            session.add(StoredFile(name=name, data=data, size=len(data)))
+            session.flush()  # a second upload of the same picture finds it
+
+    def read(self, session: Session, name: str) -> bytes | None:
+        return session.scalar(select(StoredFile.data).where(StoredFile.name == name))
+
+    def delete(self, session: Session, names: list[str]) -> int:
+        return session.execute(delete(StoredFile).where(StoredFile.name.in_(names))
+                               .execution_options(synchronize_session=False)).rowcount or 0
+
+
+def backend(app: Flask | None = None) -> str:
+    """UPLOADS_BACKEND, checked: an unknown value stops the app at start with this message."""
+    value = str((app or current_app).config.get("UPLOADS_BACKEND") or "local").strip().lower()
+    if value not in BACKENDS:
+        raise RuntimeError(f"MAILLAGE_UPLOADS_BACKEND={value!r}: choose one of "
+                           f"{', '.join(BACKENDS)}.")
+    return value
+
+
+def store(app: Flask | None = None) -> LocalStore | DatabaseStore:
+    app = app or current_app
+    if backend(app) == "database":
+        return DatabaseStore(int(app.config["IMAGE_MAX_BYTES"]))
+    from app.backup import uploads_dir
+    return LocalStore(uploads_dir(app))
 
 
 def make_key(processed: Processed, kind: str, owner_id: int) -> str:
@@ -51,36 +154,32 @@ def make_key(processed: Processed, kind: str, owner_id: int) -> str:
 
 
 def save(processed: Processed, kind: str, owner_id: int) -> str:
-    """Write every size (each atomically: a file that exists is whole); the key."""
+    """Write every size into the store (in db.session for the database store); the key."""
     key = make_key(processed, kind, owner_id)
-    folder = images_dir() / key[:2]
-    folder.mkdir(parents=True, exist_ok=True)
+    target = store()
     for size, data in processed.variants.items():
-        target = folder / f"{key}_{size}.webp"
-        if target.exists():
-            continue  # the same picture again: the same bytes
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        target.write(db.session, name_for(key, size), data)
     return key
 
 
-def delete_files(key: str, app: Flask | None = None) -> int:
+def read(key: str, size: int, session: Session | None = None) -> bytes | None:
+    """A size of a picture's bytes from the store, or None."""
+    if not KEY.fullmatch(key or ""):
+        return None
+    return store().read(session or db.session, name_for(key, size))
+
+
+def delete_files(key: str, app: Flask | None = None, session: Session | None = None) -> int:
+    """Every size of a picture out of the store (committed here for the database store)."""
     if not KEY.fullmatch(key or ""):
         return 0
-    removed = 0
-    for size in ALL_SIZES:
-        try:
-            path_for(key, size, app).unlink()
-            removed += 1
-        except FileNotFoundError:
-            pass
+    target = store(app)
+    names = [name_for(key, size) for size in ALL_SIZES]
+    if isinstance(target, LocalStore):
+        return target.delete(None, names)
+    with Session(bind=(session or db.session).get_bind()) as writer:
+        removed = target.delete(writer, names)
+        writer.commit()
     return removed
 
 
@@ -121,7 +220,7 @@ def _delete_unused(session: Session, keys: dict) -> None:
         with Session(bind=session.get_bind()) as reader:
             gone = set(keys) - still_used(reader, set(keys))
         for key in gone:
-            delete_files(key)
+            delete_files(key, session=session)
     except Exception:  # the database change stands; a leftover file is only disk space
         log.exception("image files could not be deleted")
 

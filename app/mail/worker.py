@@ -6,16 +6,17 @@ Only one loop sends at a time across processes: each holds the `mail_sender_leas
 saves work: two loops at once would still never send a row twice (rows are claimed one by one,
 app/mail/sender.py).
 
-The lease holder also runs the PERIODIC jobs: every CHAT_UNREAD_MAIL_EVERY seconds the mails of
-chat conversations left unread (app/mailprefs/chat_unread.py), every EVENT_REMINDER_EVERY the
-day-before reminders of events (app/events/reminders.py), every SAVED_SEARCH_ALERT_EVERY the
-saved searches' alerts (app/savedsearch/alerts.py), every CENSUS_CLOSE_EVERY the closing of
-census campaigns past their deadline (app/census/progress.py); 0 turns one off here, for a
-deployment that runs `flask mail chat-unread`, `flask events remind` or `flask search alerts`
-from a timer instead)."""
+Every loop, holding the sender's lease or not, also runs the periodic jobs that are due
+(app/jobs.py, each with its own lease row: once across all processes and machines): every
+CHAT_UNREAD_MAIL_EVERY seconds the mails of chat conversations left unread, every
+EVENT_REMINDER_EVERY the day-before reminders of events, every SAVED_SEARCH_ALERT_EVERY the
+saved searches' alerts, every CENSUS_CLOSE_EVERY the closing of census campaigns past their
+deadline, every DIGEST_DAILY_EVERY / DIGEST_WEEKLY_EVERY the digests (off by
+default: deploy/'s timers run them); 0 turns one off here, for a deployment that runs `flask
+mail chat-unread`, `flask events remind`, `flask search alerts` or `flask mail digest` from a
+timer instead. The mails they queue leave at the sender's next turn."""
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -26,6 +27,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.jobs import run_due
 from app.mail.sender import PassReport, has_due, new_owner, send_pending
 from models import MailSenderLease, db
 from models.types import utcnow
@@ -66,14 +68,6 @@ def release_lease(session: Session, owner: str) -> None:
     session.commit()
 
 
-# What the lease holder also does now and then, before sending (the mails they queue leave in
-# the same turn): (name, the config key of its period in seconds, "module:function" of a session).
-PERIODIC = (
-    ("chat_unread", "CHAT_UNREAD_MAIL_EVERY", "app.mailprefs.chat_unread:mail_unread_chats"),
-    ("event_reminders", "EVENT_REMINDER_EVERY", "app.events.reminders:remind_due"),
-    ("saved_search_alerts", "SAVED_SEARCH_ALERT_EVERY", "app.savedsearch.alerts:send_alerts"),
-    ("census_close", "CENSUS_CLOSE_EVERY", "app.census.progress:close_due"),
-)
 
 
 class SenderLoop:
@@ -84,18 +78,17 @@ class SenderLoop:
         self.stop = threading.Event()
         self.holding = False
         self.task = None  # the thread or greenlet running it, when started in a server
-        self.next_look: dict[str, float] = {}  # a PERIODIC job -> time.monotonic() of its next run
 
     def turn(self) -> PassReport | None:
         """Once: hold the lease, then send what is due. None while another sender holds it."""
         config = self.app.config
         with self.app.app_context():
             try:
+                self.periodic()  # before sending: the mails the jobs queue leave in this turn
                 self.holding = hold_lease(db.session, self.owner,
                                           float(config["MAIL_SENDER_LEASE_SECONDS"]))
                 if not self.holding:
                     return None
-                self.periodic()
                 if not has_due(db.session):
                     return PassReport()
                 return send_pending(db.session, owner=self.owner)
@@ -106,22 +99,9 @@ class SenderLoop:
             finally:
                 db.session.remove()
 
-    def periodic(self) -> None:
-        """The jobs of PERIODIC whose time has come (this turn then sends their mails). A job's
-        own database errors do not stop the sending."""
-        for name, every_key, target in PERIODIC:
-            every = float(self.app.config.get(every_key) or 0)
-            if every <= 0 or time.monotonic() < self.next_look.get(name, 0.0):
-                continue
-            self.next_look[name] = time.monotonic() + every
-            module, function = target.split(":")
-            job = getattr(importlib.import_module(module), function)  # they import app.mail
-            try:
-                job(db.session)
-                db.session.commit()
-            except SQLAlchemyError:
-                log.exception("mail sender: %s not done, trying again later", name)
-                db.session.rollback()
+    def periodic(self) -> list[str]:
+        """The periodic jobs that are due and that no other process runs (app/jobs.py)."""
+        return run_due(self.app, db.session, self.owner)
 
     def run(self, on_pass=None) -> None:
         poll = float(self.app.config["MAIL_POLL_SECONDS"])

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired
 
 from app.forms import BaseForm, explain_csrf_failure
 from app.images.processing import SQUARE_SIZES
-from app.images.storage import media_path, path_for
+from app.images.storage import media_path, read
 from app.offline_storage import CLEAR_SITE_DATA
 from app.people.blueprint import bp
 from app.security import csrf_in_form
@@ -164,8 +164,9 @@ def build_zip(session: Session, user: User) -> bytes:
         for name, text in _markdown(session, user, data).items():
             archive.writestr(name, text)
         avatar = data["profile"][0].get("avatar") if data["profile"] else None
-        if avatar and path_for(avatar, SQUARE_SIZES[-1]).is_file():
-            archive.write(path_for(avatar, SQUARE_SIZES[-1]), "avatar.webp")
+        picture = read(avatar, SQUARE_SIZES[-1], session) if avatar else None
+        if picture is not None:  # from the local folder or the database, as stored
+            archive.writestr("avatar.webp", picture)
     return buffer.getvalue()
 
 

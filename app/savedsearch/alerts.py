@@ -1,7 +1,7 @@
 """Alerts: who should hear of a profile that is new or was edited.
 
-Run by the mail loop's lease holder every SAVED_SEARCH_ALERT_EVERY seconds (app/mail/worker.py:
-PERIODIC), or `flask search alerts`. It looks at the profiles whose `updated_at` passed since
+Run by a mail loop every SAVED_SEARCH_ALERT_EVERY seconds, once across all processes (app/jobs.py:
+JOBS), or `flask search alerts`. It looks at the profiles whose `updated_at` passed since
 its last look (kept in `saved_search_scan`, read back SLACK earlier so that a transaction
 committed late is not missed), and matches each against every saved search whose member is
 active: the same reading as the search page (search/understanding/: the words with their skill
