@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import segno
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -44,6 +43,7 @@ def target_link(frame: CensusFrame, target: CensusTarget) -> str:
 def qr_svg(url: str, title: str) -> Markup:
     """The link as a QR code (error correction M: a crease or a stain still reads), an inline
     SVG sized by the stylesheet."""
+    import segno  # here: importing it took a twentieth of a process's start
     code = segno.make(url, error="m", micro=False)
     return Markup(code.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr",
                                   lineclass=None, title=title))
