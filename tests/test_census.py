@@ -18,19 +18,12 @@ from models import (
     CensusQuota,
     CensusSuppression,
     CensusTarget,
-    Commune,
     OutreachStatus,
     SireneEstablishment,
     db,
 )
 from tests.conftest import csrf_from, login_as
-from tests.helpers.census import insert_establishments, make_campaign, synthetic_rows
-
-RODEZ, MILLAU = "12202", "12145"
-
-
-def epci_of(insee: str) -> str:
-    return db.session.get(Commune, insee).epci_code
+from tests.helpers.census import MILLAU, RODEZ, epci_of, insert_establishments, make_campaign, synthetic_rows
 
 
 def post_form(client, url: str, data: dict, page_url: str | None = None):

@@ -25,14 +25,8 @@ from models import (
     db,
 )
 from tests.conftest import csrf_from, login_as
-from tests.helpers.census import insert_establishments, make_campaign, synthetic_rows
+from tests.helpers.census import MILLAU, RODEZ, epci_of, insert_establishments, make_campaign, synthetic_rows
 from tests.helpers.demand import INDEPENDENT
-
-RODEZ, MILLAU = "12202", "12145"
-
-
-def epci_of(insee: str) -> str:
-    return db.session.get(Commune, insee).epci_code
 
 
 @pytest.fixture

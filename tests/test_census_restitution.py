@@ -30,23 +30,17 @@ from models import (
     CensusEpci,
     CensusQuota,
     CensusTarget,
-    Commune,
     Declaration,
     Epci,
     Track,
     db,
 )
 from tests.conftest import csrf_from, login_as
-from tests.helpers.census import insert_establishments, make_campaign, synthetic_rows
+from tests.helpers.census import MILLAU, RODEZ, epci_of, insert_establishments, make_campaign, synthetic_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "test-artefacts"
-RODEZ, MILLAU = "12202", "12145"
 FEWER = "moins de 3"
-
-
-def epci_of(insee: str) -> str:
-    return db.session.get(Commune, insee).epci_code
 
 
 def lines_of(pdf: bytes) -> list[str]:

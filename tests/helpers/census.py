@@ -71,3 +71,11 @@ def insert_establishments(rows: list[dict]) -> None:
         (r["siret"], r["commune_insee"], r["naf_code"], r["name"], r["address"],
          r["diffusible"], r["active"], r["employer"], stamp) for r in rows])
     db.session.commit()
+
+
+RODEZ, MILLAU = "12202", "12145"
+
+
+def epci_of(insee: str) -> str:
+    """The EPCI of a commune of the gazetteer."""
+    return db.session.get(Commune, insee).epci_code
