@@ -31,6 +31,7 @@ from flask.cli import AppGroup
 from sqlalchemy.engine import make_url
 
 from app import __version__
+from app.images.storage import uploads_dir
 
 FORMAT = "maillage-backup"
 FORMAT_VERSION = 1
@@ -55,10 +56,6 @@ def database_file(app: Flask) -> Path:
                           f"{' in memory' if url.drivername.startswith('sqlite') else ''}.")
     path = url.database[5:] if url.query.get("uri") else url.database
     return Path(app.instance_path, path).resolve()
-
-
-def uploads_dir(app: Flask) -> Path:
-    return Path(app.config.get("UPLOADS_DIR") or Path(app.instance_path) / UPLOADS)
 
 
 def table_counts(con: sqlite3.Connection) -> dict[str, int]:

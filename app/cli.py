@@ -217,13 +217,13 @@ def uploads_import() -> None:
     folder to MAILLAGE_UPLOADS_BACKEND=database; the files stay where they were)."""
     from flask import current_app
 
-    from app.backup import import_uploads, uploads_dir
+    from app.backup import import_uploads
     from app.images import storage
     app = current_app._get_current_object()
     if storage.backend(app) != "database":
         raise click.ClickException("Set MAILLAGE_UPLOADS_BACKEND=database first: the files are "
                                    "already in the local store.")
-    folder = uploads_dir(app)
+    folder = storage.uploads_dir(app)
     written = import_uploads(app, folder) if folder.is_dir() else 0
     click.echo(f"{written} files of {folder} copied into the database.")
 

@@ -49,8 +49,12 @@ COLUMNS = {Profile: "avatar", Network: "logo", Place: "photo", Event: "cover"}
 BACKENDS = ("local", "database")
 
 
+def uploads_dir(app: Flask) -> Path:
+    """This machine's folder of uploads (the local store's; a backup archive's "uploads")."""
+    return Path(app.config.get("UPLOADS_DIR") or Path(app.instance_path) / "uploads")
+
+
 def images_dir(app: Flask | None = None) -> Path:
-    from app.backup import uploads_dir
     return uploads_dir(app or current_app) / "images"
 
 
@@ -143,7 +147,6 @@ def store(app: Flask | None = None) -> LocalStore | DatabaseStore:
     app = app or current_app
     if backend(app) == "database":
         return DatabaseStore(int(app.config["IMAGE_MAX_BYTES"]))
-    from app.backup import uploads_dir
     return LocalStore(uploads_dir(app))
 
 
