@@ -4,6 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
 VENDOR := app/static/vendor
+# Python's default, whatever the environment says: write compiled modules (.pyc, in __pycache__/).
+# With PYTHONDONTWRITEBYTECODE set, as on some CI machines, every test process, server and
+# command compiled the project's modules again, and pytest rewrote every test module's
+# asserts again in each worker: about a tenth of the suite's CPU.
+unexport PYTHONDONTWRITEBYTECODE
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
