@@ -110,19 +110,19 @@ class SegmentBuilder:
             if value is None:
                 continue
             if how == "sectioned":
-                self._post(name, docnum, self._sectioned(value))
+                self._post_sectioned(name, docnum, value)
             elif how == "id":
                 if not isinstance(value, str):
                     raise ValueError(f"{value!r} is not unicode")
-                self._post(name, docnum, ((value.encode("utf-8"), field.format.field_boost,
-                                           b""),))
+                self._post_id(name, docnum, value)
             elif how == "cached":
                 items = self._analysed.get((name, value))
                 self._post(name, docnum, items if items is not None
                            else self._analyse(name, field, value))
             elif how == "read":
                 self._post(name, docnum, [(t, w, v) for t, _f, w, v in field.index(value)])
-            writer.add_field(name, field, value if stored else None, 0)
+            if stored:
+                writer.add_field(name, field, value, 0)
             if column:
                 writer.add_column_value(name, column, field.to_column_value(value))
         writer.finish_doc()
@@ -138,9 +138,15 @@ class SegmentBuilder:
         self._analysed[(name, value)] = items
         return items
 
-    def _sectioned(self, value: str) -> list:
-        """(term bytes, weight, value) of a text, as Frequency.word_values sums the tokens (in
-        the same order: the same float)."""
+    def _terms(self, name: str) -> dict:
+        terms = self.postings.get(name)
+        if terms is None:
+            terms = self.postings[name] = {}
+        return terms
+
+    def _post_sectioned(self, name: str, docnum: int, value: str) -> None:
+        """A text's terms, their weights summed as Frequency.word_values sums the tokens (in
+        the same order: the same float), their frequencies (mostly 1) as the values."""
         found: dict[str, list] = {}
         for boost, terms in sections(value):
             for term in terms:
@@ -150,19 +156,33 @@ class SegmentBuilder:
                 else:
                     entry[0] += boost
                     entry[1] += 1
+        postings = self._terms(name)
         encoded = self._encoded
-        out = []
         for term, (weight, count) in found.items():
-            tbytes = encoded.get(term)
-            if tbytes is None:
-                tbytes = encoded[term] = term.encode("utf-8")
-            out.append((tbytes, weight, _FREQUENCIES[count] if count < 256 else pack_uint(count)))
-        return out
+            entry = postings.get(term)
+            if entry is None:
+                tbytes = encoded.get(term)
+                if tbytes is None:
+                    tbytes = encoded[term] = term.encode("utf-8")
+                ids, weights = array("I"), array("f")
+                # ids.append, weights.append, the list of values (None: a frequency of 1)
+                entry = postings[term] = (ids.append, weights.append, [], tbytes, ids, weights)
+            entry[0](docnum)
+            entry[1](weight)
+            if count != 1:
+                entry[2].append((len(entry[4]) - 1, count))
+        self.size += len(found)
+
+    def _post_id(self, name: str, docnum: int, value: str) -> None:
+        postings = self._terms(name)
+        ids = postings.get(value)
+        if ids is None:
+            ids = postings[value] = array("I")
+        ids.append(docnum)
+        self.size += 1
 
     def _post(self, name: str, docnum: int, items) -> None:
-        terms = self.postings.get(name)
-        if terms is None:
-            terms = self.postings[name] = {}
+        terms = self._terms(name)
         for tbytes, weight, vbytes in items:
             entry = terms.get(tbytes)
             if entry is None:
@@ -173,16 +193,36 @@ class SegmentBuilder:
                 entry[2].append(vbytes)
             self.size += 1
 
+    def _lists(self, name: str, field) -> list[tuple[bytes, array, array, list | None]]:
+        """A field's posting lists (term, documents, weights, values), by term."""
+        terms = self.postings[name]
+        how = next(p[2] for plan in self._plan.values() for p in plan if p[0] == name)
+        out = []
+        if how == "sectioned":
+            for _ids_append, _w_append, counts, tbytes, ids, weights in terms.values():
+                values = [_FREQUENCIES[1]] * len(ids)
+                for at, count in counts:
+                    values[at] = _FREQUENCIES[count] if count < 256 else pack_uint(count)
+                out.append((tbytes, ids, weights, values))
+        elif how == "id":
+            boost = field.format.field_boost
+            for value, ids in terms.items():
+                out.append((value.encode("utf-8"), ids, array("f", [boost]) * len(ids), None))
+        else:
+            out = [(tbytes, *entry) for tbytes, entry in terms.items()]
+        out.sort(key=lambda t: t[0])
+        return out
+
     def commit(self) -> None:
         """Write the postings, field by field and term by term in order, then the segment."""
         writer = self.writer
         fields = writer.fieldwriter
         for name in sorted(self.postings):
-            fields.start_field(name, self.schema[name])
-            terms = self.postings[name]
-            for tbytes in sorted(terms):
+            field = self.schema[name]
+            fields.start_field(name, field)
+            for tbytes, ids, weights, values in self._lists(name, field):
                 fields.start_term(tbytes)
-                _write_postings(fields._postwriter, *terms[tbytes])
+                _write_postings(fields._postwriter, ids, weights, values)
                 fields.finish_term()
             fields.finish_field()
         self.postings = {}
