@@ -23,7 +23,7 @@ from array import array
 from whoosh.analysis import IDTokenizer
 from whoosh.codec import whoosh3
 from whoosh.formats import Existence, Frequency
-from whoosh.system import pack_uint
+from whoosh.system import pack_uint, pack_ushort
 
 from search.analysis import SectionAnalyzer, sections
 
@@ -205,9 +205,9 @@ class SegmentBuilder:
                     values[at] = _FREQUENCIES[count] if count < 256 else pack_uint(count)
                 out.append((tbytes, ids, weights, values))
         elif how == "id":
-            boost = field.format.field_boost
-            for value, ids in terms.items():
-                out.append((value.encode("utf-8"), ids, array("f", [boost]) * len(ids), None))
+            one = (field.format.field_boost,)
+            out = [(value.encode("utf-8"), ids, one * len(ids) if len(ids) < INLINE_BELOW
+                    else array("f", one) * len(ids), None) for value, ids in terms.items()]
         else:
             out = [(tbytes, *entry) for tbytes, entry in terms.items()]
         out.sort(key=lambda t: t[0])
@@ -220,7 +220,11 @@ class SegmentBuilder:
         for name in sorted(self.postings):
             field = self.schema[name]
             fields.start_field(name, field)
+            prefix = pack_ushort(fields._fieldid)
             for tbytes, ids, weights, values in self._lists(name, field):
+                if len(ids) < INLINE_BELOW:
+                    fields._tindex.add(prefix + tbytes, _inlined(ids, weights, values))
+                    continue
                 fields.start_term(tbytes)
                 _write_postings(fields._postwriter, ids, weights, values)
                 fields.finish_term()
@@ -232,6 +236,15 @@ class SegmentBuilder:
 
     def cancel(self) -> None:
         self.writer.cancel()
+
+
+def _inlined(ids: array, weights, values: list | None) -> bytes:
+    """The term entry of a short posting list, the postings in it: what the block writer's
+    finish_postings makes of it (search/bulk.py: _fix_inlining), without a block writer."""
+    info = whoosh3.W3TermInfo(weight=sum(weights), df=len(ids), maxweight=max(0, max(weights)),
+                              minid=ids[0], maxid=ids[-1])
+    info.set_inline(ids, weights, values or [])
+    return info.to_bytes()
 
 
 def _write_postings(postwriter, ids: array, weights: array, values: list | None) -> None:

@@ -56,7 +56,10 @@ def contents(ix) -> dict:
                     found.append((postings.id(), round(postings.weight(), 5),
                                   postings.value() or None))
                     postings.next()
-                out[(name, term)] = (reader.doc_frequency(name, term), found)
+                info = reader.term_info(name, term)
+                out[(name, term)] = (reader.doc_frequency(name, term), found,
+                                     info.min_id(), info.max_id(), info.min_length(),
+                                     info.max_length(), round(info.max_weight(), 5))
                 # A sum of weights: summed per segment, then across segments.
                 out[("total weight", name, term)] = reader.frequency(name, term)
     return out
