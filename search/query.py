@@ -256,7 +256,9 @@ def _postings(searcher, word: str) -> dict[int, float]:
         reader = searcher.reader()
         if reader.doc_frequency("all", word):
             idf = searcher.idf("all", word)
-            found = {d: w * idf for d, w in _weights(reader.postings("all", word))}
+            found = {}
+            for ids, weights in _blocks(reader.postings("all", word)):
+                found.update(zip(ids, map(idf.__mul__, weights), strict=True))
         else:
             found = {}
         size = searcher.__dict__.get("_maillage_postings_size", 0) + len(found)
@@ -268,21 +270,23 @@ def _postings(searcher, word: str) -> dict[int, float]:
     return found
 
 
-def _weights(matcher):
-    """(document, weight) of a posting list. The weights are the ones Whoosh scores with (the
-    sections' boosts summed), which `items_as("weight")` does not give for this format (it
-    decodes the frequency). A segment's postings are read a block at a time."""
+def _blocks(matcher):
+    """(documents, weights) of a posting list, a block at a time (a dict is filled from them in
+    C). The weights are the ones Whoosh scores with (the sections' boosts summed), which
+    `items_as("weight")` does not give for this format (it decodes the frequency)."""
     if hasattr(matcher, "_read_weights") and hasattr(matcher, "_next_block"):
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
-            yield from zip(matcher._ids[matcher._i:], matcher._weights[matcher._i:],
-                           strict=True)
+            yield matcher._ids[matcher._i:], matcher._weights[matcher._i:]
             matcher._next_block()
         return
-    while matcher.is_active():  # several segments: one posting at a time
-        yield matcher.id(), matcher.weight()
+    ids, weights = [], []
+    while matcher.is_active():  # several segments, or postings in the term's entry
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
         matcher.next()
+    yield ids, weights
 
 
 def _word_postings(searcher, word: str, thesaurus: Thesaurus) -> dict[int, float]:
