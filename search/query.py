@@ -321,8 +321,10 @@ def _run_restricted(searcher, words: list[str], thesaurus: Thesaurus, allowed: s
     more than FULL_READ_MAX documents is read at the candidates only."""
     by_rarity = sorted(words, key=lambda w: _documents_of(searcher, w, thesaurus))
     rarest = _word_postings(searcher, by_rarity[0], thesaurus)
-    pool = rarest if len(rarest) <= len(allowed) else allowed  # walk the smaller set
-    candidates = sorted(d for d in pool if d in allowed and d in rarest)
+    if len(rarest) <= len(allowed):  # walk the smaller set
+        candidates = sorted(filter(allowed.__contains__, rarest))
+    else:
+        candidates = sorted(filter(rarest.__contains__, allowed))
     weights = [rarest]
     for word in by_rarity[1:]:
         if not candidates:
@@ -335,7 +337,7 @@ def _run_restricted(searcher, words: list[str], thesaurus: Thesaurus, allowed: s
     return Ranked([-d for _s, d in scored], [s for s, _d in scored], len(candidates), True)
 
 
-FULL_READ_MAX = 10_000  # postings of a word read whole (and kept); past that, where needed
+FULL_READ_MAX = 30_000  # postings of a word read whole (and kept); past that, where needed
 
 
 def _word_postings_at(searcher, word: str, thesaurus: Thesaurus,
