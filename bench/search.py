@@ -14,7 +14,8 @@ phrase read against the gazetteer; `search.query.search`: normalisation, synonym
 corrections, visibility filter, ranking with distance, facets, one page of ids), as the API
 calls it before loading 20 rows by id. FTS5 gets the words as typed (its best case: no typo
 correction, no place reading). The Whoosh build is the one `flask search rebuild` makes
-(search/index.py: Build, one writer, into a new directory, then the swap). Targets (issue 25):
+(search/index.py: Build, search/bulk.py's writer, into a new directory, then the swap), its
+CPU time next to its time (FTS5's too: a shared machine slows the wall time). Targets (issue 25):
 p50 < 10 ms and p99 < 60 ms for every type; two words within 3x FTS5's p50; the build within
 10x FTS5's; an update searchable within 1 s.
 """
@@ -104,25 +105,25 @@ def main() -> int:
         json.loads((ROOT / "data" / "skills.json").read_text("utf-8")))
 
     index = SearchIndex(work / "whoosh")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     build = Build(index)  # as `flask search rebuild` does
     for doc in docs:
         build.add(doc)
     build.finish()
     build.swap()
     build.clean()
-    whoosh_build = time.perf_counter() - start
+    whoosh_build, whoosh_cpu = time.perf_counter() - start, time.process_time() - cpu
     whoosh_size = sum(f.stat().st_size for f in index.directory.iterdir())
 
     fts = sqlite3.connect(work / "fts.sqlite3")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     fts.execute("CREATE VIRTUAL TABLE doc USING fts5(key UNINDEXED, title, skills, body, place, "
                 "commune UNINDEXED, audience UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
     fts.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [(d["key"], *fts_columns(d["all"]), d["commune"], d["audience"])
                      for d in docs])
     fts.commit()
-    fts_build = time.perf_counter() - start
+    fts_build, fts_cpu = time.perf_counter() - start, time.process_time() - cpu
     fts_size = (work / "fts.sqlite3").stat().st_size
 
     rng = random.Random(11)
@@ -184,8 +185,8 @@ def main() -> int:
     update_ms = (time.perf_counter() - t) * 1000
 
     print(f"{args.profiles:,} profiles; Whoosh (whoosh-reloaded) vs SQLite {sqlite3.sqlite_version} FTS5")
-    print(f"build: Whoosh {whoosh_build:.1f} s, {whoosh_size / 1e6:.0f} MB; "
-          f"FTS5 {fts_build:.1f} s, {fts_size / 1e6:.0f} MB")
+    print(f"build: Whoosh {whoosh_build:.1f} s (CPU {whoosh_cpu:.1f} s), {whoosh_size / 1e6:.0f} MB; "
+          f"FTS5 {fts_build:.1f} s (CPU {fts_cpu:.1f} s), {fts_size / 1e6:.0f} MB")
     print(f"{'query type':24} {'Whoosh p50':>10} {'p99':>7} {'FTS5 p50':>9} {'p99':>7} "
           f"{'ratio p50':>9} {'target':>7}")
     ok = True
@@ -195,7 +196,8 @@ def main() -> int:
         print(f"{name:24} {wp50:>8.1f}ms {wp99:>5.1f}ms {fp50:>7.2f}ms {fp99:>5.2f}ms "
               f"{wp50 / fp50 if fp50 else 0:>8.1f}x {'met' if met else 'MISSED':>7}")
     ratio = whoosh_build / fts_build if fts_build else 0
-    print(f"build ratio {ratio:.1f}x FTS5 (target <= 10x): {'met' if ratio <= 10 else 'MISSED'}")
+    print(f"build ratio {ratio:.1f}x FTS5 (target <= 10x): {'met' if ratio <= 10 else 'MISSED'}; "
+          f"in CPU time {whoosh_cpu / fts_cpu if fts_cpu else 0:.1f}x (the machine may be shared)")
     print(f"typo queries corrected: {corrected}/{args.queries}")
     print(f"one update searchable after {update_ms:.0f} ms (found: {found_total == 1}); target < 1000 ms")
     return 0

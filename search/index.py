@@ -22,6 +22,8 @@ import shutil
 import threading
 import time
 from contextlib import contextmanager
+from itertools import accumulate, chain
+from operator import sub
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -29,6 +31,7 @@ from whoosh import scoring
 from whoosh.codec import whoosh3
 from whoosh.index import LockError
 
+from search.bulk import SegmentBuilder
 from search.schema import VERSION, make_schema
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,25 @@ def _remember_columns() -> None:
 
 
 _remember_columns()
+
+
+def _delta_codes_in_c() -> None:
+    """A posting block's document numbers are stored as differences; Whoosh turns them back
+    and forth with a Python generator, a step per posting (a fifth of reading a common
+    word's postings). The same sums and differences, by itertools and operator in C."""
+    if getattr(whoosh3.delta_decode, "maillage", False):
+        return
+
+    def delta_decode(nums):
+        return accumulate(nums)
+
+    def delta_encode(nums):
+        return map(sub, nums, chain((0,), nums))
+    delta_decode.maillage = delta_encode.maillage = True
+    whoosh3.delta_decode, whoosh3.delta_encode = delta_decode, delta_encode
+
+
+_delta_codes_in_c()
 
 
 def native_local():
@@ -223,11 +245,10 @@ def _write_batch(ix, add: list[dict], delete: list[str]) -> None:
 class Build:
     """A new index written beside the live one (search/__init__.py: rebuild).
 
-    One writer for everything: documents go to Whoosh's in-memory pool (BUILD_MEMORY_MB, then
-    sorted runs on disk) and become one segment at the commit, instead of a commit (and a
-    merge of segments) per batch; the fresh index needs no `update_document` lookups either."""
-
-    MEMORY_MB = 256
+    The documents go into one new segment through search/bulk.py (postings gathered per term
+    in memory and written a block at a time, instead of Whoosh's writer handling each of them
+    through its pool), written at `finish`; the fresh index needs no `update_document`
+    lookups either."""
 
     def __init__(self, index: SearchIndex):
         self.index = index
@@ -239,13 +260,13 @@ class Build:
         self.journal = index.root / f"{self.name}.journal"
         self.journal.touch()
         self.read_up_to = 0
-        self.writer = self.ix.writer(limitmb=self.MEMORY_MB)
+        self.builder = SegmentBuilder(self.ix)
 
     def add(self, doc: dict) -> None:
-        self.writer.add_document(**doc)
+        self.builder.add(doc)
 
     def finish(self) -> None:
-        self.writer.commit()
+        self.builder.commit()
 
     def journaled(self) -> set[str]:
         """Keys journaled since the last call."""
@@ -275,6 +296,8 @@ class Build:
         self.journal.unlink(missing_ok=True)
 
     def abandon(self) -> None:
+        if not self.builder.writer.is_closed:
+            self.builder.cancel()
         (self.index.root / REBUILDING).unlink(missing_ok=True)
         shutil.rmtree(self.path, ignore_errors=True)
         self.journal.unlink(missing_ok=True)

@@ -229,15 +229,22 @@ def _word_query(searcher, word: str, thesaurus: Thesaurus):
 
 
 RESTRICTED_MAX = 30_000  # allowed documents up to which a place filter is scored by hand
+RAREST_MAX = 30_000  # documents of the rarest of several words up to which they are by hand
 POSTINGS_BUDGET = 3_000_000  # postings kept in memory per searcher (about 100 MB at most)
 
 
 def _rank(searcher, words: list[str], thesaurus: Thesaurus, allowed: set[int], wanted: int,
           narrow: bool, communes) -> Ranked:
-    if communes is not None and len(allowed) <= RESTRICTED_MAX:
+    if communes is not None and len(allowed) <= RESTRICTED_MAX or len(words) > 1 and min(
+            _documents_of(searcher, w, thesaurus) for w in words) <= RAREST_MAX:
         return _run_restricted(searcher, words, thesaurus, allowed, wanted)
     query = Q.And([_word_query(searcher, w, thesaurus) for w in words])
     return _run(searcher, query, allowed, wanted, narrow)
+
+
+def _documents_of(searcher, word: str, thesaurus: Thesaurus) -> int:
+    """At most how many documents have the word or a synonym."""
+    return sum(searcher.doc_frequency("all", a) for a in _alternatives(searcher, word, thesaurus))
 
 
 def _postings(searcher, word: str) -> dict[int, float]:
@@ -249,7 +256,9 @@ def _postings(searcher, word: str) -> dict[int, float]:
         reader = searcher.reader()
         if reader.doc_frequency("all", word):
             idf = searcher.idf("all", word)
-            found = {d: w * idf for d, w in _weights(reader.postings("all", word))}
+            found = {}
+            for ids, weights in _blocks(reader.postings("all", word)):
+                found.update(zip(ids, map(idf.__mul__, weights), strict=True))
         else:
             found = {}
         size = searcher.__dict__.get("_maillage_postings_size", 0) + len(found)
@@ -261,21 +270,23 @@ def _postings(searcher, word: str) -> dict[int, float]:
     return found
 
 
-def _weights(matcher):
-    """(document, weight) of a posting list. The weights are the ones Whoosh scores with (the
-    sections' boosts summed), which `items_as("weight")` does not give for this format (it
-    decodes the frequency). A segment's postings are read a block at a time."""
+def _blocks(matcher):
+    """(documents, weights) of a posting list, a block at a time (a dict is filled from them in
+    C). The weights are the ones Whoosh scores with (the sections' boosts summed), which
+    `items_as("weight")` does not give for this format (it decodes the frequency)."""
     if hasattr(matcher, "_read_weights") and hasattr(matcher, "_next_block"):
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
-            yield from zip(matcher._ids[matcher._i:], matcher._weights[matcher._i:],
-                           strict=True)
+            yield matcher._ids[matcher._i:], matcher._weights[matcher._i:]
             matcher._next_block()
         return
-    while matcher.is_active():  # several segments: one posting at a time
-        yield matcher.id(), matcher.weight()
+    ids, weights = [], []
+    while matcher.is_active():  # several segments, or postings in the term's entry
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
         matcher.next()
+    yield ids, weights
 
 
 def _word_postings(searcher, word: str, thesaurus: Thesaurus) -> dict[int, float]:
@@ -301,15 +312,83 @@ def _word_postings(searcher, word: str, thesaurus: Thesaurus) -> dict[int, float
 
 def _run_restricted(searcher, words: list[str], thesaurus: Thesaurus, allowed: set[int],
                     wanted: int) -> Ranked:
-    """Words within a set of communes: the allowed documents (hundreds to a few thousand) are
-    scored directly, TF-IDF as Whoosh does (sum over the words of weight x idf), instead of
-    letting Whoosh score every document of a common word and drop most of them."""
-    weights = sorted((_word_postings(searcher, w, thesaurus) for w in words), key=len)
-    rarest = weights[0]
-    pool = rarest if len(rarest) <= len(allowed) else allowed  # walk the smaller set
-    candidates = [d for d in pool if d in allowed and all(d in p for p in weights)]
+    """Scored directly, TF-IDF as Whoosh does (sum over the words of weight x idf), from each
+    word's postings kept per searcher: words within a set of communes (the allowed documents,
+    hundreds to a few thousand, instead of letting Whoosh score every document of a common word
+    and drop most of them), or several words one of which is rare enough (its documents are
+    the candidates, looked up in the others' postings: Whoosh's intersection moves through the
+    posting blocks of each word a Python call per posting, four times FTS5's time). A word of
+    more than FULL_READ_MAX documents is read at the candidates only."""
+    by_rarity = sorted(words, key=lambda w: _documents_of(searcher, w, thesaurus))
+    rarest = _word_postings(searcher, by_rarity[0], thesaurus)
+    if len(rarest) <= len(allowed):  # walk the smaller set
+        candidates = sorted(filter(allowed.__contains__, rarest))
+    else:
+        candidates = sorted(filter(rarest.__contains__, allowed))
+    weights = [rarest]
+    for word in by_rarity[1:]:
+        if not candidates:
+            break
+        found = _word_postings_at(searcher, word, thesaurus, candidates)
+        candidates = [d for d in candidates if d in found]
+        weights.append(found)
+    weights.sort(key=len)
     scored = heapq.nlargest(wanted, ((sum(p[d] for p in weights), -d) for d in candidates))
     return Ranked([-d for _s, d in scored], [s for s, _d in scored], len(candidates), True)
+
+
+FULL_READ_MAX = 30_000  # postings of a word read whole (and kept); past that, where needed
+
+
+def _word_postings_at(searcher, word: str, thesaurus: Thesaurus,
+                      docs: list[int]) -> dict[int, float]:
+    """`_word_postings` at these documents (sorted) only: a common word's postings are not
+    read whole for a few hundred candidates, only the blocks that hold some."""
+    cache = searcher.__dict__.setdefault("_maillage_postings", {})
+    alts = _alternatives(searcher, word, thesaurus)
+    key = word if len(alts) == 1 else ("alts",) + tuple(alts)
+    if key in cache or _documents_of(searcher, word, thesaurus) <= FULL_READ_MAX:
+        return _word_postings(searcher, word, thesaurus)
+    reader = searcher.reader()
+    group_idf = _group_idf(searcher, alts)
+    found: dict[int, float] = {}
+    for alt in alts:
+        if not reader.doc_frequency("all", alt):
+            continue
+        idf = searcher.idf("all", alt)
+        boost = group_idf / idf if len(alts) > 1 else 1.0
+        for d, w in _weights_at(reader.postings("all", alt), docs):
+            s = w * idf * boost if len(alts) > 1 else w * idf
+            if s > found.get(d, 0.0):
+                found[d] = s
+    return found
+
+
+def _weights_at(matcher, docs: list[int]):
+    """(document, weight) of a posting list at these documents (sorted): a block is skipped
+    on its header (its last document) unless it holds one of them."""
+    if not (hasattr(matcher, "_read_weights") and hasattr(matcher, "_next_block")):
+        for d in docs:  # several segments, or a few postings kept in the term's entry
+            if not matcher.is_active():
+                return
+            if matcher.id() < d:
+                matcher.skip_to(d)
+            if matcher.is_active() and matcher.id() == d:
+                yield d, matcher.weight()
+        return
+    i, n = 0, len(docs)
+    while i < n and matcher.is_active():
+        last = matcher.block_max_id()
+        if docs[i] <= last:
+            matcher._read_ids()
+            matcher._read_weights()
+            block = dict(zip(matcher._ids, matcher._weights, strict=True))
+            while i < n and docs[i] <= last:
+                weight = block.get(docs[i])
+                if weight is not None:
+                    yield docs[i], weight
+                i += 1
+        matcher._next_block()
 
 
 def _run(searcher, query, allowed: set[int], wanted: int, narrow: bool = False) -> Ranked:
