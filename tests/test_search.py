@@ -1,5 +1,8 @@
 """Search: French queries (must show 1) and an index always in step with the database (must
-show 2), through the real Whoosh index in the test's temp directory."""
+show 2), on each engine (the `search_backend` fixture: the real Whoosh index in the test's temp
+directory, and PostgreSQL's tables in a PostgreSQL run). The tests marked `whoosh_only` are
+about the Whoosh index's files (processes writing at once, a damaged index, the rebuild beside
+the live one)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -9,7 +12,15 @@ from sqlalchemy import select
 
 from models import Network, Post, Profile, db
 from search import current_index
-from tests.conftest import login_as
+from tests.conftest import base_config, login_as
+
+# Whoosh's files: PostgreSQL has none (its documents are rows, written with the others).
+whoosh_only = pytest.mark.parametrize("search_backend", ["whoosh"], indirect=True)
+
+
+@pytest.fixture
+def app_config(db_path, search_backend) -> dict:
+    return {**base_config(db_path), "SEARCH_BACKEND": search_backend}
 
 
 def titles(client, **params) -> list[str]:
@@ -113,6 +124,7 @@ def _write_many(directory: str, prefix: str, n: int) -> None:
                       "audience": "public"}], [])
 
 
+@whoosh_only
 def test_two_processes_writing_at_once_lose_no_update(app):
     directory = str(current_index().root)
     current_index().open()
@@ -127,6 +139,7 @@ def test_two_processes_writing_at_once_lose_no_update(app):
         assert searcher.doc_count() == 30
 
 
+@whoosh_only
 def test_missing_or_corrupt_index_is_rebuilt_at_start(app_config, people, tmp_path):
     import shutil
 
@@ -144,7 +157,7 @@ def test_missing_or_corrupt_index_is_rebuilt_at_start(app_config, people, tmp_pa
                 assert searcher.doc_count() >= 5, damage
 
 
-def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):
+def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):  # Whoosh's own: no app
     """Words within a set of communes are scored by hand (search/query.py, _run_restricted):
     the same documents in the same order as Whoosh's own filtered search."""
     import json
@@ -284,6 +297,7 @@ def test_the_place_chip_removes_the_place(client, joiners):
     assert 'href="/search?q=menuisier"' in html  # the ×: the words without the place
 
 
+@whoosh_only
 def test_a_rebuild_keeps_serving_and_loses_nothing_committed_meanwhile(app, client, joiners,
                                                                         make_user):
     """The new index is built beside the live one: a search during the build answers from
