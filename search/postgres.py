@@ -58,8 +58,8 @@ from search.understanding.words import query_terms, terms
 TABLES = ("search_posting", "search_word", "search_document")
 # The tsvector's label of each section (ranking.py: NAME, HEADLINE, SKILLS, BODY, PLACE).
 LABELS = ("C", "B", "A", "D", "C")
-COUNT_EXACT_UP_TO = 1000  # matches counted one by one; above, the total is an estimate
-COUNT_ESTIMATED_ABOVE = 50_000  # documents: above, their number is the planner's estimate
+COUNT_EXACT_UP_TO = 500  # matches counted one by one; above, the total is an estimate
+COUNT_ESTIMATED_ABOVE = 10_000  # documents: above, their number is the planner's estimate
 _analyzer = SectionAnalyzer()
 
 
@@ -202,22 +202,29 @@ class _Words:
     """How many documents hold each word (asked once per search), and the rarity (idf)
     Whoosh's TF-IDF gives it: log(documents / (holders + 1)) + 1."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, words: Iterable[str]):
+        """Fetches these words' counts and the number of documents, in one statement (the
+        planner's estimate of it above COUNT_ESTIMATED_ABOVE: a count would read them all)."""
         self.connection = connection
         self.docs: dict[str, int] = {}
-        estimate = connection.execute(text(
-            "SELECT reltuples FROM pg_class WHERE oid = 'search_document'::regclass")).scalar()
-        self.total = int(estimate) if estimate and estimate > COUNT_ESTIMATED_ABOVE else \
-            connection.execute(text("SELECT count(*) FROM search_document")).scalar()
+        self.total = 0
+        self.fetch(words, with_total=True)
 
-    def fetch(self, words: Iterable[str]) -> None:
+    def fetch(self, words: Iterable[str], with_total: bool = False) -> None:
         missing = [w for w in dict.fromkeys(words) if w not in self.docs]
-        if missing:
-            found = dict(self.connection.execute(text(
-                "SELECT word, docs FROM search_word WHERE word = ANY(:words)"),
-                {"words": missing}).all())
-            for w in missing:
-                self.docs[w] = found.get(w, 0)
+        if not missing and not with_total:
+            return
+        sql = "SELECT word, docs FROM search_word WHERE word = ANY(:words)"
+        if with_total:  # "" is no word: it carries the number of documents
+            sql += (" UNION ALL SELECT '', CASE WHEN reltuples > :above THEN reltuples::bigint "
+                    "ELSE (SELECT count(*) FROM search_document) END FROM pg_class "
+                    "WHERE oid = 'search_document'::regclass")
+        found = dict(self.connection.execute(text(sql), {
+            "words": missing, "above": COUNT_ESTIMATED_ABOVE}).all())
+        if with_total:
+            self.total = int(found.pop("", 0))
+        for w in missing:
+            self.docs[w] = found.get(w, 0)
 
     def frequency(self, word: str) -> int:
         self.fetch([word])
@@ -288,6 +295,8 @@ def _tsquery(groups: list[list[str]]) -> str:
 
 def _rank(connection, words: _Words, groups: list[list[str]], filters: _Filters,
           wanted: int) -> _Ranked:
+    if any(not any(words.docs[a] for a in alts) for alts in groups):
+        return _Ranked([], [], 0, True)  # a word no document holds: nothing to ask
     if len(groups) == 1 and filters.communes is None:
         return _rank_one(connection, words, groups[0], filters, wanted)
     return _rank_matching(connection, words, groups, filters, wanted)
@@ -315,40 +324,36 @@ def _rank_matching(connection, words: _Words, groups: list[list[str]], filters: 
 def _rank_one(connection, words: _Words, alts: list[str], filters: _Filters,
               wanted: int) -> _Ranked:
     """One word (and its synonyms), anywhere: its best documents read in weight order from
-    the postings' index, stopping at `wanted` per spelling; the matches counted up to
-    COUNT_EXACT_UP_TO, estimated above."""
+    the postings' index, stopping at `wanted` per spelling, and in the same statement the
+    matches counted up to COUNT_EXACT_UP_TO postings (estimated above, as Whoosh does:
+    "about")."""
     where, params = filters.sql("d")
     selects = []
     for i, alt in enumerate(alts):
         params[f"a{i}"] = alt
-        selects.append(f"(SELECT {COLUMNS}, p.weight, {i} AS alt FROM search_posting p "
+        selects.append(f"(SELECT {COLUMNS}, p.weight FROM search_posting p "
                        f"JOIN search_document d ON d.id = p.doc WHERE p.term = :a{i} AND {where} "
                        f"ORDER BY p.weight DESC, p.doc LIMIT :wanted)")
-    params["wanted"] = wanted
+    params.update(wanted=wanted, alts=alts, cap=COUNT_EXACT_UP_TO)
+    rows = connection.execute(text(
+        f"SELECT top.*, counted.* FROM ({' UNION ALL '.join(selects)}) top CROSS JOIN ("
+        f"SELECT count(DISTINCT doc) FILTER (WHERE visible), count(*) FILTER (WHERE visible), "
+        f"count(*) FROM (SELECT p.doc, {where} AS visible FROM search_posting p "
+        f"JOIN search_document d ON d.id = p.doc WHERE p.term = ANY(:alts) LIMIT :cap) x"
+        f") counted"), params).all()
     best: dict[int, tuple] = {}
-    per_alt: Counter = Counter()
-    for row in connection.execute(text(" UNION ALL ".join(selects)), params).all():
-        per_alt[row[8]] += 1
+    for row in rows:
         if row[0] not in best or row[7] > best[row[0]][7]:
             best[row[0]] = tuple(row)
     ordered = sorted(best.values(), key=lambda r: (-r[7], r[0]))[:wanted]
     idf = max(words.idf(a) for a in alts)
-    total, exact = len(best), True
-    if max(per_alt.values(), default=0) >= wanted:  # that spelling may have more: count
-        total, exact = _count(connection, words, alts, filters)
-    return _Ranked([r[:7] for r in ordered], [r[7] * idf for r in ordered], total, exact)
-
-
-def _count(connection, words: _Words, alts: list[str], filters: _Filters) -> tuple[int, bool]:
-    where, params = filters.sql("d")
-    params.update(q=_tsquery([alts]), cap=COUNT_EXACT_UP_TO)
-    seen, scanned = connection.execute(text(
-        f"SELECT count(*) FILTER (WHERE {where}), count(*) FROM (SELECT * FROM search_document "
-        f"d WHERE d.words @@ CAST(:q AS tsquery) LIMIT :cap) d"), params).one()
+    seen, visible, scanned = rows[0][8:11] if rows else (0, 0, 0)
     if scanned < COUNT_EXACT_UP_TO:
-        return seen, True
-    holders = min(words.total, sum(words.frequency(a) for a in alts))
-    return max(seen, int(holders * seen / scanned)), False
+        total, exact = seen, True
+    else:
+        holders = min(words.total, sum(words.frequency(a) for a in alts))
+        total, exact = max(seen, len(best), int(holders * visible / scanned)), False
+    return _Ranked([r[:7] for r in ordered], [r[7] * idf for r in ordered], total, exact)
 
 
 def _everything(connection, filters: _Filters, wanted: int) -> _Ranked:
@@ -378,7 +383,7 @@ def search(index: PostgresIndex, text_: str, *, member: bool, network_ids: list[
         if not terms_:
             return _result(_everything(connection, filters, wanted).ranking(distances),
                            page, per_page)
-        words = _Words(connection)
+        words = _Words(connection, (a for w in terms_ for a in thesaurus.alternatives(w)))
         typed = _rank(connection, words, _groups(words, terms_, thesaurus), filters, wanted)
         shown = typed.ranking(distances)
         found, mode = [], None

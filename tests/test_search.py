@@ -16,6 +16,7 @@ from tests.conftest import base_config, login_as
 
 # Whoosh's files: PostgreSQL has none (its documents are rows, written with the others).
 whoosh_only = pytest.mark.parametrize("search_backend", ["whoosh"], indirect=True)
+postgres_only = pytest.mark.parametrize("search_backend", ["postgres"], indirect=True)
 
 
 @pytest.fixture
@@ -56,6 +57,39 @@ def people(app, make_user):
 ])
 def test_french_queries(client, people, query, expected):
     assert titles(client, q=query)[:1] == [expected]
+
+
+@postgres_only
+def test_postgres_documents_commit_with_their_rows_and_rebuild(app, client, people, make_user):
+    """No moment where a profile is committed and its document not: both are written by one
+    transaction (the same xmin); `flask search rebuild` writes every document again."""
+    from sqlalchemy import text
+
+    import search
+    user = make_user(display_name="Zoé Tonnel", headline="Tonnelière")
+    profile_xmin, document_xmin = db.session.execute(text(
+        "SELECT (SELECT xmin::text FROM profile WHERE id = :id), "
+        "(SELECT xmin::text FROM search_document WHERE key = :key)"),
+        {"id": user.profile.id, "key": f"profile:{user.profile.id}"}).one()
+    assert document_xmin == profile_xmin
+    db.session.execute(text("DELETE FROM search_posting; DELETE FROM search_word; "
+                            "DELETE FROM search_document"))
+    db.session.commit()
+    assert titles(client, q="tonneliere") == []
+    assert search.rebuild(app) == 6
+    assert titles(client, q="tonneliere") == ["Zoé Tonnel"]
+    assert titles(client, q="menuisierr") == ["Hugo Marty"]  # the words' counts are back
+
+
+def test_a_bad_search_backend_stops_the_app_at_start(tmp_path):
+    from app import create_app
+    config = base_config(tmp_path / "maillage.sqlite3")
+    with pytest.raises(RuntimeError, match="MAILLAGE_SEARCH_BACKEND='solr': choose one of "
+                                           "whoosh, postgres"):
+        create_app({**config, "SEARCH_BACKEND": "solr"})
+    with pytest.raises(RuntimeError, match="'postgres' needs a PostgreSQL database"):
+        create_app({**config, "SEARCH_BACKEND": "postgres",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'maillage.sqlite3'}"})
 
 
 def test_members_only_profiles_and_distance_filter(client, people, make_user):
