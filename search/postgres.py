@@ -8,7 +8,9 @@ Tables (migrations/versions/0026_postgres_search.py; not models: this module own
   kind of profile, skills) and `words`, a weighted tsvector of its words in index form
   (search/understanding/words.py: the one normalisation of both engines), the sections labelled
   A skills, B headline, C name and place, D body; a GIN index finds the documents holding all
-  the words of a query (each word or one of its synonyms: `(a | b) & c`).
+  the words of a query (each word or one of its synonyms: `(a | b) & c`); `weights` (jsonb,
+  word -> weight) scores each match in its row (a posting looked up per match cost ten times
+  more).
 - `search_posting`: (word, document, weight), the weight the Whoosh index gives the word in the
   document (search/analysis.py: the sections' weights of search/understanding/ranking.py);
   indexed by (word, weight DESC), so the best documents of one word are read first.
@@ -17,15 +19,19 @@ Tables (migrations/versions/0026_postgres_search.py; not models: this module own
   rules then choose from.
 
 Scores are Whoosh's TF-IDF: per word, the best weight among its synonyms times their common
-rarity; summed over the words (search/understanding/ranking.py). So both engines rank alike,
-and pass the same relevance cases (tests/test_search_relevance.py).
+rarity; summed over the words (search/understanding/ranking.py). So both engines find the same
+documents with the same scores (to SCORE_DIGITS; equal scores come in the documents' order,
+where Whoosh's order follows float noise), and pass the same relevance cases
+(tests/test_search_relevance.py).
 
 Writes take the documents' rows in key order, then the words' counts in word order: two
 transactions writing the same documents or words wait for each other, never deadlock.
 """
 from __future__ import annotations
 
+import json
 import math
+import struct
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -93,11 +99,15 @@ class PostgresIndex:
 # -- writing ------------------------------------------------------------------------------
 
 def _weights(doc: dict) -> dict[str, float]:
-    """word -> weight, exactly as the Whoosh index sums it (one analyzer for both)."""
+    """word -> weight, exactly as the Whoosh index sums it (one analyzer for both) and stores
+    it (a 32-bit float: `search_posting.weight` is a real, `weights` holds the same values)."""
     found: dict[str, float] = {}
     for token in _analyzer(doc["all"]):
         found[token.text] = found.get(token.text, 0.0) + token.boost
-    return found
+    return {w: _FLOAT32.unpack(_FLOAT32.pack(v))[0] for w, v in found.items()}
+
+
+_FLOAT32 = struct.Struct("f")
 
 
 def _lexeme(word: str) -> str:
@@ -144,27 +154,29 @@ def write(connection, add: list[dict], delete: Iterable[str]) -> None:
         connection.execute(text("DELETE FROM search_document WHERE key = ANY(:keys)"),
                            {"keys": gone})
     ordered = [docs[k] for k in keys if k in docs]
+    weights = {d["key"]: _weights(d) for d in ordered}
     if ordered:
         rows = connection.execute(text(
             "INSERT INTO search_document (key, kind, audience, commune, epci, profile_kind, "
-            "skill_ids, words) SELECT * FROM unnest(CAST(:keys AS text[]), "
+            "skill_ids, words, weights) SELECT * FROM unnest(CAST(:keys AS text[]), "
             "CAST(:kinds AS text[]), CAST(:audiences AS text[]), CAST(:communes AS text[]), "
             "CAST(:epcis AS text[]), CAST(:profile_kinds AS text[]), CAST(:skill_ids AS text[]), "
-            "CAST(:words AS tsvector[])) "
+            "CAST(:words AS tsvector[]), CAST(:weights AS jsonb[])) "
             "ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, audience = EXCLUDED.audience, "
             "commune = EXCLUDED.commune, epci = EXCLUDED.epci, "
             "profile_kind = EXCLUDED.profile_kind, skill_ids = EXCLUDED.skill_ids, "
-            "words = EXCLUDED.words RETURNING key, id"), {
+            "words = EXCLUDED.words, weights = EXCLUDED.weights RETURNING key, id"), {
                 "keys": [d["key"] for d in ordered], "kinds": [d["kind"] for d in ordered],
                 "audiences": [d["audience"] for d in ordered],
                 "communes": [d.get("commune") or "" for d in ordered],
                 "epcis": [d.get("epci") or "" for d in ordered],
                 "profile_kinds": [d.get("profile_kind") or "" for d in ordered],
                 "skill_ids": [d.get("skill_ids") or "" for d in ordered],
-                "words": [_tsvector(d) for d in ordered]}).all()
+                "words": [_tsvector(d) for d in ordered],
+                "weights": [json.dumps(weights[d["key"]]) for d in ordered]}).all()
         new_ids = dict(rows)
         postings = [(word, new_ids[d["key"]], weight) for d in ordered
-                    for word, weight in _weights(d).items()]
+                    for word, weight in weights[d["key"]].items()]
         counts.update(word for word, _doc, _weight in postings)
         connection.execute(text(
             "INSERT INTO search_posting (term, doc, weight) SELECT * FROM unnest("
@@ -304,19 +316,23 @@ def _rank(connection, words: _Words, groups: list[list[str]], filters: _Filters,
 
 def _rank_matching(connection, words: _Words, groups: list[list[str]], filters: _Filters,
                    wanted: int) -> _Ranked:
-    """The documents holding every word (the GIN index), each scored from its postings."""
+    """The documents holding every word (the GIN index), each scored from its row's weights:
+    per word, the best of its spellings (GREATEST skips the absent ones) times its rarity."""
     where, params = filters.sql("d")
     parts = []
     for i, alts in enumerate(groups):
-        params[f"a{i}"] = alts
         params[f"i{i}"] = max(words.idf(a) for a in alts)
-        parts.append(f"coalesce((SELECT max(p.weight) FROM search_posting p WHERE p.doc = d.id "
-                     f"AND p.term = ANY(:a{i})), 0) * :i{i}")
+        spellings = []
+        for j, alt in enumerate(alts):
+            params[f"a{i}_{j}"] = alt
+            spellings.append(f"CAST(d.weights ->> :a{i}_{j} AS float8)")
+        parts.append(f"coalesce(greatest({', '.join(spellings)}), 0) * :i{i}")
     params.update(q=_tsquery(groups), wanted=wanted)
     rows = connection.execute(text(
-        f"SELECT {COLUMNS}, {' + '.join(parts)} AS score, count(*) OVER () AS total "
-        f"FROM search_document d WHERE d.words @@ CAST(:q AS tsquery) AND {where} "
-        f"ORDER BY score DESC, d.id LIMIT :wanted"), params).all()
+        f"SELECT * FROM (SELECT {COLUMNS}, {' + '.join(parts)} AS score, "
+        f"count(*) OVER () AS total FROM search_document d "
+        f"WHERE d.words @@ CAST(:q AS tsquery) AND {where}) m "
+        f"ORDER BY score DESC, id LIMIT :wanted"), params).all()
     return _Ranked([tuple(r[:7]) for r in rows], [r[7] for r in rows],
                    rows[0][8] if rows else 0, True)
 
@@ -345,8 +361,9 @@ def _rank_one(connection, words: _Words, alts: list[str], filters: _Filters,
     for row in rows:
         if row[0] not in best or row[7] > best[row[0]][7]:
             best[row[0]] = tuple(row)
-    ordered = sorted(best.values(), key=lambda r: (-r[7], r[0]))[:wanted]
     idf = max(words.idf(a) for a in alts)
+    ordered = sorted(best.values(), key=lambda r: ranking.order_key(r[7] * idf, None, r[0]))
+    ordered = ordered[:wanted]
     seen, visible, scanned = rows[0][8:11] if rows else (0, 0, 0)
     if scanned < COUNT_EXACT_UP_TO:
         total, exact = seen, True

@@ -1,7 +1,8 @@
 """search on PostgreSQL: documents, postings and words (issue 26)
 
 On PostgreSQL only (search/postgres.py owns these tables; they are no models): pg_trgm, and
-search_document (a weighted tsvector of each document's words, GIN-indexed), search_posting
+search_document (a weighted tsvector of each document's words, GIN-indexed, and each word's
+weight in it, for scoring the matches without another lookup), search_posting
 (a word's weight in a document, indexed by word and weight) and search_word (how many documents
 hold a word, trigram-indexed for corrections). `flask search rebuild` fills them. On SQLite
 nothing is made: the PostgreSQL backend needs PostgreSQL (app start says so).
@@ -34,7 +35,8 @@ def upgrade():
             epci varchar(9) NOT NULL DEFAULT '',
             profile_kind varchar(20) NOT NULL DEFAULT '',
             skill_ids text NOT NULL DEFAULT '',
-            words tsvector NOT NULL
+            words tsvector NOT NULL,
+            weights jsonb NOT NULL DEFAULT '{}'
         )""")
     op.execute("CREATE INDEX ix_search_document_words ON search_document USING gin (words)")
     op.execute("CREATE INDEX ix_search_document_commune ON search_document (commune)")
