@@ -347,30 +347,27 @@ def _rank_one(connection, words: _Words, alts: list[str], filters: _Filters,
     selects = []
     for i, alt in enumerate(alts):
         params[f"a{i}"] = alt
-        selects.append(f"(SELECT {COLUMNS}, p.weight FROM search_posting p "
+        selects.append(f"(SELECT p.doc, p.weight FROM search_posting p "
                        f"JOIN search_document d ON d.id = p.doc WHERE p.term = :a{i} AND {where} "
                        f"ORDER BY p.weight DESC, p.doc LIMIT :wanted)")
     params.update(wanted=wanted, alts=alts, cap=COUNT_EXACT_UP_TO)
     rows = connection.execute(text(
-        f"SELECT top.*, counted.* FROM ({' UNION ALL '.join(selects)}) top CROSS JOIN ("
-        f"SELECT count(DISTINCT doc) FILTER (WHERE visible), count(*) FILTER (WHERE visible), "
-        f"count(*) FROM (SELECT p.doc, {where} AS visible FROM search_posting p "
-        f"JOIN search_document d ON d.id = p.doc WHERE p.term = ANY(:alts) LIMIT :cap) x"
-        f") counted"), params).all()
-    best: dict[int, tuple] = {}
-    for row in rows:
-        if row[0] not in best or row[7] > best[row[0]][7]:
-            best[row[0]] = tuple(row)
+        f"SELECT {COLUMNS}, top.weight, counted.* FROM (SELECT doc, max(weight) AS weight "
+        f"FROM ({' UNION ALL '.join(selects)}) spellings GROUP BY doc "
+        f"ORDER BY 2 DESC, doc LIMIT :wanted) top JOIN search_document d ON d.id = top.doc "
+        f"CROSS JOIN (SELECT count(DISTINCT doc) FILTER (WHERE visible), "
+        f"count(*) FILTER (WHERE visible), count(*) FROM (SELECT p.doc, {where} AS visible "
+        f"FROM search_posting p JOIN search_document d ON d.id = p.doc "
+        f"WHERE p.term = ANY(:alts) LIMIT :cap) x) counted "
+        f"ORDER BY top.weight DESC, top.doc"), params).all()
     idf = max(words.idf(a) for a in alts)
-    ordered = sorted(best.values(), key=lambda r: ranking.order_key(r[7] * idf, None, r[0]))
-    ordered = ordered[:wanted]
     seen, visible, scanned = rows[0][8:11] if rows else (0, 0, 0)
     if scanned < COUNT_EXACT_UP_TO:
         total, exact = seen, True
     else:
         holders = min(words.total, sum(words.frequency(a) for a in alts))
-        total, exact = max(seen, len(best), int(holders * visible / scanned)), False
-    return _Ranked([r[:7] for r in ordered], [r[7] * idf for r in ordered], total, exact)
+        total, exact = max(seen, len(rows), int(holders * visible / scanned)), False
+    return _Ranked([tuple(r[:7]) for r in rows], [r[7] * idf for r in rows], total, exact)
 
 
 def _everything(connection, filters: _Filters, wanted: int) -> _Ranked:
