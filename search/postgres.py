@@ -66,6 +66,9 @@ TABLES = ("search_posting", "search_word", "search_document")
 LABELS = ("C", "B", "A", "D", "C")
 COUNT_EXACT_UP_TO = 500  # matches counted one by one; above, the total is an estimate
 COUNT_ESTIMATED_ABOVE = 10_000  # documents: above, their number is the planner's estimate
+# Longer "words" (a pasted hash, a row of x) are not written: PostgreSQL refuses a lexeme over
+# 2,047 bytes and an index entry over about 2,700, which would fail the member's commit.
+WORD_MAX_CHARS = 100
 _analyzer = SectionAnalyzer()
 
 
@@ -103,7 +106,8 @@ def _weights(doc: dict) -> dict[str, float]:
     it (a 32-bit float: `search_posting.weight` is a real, `weights` holds the same values)."""
     found: dict[str, float] = {}
     for token in _analyzer(doc["all"]):
-        found[token.text] = found.get(token.text, 0.0) + token.boost
+        if len(token.text) <= WORD_MAX_CHARS:
+            found[token.text] = found.get(token.text, 0.0) + token.boost
     return {w: _FLOAT32.unpack(_FLOAT32.pack(v))[0] for w, v in found.items()}
 
 
@@ -120,7 +124,8 @@ def _tsvector(doc: dict) -> str:
     labels: dict[str, list[str]] = {}
     for n, section in enumerate(doc["all"].split(ranking.SECTION_SEPARATOR)[:len(LABELS)]):
         for word in dict.fromkeys(terms(section)):
-            labels.setdefault(word, []).append(LABELS[n])
+            if len(word) <= WORD_MAX_CHARS:
+                labels.setdefault(word, []).append(LABELS[n])
     position = 0
     out = []
     for word, found in labels.items():

@@ -248,6 +248,13 @@ def test_snippets_are_plain_text_not_markdown(client, make_user):
     assert "**" not in api["results"][0]["snippet"]
 
 
+def test_a_word_too_long_to_index_never_fails_a_save(client, make_user):
+    """PostgreSQL refuses a lexeme over 2,047 bytes: such a "word" is left out, the rest of the
+    profile is found."""
+    make_user(display_name="Zoé Longue", headline="Vannière", bio="Osier " + "é" * 3000)
+    assert titles(client, q="osier") == ["Zoé Longue"]
+
+
 @pytest.fixture
 def joiners(app, make_user):
     """Joiners (and developers, photographers) and two accounts whose odd words are the typos
