@@ -57,7 +57,7 @@ from search.understanding.results import (
     page_of,
     with_corrections,
 )
-from search.understanding.spelling import FREQUENT, corrections
+from search.understanding.spelling import FREQUENT, correctable, corrections
 from search.understanding.thesaurus import EMPTY, Thesaurus
 from search.understanding.words import query_terms, terms
 
@@ -219,29 +219,43 @@ class _Words:
     """How many documents hold each word (asked once per search), and the rarity (idf)
     Whoosh's TF-IDF gives it: log(documents / (holders + 1)) + 1."""
 
-    def __init__(self, connection, words: Iterable[str]):
-        """Fetches these words' counts and the number of documents, in one statement (the
-        planner's estimate of it above COUNT_ESTIMATED_ABOVE: a count would read them all)."""
+    def __init__(self, connection, words: Iterable[str], correctable: list[str]):
+        """Fetches, in one statement: these words' counts, the number of documents (the
+        planner's estimate of it above COUNT_ESTIMATED_ABOVE: a count would read them all),
+        and the words near each `correctable` one that is rare (`nearby`)."""
         self.connection = connection
         self.docs: dict[str, int] = {}
+        self.near: dict[str, set[str]] = {w: set() for w in correctable}
         self.total = 0
-        self.fetch(words, with_total=True)
+        wanted = list(dict.fromkeys(words))
+        rows = connection.execute(text(
+            "SELECT '', word, docs FROM search_word WHERE word = ANY(:words) "
+            "UNION ALL SELECT 'total', '', CASE WHEN reltuples > :above THEN reltuples::bigint "
+            "ELSE (SELECT count(*) FROM search_document) END FROM pg_class "
+            "WHERE oid = 'search_document'::regclass "
+            f"UNION ALL SELECT t.typed, w.word, w.docs FROM unnest(CAST(:typed AS text[])) "
+            f"AS t(typed) JOIN search_word w ON {_NEAR.format(typed='t.typed')} "
+            "WHERE coalesce((SELECT s.docs FROM search_word s WHERE s.word = t.typed), 0) "
+            "< :frequent"), {"words": wanted, "above": COUNT_ESTIMATED_ABOVE,
+                             "typed": correctable, "frequent": FREQUENT}).all()
+        for kind, word, docs in rows:
+            if kind == "total":
+                self.total = int(docs)
+                continue
+            self.docs[word] = docs
+            if kind:
+                self.near[kind].add(word)
+        for w in wanted:
+            self.docs.setdefault(w, 0)
 
-    def fetch(self, words: Iterable[str], with_total: bool = False) -> None:
+    def fetch(self, words: Iterable[str]) -> None:
         missing = [w for w in dict.fromkeys(words) if w not in self.docs]
-        if not missing and not with_total:
-            return
-        sql = "SELECT word, docs FROM search_word WHERE word = ANY(:words)"
-        if with_total:  # "" is no word: it carries the number of documents
-            sql += (" UNION ALL SELECT '', CASE WHEN reltuples > :above THEN reltuples::bigint "
-                    "ELSE (SELECT count(*) FROM search_document) END FROM pg_class "
-                    "WHERE oid = 'search_document'::regclass")
-        found = dict(self.connection.execute(text(sql), {
-            "words": missing, "above": COUNT_ESTIMATED_ABOVE}).all())
-        if with_total:
-            self.total = int(found.pop("", 0))
-        for w in missing:
-            self.docs[w] = found.get(w, 0)
+        if missing:
+            found = dict(self.connection.execute(text(
+                "SELECT word, docs FROM search_word WHERE word = ANY(:words)"),
+                {"words": missing}).all())
+            for w in missing:
+                self.docs[w] = found.get(w, 0)
 
     def frequency(self, word: str) -> int:
         self.fetch([word])
@@ -253,12 +267,17 @@ class _Words:
     def nearby(self, word: str) -> set[str]:
         """Words of the documents sharing enough trigrams with this one (pg_trgm), of about
         its length and with its first letter (spelling.py keeps those within its edits)."""
-        rows = self.connection.execute(text(
-            "SELECT word, docs FROM search_word WHERE word % :word "
-            "AND left(word, 1) = left(:word, 1) AND abs(length(word) - length(:word)) <= 2"),
-            {"word": word}).all()
-        self.docs.update(dict(rows))
-        return {w for w, _n in rows}
+        if word not in self.near:
+            rows = self.connection.execute(text(
+                f"SELECT word, docs FROM search_word w WHERE {_NEAR.format(typed=':word')}"),
+                {"word": word}).all()
+            self.docs.update(dict(rows))
+            self.near[word] = {w for w, _n in rows}
+        return self.near[word]
+
+
+_NEAR = ("w.word % {typed} AND left(w.word, 1) = left({typed}, 1) "
+         "AND abs(length(w.word) - length({typed})) <= 2")
 
 
 @dataclass
@@ -402,14 +421,14 @@ def search(index: PostgresIndex, text_: str, *, member: bool, network_ids: list[
         if not terms_:
             return _result(_everything(connection, filters, wanted).ranking(distances),
                            page, per_page)
-        words = _Words(connection, (a for w in terms_ for a in thesaurus.alternatives(w)))
+        never = lambda w: w in protected or thesaurus.is_known(w)  # noqa: E731
+        words = _Words(connection, (a for w in terms_ for a in thesaurus.alternatives(w)),
+                       [w for w in terms_ if correct and correctable(w, never)])
         typed = _rank(connection, words, _groups(words, terms_, thesaurus), filters, wanted)
         shown = typed.ranking(distances)
         found, mode = [], None
         if correct:
-            found = corrections(
-                terms_, lambda w: w in protected or thesaurus.is_known(w), words.frequency,
-                lambda w: words.nearby(w) if words.frequency(w) < FREQUENT else set())
+            found = corrections(terms_, never, words.frequency, words.nearby)
         if found:
             fixed_terms = [dict(found).get(w, w) for w in terms_]
             fixed = _rank(connection, words, _groups(words, fixed_terms, thesaurus), filters,
