@@ -11,9 +11,10 @@ Tables (migrations/versions/0026_postgres_search.py; not models: this module own
   the words of a query (each word or one of its synonyms: `(a | b) & c`); `weights` (jsonb,
   word -> weight) scores each match in its row (a posting looked up per match cost ten times
   more).
-- `search_posting`: (word, document, weight), the weight the Whoosh index gives the word in the
-  document (search/analysis.py: the sections' weights of search/understanding/ranking.py);
-  indexed by (word, weight DESC), so the best documents of one word are read first.
+- `search_posting`: (word, document, weight, audience), the weight the Whoosh index gives the
+  word in the document (search/analysis.py: the sections' weights of
+  search/understanding/ranking.py); indexed by (word, weight DESC) with the audience, so the
+  best documents of one word that a reader may see are read first, from the index alone.
 - `search_word`: each word and how many documents hold it (its rarity, idf), with a trigram
   index (pg_trgm): the words close to a misspelt one, which search/understanding/spelling.py's
   rules then choose from.
@@ -180,14 +181,15 @@ def write(connection, add: list[dict], delete: Iterable[str]) -> None:
                 "words": [_tsvector(d) for d in ordered],
                 "weights": [json.dumps(weights[d["key"]]) for d in ordered]}).all()
         new_ids = dict(rows)
-        postings = [(word, new_ids[d["key"]], weight) for d in ordered
+        postings = [(word, new_ids[d["key"]], weight, d["audience"]) for d in ordered
                     for word, weight in weights[d["key"]].items()]
-        counts.update(word for word, _doc, _weight in postings)
+        counts.update(p[0] for p in postings)
         connection.execute(text(
-            "INSERT INTO search_posting (term, doc, weight) SELECT * FROM unnest("
-            "CAST(:terms AS text[]), CAST(:docs AS bigint[]), CAST(:weights AS real[]))"),
+            "INSERT INTO search_posting (term, doc, weight, audience) SELECT * FROM unnest("
+            "CAST(:terms AS text[]), CAST(:docs AS bigint[]), CAST(:weights AS real[]), "
+            "CAST(:audiences AS text[]))"),
             {"terms": [p[0] for p in postings], "docs": [p[1] for p in postings],
-             "weights": [p[2] for p in postings]})
+             "weights": [p[2] for p in postings], "audiences": [p[3] for p in postings]})
     _count_words(connection, counts)
 
 
@@ -287,8 +289,13 @@ class _Filters:
     communes: list[str] | None
     profile_kind: str | None
 
-    def sql(self, alias: str = "d") -> tuple[str, dict]:
-        clauses = [f"{alias}.audience = ANY(:audiences)"]
+    @property
+    def on_documents(self) -> bool:
+        """Whether a filter needs the documents' rows (the audience is on the postings too)."""
+        return bool(self.kind) or self.communes is not None or bool(self.profile_kind)
+
+    def sql(self, alias: str = "d", audience_of: str | None = None) -> tuple[str, dict]:
+        clauses = [f"{audience_of or alias}.audience = ANY(:audiences)"]
         params: dict = {"audiences": self.audiences}
         if self.kind:
             clauses.append(f"{alias}.kind = :kind")
@@ -367,12 +374,14 @@ def _rank_one(connection, words: _Words, alts: list[str], filters: _Filters,
     the postings' index, stopping at `wanted` per spelling, and in the same statement the
     matches counted up to COUNT_EXACT_UP_TO postings (estimated above, as Whoosh does:
     "about")."""
-    where, params = filters.sql("d")
+    where, params = filters.sql("d", audience_of="p")
+    # The audience is on the postings: without another filter, the index alone answers.
+    join = " JOIN search_document d ON d.id = p.doc" if filters.on_documents else ""
     selects = []
     for i, alt in enumerate(alts):
         params[f"a{i}"] = alt
-        selects.append(f"(SELECT p.doc, p.weight FROM search_posting p "
-                       f"JOIN search_document d ON d.id = p.doc WHERE p.term = :a{i} AND {where} "
+        selects.append(f"(SELECT p.doc, p.weight FROM search_posting p{join} "
+                       f"WHERE p.term = :a{i} AND {where} "
                        f"ORDER BY p.weight DESC, p.doc LIMIT :wanted)")
     params.update(wanted=wanted, alts=alts, cap=COUNT_EXACT_UP_TO)
     rows = connection.execute(text(
@@ -381,8 +390,7 @@ def _rank_one(connection, words: _Words, alts: list[str], filters: _Filters,
         f"ORDER BY 2 DESC, doc LIMIT :wanted) top JOIN search_document d ON d.id = top.doc "
         f"CROSS JOIN (SELECT count(DISTINCT doc) FILTER (WHERE visible), "
         f"count(*) FILTER (WHERE visible), count(*) FROM (SELECT p.doc, {where} AS visible "
-        f"FROM search_posting p JOIN search_document d ON d.id = p.doc "
-        f"WHERE p.term = ANY(:alts) LIMIT :cap) x) counted "
+        f"FROM search_posting p{join} WHERE p.term = ANY(:alts) LIMIT :cap) x) counted "
         f"ORDER BY top.weight DESC, top.doc"), params).all()
     idf = max(words.idf(a) for a in alts)
     seen, visible, scanned = rows[0][8:11] if rows else (0, 0, 0)
