@@ -11,10 +11,11 @@ Tables (migrations/versions/0026_postgres_search.py; not models: this module own
   the words of a query (each word or one of its synonyms: `(a | b) & c`); `weights` (jsonb,
   word -> weight) scores each match in its row (a posting looked up per match cost ten times
   more).
-- `search_posting`: (word, document, weight, audience), the weight the Whoosh index gives the
-  word in the document (search/analysis.py: the sections' weights of
-  search/understanding/ranking.py); indexed by (word, weight DESC) with the audience, so the
-  best documents of one word that a reader may see are read first, from the index alone.
+- `search_posting`: (word, document, weight, audience, commune), the weight the Whoosh index
+  gives the word in the document (search/analysis.py: the sections' weights of
+  search/understanding/ranking.py); indexed by (word, weight DESC) with the audience and
+  commune, so the best documents of one word that a reader may see, anywhere or within
+  communes, are read first, from the index alone.
 - `search_word`: each word and how many documents hold it (its rarity, idf), with a trigram
   index (pg_trgm): the words close to a misspelt one, which search/understanding/spelling.py's
   rules then choose from.
@@ -66,6 +67,7 @@ TABLES = ("search_posting", "search_word", "search_document")
 # The tsvector's label of each section (ranking.py: NAME, HEADLINE, SKILLS, BODY, PLACE).
 LABELS = ("C", "B", "A", "D", "C")
 COUNT_EXACT_UP_TO = 500  # matches counted one by one; above, the total is an estimate
+COUNT_EXACT_NEAR = 5000  # the same within communes (few of a word's postings are there)
 COUNT_ESTIMATED_ABOVE = 10_000  # documents: above, their number is the planner's estimate
 # Longer "words" (a pasted hash, a row of x) are not written: PostgreSQL refuses a lexeme over
 # 2,047 bytes and an index entry over about 2,700, which would fail the member's commit.
@@ -181,15 +183,16 @@ def write(connection, add: list[dict], delete: Iterable[str]) -> None:
                 "words": [_tsvector(d) for d in ordered],
                 "weights": [json.dumps(weights[d["key"]]) for d in ordered]}).all()
         new_ids = dict(rows)
-        postings = [(word, new_ids[d["key"]], weight, d["audience"]) for d in ordered
-                    for word, weight in weights[d["key"]].items()]
+        postings = [(word, new_ids[d["key"]], weight, d["audience"], d.get("commune") or "")
+                    for d in ordered for word, weight in weights[d["key"]].items()]
         counts.update(p[0] for p in postings)
         connection.execute(text(
-            "INSERT INTO search_posting (term, doc, weight, audience) SELECT * FROM unnest("
-            "CAST(:terms AS text[]), CAST(:docs AS bigint[]), CAST(:weights AS real[]), "
-            "CAST(:audiences AS text[]))"),
+            "INSERT INTO search_posting (term, doc, weight, audience, commune) SELECT * FROM "
+            "unnest(CAST(:terms AS text[]), CAST(:docs AS bigint[]), CAST(:weights AS real[]), "
+            "CAST(:audiences AS text[]), CAST(:communes AS text[]))"),
             {"terms": [p[0] for p in postings], "docs": [p[1] for p in postings],
-             "weights": [p[2] for p in postings], "audiences": [p[3] for p in postings]})
+             "weights": [p[2] for p in postings], "audiences": [p[3] for p in postings],
+             "communes": [p[4] for p in postings]})
     _count_words(connection, counts)
 
 
@@ -291,17 +294,20 @@ class _Filters:
 
     @property
     def on_documents(self) -> bool:
-        """Whether a filter needs the documents' rows (the audience is on the postings too)."""
-        return bool(self.kind) or self.communes is not None or bool(self.profile_kind)
+        """Whether a filter needs the documents' rows (the audience and the commune are on
+        the postings too)."""
+        return bool(self.kind) or bool(self.profile_kind)
 
-    def sql(self, alias: str = "d", audience_of: str | None = None) -> tuple[str, dict]:
-        clauses = [f"{audience_of or alias}.audience = ANY(:audiences)"]
+    def sql(self, alias: str = "d", posting: str | None = None) -> tuple[str, dict]:
+        """The filters on documents `alias`; the audience and commune on postings `posting`
+        if given."""
+        clauses = [f"{posting or alias}.audience = ANY(:audiences)"]
         params: dict = {"audiences": self.audiences}
         if self.kind:
             clauses.append(f"{alias}.kind = :kind")
             params["kind"] = self.kind
         if self.communes is not None:
-            clauses.append(f"{alias}.commune = ANY(:communes)")
+            clauses.append(f"{posting or alias}.commune = ANY(:communes)")
             params["communes"] = list(self.communes)
         if self.profile_kind:
             clauses.append(f"{alias}.profile_kind = :profile_kind")
@@ -340,7 +346,7 @@ def _rank(connection, words: _Words, groups: list[list[str]], filters: _Filters,
           wanted: int) -> _Ranked:
     if any(not any(words.docs[a] for a in alts) for alts in groups):
         return _Ranked([], [], 0, True)  # a word no document holds: nothing to ask
-    if len(groups) == 1 and filters.communes is None:
+    if len(groups) == 1:
         return _rank_one(connection, words, groups[0], filters, wanted)
     return _rank_matching(connection, words, groups, filters, wanted)
 
@@ -374,8 +380,9 @@ def _rank_one(connection, words: _Words, alts: list[str], filters: _Filters,
     the postings' index, stopping at `wanted` per spelling, and in the same statement the
     matches counted up to COUNT_EXACT_UP_TO postings (estimated above, as Whoosh does:
     "about")."""
-    where, params = filters.sql("d", audience_of="p")
-    # The audience is on the postings: without another filter, the index alone answers.
+    where, params = filters.sql("d", posting="p")
+    # The audience and commune are on the postings: without another filter, the index alone
+    # answers.
     join = " JOIN search_document d ON d.id = p.doc" if filters.on_documents else ""
     selects = []
     for i, alt in enumerate(alts):
@@ -383,7 +390,8 @@ def _rank_one(connection, words: _Words, alts: list[str], filters: _Filters,
         selects.append(f"(SELECT p.doc, p.weight FROM search_posting p{join} "
                        f"WHERE p.term = :a{i} AND {where} "
                        f"ORDER BY p.weight DESC, p.doc LIMIT :wanted)")
-    params.update(wanted=wanted, alts=alts, cap=COUNT_EXACT_UP_TO)
+    cap = COUNT_EXACT_UP_TO if filters.communes is None else COUNT_EXACT_NEAR
+    params.update(wanted=wanted, alts=alts, cap=cap)
     rows = connection.execute(text(
         f"SELECT {COLUMNS}, top.weight, counted.* FROM (SELECT doc, max(weight) AS weight "
         f"FROM ({' UNION ALL '.join(selects)}) spellings GROUP BY doc "
@@ -394,7 +402,7 @@ def _rank_one(connection, words: _Words, alts: list[str], filters: _Filters,
         f"ORDER BY top.weight DESC, top.doc"), params).all()
     idf = max(words.idf(a) for a in alts)
     seen, visible, scanned = rows[0][8:11] if rows else (0, 0, 0)
-    if scanned < COUNT_EXACT_UP_TO:
+    if scanned < cap:
         total, exact = seen, True
     else:
         holders = min(words.total, sum(words.frequency(a) for a in alts))

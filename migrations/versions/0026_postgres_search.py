@@ -45,14 +45,15 @@ def upgrade():
             term text NOT NULL,
             doc bigint NOT NULL,
             weight real NOT NULL,
-            audience varchar(40) NOT NULL
+            audience varchar(40) NOT NULL,
+            commune varchar(5) NOT NULL DEFAULT ''
         )""")
-    # One index by word (its best documents first, with who may see them: a search on one
-    # word reads the index alone; counting reads it too) and one by document (a rewrite
+    # One index by word (its best documents first, with who may see them and where: a search
+    # on one word, anywhere or within communes, reads the index alone; counting reads it too) and one by document (a rewrite
     # deletes its postings): a primary key (term, doc) would be a third as large again, for a
     # uniqueness the writer already keeps.
     op.execute("CREATE INDEX ix_search_posting_rank ON search_posting (term, weight DESC, doc) "
-               "INCLUDE (audience)")
+               "INCLUDE (audience, commune)")
     op.execute("CREATE INDEX ix_search_posting_doc ON search_posting (doc)")
     op.execute("""
         CREATE TABLE search_word (
