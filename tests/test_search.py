@@ -81,6 +81,40 @@ def test_postgres_documents_commit_with_their_rows_and_rebuild(app, client, peop
     assert titles(client, q="menuisierr") == ["Hugo Marty"]  # the words' counts are back
 
 
+@postgres_only
+def test_postgres_finds_what_whoosh_finds(app, tmp_path):
+    """The benchmark's documents in both engines: the same totals, corrections and results
+    (a page holding them all: equal scores may come in another order)."""
+    import json
+    from pathlib import Path
+
+    from bench.search import TYPOS, documents
+    from search import postgres, query
+    from search.index import SearchIndex
+    from search.understanding.thesaurus import Thesaurus
+
+    root = Path(__file__).resolve().parent.parent
+    places = json.loads((root / "data" / "communes.json").read_text("utf-8"))["communes"]
+    thesaurus = Thesaurus.from_catalog(json.loads((root / "data" / "skills.json").read_text()))
+    docs = list(documents(1500, places))
+    whoosh = SearchIndex(tmp_path / "ix")
+    whoosh.write(docs, [])
+    postgres.write(db.session.connection(), docs, [])  # read back in this transaction
+    near = sorted({p["insee"] for p in places[:80]})
+    cases = [(t, None) for t in ("photographie", "menuiserie ébénisterie", "web independant",
+                                 "gestion", *list(TYPOS.values())[:4])]
+    cases += [("graphisme", near), ("comptabilite", near), ("", near)]
+    for text, communes in cases:
+        for member in (True, False):
+            a, b = (engine.search(index, text, member=member, communes=communes, per_page=500,
+                                  thesaurus=thesaurus)
+                    for engine, index in ((query, whoosh), (postgres, postgres.PostgresIndex())))
+            assert (b.total, b.corrections, b.correction_mode) == \
+                (a.total, a.corrections, a.correction_mode), text
+            assert sorted((h.kind, h.id) for h in b.hits) == \
+                sorted((h.kind, h.id) for h in a.hits), text
+
+
 def test_a_bad_search_backend_stops_the_app_at_start(tmp_path):
     from app import create_app
     config = base_config(tmp_path / "maillage.sqlite3")
