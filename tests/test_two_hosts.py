@@ -27,6 +27,7 @@ import contextlib
 import io
 import os
 import signal
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -125,7 +126,7 @@ def hosts(template_db, tmp_path_factory):
                                 host=host.address, port=PORT, wrapper=host.wrapper)
             stack.callback(server.stop)
             server.room_id, server.user_ids, server.profile_ids = room_id, user_ids, profile_ids
-            server.folder, server.address = folder, host.address
+            server.name, server.folder, server.address = name, folder, host.address
             servers.append(server)
         app = create_app(base_config(db_file))
         yield Hosts(*servers, smtp, db_file, app)
@@ -300,9 +301,11 @@ def locked_row(db_file: Path, user_id: int):
     return release
 
 
-def waiting_on_a_lock(db_file: Path, application: str) -> bool:
+def inserting_a_digest_on_hold(db_file: Path, application: str) -> bool:
+    """A session of this host waits for a lock while it writes a digest_run row."""
     return databases.count(db_file, "SELECT count(*) FROM pg_stat_activity "
                                     "WHERE application_name = :name AND wait_event_type = 'Lock' "
+                                    "AND query ILIKE 'INSERT INTO digest_run%' "
                                     "AND datname = current_database()",
                            {"name": application}) > 0
 
@@ -312,11 +315,30 @@ def digest_holder(hosts) -> str:
     return rows[0][0] if rows else ""
 
 
+def sessions(db_file: Path, application: str) -> Counter:
+    """The states of a host's database sessions (PGAPPNAME), e.g. {"idle": 3}."""
+    return Counter(state for (state,) in databases.rows(
+        db_file, "SELECT state FROM pg_stat_activity WHERE application_name = ? "
+                 "AND datname = current_database()", application))
+
+
 @contextlib.contextmanager
 def paused(server):
-    """The server's processes stopped (SIGSTOP), as a machine frozen for a while; resumed on
-    leaving, whatever happened."""
-    os.killpg(server.process.pid, signal.SIGSTOP)
+    """The server's processes stopped (SIGSTOP), as a machine frozen for a while, at a moment
+    it holds no transaction open (else resumed and stopped again: frozen inside one, it would
+    hold the rows it wrote, the sender's lease say, from the other host); resumed on leaving,
+    whatever happened."""
+    application = f"maillage-{server.name}"
+    for _ in range(200):
+        os.killpg(server.process.pid, signal.SIGSTOP)
+        wait_for(lambda: sessions(server.db_file, application)["active"] == 0, 30,
+                 "the paused host's last query to end")
+        states = sessions(server.db_file, application)
+        if not any(state.startswith("idle in transaction") for state in states):
+            break
+        os.killpg(server.process.pid, signal.SIGCONT)
+    else:
+        raise AssertionError(f"{application} never paused outside a transaction")
     try:
         yield
     finally:
@@ -337,7 +359,7 @@ def test_killing_host_a_while_it_builds_the_digest_loses_no_mail_and_doubles_non
         with paused(hosts.b):
             runs = daily_runs(hosts)
             make_due(hosts)
-            wait_for(lambda: waiting_on_a_lock(hosts.db_file, "maillage-a"), 60,
+            wait_for(lambda: inserting_a_digest_on_hold(hosts.db_file, "maillage-a"), 60,
                      "host A to reach the member whose row is held")
             holder_pid = int(digest_holder(hosts).split(":")[1])
             assert holder_pid in netns.children(hosts.a.process.pid)  # A's worker has the job
