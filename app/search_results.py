@@ -15,8 +15,7 @@ from app.images.storage import image_url
 from app.text import markdown_to_text
 from models import Epci, Event, Membership, MemberStatus, Network, Place, Post, Skill, db
 from models.textkey import fold
-from search import current_index
-from search.query import search
+from search import current_index, find
 from search.understanding import corrected_text, respelled, sources, understand
 
 PER_PAGE = 20
@@ -59,12 +58,12 @@ def run(params: dict):
     index = current_index()
     gazetteer = sources.gazetteer(db.session)
     thesaurus = sources.thesaurus(db.session)
-    result = search(index, params["text"], member=current_user.is_authenticated,
-                    network_ids=_member_networks(), kind=params["kind"],
-                    communes=params["communes"], distances=params["distances"],
-                    profile_kind=params["profile_kind"], page=params["page"],
-                    per_page=PER_PAGE, thesaurus=thesaurus, protected=gazetteer.words,
-                    correct=not params["exact"])
+    result = find(index, params["text"], member=current_user.is_authenticated,
+                  network_ids=_member_networks(), kind=params["kind"],
+                  communes=params["communes"], distances=params["distances"],
+                  profile_kind=params["profile_kind"], page=params["page"],
+                  per_page=PER_PAGE, thesaurus=thesaurus, protected=gazetteer.words,
+                  correct=not params["exact"])
     result.corrected_text = corrected_text(params["text"], result.corrections,
                                            thesaurus.spelling) if result.corrections else ""
     if not result.correction_mode and not params["exact"]:

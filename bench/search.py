@@ -3,7 +3,13 @@
 
 Run it with::
 
-    .venv/bin/python bench/search.py [--profiles 100000] [--queries 200]
+    .venv/bin/python bench/search.py [--profiles 100000] [--queries 200] [--backend postgres]
+
+With `--backend postgres` the PostgreSQL backend (search/postgres.py) runs too, on the same
+documents and queries, in a scratch database made and dropped on the server of `--postgres`
+(an admin URL; default postgresql+psycopg://postgres@127.0.0.1:5432/postgres); its build is
+what `flask search rebuild` writes (then VACUUM ANALYZE), its update one document rewritten,
+committed and found.
 
 It prints, for both engines: index build time and size; p50/p99 latency of 200 realistic
 queries per type (one word, two words, a typo corrected against the vocabulary, one word
@@ -90,6 +96,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--backend", choices=["postgres"], action="append", default=[],
+                        help="also run this backend beside Whoosh and FTS5")
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/"
+                        "postgres", help="admin URL of the server for --backend postgres")
     args = parser.parse_args()
     places = communes()
     geo = Geography({c["insee"]: (c["lat"], c["lon"]) for c in places})
@@ -113,6 +123,13 @@ def main() -> int:
     build.clean()
     whoosh_build = time.perf_counter() - start
     whoosh_size = sum(f.stat().st_size for f in index.directory.iterdir())
+
+    pg = None
+    if "postgres" in args.backend:
+        from bench.search_postgres import PostgresBench
+        from search.postgres import search as pg_search
+        pg = PostgresBench(args.postgres)
+        pg_build, pg_size = pg.build(docs), pg.size()
 
     fts = sqlite3.connect(work / "fts.sqlite3")
     start = time.perf_counter()
@@ -145,10 +162,10 @@ def main() -> int:
                              if rng.random() < 0.6 else rng.choice(areas)), None)
                          for _ in range(args.queries)],
     }
-    rows = []
+    rows, pg_rows = [], []
     corrected = 0
     for name, qs in queries.items():
-        w_times, f_times = [], []
+        w_times, f_times, p_times = [], [], []
         for text, centre in qs:
             communes_near = sorted(geo.within(centre, 20)) if centre else None
             t = time.perf_counter()
@@ -159,6 +176,14 @@ def main() -> int:
                            distances=distances, per_page=20, thesaurus=thesaurus,
                            protected=gazetteer.words)
             w_times.append((time.perf_counter() - t) * 1000)
+            if pg is not None:
+                t = time.perf_counter()
+                understood = understand(gazetteer, text)
+                pg_search(pg.index, understood.text, member=True,
+                          communes=communes_near if centre else understood.communes,
+                          distances=distances, per_page=20, thesaurus=thesaurus,
+                          protected=gazetteer.words)
+                p_times.append((time.perf_counter() - t) * 1000)
             if name.startswith("typo"):
                 corrected += bool(found.corrections)
             if understood.place is not None:  # FTS5 is given the same place, read for it
@@ -175,6 +200,8 @@ def main() -> int:
             f_times.append((time.perf_counter() - t) * 1000)
         rows.append((name, statistics.median(w_times), percentile(w_times, 99),
                      statistics.median(f_times), percentile(f_times, 99)))
+        if pg is not None:
+            pg_rows.append((name, statistics.median(p_times), percentile(p_times, 99)))
 
     # One profile update, searchable: write it, then find it by its new word.
     updated = dict(docs[0], all=docs[0]["all"] + " Tonnelier")
@@ -198,6 +225,18 @@ def main() -> int:
     print(f"build ratio {ratio:.1f}x FTS5 (target <= 10x): {'met' if ratio <= 10 else 'MISSED'}")
     print(f"typo queries corrected: {corrected}/{args.queries}")
     print(f"one update searchable after {update_ms:.0f} ms (found: {found_total == 1}); target < 1000 ms")
+    if pg is not None:
+        pg_update_ms, pg_found = pg.update_searchable_ms(updated)
+        pg.close()
+        print(f"\nPostgreSQL (search/postgres.py), same documents and queries: build "
+              f"{pg_build:.1f} s, {pg_size / 1e6:.0f} MB")
+        print(f"{'query type':24} {'PG p50':>8} {'p99':>7} {'Whoosh p50':>10} {'FTS5 p50':>9} "
+              f"{'target':>7}")
+        for (name, pp50, pp99), (_n, wp50, _w99, fp50, _f99) in zip(pg_rows, rows, strict=True):
+            print(f"{name:24} {pp50:>6.1f}ms {pp99:>5.1f}ms {wp50:>8.1f}ms {fp50:>7.2f}ms "
+                  f"{'met' if pp50 < 10 and pp99 < 60 else 'MISSED':>7}")
+        print(f"one update searchable after {pg_update_ms:.0f} ms (found: {pg_found}; "
+              f"written in the transaction of the change, committed with it)")
     return 0
 
 

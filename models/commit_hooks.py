@@ -8,6 +8,10 @@ every hook sees the same bookkeeping:
   (`before_flush` may still change or refuse the flush; `after_flush` sees the flushed rows);
 - a SAVEPOINT gets a level of its own: released, it is merged into the level around it; rolled
   back, what it collected is dropped;
+- just before the outermost COMMIT (everything flushed), each hook's merged dict is handed to
+  its `before_commit`, in the registry's order: what it writes there is written in the same
+  transaction, so it commits or rolls back with the rows (no moment where one is committed
+  without the other);
 - after the outermost COMMIT, each hook's merged dict is handed to its `after_commit`, in the
   registry's order; after the outermost ROLLBACK everything collected is dropped.
 
@@ -45,12 +49,13 @@ class CommitHook:
     purpose: str
     before_flush: Callable[[Session, Collected], None] | None = None
     after_flush: Callable[[Session, Collected], None] | None = None
+    before_commit: Callable[[Session, dict], None] | None = None
     after_commit: Callable[[Session, dict], None] | None = None
     stages: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self):
         object.__setattr__(self, "stages", tuple(
-            stage for stage in ("before_flush", "after_flush", "after_commit")
+            stage for stage in ("before_flush", "after_flush", "before_commit", "after_commit")
             if getattr(self, stage) is not None))
 
 
@@ -135,6 +140,19 @@ def _after_flush(session: Session, _context) -> None:
     for hook in _ordered:
         if hook.after_flush is not None:
             hook.after_flush(session, _collected(session, hook.name))
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: its level is merged when it ends, written at the COMMIT
+    if not any(hook.before_commit is not None for hook in _ordered):
+        return
+    session.flush()  # what is still pending is collected before it is written
+    merged = pending(session)
+    for hook in _ordered:
+        if hook.before_commit is not None and merged.get(hook.name):
+            hook.before_commit(session, merged[hook.name])
 
 
 @event.listens_for(Session, "after_commit")

@@ -12,46 +12,32 @@ search/understanding/ranking.py. With a place, results of equal score are ordere
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from whoosh import query as Q
 
 from search.index import SearchIndex
-from search.understanding import ranking
+from search.understanding import spelling
+from search.understanding.results import (  # noqa: F401 (Hit, Result: this module's answer)
+    QUERY_MAX_CHARS,
+    SKILL_FACET_TOP,
+    TOP,
+    WORDS_MAX,
+    Hit,
+    Ranking,
+    Result,
+    audiences,
+    by_distance,
+    dominant,
+    empty_facets,
+    facets,
+    finish,
+    page_of,
+    with_corrections,
+)
 from search.understanding.spelling import Speller
 from search.understanding.thesaurus import EMPTY, Thesaurus
 from search.understanding.words import query_terms
-
-QUERY_MAX_CHARS = 200
-TOP = 200  # results ranked, and counted for the facets
-SKILL_FACET_TOP = 50  # the skills facet reads stored fields: the best 50 results
-WORDS_MAX = 8
-
-
-@dataclass
-class Hit:
-    kind: str
-    id: int
-    score: float
-
-
-@dataclass
-class Result:
-    total: int
-    hits: list[Hit]
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    words: list[str] = field(default_factory=list)  # for highlighting
-    fuzzy: bool = False  # corrected results are included
-    exact: bool = True  # False: `total` is an estimate
-    # Corrections: [(typed word, corrected word)] in index form, and how they were used:
-    # "replaced" (corrected results first), "blended" (below the exact ones), "suggested"
-    # (only offered: the exact results were enough).
-    corrections: list[tuple[str, str]] = field(default_factory=list)
-    correction_mode: str | None = None
-
-
-def audiences(member: bool, network_ids: list[int]) -> list[str]:
-    return ["public"] + (["members"] if member else []) + [f"network:{i}" for i in network_ids]
 
 
 def search(index: SearchIndex, text: str, *, member: bool, network_ids: list[int] = (),
@@ -76,45 +62,25 @@ def search(index: SearchIndex, text: str, *, member: bool, network_ids: list[int
             return _result(searcher, ranked.order(searcher, distances), ranked.total,
                            ranked.exact, page, per_page)
         exact = _rank(searcher, words, thesaurus, allowed, wanted, narrow, communes)
-        order, total, is_exact = exact.order(searcher, distances), exact.total, exact.exact
+        shown = Ranking(exact.order(searcher, distances), exact.total, exact.exact)
         corrections, mode = [], None
         if correct:
             corrections = _corrections(index, searcher, words, thesaurus, protected)
         if corrections:
             fixed_words = [dict(corrections).get(w, w) for w in words]
             fixed = _rank(searcher, fixed_words, thesaurus, allowed, wanted, narrow, communes)
-            dominant = any(searcher.doc_frequency("all", c) >= ranking.CORRECTION_DOMINANCE
-                           * max(1, searcher.doc_frequency("all", w)) for w, c in corrections)
-            if fixed.total and exact.total < ranking.FEW_RESULTS and (dominant or not exact.total):
-                mode = "replaced"
-                order = ranking.blend(fixed.order(searcher, distances), order)
-            elif fixed.total and exact.total < ranking.FEW_RESULTS:
-                mode = "blended"
-                order = ranking.blend(order, fixed.order(searcher, distances))
-            elif fixed.total:
-                mode = "suggested"
-            if mode in ("replaced", "blended"):
-                is_exact = exact.exact and fixed.exact
-                total = len(order) if is_exact else max(len(order), exact.total + fixed.total)
-            else:
-                corrections = corrections if mode else []
-    found = _result(searcher, order, total, is_exact, page, per_page)
-    found.words = words + [c for _w, c in corrections if mode in ("replaced", "blended")]
-    found.corrections, found.correction_mode = corrections, mode
-    found.fuzzy = mode in ("replaced", "blended")
-    return found
+            shown, mode = with_corrections(
+                shown, Ranking(fixed.order(searcher, distances), fixed.total, fixed.exact),
+                dominant(corrections, lambda w: searcher.doc_frequency("all", w)))
+    found = _result(searcher, shown.order, shown.total, shown.exact, page, per_page)
+    return finish(found, words, corrections, mode)
 
 
 def _corrections(index: SearchIndex, searcher, words: list[str], thesaurus: Thesaurus,
                  protected) -> list[tuple[str, str]]:
     speller = _speller(index, searcher, thesaurus)
-    out = []
-    for word in words:
-        fix = speller.correct(word, lambda w: w in protected or thesaurus.is_known(w),
-                              lambda w: searcher.doc_frequency("all", w))
-        if fix is not None:
-            out.append((word, fix.correction))
-    return out
+    return spelling.corrections(words, lambda w: w in protected or thesaurus.is_known(w),
+                                lambda w: searcher.doc_frequency("all", w), speller.nearby)
 
 
 def _speller(index: SearchIndex, searcher, thesaurus: Thesaurus) -> Speller:
@@ -196,14 +162,8 @@ class Ranked:
 
     def order(self, searcher, distances: dict[str, float] | None) -> list[int]:
         """Ranked document numbers: score, then distance from the place (ranking.py)."""
-        if not distances or not self.docnums:
-            return self.docnums
-        column = _column(searcher, "commune")
-        keyed = sorted(
-            range(len(self.docnums)),
-            key=lambda i: ranking.order_key(self.scores[i],
-                                            distances.get(column[self.docnums[i]]), i))
-        return [self.docnums[i] for i in keyed]
+        column = _column(searcher, "commune") if distances and self.docnums else None
+        return by_distance(self.docnums, self.scores, lambda d: column[d], distances)
 
 
 def _alternatives(searcher, word: str, thesaurus: Thesaurus) -> list[str]:
@@ -349,26 +309,15 @@ def _column(searcher, name: str):
 def _result(searcher, docnums: list[int], total: int, exact: bool, page: int,
             per_page: int) -> Result:
     """One page of hits and the facets of the best results, from ranked document numbers."""
-    page = max(1, page)
-    start = (page - 1) * per_page
     hits = []
-    for docnum in docnums[start:start + per_page]:
-        fields = searcher.stored_fields(docnum)
-        kind, _, ident = fields["key"].partition(":")
+    for docnum in page_of(docnums, page, per_page):
+        kind, _, ident = searcher.stored_fields(docnum)["key"].partition(":")
         hits.append(Hit(kind, int(ident), 0.0))
-    facets: dict[str, dict[str, int]] = {"skill_ids": {}}
     if not docnums:  # nothing found (an empty index has no columns to read either)
-        return Result(total=total, hits=hits, exact=exact,
-                      facets={"kind": {}, "epci": {}, "profile_kind": {}, "skill_ids": {}})
-    for name in ("kind", "epci", "profile_kind"):
-        column = _column(searcher, name)
-        counts: dict[str, int] = {}
-        for docnum in docnums[:TOP]:
-            value = column[docnum]
-            if value:
-                counts[value] = counts.get(value, 0) + 1
-        facets[name] = counts
-    for docnum in docnums[:SKILL_FACET_TOP]:  # skills: a stored list, read for fewer results
-        for skill in (searcher.stored_fields(docnum).get("skill_ids") or "").split():
-            facets["skill_ids"][skill] = facets["skill_ids"].get(skill, 0) + 1
-    return Result(total=total, hits=hits, facets=facets, exact=exact)
+        return Result(total=total, hits=hits, exact=exact, facets=empty_facets())
+
+    def column(name):
+        read = _column(searcher, name)
+        return lambda docnum: read[docnum]
+    return Result(total=total, hits=hits, exact=exact, facets=facets(
+        column, docnums, lambda d: searcher.stored_fields(d).get("skill_ids")))

@@ -1,7 +1,9 @@
-"""Keep the index in step with the database: collect what changed after each flush, apply it
-after the commit (from the committed rows), drop it on rollback (the commit-hook registry,
-`models/commit_hooks.py`, does the bookkeeping). A rolled-back change never reaches the index;
-a committed one is searchable before the request's response is sent."""
+"""Keep the index in step with the database: collect what changed after each flush, drop it on
+rollback (the commit-hook registry, `models/commit_hooks.py`, does the bookkeeping), and write
+it: for Whoosh after the commit (from the committed rows), for PostgreSQL just before it, in
+the same transaction (search/postgres.py: the documents commit or roll back with the rows). A
+rolled-back change never reaches the index; a committed one is searchable before the
+request's response is sent."""
 from __future__ import annotations
 
 import logging
@@ -62,10 +64,24 @@ def _collect(session: Session, collected: Collected) -> None:
             collected.here[key] = "delete"
 
 
+def _on_postgres(index) -> bool:
+    return getattr(index, "backend", None) == "postgres"
+
+
+def _write_in_transaction(session: Session, pending: dict) -> None:
+    """PostgreSQL: the documents written through the session's own connection, before its
+    COMMIT (a failure fails the commit: never rows without their documents)."""
+    from search import current_index, postgres
+    if not _on_postgres(current_index()):
+        return
+    add, delete = changes(session, pending)
+    postgres.write(session.connection(), add, delete)
+
+
 def _apply(session: Session, pending: dict) -> None:
     from search import current_index
     index = current_index()
-    if index is None:
+    if index is None or _on_postgres(index):
         return
     try:
         with Session(bind=session.get_bind()) as reader:
@@ -77,7 +93,8 @@ def _apply(session: Session, pending: dict) -> None:
 
 
 HOOK = CommitHook("search", 30, "write the changed profiles, networks, places and posts to "
-                  "the index, from the committed rows", after_flush=_collect, after_commit=_apply)
+                  "the index, from the committed rows", after_flush=_collect,
+                  before_commit=_write_in_transaction, after_commit=_apply)
 
 
 def register() -> None:

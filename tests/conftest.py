@@ -290,6 +290,16 @@ def pytest_collection_modifyitems(config, items):
                        "in the other tests, the whole stack in " + ", ".join(BROWSER_ON_POSTGRES)))
 
 
+@pytest.fixture(scope="module", params=["whoosh", "postgres"])
+def search_backend(request) -> str:
+    """The search engine a module runs on, both in turn (tests/test_search.py and
+    tests/test_search_relevance.py take it into their app's SEARCH_BACKEND); PostgreSQL's
+    only in a PostgreSQL run."""
+    if request.param == "postgres" and not databases.ON_POSTGRES:
+        pytest.skip("search on PostgreSQL: run with MAILLAGE_TEST_POSTGRES=postgresql+psycopg://...")
+    return request.param
+
+
 @pytest.fixture
 def app_config(db_path) -> dict:
     """Override in a test module (or parametrize) to change the configuration."""

@@ -1,8 +1,10 @@
 """The commit-hook registry (models/commit_hooks.py): what a commit triggers is listed in one
-place, in order, and what each hook collected is applied after the outermost COMMIT only; a
-rolled-back SAVEPOINT or transaction drops it. Checked on the real effects: the search index,
-the content version that page caches key on, the live notification count on a real socket, and
-the audit guard. Runs on SQLite and on PostgreSQL (`make test` runs both)."""
+place, in order, and what each hook collected is applied at the outermost COMMIT only (just
+before it, in its transaction, for the PostgreSQL search engine; after it for the others); a
+rolled-back SAVEPOINT or transaction drops it. Checked on the real effects: the search index
+(each engine: the `search_backend` fixture), the content version that page caches key on, the
+live notification count on a real socket, and the audit guard. Runs on SQLite and on PostgreSQL
+(`make test` runs both)."""
 from __future__ import annotations
 
 import contextvars
@@ -16,10 +18,15 @@ from sqlalchemy import select
 from models import AuditEntry, Notification, User, commit_hooks, current_content_version, db
 from models.moderation import AuditLogIsAppendOnly
 from realtime import socketio
-from tests.conftest import login_as
+from tests.conftest import base_config, login_as
 
 ROOT = Path(__file__).resolve().parent.parent
 WORD = "xylophoniste"
+
+
+@pytest.fixture
+def app_config(db_path, search_backend) -> dict:
+    return {**base_config(db_path), "SEARCH_BACKEND": search_backend}
 
 
 def test_every_hook_is_registered_once_in_order_and_documented(app):

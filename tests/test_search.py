@@ -1,5 +1,8 @@
 """Search: French queries (must show 1) and an index always in step with the database (must
-show 2), through the real Whoosh index in the test's temp directory."""
+show 2), on each engine (the `search_backend` fixture: the real Whoosh index in the test's temp
+directory, and PostgreSQL's tables in a PostgreSQL run). The tests marked `whoosh_only` are
+about the Whoosh index's files (processes writing at once, a damaged index, the rebuild beside
+the live one)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -9,7 +12,16 @@ from sqlalchemy import select
 
 from models import Network, Post, Profile, db
 from search import current_index
-from tests.conftest import login_as
+from tests.conftest import base_config, login_as
+
+# Whoosh's files: PostgreSQL has none (its documents are rows, written with the others).
+whoosh_only = pytest.mark.parametrize("search_backend", ["whoosh"], indirect=True)
+postgres_only = pytest.mark.parametrize("search_backend", ["postgres"], indirect=True)
+
+
+@pytest.fixture
+def app_config(db_path, search_backend) -> dict:
+    return {**base_config(db_path), "SEARCH_BACKEND": search_backend}
 
 
 def titles(client, **params) -> list[str]:
@@ -45,6 +57,39 @@ def people(app, make_user):
 ])
 def test_french_queries(client, people, query, expected):
     assert titles(client, q=query)[:1] == [expected]
+
+
+@postgres_only
+def test_postgres_documents_commit_with_their_rows_and_rebuild(app, client, people, make_user):
+    """No moment where a profile is committed and its document not: both are written by one
+    transaction (the same xmin); `flask search rebuild` writes every document again."""
+    from sqlalchemy import text
+
+    import search
+    user = make_user(display_name="Zoé Tonnel", headline="Tonnelière")
+    profile_xmin, document_xmin = db.session.execute(text(
+        "SELECT (SELECT xmin::text FROM profile WHERE id = :id), "
+        "(SELECT xmin::text FROM search_document WHERE key = :key)"),
+        {"id": user.profile.id, "key": f"profile:{user.profile.id}"}).one()
+    assert document_xmin == profile_xmin
+    db.session.execute(text("DELETE FROM search_posting; DELETE FROM search_word; "
+                            "DELETE FROM search_document"))
+    db.session.commit()
+    assert titles(client, q="tonneliere") == []
+    assert search.rebuild(app) == 6
+    assert titles(client, q="tonneliere") == ["Zoé Tonnel"]
+    assert titles(client, q="menuisierr") == ["Hugo Marty"]  # the words' counts are back
+
+
+def test_a_bad_search_backend_stops_the_app_at_start(tmp_path):
+    from app import create_app
+    config = base_config(tmp_path / "maillage.sqlite3")
+    with pytest.raises(RuntimeError, match="MAILLAGE_SEARCH_BACKEND='solr': choose one of "
+                                           "whoosh, postgres"):
+        create_app({**config, "SEARCH_BACKEND": "solr"})
+    with pytest.raises(RuntimeError, match="'postgres' needs a PostgreSQL database"):
+        create_app({**config, "SEARCH_BACKEND": "postgres",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'maillage.sqlite3'}"})
 
 
 def test_members_only_profiles_and_distance_filter(client, people, make_user):
@@ -113,6 +158,7 @@ def _write_many(directory: str, prefix: str, n: int) -> None:
                       "audience": "public"}], [])
 
 
+@whoosh_only
 def test_two_processes_writing_at_once_lose_no_update(app):
     directory = str(current_index().root)
     current_index().open()
@@ -127,6 +173,7 @@ def test_two_processes_writing_at_once_lose_no_update(app):
         assert searcher.doc_count() == 30
 
 
+@whoosh_only
 def test_missing_or_corrupt_index_is_rebuilt_at_start(app_config, people, tmp_path):
     import shutil
 
@@ -144,7 +191,7 @@ def test_missing_or_corrupt_index_is_rebuilt_at_start(app_config, people, tmp_pa
                 assert searcher.doc_count() >= 5, damage
 
 
-def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):
+def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):  # Whoosh's own: no app
     """Words within a set of communes are scored by hand (search/query.py, _run_restricted):
     the same documents in the same order as Whoosh's own filtered search."""
     import json
@@ -284,6 +331,7 @@ def test_the_place_chip_removes_the_place(client, joiners):
     assert 'href="/search?q=menuisier"' in html  # the ×: the words without the place
 
 
+@whoosh_only
 def test_a_rebuild_keeps_serving_and_loses_nothing_committed_meanwhile(app, client, joiners,
                                                                         make_user):
     """The new index is built beside the live one: a search during the build answers from

@@ -4,7 +4,8 @@ people this module creates, through the search API as a member uses it.
 Each case is one row of CASES: the query string's arguments, the person who must come first
 (top=1) or within the first `top`, and why the case is there. To add a case, add a row; to
 add a person for it, add a row to PEOPLE. The demo data (340 members) is made once for the
-module: it is the noise the judged people must stand out of.
+module and engine (Whoosh, and PostgreSQL in a PostgreSQL run: the same cases for both): it
+is the noise the judged people must stand out of.
 """
 from __future__ import annotations
 
@@ -115,13 +116,14 @@ assert len(CASES) >= 40
 
 
 @pytest.fixture(scope="module")
-def world(template_db, database_pool, tmp_path_factory):
+def world(template_db, database_pool, tmp_path_factory, search_backend):
+    """The demo territory and PEOPLE, searched through each engine in turn."""
     path = tmp_path_factory.mktemp("relevance") / "maillage.sqlite3"
     if database_pool:
         database_pool.acquire(path)
     else:
         databases.copy(template_db, path)
-    app = create_app(base_config(path))
+    app = create_app({**base_config(path), "SEARCH_BACKEND": search_backend})
     app.test_client_class = IsolatedClient
     with app.app_context():
         create_demo(db.session, 340, password_hash=generate_password_hash("x", "pbkdf2:sha256:1"))

@@ -1,9 +1,9 @@
 """Two machines, for real (issue 26): two hosts in network namespaces this test makes (`ip
 netns`, each joined by a veth pair to a bridge in the root namespace), one gunicorn server on
-each, bound to its host's address, with an instance folder of its own (secret-less: settings
-only; uploads, mail, search index in it) and nothing of the other's disk: pictures are rows of
-the shared database (MAILLAGE_UPLOADS_BACKEND=database). The test talks to both through their
-addresses, as nginx would.
+each, bound to its host's address, with an instance folder of its own (MAILLAGE_INSTANCE_DIR)
+and nothing of the other's disk: pictures and search documents are rows of the shared database
+(MAILLAGE_UPLOADS_BACKEND=database, MAILLAGE_SEARCH_BACKEND=postgres). The test talks to both
+through their addresses, as nginx would.
 
 They share PostgreSQL and Redis through the bridge's address. Said plainly: the suite's
 PostgreSQL and Redis listen on the root namespace's loopback only and are left as they are, so
@@ -14,7 +14,8 @@ server (tests/helpers/smtp.py) listens on the bridge's address itself. Both host
 this checkout (one release on two machines); neither writes anywhere the other reads.
 
 What it shows: a chat message crosses from a client of A to a client of B (Redis); an avatar
-uploaded through A's form is served by B, byte for byte; the daily digest, with both hosts
+uploaded through A's form is served by B, byte for byte; a profile edited through A is found by
+B's very next search, with no wait at all; the daily digest, with both hosts
 running the scheduler, reaches each member once; and A's server killed (SIGKILL) while it holds
 the digest job, some of it committed, loses no mail and doubles none: B finishes once A's lease
 has expired.
@@ -82,6 +83,7 @@ def host_env(net: netns.VethNetwork, host: netns.Host, relay: netns.TcpRelay, sm
             "PGAPPNAME": f"maillage-{host.name}",
             "MAILLAGE_INSTANCE_DIR": str(folder),
             "MAILLAGE_UPLOADS_BACKEND": "database",
+            "MAILLAGE_SEARCH_BACKEND": "postgres",
             "MAILLAGE_SOCKETIO_MESSAGE_QUEUE":
                 f"redis://{net.address}:{relay.ports[6379]}/{REDIS_DB}",
             "MAILLAGE_MAIL_SERVER": net.address, "MAILLAGE_MAIL_PORT": str(smtp.port),
@@ -133,7 +135,7 @@ def hosts(possible, template_db, tmp_path_factory):
             server.room_id, server.user_ids, server.profile_ids = room_id, user_ids, profile_ids
             server.name, server.folder, server.address = name, folder, host.address
             servers.append(server)
-        app = create_app(base_config(db_file))
+        app = create_app({**base_config(db_file), "SEARCH_BACKEND": "postgres"})
         yield Hosts(*servers, smtp, db_file, app)
 
 
@@ -193,6 +195,25 @@ def test_an_avatar_uploaded_through_a_is_served_by_b(hosts):
     # Neither machine's disk holds it: it went through the database only.
     assert [p for p in files_below(hosts.a.folder) if "uploads" in p.parts] == []
     assert [p for p in files_below(hosts.b.folder) if "uploads" in p.parts] == []
+
+
+# -- search -----------------------------------------------------------------------------------
+
+def search(server, words: str) -> dict:
+    response = requests.get(server.url + "/api/v1/search", params={"q": words}, timeout=10)
+    assert response.status_code == 200, response.text[:300]
+    return response.json()
+
+
+def test_a_profile_edited_through_a_is_found_by_search_on_b_at_once(hosts):
+    """The documents are rows written in the edit's own transaction (SEARCH_BACKEND=postgres):
+    B's first search after A's answer finds the profile, with no wait at all."""
+    word = "mégisserie"
+    assert search(hosts.b, word)["total"] == 0
+    edit_profile(hosts.a, "bruno@example.org", "Bruno Costes", f"Tanneur, {word} à Rignac")
+    found = search(hosts.b, word)
+    assert found["total"] == 1, found
+    assert found["results"][0]["url"].endswith(f"/people/{hosts.b.profile_ids['bruno']}"), found
 
 
 # -- the daily digest ------------------------------------------------------------------------

@@ -72,32 +72,56 @@ class Speller:
             for d in _deletes(word):
                 self._filed.setdefault(d, []).append(word)
 
-    def candidates(self, word: str, frequency) -> list[tuple[int, int, str]]:
-        """(edits, -documents, candidate) of the words close to this one, best first."""
+    def nearby(self, word: str) -> set[str]:
+        """The words of the vocabulary within two edits of this one (and some further)."""
         found = set()
         for key in {word} | _deletes(word):
             found.update(self._filed.get(key, ()))
-        found.discard(word)
-        limit = max_edits(word)
-        out = []
-        for candidate in found:
-            if candidate[0] != word[0]:
-                continue
-            edits = distance(word, candidate, limit)
-            if edits <= limit:
-                out.append((edits, -frequency(candidate), candidate))
-        return sorted(out)
+        return found
+
+    def candidates(self, word: str, frequency) -> list[tuple[int, int, str]]:
+        return candidates(word, self.nearby(word), frequency)
 
     def correct(self, word: str, protected, frequency) -> Correction | None:
-        """The correction of one word, or None. `protected(word)`: never corrected;
-        `frequency(word)`: how many documents hold it (asked of the index)."""
-        if len(word) < MIN_LENGTH or not word.isalpha() or protected(word):
-            return None
-        typed_frequency = frequency(word)
-        if typed_frequency >= FREQUENT:
-            return None
-        for _edits, minus_frequency, candidate in self.candidates(word, frequency):
-            frequency = -minus_frequency
-            if frequency > typed_frequency:
-                return Correction(word, candidate, frequency, typed_frequency)
+        return correct(word, protected, frequency, self.nearby)
+
+
+def candidates(word: str, nearby, frequency) -> list[tuple[int, int, str]]:
+    """(edits, -documents, candidate) of the words close to this one, best first: within
+    max_edits and with the same first letter."""
+    limit = max_edits(word)
+    out = []
+    for candidate in set(nearby) - {word}:
+        if not candidate or candidate[0] != word[0]:
+            continue
+        edits = distance(word, candidate, limit)
+        if edits <= limit:
+            out.append((edits, -frequency(candidate), candidate))
+    return sorted(out)
+
+
+def correct(word: str, protected, frequency, nearby) -> Correction | None:
+    """The correction of one word, or None. `protected(word)`: never corrected;
+    `frequency(word)`: how many documents hold it (asked of the index); `nearby(word)`: the
+    vocabulary's words close to it (the engine finds them: SymSpell deletes for Whoosh,
+    trigrams for PostgreSQL)."""
+    if len(word) < MIN_LENGTH or not word.isalpha() or protected(word):
         return None
+    typed_frequency = frequency(word)
+    if typed_frequency >= FREQUENT:
+        return None
+    for _edits, minus_frequency, candidate in candidates(word, nearby(word), frequency):
+        found = -minus_frequency
+        if found > typed_frequency:
+            return Correction(word, candidate, found, typed_frequency)
+    return None
+
+
+def corrections(words: list[str], protected, frequency, nearby) -> list[tuple[str, str]]:
+    """(typed, corrected) for the words of a query that have a correction."""
+    out = []
+    for word in words:
+        fix = correct(word, protected, frequency, nearby)
+        if fix is not None:
+            out.append((word, fix.correction))
+    return out
