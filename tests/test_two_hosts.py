@@ -15,10 +15,10 @@ this checkout (one release on two machines); neither writes anywhere the other r
 
 What it shows: a chat message crosses from a client of A to a client of B (Redis); an avatar
 uploaded through A's form is served by B, byte for byte; a profile edited through A is found by
-B's very next search, with no wait at all; the daily digest, with both hosts
-running the scheduler, reaches each member once; and A's server killed (SIGKILL) while it holds
-the digest job, some of it committed, loses no mail and doubles none: B finishes once A's lease
-has expired.
+B's very next search, with no wait at all; the daily digest, with both hosts running the
+scheduler, reaches each member once; and A's server killed (SIGKILL) while it builds the digest
+(some batches committed) and, started again, while it sends them loses no mail and doubles
+none: B finishes once A's leases have expired.
 
 Skipped, with the reason printed: on SQLite (two machines share a database server, not a file),
 when not root or without `ip`, and without Redis."""
