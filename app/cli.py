@@ -50,7 +50,8 @@ def skills_load() -> None:
 @click.argument("action", type=click.Choice(["rebuild", "alerts"]))
 def search_command(action: str) -> None:
     """`flask search rebuild`: index every profile, network, place, post and event again, into
-    a new index that replaces the live one when complete (searches go on meanwhile).
+    a new index that replaces the live one when complete (searches go on meanwhile); with the
+    PostgreSQL engine, every document rewritten in one transaction.
     `flask search alerts`: tell members of the new profiles matching their saved searches."""
     from flask import current_app
     if action == "alerts":
@@ -71,7 +72,9 @@ def search_command(action: str) -> None:
             bar.update(n - done[0])
             done[0] = n
         indexed = search.rebuild(current_app._get_current_object(), progress)
-    click.echo(f"{indexed} documents indexed in {current_app.config['SEARCH_INDEX_DIR']}.")
+    where = "PostgreSQL's search tables" if search.backend(current_app) == "postgres" \
+        else current_app.config["SEARCH_INDEX_DIR"]
+    click.echo(f"{indexed} documents indexed in {where}.")
 
 
 @sirene_cli.command("import")

@@ -8,24 +8,32 @@ Tables (migrations/versions/0026_postgres_search.py; not models: this module own
   kind of profile, skills) and `words`, a weighted tsvector of its words in index form
   (search/understanding/words.py: the one normalisation of both engines), the sections labelled
   A skills, B headline, C name and place, D body; a GIN index finds the documents holding all
-  the words of a query (each word or one of its synonyms: `(a | b) & c`).
-- `search_posting`: (word, document, weight), the weight the Whoosh index gives the word in the
-  document (search/analysis.py: the sections' weights of search/understanding/ranking.py);
-  indexed by (word, weight DESC), so the best documents of one word are read first.
+  the words of a query (each word or one of its synonyms: `(a | b) & c`); `weights` (jsonb,
+  word -> weight) scores each match in its row (a posting looked up per match cost ten times
+  more).
+- `search_posting`: (word, document, weight, audience, commune), the weight the Whoosh index
+  gives the word in the document (search/analysis.py: the sections' weights of
+  search/understanding/ranking.py); indexed by (word, weight DESC) with the audience and
+  commune, so the best documents of one word that a reader may see, anywhere or within
+  communes, are read first, from the index alone.
 - `search_word`: each word and how many documents hold it (its rarity, idf), with a trigram
   index (pg_trgm): the words close to a misspelt one, which search/understanding/spelling.py's
   rules then choose from.
 
 Scores are Whoosh's TF-IDF: per word, the best weight among its synonyms times their common
-rarity; summed over the words (search/understanding/ranking.py). So both engines rank alike,
-and pass the same relevance cases (tests/test_search_relevance.py).
+rarity; summed over the words (search/understanding/ranking.py). So both engines find the same
+documents with the same scores (to SCORE_DIGITS; equal scores come in the documents' order,
+where Whoosh's order follows float noise), and pass the same relevance cases
+(tests/test_search_relevance.py).
 
 Writes take the documents' rows in key order, then the words' counts in word order: two
 transactions writing the same documents or words wait for each other, never deadlock.
 """
 from __future__ import annotations
 
+import json
 import math
+import struct
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -51,7 +59,7 @@ from search.understanding.results import (
     page_of,
     with_corrections,
 )
-from search.understanding.spelling import FREQUENT, corrections
+from search.understanding.spelling import FREQUENT, correctable, corrections
 from search.understanding.thesaurus import EMPTY, Thesaurus
 from search.understanding.words import query_terms, terms
 
@@ -59,7 +67,11 @@ TABLES = ("search_posting", "search_word", "search_document")
 # The tsvector's label of each section (ranking.py: NAME, HEADLINE, SKILLS, BODY, PLACE).
 LABELS = ("C", "B", "A", "D", "C")
 COUNT_EXACT_UP_TO = 500  # matches counted one by one; above, the total is an estimate
+COUNT_EXACT_NEAR = 5000  # the same within communes (few of a word's postings are there)
 COUNT_ESTIMATED_ABOVE = 10_000  # documents: above, their number is the planner's estimate
+# Longer "words" (a pasted hash, a row of x) are not written: PostgreSQL refuses a lexeme over
+# 2,047 bytes and an index entry over about 2,700, which would fail the member's commit.
+WORD_MAX_CHARS = 100
 _analyzer = SectionAnalyzer()
 
 
@@ -93,11 +105,16 @@ class PostgresIndex:
 # -- writing ------------------------------------------------------------------------------
 
 def _weights(doc: dict) -> dict[str, float]:
-    """word -> weight, exactly as the Whoosh index sums it (one analyzer for both)."""
+    """word -> weight, exactly as the Whoosh index sums it (one analyzer for both) and stores
+    it (a 32-bit float: `search_posting.weight` is a real, `weights` holds the same values)."""
     found: dict[str, float] = {}
     for token in _analyzer(doc["all"]):
-        found[token.text] = found.get(token.text, 0.0) + token.boost
-    return found
+        if len(token.text) <= WORD_MAX_CHARS:
+            found[token.text] = found.get(token.text, 0.0) + token.boost
+    return {w: _FLOAT32.unpack(_FLOAT32.pack(v))[0] for w, v in found.items()}
+
+
+_FLOAT32 = struct.Struct("f")
 
 
 def _lexeme(word: str) -> str:
@@ -110,7 +127,8 @@ def _tsvector(doc: dict) -> str:
     labels: dict[str, list[str]] = {}
     for n, section in enumerate(doc["all"].split(ranking.SECTION_SEPARATOR)[:len(LABELS)]):
         for word in dict.fromkeys(terms(section)):
-            labels.setdefault(word, []).append(LABELS[n])
+            if len(word) <= WORD_MAX_CHARS:
+                labels.setdefault(word, []).append(LABELS[n])
     position = 0
     out = []
     for word, found in labels.items():
@@ -144,33 +162,37 @@ def write(connection, add: list[dict], delete: Iterable[str]) -> None:
         connection.execute(text("DELETE FROM search_document WHERE key = ANY(:keys)"),
                            {"keys": gone})
     ordered = [docs[k] for k in keys if k in docs]
+    weights = {d["key"]: _weights(d) for d in ordered}
     if ordered:
         rows = connection.execute(text(
             "INSERT INTO search_document (key, kind, audience, commune, epci, profile_kind, "
-            "skill_ids, words) SELECT * FROM unnest(CAST(:keys AS text[]), "
+            "skill_ids, words, weights) SELECT * FROM unnest(CAST(:keys AS text[]), "
             "CAST(:kinds AS text[]), CAST(:audiences AS text[]), CAST(:communes AS text[]), "
             "CAST(:epcis AS text[]), CAST(:profile_kinds AS text[]), CAST(:skill_ids AS text[]), "
-            "CAST(:words AS tsvector[])) "
+            "CAST(:words AS tsvector[]), CAST(:weights AS jsonb[])) "
             "ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, audience = EXCLUDED.audience, "
             "commune = EXCLUDED.commune, epci = EXCLUDED.epci, "
             "profile_kind = EXCLUDED.profile_kind, skill_ids = EXCLUDED.skill_ids, "
-            "words = EXCLUDED.words RETURNING key, id"), {
+            "words = EXCLUDED.words, weights = EXCLUDED.weights RETURNING key, id"), {
                 "keys": [d["key"] for d in ordered], "kinds": [d["kind"] for d in ordered],
                 "audiences": [d["audience"] for d in ordered],
                 "communes": [d.get("commune") or "" for d in ordered],
                 "epcis": [d.get("epci") or "" for d in ordered],
                 "profile_kinds": [d.get("profile_kind") or "" for d in ordered],
                 "skill_ids": [d.get("skill_ids") or "" for d in ordered],
-                "words": [_tsvector(d) for d in ordered]}).all()
+                "words": [_tsvector(d) for d in ordered],
+                "weights": [json.dumps(weights[d["key"]]) for d in ordered]}).all()
         new_ids = dict(rows)
-        postings = [(word, new_ids[d["key"]], weight) for d in ordered
-                    for word, weight in _weights(d).items()]
-        counts.update(word for word, _doc, _weight in postings)
+        postings = [(word, new_ids[d["key"]], weight, d["audience"], d.get("commune") or "")
+                    for d in ordered for word, weight in weights[d["key"]].items()]
+        counts.update(p[0] for p in postings)
         connection.execute(text(
-            "INSERT INTO search_posting (term, doc, weight) SELECT * FROM unnest("
-            "CAST(:terms AS text[]), CAST(:docs AS bigint[]), CAST(:weights AS real[]))"),
+            "INSERT INTO search_posting (term, doc, weight, audience, commune) SELECT * FROM "
+            "unnest(CAST(:terms AS text[]), CAST(:docs AS bigint[]), CAST(:weights AS real[]), "
+            "CAST(:audiences AS text[]), CAST(:communes AS text[]))"),
             {"terms": [p[0] for p in postings], "docs": [p[1] for p in postings],
-             "weights": [p[2] for p in postings]})
+             "weights": [p[2] for p in postings], "audiences": [p[3] for p in postings],
+             "communes": [p[4] for p in postings]})
     _count_words(connection, counts)
 
 
@@ -202,29 +224,43 @@ class _Words:
     """How many documents hold each word (asked once per search), and the rarity (idf)
     Whoosh's TF-IDF gives it: log(documents / (holders + 1)) + 1."""
 
-    def __init__(self, connection, words: Iterable[str]):
-        """Fetches these words' counts and the number of documents, in one statement (the
-        planner's estimate of it above COUNT_ESTIMATED_ABOVE: a count would read them all)."""
+    def __init__(self, connection, words: Iterable[str], correctable: list[str]):
+        """Fetches, in one statement: these words' counts, the number of documents (the
+        planner's estimate of it above COUNT_ESTIMATED_ABOVE: a count would read them all),
+        and the words near each `correctable` one that is rare (`nearby`)."""
         self.connection = connection
         self.docs: dict[str, int] = {}
+        self.near: dict[str, set[str]] = {w: set() for w in correctable}
         self.total = 0
-        self.fetch(words, with_total=True)
+        wanted = list(dict.fromkeys(words))
+        rows = connection.execute(text(
+            "SELECT '', word, docs FROM search_word WHERE word = ANY(:words) "
+            "UNION ALL SELECT 'total', '', CASE WHEN reltuples > :above THEN reltuples::bigint "
+            "ELSE (SELECT count(*) FROM search_document) END FROM pg_class "
+            "WHERE oid = 'search_document'::regclass "
+            f"UNION ALL SELECT t.typed, w.word, w.docs FROM unnest(CAST(:typed AS text[])) "
+            f"AS t(typed) JOIN search_word w ON {_NEAR.format(typed='t.typed')} "
+            "WHERE coalesce((SELECT s.docs FROM search_word s WHERE s.word = t.typed), 0) "
+            "< :frequent"), {"words": wanted, "above": COUNT_ESTIMATED_ABOVE,
+                             "typed": correctable, "frequent": FREQUENT}).all()
+        for kind, word, docs in rows:
+            if kind == "total":
+                self.total = int(docs)
+                continue
+            self.docs[word] = docs
+            if kind:
+                self.near[kind].add(word)
+        for w in wanted:
+            self.docs.setdefault(w, 0)
 
-    def fetch(self, words: Iterable[str], with_total: bool = False) -> None:
+    def fetch(self, words: Iterable[str]) -> None:
         missing = [w for w in dict.fromkeys(words) if w not in self.docs]
-        if not missing and not with_total:
-            return
-        sql = "SELECT word, docs FROM search_word WHERE word = ANY(:words)"
-        if with_total:  # "" is no word: it carries the number of documents
-            sql += (" UNION ALL SELECT '', CASE WHEN reltuples > :above THEN reltuples::bigint "
-                    "ELSE (SELECT count(*) FROM search_document) END FROM pg_class "
-                    "WHERE oid = 'search_document'::regclass")
-        found = dict(self.connection.execute(text(sql), {
-            "words": missing, "above": COUNT_ESTIMATED_ABOVE}).all())
-        if with_total:
-            self.total = int(found.pop("", 0))
-        for w in missing:
-            self.docs[w] = found.get(w, 0)
+        if missing:
+            found = dict(self.connection.execute(text(
+                "SELECT word, docs FROM search_word WHERE word = ANY(:words)"),
+                {"words": missing}).all())
+            for w in missing:
+                self.docs[w] = found.get(w, 0)
 
     def frequency(self, word: str) -> int:
         self.fetch([word])
@@ -236,12 +272,17 @@ class _Words:
     def nearby(self, word: str) -> set[str]:
         """Words of the documents sharing enough trigrams with this one (pg_trgm), of about
         its length and with its first letter (spelling.py keeps those within its edits)."""
-        rows = self.connection.execute(text(
-            "SELECT word, docs FROM search_word WHERE word % :word "
-            "AND left(word, 1) = left(:word, 1) AND abs(length(word) - length(:word)) <= 2"),
-            {"word": word}).all()
-        self.docs.update(dict(rows))
-        return {w for w, _n in rows}
+        if word not in self.near:
+            rows = self.connection.execute(text(
+                f"SELECT word, docs FROM search_word w WHERE {_NEAR.format(typed=':word')}"),
+                {"word": word}).all()
+            self.docs.update(dict(rows))
+            self.near[word] = {w for w, _n in rows}
+        return self.near[word]
+
+
+_NEAR = ("w.word % {typed} AND left(w.word, 1) = left({typed}, 1) "
+         "AND abs(length(w.word) - length({typed})) <= 2")
 
 
 @dataclass
@@ -251,14 +292,22 @@ class _Filters:
     communes: list[str] | None
     profile_kind: str | None
 
-    def sql(self, alias: str = "d") -> tuple[str, dict]:
-        clauses = [f"{alias}.audience = ANY(:audiences)"]
+    @property
+    def on_documents(self) -> bool:
+        """Whether a filter needs the documents' rows (the audience and the commune are on
+        the postings too)."""
+        return bool(self.kind) or bool(self.profile_kind)
+
+    def sql(self, alias: str = "d", posting: str | None = None) -> tuple[str, dict]:
+        """The filters on documents `alias`; the audience and commune on postings `posting`
+        if given."""
+        clauses = [f"{posting or alias}.audience = ANY(:audiences)"]
         params: dict = {"audiences": self.audiences}
         if self.kind:
             clauses.append(f"{alias}.kind = :kind")
             params["kind"] = self.kind
         if self.communes is not None:
-            clauses.append(f"{alias}.commune = ANY(:communes)")
+            clauses.append(f"{posting or alias}.commune = ANY(:communes)")
             params["communes"] = list(self.communes)
         if self.profile_kind:
             clauses.append(f"{alias}.profile_kind = :profile_kind")
@@ -297,26 +346,30 @@ def _rank(connection, words: _Words, groups: list[list[str]], filters: _Filters,
           wanted: int) -> _Ranked:
     if any(not any(words.docs[a] for a in alts) for alts in groups):
         return _Ranked([], [], 0, True)  # a word no document holds: nothing to ask
-    if len(groups) == 1 and filters.communes is None:
+    if len(groups) == 1:
         return _rank_one(connection, words, groups[0], filters, wanted)
     return _rank_matching(connection, words, groups, filters, wanted)
 
 
 def _rank_matching(connection, words: _Words, groups: list[list[str]], filters: _Filters,
                    wanted: int) -> _Ranked:
-    """The documents holding every word (the GIN index), each scored from its postings."""
+    """The documents holding every word (the GIN index), each scored from its row's weights:
+    per word, the best of its spellings (GREATEST skips the absent ones) times its rarity."""
     where, params = filters.sql("d")
     parts = []
     for i, alts in enumerate(groups):
-        params[f"a{i}"] = alts
         params[f"i{i}"] = max(words.idf(a) for a in alts)
-        parts.append(f"coalesce((SELECT max(p.weight) FROM search_posting p WHERE p.doc = d.id "
-                     f"AND p.term = ANY(:a{i})), 0) * :i{i}")
+        spellings = []
+        for j, alt in enumerate(alts):
+            params[f"a{i}_{j}"] = alt
+            spellings.append(f"CAST(d.weights ->> :a{i}_{j} AS float8)")
+        parts.append(f"coalesce(greatest({', '.join(spellings)}), 0) * :i{i}")
     params.update(q=_tsquery(groups), wanted=wanted)
     rows = connection.execute(text(
-        f"SELECT {COLUMNS}, {' + '.join(parts)} AS score, count(*) OVER () AS total "
-        f"FROM search_document d WHERE d.words @@ CAST(:q AS tsquery) AND {where} "
-        f"ORDER BY score DESC, d.id LIMIT :wanted"), params).all()
+        f"SELECT * FROM (SELECT {COLUMNS}, {' + '.join(parts)} AS score, "
+        f"count(*) OVER () AS total FROM search_document d "
+        f"WHERE d.words @@ CAST(:q AS tsquery) AND {where}) m "
+        f"ORDER BY score DESC, id LIMIT :wanted"), params).all()
     return _Ranked([tuple(r[:7]) for r in rows], [r[7] for r in rows],
                    rows[0][8] if rows else 0, True)
 
@@ -327,33 +380,34 @@ def _rank_one(connection, words: _Words, alts: list[str], filters: _Filters,
     the postings' index, stopping at `wanted` per spelling, and in the same statement the
     matches counted up to COUNT_EXACT_UP_TO postings (estimated above, as Whoosh does:
     "about")."""
-    where, params = filters.sql("d")
+    where, params = filters.sql("d", posting="p")
+    # The audience and commune are on the postings: without another filter, the index alone
+    # answers.
+    join = " JOIN search_document d ON d.id = p.doc" if filters.on_documents else ""
     selects = []
     for i, alt in enumerate(alts):
         params[f"a{i}"] = alt
-        selects.append(f"(SELECT {COLUMNS}, p.weight FROM search_posting p "
-                       f"JOIN search_document d ON d.id = p.doc WHERE p.term = :a{i} AND {where} "
+        selects.append(f"(SELECT p.doc, p.weight FROM search_posting p{join} "
+                       f"WHERE p.term = :a{i} AND {where} "
                        f"ORDER BY p.weight DESC, p.doc LIMIT :wanted)")
-    params.update(wanted=wanted, alts=alts, cap=COUNT_EXACT_UP_TO)
+    cap = COUNT_EXACT_UP_TO if filters.communes is None else COUNT_EXACT_NEAR
+    params.update(wanted=wanted, alts=alts, cap=cap)
     rows = connection.execute(text(
-        f"SELECT top.*, counted.* FROM ({' UNION ALL '.join(selects)}) top CROSS JOIN ("
-        f"SELECT count(DISTINCT doc) FILTER (WHERE visible), count(*) FILTER (WHERE visible), "
-        f"count(*) FROM (SELECT p.doc, {where} AS visible FROM search_posting p "
-        f"JOIN search_document d ON d.id = p.doc WHERE p.term = ANY(:alts) LIMIT :cap) x"
-        f") counted"), params).all()
-    best: dict[int, tuple] = {}
-    for row in rows:
-        if row[0] not in best or row[7] > best[row[0]][7]:
-            best[row[0]] = tuple(row)
-    ordered = sorted(best.values(), key=lambda r: (-r[7], r[0]))[:wanted]
+        f"SELECT {COLUMNS}, top.weight, counted.* FROM (SELECT doc, max(weight) AS weight "
+        f"FROM ({' UNION ALL '.join(selects)}) spellings GROUP BY doc "
+        f"ORDER BY 2 DESC, doc LIMIT :wanted) top JOIN search_document d ON d.id = top.doc "
+        f"CROSS JOIN (SELECT count(DISTINCT doc) FILTER (WHERE visible), "
+        f"count(*) FILTER (WHERE visible), count(*) FROM (SELECT p.doc, {where} AS visible "
+        f"FROM search_posting p{join} WHERE p.term = ANY(:alts) LIMIT :cap) x) counted "
+        f"ORDER BY top.weight DESC, top.doc"), params).all()
     idf = max(words.idf(a) for a in alts)
     seen, visible, scanned = rows[0][8:11] if rows else (0, 0, 0)
-    if scanned < COUNT_EXACT_UP_TO:
+    if scanned < cap:
         total, exact = seen, True
     else:
         holders = min(words.total, sum(words.frequency(a) for a in alts))
-        total, exact = max(seen, len(best), int(holders * visible / scanned)), False
-    return _Ranked([r[:7] for r in ordered], [r[7] * idf for r in ordered], total, exact)
+        total, exact = max(seen, len(rows), int(holders * visible / scanned)), False
+    return _Ranked([tuple(r[:7]) for r in rows], [r[7] * idf for r in rows], total, exact)
 
 
 def _everything(connection, filters: _Filters, wanted: int) -> _Ranked:
@@ -383,14 +437,14 @@ def search(index: PostgresIndex, text_: str, *, member: bool, network_ids: list[
         if not terms_:
             return _result(_everything(connection, filters, wanted).ranking(distances),
                            page, per_page)
-        words = _Words(connection, (a for w in terms_ for a in thesaurus.alternatives(w)))
+        never = lambda w: w in protected or thesaurus.is_known(w)  # noqa: E731
+        words = _Words(connection, (a for w in terms_ for a in thesaurus.alternatives(w)),
+                       [w for w in terms_ if correct and correctable(w, never)])
         typed = _rank(connection, words, _groups(words, terms_, thesaurus), filters, wanted)
         shown = typed.ranking(distances)
         found, mode = [], None
         if correct:
-            found = corrections(
-                terms_, lambda w: w in protected or thesaurus.is_known(w), words.frequency,
-                lambda w: words.nearby(w) if words.frequency(w) < FREQUENT else set())
+            found = corrections(terms_, never, words.frequency, words.nearby)
         if found:
             fixed_terms = [dict(found).get(w, w) for w in terms_]
             fixed = _rank(connection, words, _groups(words, fixed_terms, thesaurus), filters,

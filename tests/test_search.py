@@ -81,6 +81,40 @@ def test_postgres_documents_commit_with_their_rows_and_rebuild(app, client, peop
     assert titles(client, q="menuisierr") == ["Hugo Marty"]  # the words' counts are back
 
 
+@postgres_only
+def test_postgres_finds_what_whoosh_finds(app, tmp_path):
+    """The benchmark's documents in both engines: the same totals, corrections and results
+    (a page holding them all: equal scores may come in another order)."""
+    import json
+    from pathlib import Path
+
+    from bench.search import TYPOS, documents
+    from search import postgres, query
+    from search.index import SearchIndex
+    from search.understanding.thesaurus import Thesaurus
+
+    root = Path(__file__).resolve().parent.parent
+    places = json.loads((root / "data" / "communes.json").read_text("utf-8"))["communes"]
+    thesaurus = Thesaurus.from_catalog(json.loads((root / "data" / "skills.json").read_text()))
+    docs = list(documents(1500, places))
+    whoosh = SearchIndex(tmp_path / "ix")
+    whoosh.write(docs, [])
+    postgres.write(db.session.connection(), docs, [])  # read back in this transaction
+    near = sorted({p["insee"] for p in places[:80]})
+    cases = [(t, None) for t in ("photographie", "menuiserie ébénisterie", "web independant",
+                                 "gestion", *list(TYPOS.values())[:4])]
+    cases += [("graphisme", near), ("comptabilite", near), ("", near)]
+    for text, communes in cases:
+        for member in (True, False):
+            a, b = (engine.search(index, text, member=member, communes=communes, per_page=500,
+                                  thesaurus=thesaurus)
+                    for engine, index in ((query, whoosh), (postgres, postgres.PostgresIndex())))
+            assert (b.total, b.corrections, b.correction_mode) == \
+                (a.total, a.corrections, a.correction_mode), text
+            assert sorted((h.kind, h.id) for h in b.hits) == \
+                sorted((h.kind, h.id) for h in a.hits), text
+
+
 def test_a_bad_search_backend_stops_the_app_at_start(tmp_path):
     from app import create_app
     config = base_config(tmp_path / "maillage.sqlite3")
@@ -246,6 +280,13 @@ def test_snippets_are_plain_text_not_markdown(client, make_user):
     assert "&lt;script&gt;claies&lt;/script&gt; &amp; nasses" in snippet  # shown, never run
     api = client.get("/api/v1/search", query_string={"q": "osier"}).get_json()
     assert "**" not in api["results"][0]["snippet"]
+
+
+def test_a_word_too_long_to_index_never_fails_a_save(client, make_user):
+    """PostgreSQL refuses a lexeme over 2,047 bytes: such a "word" is left out, the rest of the
+    profile is found."""
+    make_user(display_name="Zoé Longue", headline="Vannière", bio="Osier " + "é" * 3000)
+    assert titles(client, q="osier") == ["Zoé Longue"]
 
 
 @pytest.fixture

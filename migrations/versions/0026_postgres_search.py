@@ -1,7 +1,8 @@
 """search on PostgreSQL: documents, postings and words (issue 26)
 
 On PostgreSQL only (search/postgres.py owns these tables; they are no models): pg_trgm, and
-search_document (a weighted tsvector of each document's words, GIN-indexed), search_posting
+search_document (a weighted tsvector of each document's words, GIN-indexed, and each word's
+weight in it, for scoring the matches without another lookup), search_posting
 (a word's weight in a document, indexed by word and weight) and search_word (how many documents
 hold a word, trigram-indexed for corrections). `flask search rebuild` fills them. On SQLite
 nothing is made: the PostgreSQL backend needs PostgreSQL (app start says so).
@@ -34,7 +35,8 @@ def upgrade():
             epci varchar(9) NOT NULL DEFAULT '',
             profile_kind varchar(20) NOT NULL DEFAULT '',
             skill_ids text NOT NULL DEFAULT '',
-            words tsvector NOT NULL
+            words tsvector NOT NULL,
+            weights jsonb NOT NULL DEFAULT '{}'
         )""")
     op.execute("CREATE INDEX ix_search_document_words ON search_document USING gin (words)")
     op.execute("CREATE INDEX ix_search_document_commune ON search_document (commune)")
@@ -43,9 +45,15 @@ def upgrade():
             term text NOT NULL,
             doc bigint NOT NULL,
             weight real NOT NULL,
-            PRIMARY KEY (term, doc)
+            audience varchar(40) NOT NULL,
+            commune varchar(5) NOT NULL DEFAULT ''
         )""")
-    op.execute("CREATE INDEX ix_search_posting_rank ON search_posting (term, weight DESC, doc)")
+    # One index by word (its best documents first, with who may see them and where: a search
+    # on one word, anywhere or within communes, reads the index alone; counting reads it too) and one by document (a rewrite
+    # deletes its postings): a primary key (term, doc) would be a third as large again, for a
+    # uniqueness the writer already keeps.
+    op.execute("CREATE INDEX ix_search_posting_rank ON search_posting (term, weight DESC, doc) "
+               "INCLUDE (audience, commune)")
     op.execute("CREATE INDEX ix_search_posting_doc ON search_posting (doc)")
     op.execute("""
         CREATE TABLE search_word (

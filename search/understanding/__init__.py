@@ -2,16 +2,20 @@
 words (normalised the way the index stores them), a place (a commune, an EPCI, a postcode, a
 distance), corrections of misspelt words and synonyms of skills, and the ranking rules.
 
-Nothing here imports Whoosh: a backend (search/query.py for Whoosh; a PostgreSQL one later)
-gives a vocabulary with document frequencies and runs the words it is handed; the app gives
+Nothing here imports an engine: a backend (search/query.py for Whoosh, search/postgres.py for
+PostgreSQL) gives a vocabulary with document frequencies and runs the words it is handed; the
+app gives
 the gazetteer and the skills (search/understanding/sources.py reads them from the database).
 
 - `words.py`: one normalisation for the index and the queries (accents, stop words, "ph",
   "St", gender and plural).
 - `places.py`: "à Rodez", "près de St Geniez", "dans le Lévézou", "12000", "20 km".
-- `spelling.py`: corrections against the index's vocabulary and the skills'.
+- `spelling.py`: corrections against the index's vocabulary and the skills' (the engine finds
+  the close words: SymSpell deletes for Whoosh, trigrams for PostgreSQL; the rules choose).
 - `thesaurus.py`: the skills' one-word synonyms.
 - `ranking.py`: the field weights, the order of results, and when a correction is used.
+- `results.py`: what a search answers (`Result`), its facets, and the corrected results joined
+  to the others by ranking.py's rules: the same code for both engines.
 """
 from __future__ import annotations
 

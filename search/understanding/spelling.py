@@ -100,12 +100,17 @@ def candidates(word: str, nearby, frequency) -> list[tuple[int, int, str]]:
     return sorted(out)
 
 
+def correctable(word: str, protected) -> bool:
+    """Whether a word may be corrected at all (before its frequency is asked)."""
+    return len(word) >= MIN_LENGTH and word.isalpha() and not protected(word)
+
+
 def correct(word: str, protected, frequency, nearby) -> Correction | None:
     """The correction of one word, or None. `protected(word)`: never corrected;
     `frequency(word)`: how many documents hold it (asked of the index); `nearby(word)`: the
     vocabulary's words close to it (the engine finds them: SymSpell deletes for Whoosh,
     trigrams for PostgreSQL)."""
-    if len(word) < MIN_LENGTH or not word.isalpha() or protected(word):
+    if not correctable(word, protected):
         return None
     typed_frequency = frequency(word)
     if typed_frequency >= FREQUENT:
