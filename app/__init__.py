@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: defaults -> instance/config.py -> MAILLAGE_* env -> test_config."""
-    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
+    app = Flask(__name__, instance_path=instance_dir(), instance_relative_config=True,
                 template_folder=str(ROOT / "templates"))
     app.config.from_object(Defaults)
     if test_config is None:
@@ -101,6 +101,13 @@ def _fill_runtime_defaults(app: Flask) -> None:
         app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
+
+
+def instance_dir() -> str:
+    """This machine's own files (config.py, the default database, secret key, uploads, mail,
+    index): `instance/` of the checkout, or MAILLAGE_INSTANCE_DIR, so that one checkout can serve
+    several instances, each with a folder of its own (tests/test_two_hosts.py: two hosts)."""
+    return os.environ.get("MAILLAGE_INSTANCE_DIR") or str(ROOT / "instance")
 
 
 def deployment_channel(database_url: str) -> str:

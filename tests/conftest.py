@@ -200,6 +200,7 @@ LIVE_GROUPS = {
     "test_browser_a11y": "browser-2",  # axe on 8 pages at two sizes: about 40 s, one world
     "test_browser": "browser-2",  # test_browser.py and the modules not named above
     "test_chat_server": "servers", "test_server": "servers", "test_api_fuzz": "servers",
+    "test_two_hosts": "two-hosts",  # a group of its own: the servers group is long already
     "test_scale": "redis",
 }
 

@@ -48,13 +48,18 @@ class LiveServer:
         assert origin in cls.running, f"no live server at {origin}"
         return cls.running[origin]
 
-    def __init__(self, db_file: Path, workdir: Path, env: dict | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+    def __init__(self, db_file: Path, workdir: Path, env: dict | None = None, *,
+                 host: str = "127.0.0.1", port: int | None = None, wrapper: tuple = ()):
+        """`wrapper`: what the command runs under (`ip netns exec NAME`: another host), with
+        `host` its address there."""
+        self.port = port or free_port()
+        self.url = f"http://{host}:{self.port}"
+        self.wrapper = tuple(wrapper)
         self.db_file = db_file  # tests may set roles directly, as `flask user set-role` does
         self.workdir = workdir
         self.env = {**os.environ, "MAILLAGE_DATABASE_URL": databases.database_url(db_file),
-                    "MAILLAGE_SECRET_KEY": "browser-tests", "MAILLAGE_PORT": str(self.port),
+                    "MAILLAGE_SECRET_KEY": "browser-tests",
+                    "MAILLAGE_HOST": host, "MAILLAGE_PORT": str(self.port),
                     "MAILLAGE_SEARCH_INDEX_DIR": str(workdir / "search-index"),
                     # The server's background sender writes .eml files here, not in instance/.
                     "MAILLAGE_MAIL_DIR": str(workdir / "mail"),
@@ -68,7 +73,8 @@ class LiveServer:
 
     def start(self) -> None:
         self.log = open(self.workdir / "server.log", "a")
-        self.process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "wsgi:app"],
+        command = [*self.wrapper, str(Path(sys.executable).parent / "gunicorn"), "wsgi:app"]
+        self.process = subprocess.Popen(command,
                                         cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 90  # a loaded machine: it took 20 s once, under a profiler

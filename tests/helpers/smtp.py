@@ -1,7 +1,8 @@
 """A real SMTP server for the tests (aiosmtpd on a free port, in a thread of its own) that keeps
 every message it accepted. It can refuse chosen recipients (a 4xx or 5xx answer), be stopped and
 started again on the same port (an outage), and hold the sender at a given message (MAIL FROM
-is answered only when released), so a test can kill a sender at a known point."""
+is answered only when released; only a chosen client's, if asked), so a test can kill a sender
+at a known point."""
 from __future__ import annotations
 
 import asyncio
@@ -20,11 +21,13 @@ LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
 class SmtpSink:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, hostname: str = "127.0.0.1"):
         self.port = port or free_port()
+        self.hostname = hostname  # another address of this machine: a veth network's
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.refuse: dict[str, str] = {}  # recipient -> the answer to RCPT TO, e.g. "550 ..."
         self.hold_after: int | None = None  # hold MAIL FROM once this many were accepted
+        self.hold_peer: str | None = None  # ... only from this client address, when set
         self.held = threading.Event()
         self.release = threading.Event()
         self.lock = threading.Lock()
@@ -32,7 +35,8 @@ class SmtpSink:
 
     # -- aiosmtpd handler hooks ---------------------------------------------------------------
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        if self.hold_after is not None and len(self.messages) >= self.hold_after:
+        if self.hold_after is not None and len(self.messages) >= self.hold_after and \
+                self.hold_peer in (None, session.peer[0]):
             self.held.set()
             while not self.release.is_set():
                 await asyncio.sleep(0.01)
@@ -55,7 +59,7 @@ class SmtpSink:
 
     # -- control ------------------------------------------------------------------------------
     def start(self) -> SmtpSink:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self, hostname=self.hostname, port=self.port)
         self.controller.start()
         return self
 
