@@ -17,7 +17,12 @@ import requests
 from tests.conftest import TEST_PASSWORD, csrf_from
 from tests.helpers import databases
 from tests.helpers.browser import LiveServer
-from tests.helpers.chat_server import Member, seed_network, senders_and_a_rejoining_reader
+from tests.helpers.chat_server import (
+    Member,
+    a_message_each_way,
+    seed_network,
+    senders_and_a_rejoining_reader,
+)
 from tests.helpers.signup import sign_up_over_http
 
 # A Redis database of its own per engine: `make test` runs the SQLite and PostgreSQL suites at
@@ -69,18 +74,8 @@ def two_servers(template_db, tmp_path_factory):
 
 def test_a_message_sent_to_one_server_reaches_a_client_of_the_other(two_servers):
     one, other = two_servers
-    alice = Member(one, "alice@example.org").connect()
-    bruno = Member(other, "bruno@example.org").connect()
-    try:
-        assert alice.wait_for(lambda r: alice.joins == 1) and bruno.wait_for(lambda r: bruno.joins == 1)
-        sent = alice.send("Bonjour de l'autre serveur", "cross-1")
-        assert sent["ok"], sent
-        assert bruno.wait_for(lambda received: sent["id"] in received, timeout=10)
-        back = bruno.send("Bien reçu", "cross-2")
-        assert back["ok"] and alice.wait_for(lambda received: back["id"] in received, timeout=10)
-    finally:
-        alice.close()
-        bruno.close()
+    a_message_each_way(one, other, ("Bonjour de l'autre serveur", "Bien reçu"), "cross",
+                       timeout=10)
 
 
 def test_a_rate_limit_counts_the_sends_made_to_both_servers(two_servers):

@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import base_config, csrf_from
 from tests.helpers import databases, netns
 from tests.helpers.browser import LiveServer
-from tests.helpers.chat_server import Member, seed_network, session_cookie
+from tests.helpers.chat_server import a_message_each_way, seed_network, session_cookie
 from tests.helpers.images import jpeg
 from tests.helpers.smtp import SmtpSink, wait_for
 
@@ -142,18 +142,8 @@ def hosts(possible, template_db, tmp_path_factory):
 # -- chat ------------------------------------------------------------------------------------
 
 def test_a_chat_message_sent_through_a_reaches_a_client_of_b(hosts):
-    alice = Member(hosts.a, "alice@example.org").connect()
-    bruno = Member(hosts.b, "bruno@example.org").connect()
-    try:
-        assert alice.wait_for(lambda r: alice.joins == 1) and bruno.wait_for(lambda r: bruno.joins == 1)
-        sent = alice.send("Bonjour depuis la machine A", "two-hosts-1")
-        assert sent["ok"], sent
-        assert bruno.wait_for(lambda received: sent["id"] in received, timeout=20)
-        back = bruno.send("Bien reçu sur B", "two-hosts-2")
-        assert back["ok"] and alice.wait_for(lambda received: back["id"] in received, timeout=20)
-    finally:
-        alice.close()
-        bruno.close()
+    a_message_each_way(hosts.a, hosts.b, ("Bonjour depuis la machine A", "Bien reçu sur B"),
+                       "two-hosts", timeout=20)
 
 
 # -- an avatar -------------------------------------------------------------------------------

@@ -167,6 +167,24 @@ class Member:
         self.sio.disconnect()
 
 
+def a_message_each_way(one, other, said: tuple[str, str], tag: str, timeout: float) -> None:
+    """Alice on server `one` and Bruno on `other`, both in the seeded network's room: Alice's
+    message reaches Bruno, and his answer reaches her (across processes or machines)."""
+    alice = Member(one, "alice@example.org").connect()
+    bruno = Member(other, "bruno@example.org").connect()
+    try:
+        assert alice.wait_for(lambda r: alice.joins == 1) and bruno.wait_for(lambda r: bruno.joins == 1)
+        sent = alice.send(said[0], f"{tag}-1")
+        assert sent["ok"], sent
+        assert bruno.wait_for(lambda received: sent["id"] in received, timeout=timeout)
+        back = bruno.send(said[1], f"{tag}-2")
+        assert back["ok"] and alice.wait_for(lambda received: back["id"] in received,
+                                             timeout=timeout)
+    finally:
+        alice.close()
+        bruno.close()
+
+
 def senders_and_a_rejoining_reader(servers, room_id: int, db_file, *, per_sender: int = 60,
                                    prefix: str = "race", email: str = "alice@example.org") -> None:
     """Four sockets of one member send at once (through each server in turn) while a fifth, the
