@@ -62,9 +62,13 @@ def access_for(session: Session, user, campaign_id: int) -> CensusAccess:
     return CensusAccess(campaign, False, epcis)
 
 
-def require_organiser(access: CensusAccess) -> None:
+def organiser_access(session: Session, user, campaign_id: int) -> CensusAccess:
+    """`access_for`, for the pages only organisers open (the frame, the draw, a swap): 403 for
+    a referent."""
+    access = access_for(session, user, campaign_id)
     if not access.organiser:
         abort(403)
+    return access
 
 
 def target_or_404(session: Session, access: CensusAccess, target_id: int) -> CensusTarget:

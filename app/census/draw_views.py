@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.census.access import access_for, require_organiser, target_or_404
+from app.census.access import organiser_access, target_or_404
 from app.census.blueprint import bp
 from app.census.forms import DrawForm, SwapForm
 from app.census.frame import frame_for, territory
@@ -23,8 +23,7 @@ from models import CensusDraw, CensusTarget, db
 @login_required
 @csrf_in_form
 def draw_sample(campaign_id: int):
-    access = access_for(db.session, current_user, campaign_id)
-    require_organiser(access)
+    access = organiser_access(db.session, current_user, campaign_id)
     campaign = access.campaign
     allowed = may_draw_again(db.session, campaign_id)
     last = db.session.scalar(select(CensusDraw).where(CensusDraw.campaign_id == campaign_id)
@@ -70,8 +69,7 @@ def draw_sample(campaign_id: int):
 @login_required
 @csrf_in_form
 def swap_target(campaign_id: int, target_id: int):
-    access = access_for(db.session, current_user, campaign_id)
-    require_organiser(access)
+    access = organiser_access(db.session, current_user, campaign_id)
     found = target_or_404(db.session, access, target_id)
     form = SwapForm(prefix="swap")
     if found.swapped_out_at is not None:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.census.access import access_for, require_organiser
+from app.census.access import organiser_access
 from app.census.blueprint import bp
 from app.census.forms import FrameForm, epci_form
 from app.census.frame import (
@@ -30,8 +30,7 @@ from models import Epci, Track, db
 @login_required
 @csrf_in_form
 def frame(campaign_id: int):
-    access = access_for(db.session, current_user, campaign_id)
-    require_organiser(access)
+    access = organiser_access(db.session, current_user, campaign_id)
     campaign = access.campaign
     found = frame_for(db.session, campaign)
     form = FrameForm(campaign=campaign)
@@ -70,8 +69,7 @@ def _tracks(campaign) -> list[tuple[Track, str]]:
 @login_required
 @csrf_in_form
 def epcis(campaign_id: int):
-    access = access_for(db.session, current_user, campaign_id)
-    require_organiser(access)
+    access = organiser_access(db.session, current_user, campaign_id)
     campaign = access.campaign
     found = frame_for(db.session, campaign)
     listed = territory_epcis(db.session, territory(db.session, campaign, found))

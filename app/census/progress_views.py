@@ -8,7 +8,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.census.access import access_for, require_organiser
+from app.census.access import access_for, organiser_access
 from app.census.blueprint import bp
 from app.census.progress import close, closing_entry, is_closed, method_tables, progress
 from app.organisers.data import Filters
@@ -36,8 +36,7 @@ def progress_page(campaign_id: int):
 @login_required
 def close_campaign(campaign_id: int):
     """Close now (global CSRF: the page's form carries the token)."""
-    access = access_for(db.session, current_user, campaign_id)
-    require_organiser(access)
+    access = organiser_access(db.session, current_user, campaign_id)
     if close(db.session, access.campaign, current_user, date.today()):
         db.session.commit()
         flash(_("The campaign is closed: it takes no more answers, and its restitution is "
@@ -50,8 +49,7 @@ def close_campaign(campaign_id: int):
 def restitution(campaign_id: int):
     """The council report limited to the campaign's answers, with the sample's method and the
     response rates; once the campaign is closed."""
-    access = access_for(db.session, current_user, campaign_id)
-    require_organiser(access)
+    access = organiser_access(db.session, current_user, campaign_id)
     campaign = access.campaign
     if not is_closed(campaign, date.today()):
         flash(_("The restitution is made once the campaign is closed."), "error")
