@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import create_engine, text
 
-from search import postgres
+from search import postgres, postgres_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATION = ROOT / "migrations" / "versions" / "0026_postgres_search.py"
@@ -40,7 +40,7 @@ class PostgresBench:
         start = time.perf_counter()
         with self.engine.begin() as connection:
             for i in range(0, len(docs), BATCH):
-                postgres.write(connection, docs[i:i + BATCH], [])
+                postgres_documents.write(connection, docs[i:i + BATCH], [])
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(text("VACUUM ANALYZE search_document, search_posting, search_word"))
         return time.perf_counter() - start
@@ -48,13 +48,13 @@ class PostgresBench:
     def size(self) -> int:
         with self.engine.connect() as c:
             return sum(c.execute(text(f"SELECT pg_total_relation_size('{t}')")).scalar()
-                       for t in postgres.TABLES)
+                       for t in postgres_documents.TABLES)
 
     def update_searchable_ms(self, doc: dict) -> tuple[float, bool]:
         """One document rewritten and committed, then found by its new word."""
         start = time.perf_counter()
         with self.engine.begin() as connection:
-            postgres.write(connection, [doc], [])
+            postgres_documents.write(connection, [doc], [])
         found = postgres.search(self.index, "tonnelier", member=True).total
         return (time.perf_counter() - start) * 1000, found == 1
 

@@ -85,7 +85,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
-    from search.postgres import not_search_table  # its tables are no models (autogenerate)
+    from search.postgres_documents import not_search_table  # its tables are no models (autogenerate)
     conf_args.setdefault("include_object", not_search_table)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives

@@ -99,20 +99,20 @@ def _rebuild_postgres(progress=None) -> int:
     from sqlalchemy import text
 
     from models import db
-    from search import documents, postgres
+    from search import documents, postgres_documents
     total = documents.count_rows(db.session)
     connection = db.session.connection()
-    postgres.clear(connection)
+    postgres_documents.clear(connection)
     done, batch = 0, []
     for doc in documents.all_docs(db.session):
         batch.append(doc)
         done += 1
         if len(batch) >= WRITE_BATCH:
-            postgres.write(connection, batch, [])
+            postgres_documents.write(connection, batch, [])
             batch = []
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, total)
-    postgres.write(connection, batch, [])
+    postgres_documents.write(connection, batch, [])
     db.session.commit()
     db.session.execute(text("ANALYZE search_document, search_posting, search_word"))
     db.session.commit()

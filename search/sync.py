@@ -1,7 +1,7 @@
 """Keep the index in step with the database: collect what changed after each flush, drop it on
 rollback (the commit-hook registry, `models/commit_hooks.py`, does the bookkeeping), and write
 it: for Whoosh after the commit (from the committed rows), for PostgreSQL just before it, in
-the same transaction (search/postgres.py: the documents commit or roll back with the rows). A
+the same transaction (search/postgres_documents.py: the documents commit or roll back with the rows). A
 rolled-back change never reaches the index; a committed one is searchable before the
 request's response is sent."""
 from __future__ import annotations
@@ -71,11 +71,11 @@ def _on_postgres(index) -> bool:
 def _write_in_transaction(session: Session, pending: dict) -> None:
     """PostgreSQL: the documents written through the session's own connection, before its
     COMMIT (a failure fails the commit: never rows without their documents)."""
-    from search import current_index, postgres
+    from search import current_index, postgres_documents
     if not _on_postgres(current_index()):
         return
     add, delete = changes(session, pending)
-    postgres.write(session.connection(), add, delete)
+    postgres_documents.write(session.connection(), add, delete)
 
 
 def _apply(session: Session, pending: dict) -> None:

@@ -9,7 +9,7 @@ from werkzeug.exceptions import Forbidden
 from app import create_app
 from app.config import env_overrides
 from models import User, db
-from search.postgres import not_search_table
+from search.postgres_documents import not_search_table
 from tests.conftest import base_config, csrf_from, login_as
 from tests.helpers.schema import inline_sqlite_fks_aside
 

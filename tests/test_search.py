@@ -89,7 +89,7 @@ def test_postgres_finds_what_whoosh_finds(app, tmp_path):
     from pathlib import Path
 
     from bench.search import TYPOS, documents
-    from search import postgres, query
+    from search import postgres, postgres_documents, query
     from search.index import SearchIndex
     from search.understanding.thesaurus import Thesaurus
 
@@ -99,7 +99,7 @@ def test_postgres_finds_what_whoosh_finds(app, tmp_path):
     docs = list(documents(1500, places))
     whoosh = SearchIndex(tmp_path / "ix")
     whoosh.write(docs, [])
-    postgres.write(db.session.connection(), docs, [])  # read back in this transaction
+    postgres_documents.write(db.session.connection(), docs, [])  # read back in this transaction
     near = sorted({p["insee"] for p in places[:80]})
     cases = [(t, None) for t in ("photographie", "menuiserie ébénisterie", "web independant",
                                  "gestion", *list(TYPOS.values())[:4])]
