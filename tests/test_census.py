@@ -23,7 +23,7 @@ from models import (
     db,
 )
 from tests.conftest import csrf_from, login_as
-from tests.helpers.census import MILLAU, RODEZ, epci_of, insert_establishments, make_campaign, synthetic_rows
+from tests.helpers.census import RODEZ, epci_of, make_campaign, surveyed_campaign
 
 
 def post_form(client, url: str, data: dict, page_url: str | None = None):
@@ -36,20 +36,11 @@ def post_form(client, url: str, data: dict, page_url: str | None = None):
 def world(app, make_user):
     """Two EPCIs surveyed (Rodez's and Millau's), 1,500 establishments, a sample of 12; an
     organiser, a referent for Rodez's EPCI, a plain member."""
-    people = {
-        "organiser": make_user("orga@example.org", role="organiser", display_name="Oriane"),
-        "referent": make_user("ref@example.org", display_name="Rémi"),
-        "member": make_user("member@example.org", display_name="Mona"),
-    }
-    insert_establishments(synthetic_rows(1_500, seed=12))
-    rodez, millau = epci_of(RODEZ), epci_of(MILLAU)
-    campaign = make_campaign(epci_codes=(rodez, millau))
-    db.session.add(CensusEpci(campaign_id=campaign.id, epci_code=rodez,
-                              referent_id=people["referent"].id))
-    draw(db.session, campaign, Options(size=12, seed="5", include_members=False),
-         people["organiser"])
+    world = surveyed_campaign(make_user, establishments=1_500, seed=12)
+    draw(db.session, world["campaign"], Options(size=12, seed="5", include_members=False),
+         world["organiser"])
     db.session.commit()
-    return {"campaign": campaign, "rodez": rodez, "millau": millau, **people}
+    return world
 
 
 def targets_in(epci: str) -> list[CensusTarget]:

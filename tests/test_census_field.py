@@ -16,7 +16,6 @@ from models import (
     AnswerChannel,
     AuditEntry,
     CensusAnswer,
-    CensusEpci,
     CensusTarget,
     Commune,
     Declaration,
@@ -25,35 +24,26 @@ from models import (
     db,
 )
 from tests.conftest import csrf_from, login_as
-from tests.helpers.census import MILLAU, RODEZ, epci_of, insert_establishments, make_campaign, synthetic_rows
+from tests.helpers.census import RODEZ, surveyed_campaign
 from tests.helpers.demand import INDEPENDENT
 
 
 @pytest.fixture
 def world(app, make_user):
-    people = {
-        "organiser": make_user("orga@example.org", role="organiser", display_name="Oriane"),
-        "referent": make_user("ref@example.org", display_name="Rémi"),
-        "animator": make_user("anim@example.org", display_name="Anaïs"),
-        "far_animator": make_user("far@example.org", display_name="Fabien"),
-        "member": make_user("member@example.org", display_name="Mona"),
-    }
-    insert_establishments(synthetic_rows(600, seed=3))
-    rodez, millau = epci_of(RODEZ), epci_of(MILLAU)
-    campaign = make_campaign(epci_codes=(rodez, millau))
-    db.session.add(CensusEpci(campaign_id=campaign.id, epci_code=rodez,
-                              referent_id=people["referent"].id))
+    world = surveyed_campaign(make_user, establishments=600, seed=3, others={
+        "animator": ("anim@example.org", "Anaïs"), "far_animator": ("far@example.org", "Fabien")})
+    campaign, rodez, millau = world["campaign"], world["rodez"], world["millau"]
     here = Place(name="Le Hangar", commune_insee=RODEZ)
-    here.animators.append(people["animator"])
+    here.animators.append(world["animator"])
     outside = db.session.scalar(select(Commune.insee).where(
         Commune.epci_code.not_in([rodez, millau])).limit(1))
     far = Place(name="La Grange", commune_insee=outside)
-    far.animators.append(people["far_animator"])
+    far.animators.append(world["far_animator"])
     db.session.add_all([here, far])
     draw(db.session, campaign, Options(size=8, seed="9", include_members=False),
-         people["organiser"])
+         world["organiser"])
     db.session.commit()
-    return {"campaign": campaign, "rodez": rodez, "millau": millau, **people}
+    return world
 
 
 def logout(client) -> None:

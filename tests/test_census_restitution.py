@@ -27,7 +27,6 @@ from app.organisers.tables import INT, Hidden
 from models import (
     AuditEntry,
     Campaign,
-    CensusEpci,
     CensusQuota,
     CensusTarget,
     Declaration,
@@ -36,7 +35,7 @@ from models import (
     db,
 )
 from tests.conftest import csrf_from, login_as
-from tests.helpers.census import MILLAU, RODEZ, epci_of, insert_establishments, make_campaign, synthetic_rows
+from tests.helpers.census import MILLAU, RODEZ, surveyed_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "test-artefacts"
@@ -61,16 +60,8 @@ def answer(campaign: Campaign, commune: str, ref: str | None = None) -> None:
 def world(app, make_user):
     """Rodez's and Millau's EPCIs, a sample of 20 drawn with seed 4242; in Rodez's EPCI 4
     targets answered and 2 more answers, in Millau's 1 target answered: a small cell."""
-    people = {
-        "organiser": make_user("orga@example.org", role="organiser", display_name="Oriane"),
-        "referent": make_user("ref@example.org", display_name="Rémi"),
-        "member": make_user("member@example.org", display_name="Mona"),
-    }
-    insert_establishments(synthetic_rows(1_500, seed=12))
-    rodez, millau = epci_of(RODEZ), epci_of(MILLAU)
-    campaign = make_campaign(epci_codes=(rodez, millau), days=20)
-    db.session.add(CensusEpci(campaign_id=campaign.id, epci_code=rodez,
-                              referent_id=people["referent"].id))
+    people = surveyed_campaign(make_user, establishments=1_500, seed=12, days=20)
+    campaign, rodez, millau = people["campaign"], people["rodez"], people["millau"]
     for epci, aim in ((rodez, 10), (millau, 6)):
         db.session.add(CensusQuota(campaign_id=campaign.id, epci_code=epci,
                                    track=Track.INDEPENDENT, answers=aim))
@@ -87,8 +78,7 @@ def world(app, make_user):
     answer(campaign, MILLAU, targets[millau][0].ref)
     db.session.commit()
     names = dict(db.session.execute(select(Epci.code, Epci.name)).all())
-    return {"campaign": campaign, "rodez": rodez, "millau": millau, "targets": targets,
-            "names": names, **people}
+    return {**people, "targets": targets, "names": names}
 
 
 def test_progress_per_epci_and_track_with_days_left(app, client, world):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models import Campaign, Commune, SireneEstablishment, db
+from models import Campaign, CensusEpci, Commune, SireneEstablishment, db
 from models.types import utcnow
 
 SIRENE_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample-stocketablissement.csv"
@@ -79,3 +79,24 @@ RODEZ, MILLAU = "12202", "12145"
 def epci_of(insee: str) -> str:
     """The EPCI of a commune of the gazetteer."""
     return db.session.get(Commune, insee).epci_code
+
+
+def surveyed_campaign(make_user, *, establishments: int, seed: int, days: int = 60,
+                      others: dict[str, tuple[str, str]] | None = None) -> dict:
+    """The census tests' world before its draw: an organiser, a referent of Rodez's EPCI,
+    `others` (name -> (address, display name)) and a plain member; `establishments` synthetic
+    SIRENE rows; a campaign over Rodez's and Millau's EPCIs, the referent named for Rodez's
+    (not committed). A dict of the campaign, both EPCI codes and the people by name."""
+    people = {
+        "organiser": make_user("orga@example.org", role="organiser", display_name="Oriane"),
+        "referent": make_user("ref@example.org", display_name="Rémi"),
+        **{name: make_user(email, display_name=shown)
+           for name, (email, shown) in (others or {}).items()},
+        "member": make_user("member@example.org", display_name="Mona"),
+    }
+    insert_establishments(synthetic_rows(establishments, seed=seed))
+    rodez, millau = epci_of(RODEZ), epci_of(MILLAU)
+    campaign = make_campaign(epci_codes=(rodez, millau), days=days)
+    db.session.add(CensusEpci(campaign_id=campaign.id, epci_code=rodez,
+                              referent_id=people["referent"].id))
+    return {"campaign": campaign, "rodez": rodez, "millau": millau, **people}
