@@ -227,6 +227,20 @@ def test_a_swap_needs_a_reason_and_is_audited(app, client, world):
 
 # --- the frame ---------------------------------------------------------------------------------
 
+def test_what_was_typed_is_quoted_as_text_in_the_form_errors(app, client, world):
+    """An unknown commune is quoted back in the field's error and the summary: as text, never
+    as markup (the message is a lazy translation, which Jinja took for safe HTML)."""
+    login_as(client, world["organiser"])
+    url = f"/census/{world['campaign'].id}/frame"
+    bad = post_form(client, url, {"epci_codes": [world["rodez"]],
+                                  "communes": "<b>gras</b>, <script>alert(1)</script>",
+                                  "deadline": "", "letter_text": "", "flyer_text": ""})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "<b>gras</b>" not in body and "<script>alert(1)</script>" not in body
+    assert body.count("&lt;b&gt;gras&lt;/b&gt;") >= 2  # the field's error and the summary
+
+
 def test_the_frame_form_keeps_what_was_typed_and_saves_with_the_log(app, client, world):
     campaign = world["campaign"]
     login_as(client, world["organiser"])
