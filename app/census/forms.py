@@ -15,6 +15,7 @@ from app.demand.forms import CampaignAnswerForm, MultiCheckboxField, parse_numbe
 from app.demand.naf import naf_divisions
 from app.demand.validators import clean_siret, siret_ok
 from app.forms import BaseForm
+from app.people.forms import listed_communes
 from models import User, db
 
 COMMUNES_MAX = 200
@@ -58,22 +59,12 @@ class FrameForm(BaseForm):
             raise ValidationError(_l("Two years at most."))
 
     def validate_communes(self, field) -> None:
-        from app.territory.gazetteer import match_communes
         parts = split_list(field.data)
         if len(parts) > COMMUNES_MAX:
             raise ValidationError(_l("At most %(n)d communes.", n=COMMUNES_MAX))
-        codes, unknown = [], []
-        for part in parts:
-            found = match_communes(db.session, part)
-            if len(found) == 1:
-                codes.append(found[0].insee)
-            else:
-                unknown.append(part)
-        if unknown:
-            raise ValidationError(_l("Unknown or ambiguous: %(names)s. Type a name with its "
-                                     "postcode, e.g. “Rignac (12390)”.",
-                                     names=", ".join(unknown[:5])))
-        self.commune_codes = list(dict.fromkeys(codes))
+        self.commune_codes, error = listed_communes(parts)
+        if error:
+            raise ValidationError(error)
 
 
 def epci_form(epcis, tracks) -> type:

@@ -22,7 +22,7 @@ from app.demand import labels as L
 from app.demand.naf import naf_labels, normalise_code, search_naf
 from app.demand.validators import clean_siret, siret_ok
 from app.forms import BaseForm
-from app.people.forms import commune_error, commune_suggestions
+from app.people.forms import commune_error, commune_suggestions, listed_communes
 from models import Formula, Track, db
 
 ACCEPTABLE_MAX = 30
@@ -198,22 +198,15 @@ class DeclarationForm(BaseForm):
             ok = self._error(self.home_commune, error)
         elif found:
             self.parsed["home_commune_insee"] = found[0].insee
-        codes, unknown = [], []
         parts = [p.strip() for p in (self.acceptable_communes.data or "").replace(";", ",").split(",")]
-        for part in [p for p in parts if p][:ACCEPTABLE_MAX + 1]:
-            matches = match_communes(db.session, part)
-            if len(matches) == 1:
-                codes.append(matches[0].insee)
-            else:
-                unknown.append(part)
-        if len([p for p in parts if p]) > ACCEPTABLE_MAX:
+        parts = [p for p in parts if p]
+        codes, unknown = listed_communes(parts[:ACCEPTABLE_MAX + 1])
+        if len(parts) > ACCEPTABLE_MAX:
             ok = self._error(self.acceptable_communes,
                              _l("At most %(n)d communes.", n=ACCEPTABLE_MAX))
         elif unknown:
-            ok = self._error(self.acceptable_communes, _l(
-                "Unknown or ambiguous: %(names)s. Type a name with its postcode, e.g. "
-                "“Rignac (12390)”.", names=", ".join(unknown[:5])))
-        self.parsed["acceptable_communes"] = list(dict.fromkeys(codes))
+            ok = self._error(self.acceptable_communes, unknown)
+        self.parsed["acceptable_communes"] = codes
         if ok and not codes and self.parsed.get("max_distance_km") is None \
                 and not self.max_distance_km.errors:
             ok = self._error(self.acceptable_communes,

@@ -24,6 +24,10 @@ COMMUNE_CLOSE = _l("We do not know this commune. Did you mean %(names)s? Type it
                    "it from the suggestions.")
 
 
+COMMUNES_UNKNOWN = _l("Unknown or ambiguous: %(names)s. Type a name with its postcode, e.g. "
+                      "“Rignac (12390)”.")
+
+
 def commune_error(typed: str, found: list) -> str | None:
     """What to tell a person about the commune they typed, or None when it is clear. A name
     that matches none gets the closest ones ("Rignak": did you mean Rignac (12390)?)."""
@@ -35,6 +39,26 @@ def commune_error(typed: str, found: list) -> str | None:
             return str(COMMUNE_CLOSE) % {"names": ", ".join(c.label for c in close)}
         return str(COMMUNE_UNKNOWN)
     return str(COMMUNE_AMBIGUOUS) % {"names": ", ".join(c.label for c in found[:12])}
+
+
+QUOTED_MAX = 40  # characters of a typed name quoted back in an error
+
+
+def listed_communes(parts: list[str]) -> tuple[list[str], str | None]:
+    """A list of typed communes (a campaign's frame, the communes one would go to): their INSEE
+    codes, in order, once each, and what to say of those that match none or several (at most
+    five quoted, each cut to QUOTED_MAX characters), or None."""
+    from app.territory.gazetteer import match_communes
+    codes, unknown = [], []
+    for part in parts:
+        found = match_communes(db.session, part)
+        if len(found) == 1:
+            codes.append(found[0].insee)
+        else:
+            unknown.append(part if len(part) <= QUOTED_MAX else part[:QUOTED_MAX] + "…")
+    if not unknown:
+        return list(dict.fromkeys(codes)), None
+    return list(dict.fromkeys(codes)), str(COMMUNES_UNKNOWN) % {"names": ", ".join(unknown[:5])}
 
 
 def commune_suggestions(typed: str, found: list) -> list:
