@@ -133,6 +133,7 @@ def member_page(view):
                 response.mimetype == "text/html" and not response.direct_passthrough:
             cache.put(key, (now, response.get_data()))
         return response
+    cached.reads_header_first = True  # the key holds the header: read with the account
     return cached
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from werkzeug.exceptions import Forbidden
+from werkzeug.routing import BuildError
 
 from app import create_app
 from app.config import env_overrides
@@ -269,3 +270,28 @@ def test_posts_and_notifications_show_relative_times_in_the_chosen_language(
     page = client.get(f"/networks/{network.id}").get_data(as_text=True)
     assert "just now</time>" in page or " ago</time>" in page
     assert "/26, " not in page  # no American short date anywhere
+
+
+def test_links_kept_for_templates_are_those_url_for_builds(app):
+    """Templates' url_for remembers links (app/templating.py: `_links_kept`): each one is still
+    the link for its script root, its blueprint (relative endpoints), its arguments; url_for's
+    own options and unhashable arguments are built as asked."""
+    from flask import render_template_string
+    from flask import url_for as plain
+
+    page = ("{{ url_for('people.directory', page=2) }} {{ url_for('.directory') }} "
+            "{{ url_for('static', filename='css/maillage.css') }} "
+            "{{ url_for('people.directory', _external=True) }} "
+            "{{ url_for('people.directory', epci=['241200187']) }}")
+    for root in ("", "/maillage", ""):
+        with app.test_request_context("/people/", base_url="http://example.test" + root):
+            expected = " ".join((plain("people.directory", page=2), plain(".directory"),
+                                 plain("static", filename="css/maillage.css"),
+                                 plain("people.directory", _external=True),
+                                 plain("people.directory", epci=["241200187"])))
+            assert render_template_string(page) == expected
+            assert expected.startswith(root + "/people/?page=2 " + root + "/people/ ")
+            assert "?v=" in expected.split()[2]
+    with app.test_request_context("/events/"):  # another blueprint: ".directory" is not people's
+        with pytest.raises(BuildError, match="directory"):
+            render_template_string("{{ url_for('.directory') }}")

@@ -22,6 +22,7 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app import header
 from models import LoginSession, User, db
 from models.types import utcnow
 from models.user import login_secret_hash, parse_cookie_id
@@ -50,11 +51,14 @@ def keep_logged_in(user: User) -> None:
 
 
 @cache
-def _account_statement() -> Select:
-    """Every request of a member runs it: built once (building costs more than running)."""
-    return (select(User, LoginSession.id, LoginSession.last_seen_at)
+def _account_statement(with_header: bool = False) -> Select:
+    """Every request of a member runs it: built once (building costs more than running).
+    `with_header`: the page's header too (app/header.py), one statement instead of two."""
+    user_id = bindparam("user_id")
+    return (select(User, LoginSession.id, LoginSession.last_seen_at,
+                   *(header.columns(user_id) if with_header else ()))
             .join(LoginSession, LoginSession.user_id == User.id)
-            .where(User.id == bindparam("user_id"),
+            .where(User.id == user_id,
                    LoginSession.token_hash == bindparam("token_hash"),
                    LoginSession.revoked_at.is_(None)))
 
@@ -66,14 +70,17 @@ def load(cookie_id: str) -> User | None:
     if parsed is None:
         return None
     user_id, token, secret = parsed
-    row = db.session.execute(_account_statement(), {
+    with_header = header.read_before_view()
+    row = db.session.execute(_account_statement(with_header), {
         "user_id": user_id, "token_hash": login_secret_hash(secret)}).first()
     if row is None:
         return None
-    user, login_id, last_seen = row
+    user, login_id, last_seen = row[:3]
     if user.suspended_at is not None or not secrets.compare_digest(user.session_token, token):
         return None
     user.login_secret, user.login_session_id = secret, login_id
+    if with_header:
+        header.keep(user, *row[3:])
     _seen(login_id, last_seen)
     return user
 
