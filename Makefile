@@ -64,14 +64,26 @@ setup: deps pdf-libs assets translations
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.deps: requirements.txt | $(VENV)/bin/python
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+# Python packages through uv (pinned here; from PyPI like pip): a fresh venv's packages in a few
+# seconds where pip took 33 s on 2 cores, most of it compiling every installed module (uv does
+# not: Python compiles what is imported, once). pip does the same job where uv cannot be had.
+UV_VERSION := 0.13.9
+$(VENV)/bin/uv: | $(VENV)/bin/python
+	-$(PY) -m pip install --disable-pip-version-check -q uv==$(UV_VERSION)
+
+define pip_install
+	if [ -x $(VENV)/bin/uv ]; then $(VENV)/bin/uv pip install -q --python $(PY) -r $(1); \
+	else $(PY) -m pip install --disable-pip-version-check -q -r $(1); fi
+endef
+
+$(VENV)/.deps: requirements.txt | $(VENV)/bin/uv
+	@$(call pip_install,requirements.txt)
 	touch $@
 
 deps: $(VENV)/.deps
 
 $(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.deps
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@$(call pip_install,requirements-dev.txt)
 	touch $@
 
 dev-deps: $(VENV)/.dev-deps
