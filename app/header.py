@@ -51,16 +51,13 @@ def keep(user, count: int | None, chat, animator) -> None:
 
 def member_header() -> Header:
     """This request's header for the member logged in (nothing for a visitor)."""
-    header = g.get("member_header")
-    if header is None:
-        if not current_user.is_authenticated:
-            header = Header()
-        else:
+    if "member_header" not in g:
+        if current_user.is_authenticated:
             keep(current_user, *db.session.execute(
                 _statement(), {"user_id": current_user.id}).one())
-            return g.member_header
-        g.member_header = header
-    return header
+        else:
+            g.member_header = Header()
+    return g.member_header
 
 
 def init_app(app: Flask) -> None:
