@@ -226,7 +226,7 @@ def test_missing_or_corrupt_index_is_rebuilt_at_start(app_config, people, tmp_pa
 
 
 def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):  # Whoosh's own: no app
-    """Words within a set of communes are scored by hand (search/query.py, _run_restricted):
+    """Words within a set of communes are scored by hand (search/scoring.py, _run_restricted):
     the same documents in the same order as Whoosh's own filtered search."""
     import json
     from pathlib import Path
@@ -235,6 +235,7 @@ def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):  # Whoosh's own
 
     from bench.search import documents
     from search import query as sq
+    from search import scoring
     from search.index import SearchIndex
     from search.understanding.words import query_terms
 
@@ -250,7 +251,7 @@ def test_a_place_filter_ranks_exactly_as_whoosh_would(tmp_path):  # Whoosh's own
                          correct=False)
         with index.searcher() as searcher:
             allowed = sq._allowed_docs(searcher, ("public", "members"), None, tuple(communes))
-            theirs = sq._run(searcher, Q.And([Q.Term("all", w) for w in words]), allowed,
+            theirs = scoring.run(searcher, Q.And([Q.Term("all", w) for w in words]), allowed,
                              sq.TOP, narrow=True)
             keys = [searcher.stored_fields(d)["key"] for d in theirs.docnums[:50]]
         assert mine.total == theirs.total

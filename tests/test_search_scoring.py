@@ -1,4 +1,4 @@
-"""Several words are scored by hand (search/query.py: _run_restricted, from postings kept per
+"""Several words are scored by hand (search/scoring.py: _run_restricted, from postings kept per
 searcher, a common word read only at the candidates): the documents, scores and order of a
 plain computation over every posting (each word counts its best spelling: ranking.py), and
 for words without synonyms the same as Whoosh's own search of an And of the words. (Whoosh's
@@ -14,6 +14,7 @@ from whoosh import query as Q
 
 from bench.search import documents
 from search import query as sq
+from search import scoring
 from search.index import SearchIndex
 from search.understanding.ranking import SECTION_SEPARATOR, sectioned
 from search.understanding.thesaurus import Thesaurus
@@ -45,20 +46,20 @@ def thesaurus():
     return Thesaurus.from_catalog(json.loads((ROOT / "data" / "skills.json").read_text("utf-8")))
 
 
-@pytest.mark.parametrize("full_read_max", [sq.FULL_READ_MAX, 20])
+@pytest.mark.parametrize("full_read_max", [scoring.FULL_READ_MAX, 20])
 def test_several_words_rank_as_whoosh_would(index, thesaurus, monkeypatch, full_read_max):
-    monkeypatch.setattr(sq, "FULL_READ_MAX", full_read_max)  # 20: common words looked up
+    monkeypatch.setattr(scoring, "FULL_READ_MAX", full_read_max)  # 20: common words looked up
     compared = looked_up = 0
     for text in QUERIES:
         forget(index)
         words = query_terms(text, sq.WORDS_MAX)
         with index.searcher() as searcher:
-            assert min(sq._documents_of(searcher, w, thesaurus) for w in words) \
-                <= sq.RAREST_MAX  # scored by hand
+            assert min(scoring._documents_of(searcher, w, thesaurus) for w in words) \
+                <= scoring.RAREST_MAX  # scored by hand
             allowed = sq._allowed_docs(searcher, ("public", "members"), None, None)
-            mine = sq._rank(searcher, words, thesaurus, allowed, sq.TOP, False, None)
-            query = Q.And([sq._word_query(searcher, w, thesaurus) for w in words])
-            theirs = sq._run(searcher, query, allowed, sq.TOP, narrow=True)
+            mine = scoring.rank(searcher, words, thesaurus, allowed, sq.TOP, False, None)
+            query = Q.And([scoring._word_query(searcher, w, thesaurus) for w in words])
+            theirs = scoring.run(searcher, query, allowed, sq.TOP, narrow=True)
             largest = max(searcher.doc_frequency("all", w) for w in words)
             expected = plain_scores(searcher, words, thesaurus, allowed)
         assert (mine.total, mine.exact) == (len(expected), True), text
