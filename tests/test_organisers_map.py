@@ -13,15 +13,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.organisers.mapsvg import (
-    MapContent,
-    MapSite,
-    _box,
-    _overlaps,
-    demand_classes,
-    map_shape,
-    place_labels,
-)
+from app.organisers.maplabels import _box, _overlaps, place_labels
+from app.organisers.mapshape import map_shape
+from app.organisers.mapsvg import MapContent, MapSite, demand_classes
 from models import Commune, Place, PlaceStatus, db
 from tests.conftest import login_as
 from tests.helpers.demand import declare
