@@ -12,7 +12,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.places.importer import MAX_BYTES, MAX_ROWS, import_places, repair_mojibake
+from app.places.cleaning import repair_mojibake
+from app.places.importer import MAX_BYTES, MAX_ROWS, import_places
 from models import Commune, Place, PlaceKind, PlaceStatus, db
 from tests.conftest import csrf_from, login_as
 from tests.helpers.tierslieux import EXPECTED, ROWS, SHIPPED, write_variant
