@@ -6,7 +6,9 @@ which keeps every test isolated and fast.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import fcntl
 import gc
 import itertools
 import os
@@ -147,21 +149,44 @@ def base_config(db_path: Path) -> dict:
     }
 
 
+@contextlib.contextmanager
+def _locked(path: Path):
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
+def template_db(tmp_path_factory, request) -> Path:
     """A database made by `flask db upgrade`, `flask territory load` and `flask skills load`,
-    once per session."""
-    path = tmp_path_factory.mktemp("template") / "maillage.sqlite3"
-    databases.create_empty(path)
-    app = create_app(base_config(path))
-    runner = app.test_cli_runner()
-    for args in (["db", "upgrade"], ["territory", "load"], ["skills", "load"]):
-        result = runner.invoke(args=args)
-        assert result.exit_code == 0, result.output
-    with app.app_context():
-        db.engine.dispose()
+    once per run: the first xdist worker to need it makes it, in the directory the workers of
+    the run share, while the others wait for it (each worker made its own: 1.5 to 3 s of CPU
+    each under load). The last worker done with it drops it (a PostgreSQL database)."""
+    shared = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):
+        shared = shared.parent  # xdist: <the run's basetemp>/popen-gwN
+    folder = shared / "template"
+    path, users, made = folder / "maillage.sqlite3", folder / "users", folder / "made"
+    with _locked(shared / "template.lock"):
+        folder.mkdir(exist_ok=True)
+        if not made.exists():
+            databases.create_empty(path, shared=True)
+            app = create_app(base_config(path))
+            runner = app.test_cli_runner()
+            for args in (["db", "upgrade"], ["territory", "load"], ["skills", "load"]):
+                result = runner.invoke(args=args)
+                assert result.exit_code == 0, result.output
+            with app.app_context():
+                db.engine.dispose()
+            made.touch()
+        users.write_text(str(int(users.read_text() or 0) + 1) if users.exists() else "1")
     yield path
-    databases.drop(path)
+    with _locked(shared / "template.lock"):
+        left = int(users.read_text()) - 1
+        users.write_text(str(left))
+        if not left:  # a worker starting later makes it again
+            made.unlink()
+            databases.drop(path)
     databases.drop_leftovers()
 
 
@@ -242,12 +267,14 @@ def pytest_report_header(config):
 
 
 def pytest_xdist_auto_num_workers(config):
-    """One worker per core on SQLite, one more on PostgreSQL, whose tests wait on the server.
-    More workers only fought over the caches: on 2 cores the SQLite run took 265 s with 2
-    workers, 274 s with 3 and 314 s with 4 (its CPU time 461, 536 and 620 s); the PostgreSQL
-    run 245 s with 2, 227 s with 3 and 276 s with 4."""
+    """One worker more than cores: a browser or server test often waits (on a page, a socket,
+    a server starting or PostgreSQL), and a third worker on 2 cores fills those waits. On
+    2026-12-07 on this machine the SQLite run took 170 s with 2 workers (the cores 81% busy)
+    and 151 s with 3 (95%); the PostgreSQL run 136 s with 3 and 138 s with 4. (On 2026-12-06,
+    on a machine already 98% busy with 2 workers, the SQLite run had taken 265 s with 2 and
+    274 s with 3: more workers only fought over the caches there.)"""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cores or 1) + (1 if databases.ON_POSTGRES else 0)
+    return (cores or 1) + 1
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -191,11 +191,14 @@ class Pool:
             return False
 
 
-def create_empty(path: Path) -> None:
+def create_empty(path: Path, *, shared: bool = False) -> None:
+    """`shared`: a database other processes use too (the run's template, tests/conftest.py):
+    not dropped with this process's leftovers."""
     if ON_POSTGRES:
         _admin(f'DROP DATABASE IF EXISTS "{_name(path)}" WITH (FORCE)',
                f'CREATE DATABASE "{_name(path)}"')
-        _created.add(_name(path))
+        if not shared:
+            _created.add(_name(path))
 
 
 def copy(template: Path, path: Path) -> None:
