@@ -98,8 +98,11 @@ class LiveServer:
         LiveServer.running.pop(self.url, None)
 
     def stop(self) -> None:
+        """Gunicorn's quick shutdown (SIGINT), once a module's tests are done with the server:
+        its graceful one (SIGTERM) waited for open WebSockets up to gunicorn.conf.py's
+        graceful_timeout, 1 to 5 s per module doing nothing."""
         LiveServer.running.pop(self.url, None)
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
