@@ -13,9 +13,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.organisers.mapcontent import MapContent, MapSite
 from app.organisers.maplabels import _box, _overlaps, place_labels
 from app.organisers.mapshape import map_shape
-from app.organisers.mapsvg import MapContent, MapSite, demand_classes
+from app.organisers.mapsvg import demand_classes
 from models import Commune, Place, PlaceStatus, db
 from tests.conftest import login_as
 from tests.helpers.demand import declare

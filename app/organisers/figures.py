@@ -19,7 +19,7 @@ from app.organisers.aggregates import per_commune, suppress
 from app.organisers.clusters import Result
 from app.organisers.data import Filters, Row
 from app.organisers.events import UPCOMING_DAYS, upcoming_per_commune
-from app.organisers.mapsvg import MapContent, map_content
+from app.organisers.mapcontent import MapContent, map_content
 from app.organisers.params import run_clusters
 from app.templating import datetimeformat
 from models import Campaign, Commune, Epci, Place, PlaceStatus

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from app.organisers.mapcontent import MapContent
     from app.organisers.mapshape import MapShape
-    from app.organisers.mapsvg import MapContent
 
 
 @dataclass(frozen=True)

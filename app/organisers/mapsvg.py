@@ -7,13 +7,13 @@ overlap, and a legend whose classes give their limits and how many communes each
 and in the shared read-only view, standalone (title, legend, sources and its own style, from
 `static/css/map.css`) for the download, the PNG made from it in the browser and the PDF report.
 
-The territory's outlines, projected: app/organisers/mapshape.py; where the names go:
-app/organisers/maplabels.py."""
+What it shows: app/organisers/mapcontent.py; the territory's outlines, projected:
+app/organisers/mapshape.py; where the names go: app/organisers/maplabels.py."""
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -24,57 +24,12 @@ from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from app.organisers.mapcontent import MapContent
 from app.organisers.maplabels import place_labels
 from app.organisers.mapshape import MapShape, map_shape
 
 MAP_CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "map.css"
 LEVELS = 5
-
-
-# --- What the map shows ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class MapSite:
-    number: int
-    insee: str
-    people: int | None  # None: under the small-cell threshold
-
-
-@dataclass(frozen=True)
-class MapPlace:
-    insee: str
-    name: str
-    status: str
-    url: str | None = None
-
-
-@dataclass
-class MapContent:
-    """Everything drawn over the outlines. `cells` are per commune, already suppressed
-    (`aggregates.suppress`: people None under the threshold)."""
-
-    cells: dict[str, dict]
-    threshold: int
-    sites: list[MapSite] = field(default_factory=list)
-    places: list[MapPlace] = field(default_factory=list)
-    selected: str = ""
-    epci_lines: bool = False
-    epci: str = ""  # the filter's EPCI, outlined
-    events: dict[str, tuple[int, str]] = field(default_factory=dict)  # insee -> (dates, url)
-    title: str = ""
-    notes: list[str] = field(default_factory=list)  # filters and date, under the title
-
-
-def map_content(cells: dict, threshold: int, sites=(), places=(),
-                place_url: Callable | None = None, **options) -> MapContent:
-    """From a cluster result's sites (with `.commune` and `.people`) and Place rows; a site
-    covering fewer people than the threshold keeps its number but not its figure."""
-    return MapContent(
-        cells=cells, threshold=threshold,
-        sites=[MapSite(i, s.commune, s.people if s.people >= threshold else None)
-               for i, s in enumerate(sites, 1)],
-        places=[MapPlace(p.commune_insee, p.name, str(p.status), place_url(p) if place_url else None)
-                for p in places], **options)
 
 
 @dataclass(frozen=True)
