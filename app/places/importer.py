@@ -33,7 +33,7 @@ from app.places.cleaning import (
     place_kind,
     repair_mojibake,
 )
-from app.places.locating import Territory, Unplaced, locate
+from app.places.locating import Row, Territory, Unplaced, locate
 from app.places.sources import CGET_2019, Source
 from models import Place, PlaceStatus
 from models.textkey import tidy
@@ -72,20 +72,9 @@ class Report:
                 f"{len(self.unplaced)} unplaced, {len(self.invalid)} invalid.")
 
 
-@dataclass
-class _Row:
-    line: int
-    values: dict[str, str]
-
-    def __getitem__(self, column: str) -> str:
-        return self.values.get(column, "")
-
-
-
-
 # ---------------------------------------------------------------------------- reading the file
 
-def read_rows(path: Path) -> tuple[list[str], list[_Row]]:
+def read_rows(path: Path) -> tuple[list[str], list[Row]]:
     """The header and the rows of the file, or ImportRefused."""
     try:
         size = path.stat().st_size
@@ -118,7 +107,7 @@ def read_rows(path: Path) -> tuple[list[str], list[_Row]]:
                 raise ImportRefused(f"Line {reader.line_num} has {len(record)} fields where the "
                                     f"header has {len(header)}: the file is cut or a quote is "
                                     f"missing.")
-            rows.append(_Row(reader.line_num, dict(zip(header, record, strict=True))))
+            rows.append(Row(reader.line_num, dict(zip(header, record, strict=True))))
     except csv.Error as error:
         raise ImportRefused(f"Line {reader.line_num} cannot be read as CSV ({error}).") \
             from None
@@ -173,8 +162,8 @@ def import_places(session: Session, path: Path, source: Source = CGET_2019,
         raise ImportRefused("The gazetteer is empty: load the territory first "
                             "(flask territory load).")
     report = Report(rows=len(rows))
-    kept: list[tuple[_Row, str, str]] = []
-    unplaced: list[_Row] = []
+    kept: list[tuple[Row, str, str]] = []
+    unplaced: list[Row] = []
     for row in rows:
         try:
             found = locate(row, territory)
@@ -192,7 +181,7 @@ def import_places(session: Session, path: Path, source: Source = CGET_2019,
     return report
 
 
-def _refuse_formulas(rows: list[_Row]) -> None:
+def _refuse_formulas(rows: list[Row]) -> None:
     """A cell of the territory's rows that a spreadsheet would run ("=HYPERLINK(...)", "+cmd",
     "@SUM(...)") refuses the file: such text is never stored, where an export could emit it."""
     cells = [(row, column, tidy(row[column])) for row in rows for column in REQUIRED + OPTIONAL
@@ -205,7 +194,7 @@ def _refuse_formulas(rows: list[_Row]) -> None:
                             f"{listed}{more}. Correct them in the file (a text cannot start so).")
 
 
-def _candidates(kept: list[tuple[_Row, str, str]], report: Report) -> list[_Candidate]:
+def _candidates(kept: list[tuple[Row, str, str]], report: Report) -> list[_Candidate]:
     seen: dict[str, int] = {}
     out = []
     for row, insee, how in kept:

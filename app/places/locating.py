@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,12 +14,19 @@ from app.places.cleaning import clean_text, repair_mojibake
 from app.territory.gazetteer import name_key
 from models import Commune
 
-if TYPE_CHECKING:
-    from app.places.importer import _Row
-
 _CODE = re.compile(r"\d[\dAB]\d{3}")  # INSEE codes (2A004) and postcodes
 # Commune names typed in the list that are not the gazetteer's, even folded: typed -> official.
 KNOWN_RENAMES = {name_key("Vabre l'Abbaye"): "Vabres-l'Abbaye"}
+
+
+@dataclass
+class Row:
+    """A row of the list: its line in the file and its values by column ("" when absent)."""
+    line: int
+    values: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.values.get(column, "")
 
 
 class Unplaced(Exception):
@@ -111,7 +117,7 @@ def _code(value: str) -> str:
     return value if _CODE.fullmatch(value) else ""
 
 
-def _coordinates(row: _Row) -> tuple[float, float] | None:
+def _coordinates(row: Row) -> tuple[float, float] | None:
     try:
         lat = float(row["LAT"].strip().replace(",", "."))
         lon = float(row["LONG"].strip().replace(",", "."))
@@ -122,7 +128,7 @@ def _coordinates(row: _Row) -> tuple[float, float] | None:
     return lat, lon
 
 
-def locate(row: _Row, territory: Territory) -> tuple[str, str] | None:
+def locate(row: Row, territory: Territory) -> tuple[str, str] | None:
     """(INSEE code, how it was found) for a row of the territory; None for a row outside it;
     Unplaced (with the reason) for a row that points into the territory but whose commune
     cannot be told for certain."""
