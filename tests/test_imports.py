@@ -82,6 +82,23 @@ def test_the_checker_finds_a_circle_and_a_view_importing_a_view(tmp_path):
     assert modules["demo.helpers"].lazy == {"demo.pages"}
 
 
+def test_a_circle_closed_by_a_type_hint_import_is_found(tmp_path):
+    """Python loads it, but one of the two holds a type the other needs: it belongs elsewhere
+    (the places' row and the map's content were such types)."""
+    _write(tmp_path, {
+        "kit/__init__.py": "",
+        "kit/reader.py": "from kit.placer import place\n\nclass Row:\n    pass\n",
+        "kit/placer.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                         "    from kit.reader import Row\n\ndef place(row: 'Row'):\n"
+                         "    from kit.reader import Row  # noqa: a function's import: no circle\n",
+    })
+    modules = read_modules(tmp_path, ["kit"])
+    assert modules["kit.placer"].typing == {"kit.reader"}
+    assert circles(modules) == [["kit.placer", "kit.reader"]]
+    _write(tmp_path, {"kit/placer.py": "def place(row):\n    from kit.reader import Row\n"})
+    assert circles(read_modules(tmp_path, ["kit"])) == []
+
+
 def test_the_checker_sees_the_app_and_its_views():
     modules = read_modules(ROOT, PACKAGES)
     views = {name for name, m in modules.items() if m.is_view}

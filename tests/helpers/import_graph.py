@@ -18,6 +18,7 @@ class Module:
     is_package: bool
     loaded: set[str] = field(default_factory=set)  # imported when the module is loaded
     lazy: set[str] = field(default_factory=set)  # imported inside a function
+    typing: set[str] = field(default_factory=set)  # imported under `if TYPE_CHECKING:` only
     is_view: bool = False
 
 
@@ -40,6 +41,7 @@ def read_modules(root: Path, packages: list[str]) -> dict[str, Module]:
         _collect(module, tree.body, modules, lazy=False)
         module.loaded.discard(name)
         module.lazy.discard(name)
+        module.typing.discard(name)
     return modules
 
 
@@ -56,20 +58,24 @@ def registers_routes(tree: ast.Module) -> bool:
     return False
 
 
-def _collect(module: Module, body: list[ast.stmt], modules: dict[str, Module], lazy: bool) -> None:
+def _collect(module: Module, body: list[ast.stmt], modules: dict[str, Module], lazy: bool,
+             typing: bool = False) -> None:
     for node in body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             _collect(module, node.body, modules, lazy=True)
         elif isinstance(node, ast.Import | ast.ImportFrom):
-            target = module.lazy if lazy else module.loaded
-            target.update(_targets(module, node, modules))
+            targets = _targets(module, node, modules)
+            (module.lazy if lazy else module.loaded).update(targets)
+            if typing:
+                module.typing.update(targets)
         elif isinstance(node, ast.If) and _is_type_checking(node.test):
-            # Never executed: does not load anything, but a view may not name another view there.
-            _collect(module, node.body, modules, lazy=True)
+            # Never executed: loads nothing, but a view may not name another view there, and a
+            # circle closed by a type's import is a type in the wrong module (`circles`).
+            _collect(module, node.body, modules, lazy=True, typing=not lazy)
             _collect(module, node.orelse, modules, lazy=lazy)
         else:
             for child_body in _bodies(node):
-                _collect(module, child_body, modules, lazy)
+                _collect(module, child_body, modules, lazy, typing)
 
 
 def _bodies(node: ast.stmt) -> list[list[ast.stmt]]:
@@ -117,7 +123,9 @@ def _nearest(name: str, modules: dict[str, Module]) -> str:
 
 
 def circles(modules: dict[str, Module]) -> list[list[str]]:
-    """Strongly connected components of more than one module in the load-time graph (Tarjan)."""
+    """Strongly connected components of more than one module in the load-time graph (Tarjan),
+    imports made for type hints only (`if TYPE_CHECKING:`) included: Python accepts such a
+    circle, but it says that a type lives in the wrong module."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -128,7 +136,7 @@ def circles(modules: dict[str, Module]) -> list[list[str]]:
         index[name] = low[name] = len(index)
         stack.append(name)
         on_stack.add(name)
-        for other in sorted(modules[name].loaded):
+        for other in sorted(modules[name].loaded | modules[name].typing):
             if other not in index:
                 visit(other)
                 low[name] = min(low[name], low[other])
