@@ -179,7 +179,7 @@ def template_db(tmp_path_factory, request) -> Path:
             with app.app_context():
                 db.engine.dispose()
             made.touch()
-        users.write_text(str(int(users.read_text() or 0) + 1) if users.exists() else "1")
+        users.write_text(str((int(users.read_text()) if users.exists() else 0) + 1))
     yield path
     with _locked(shared / "template.lock"):
         left = int(users.read_text()) - 1
