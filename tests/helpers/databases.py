@@ -90,21 +90,28 @@ class Pool:
     test, then put back as the template made it for the next one instead of dropped (see the
     module's docstring).
 
-    Putting back is one transaction: the tables the template has no rows in are emptied when
-    a test wrote to them; the tables it has rows in (communes, skills...) are refilled from a
-    copy kept in a schema of the database when their rows changed; every sequence is set back.
-    Foreign-key triggers are off while it runs (`session_replication_role`): what is left is
-    exactly the template's rows, which hold together."""
+    What a test wrote to is known without reading the tables: every table of a copy has a
+    statement trigger that notes its name in a log (`_PRISTINE.written`) when a statement
+    inserts, updates, deletes or truncates there; the note is part of the test's transaction,
+    so a rolled-back write leaves none. (Before, putting back summed up every row of the filled
+    tables and looked into every empty one: 20 to 35 ms of each test on PostgreSQL.) The log
+    has no key, so writers never wait for each other on it.
+
+    Putting back is one transaction: the tables the log names are emptied, and refilled from a
+    copy kept in the same schema when the template has rows in them (communes, skills...); the
+    log is emptied; every sequence is set back. Triggers are off while it runs
+    (`session_replication_role`), foreign keys included: what is left is exactly the template's
+    rows, which hold together. A test that changed the schema gets a fresh copy instead."""
 
     def __init__(self, template: Path):
         self.template = template
         self.free: list[str] = []
         self.made: list[str] = []
         self._numbers = itertools.count(1)
-        self._empty: list[str] = []      # the template's tables without rows (alembic's apart)
-        self._filled: list[str] = []     # those with rows
+        self._tables: list[str] = []     # the template's tables (alembic's apart)
+        self._filled: set[str] = set()   # those with rows
         self._sequences: list[tuple[str, int, bool]] = []
-        self._state = ""                 # the schema and the filled tables' rows, summed up
+        self._schema = ""                # the template's schema, summed up
 
     def acquire(self, path: Path) -> None:
         name = self.free.pop() if self.free else self._copy()
@@ -131,40 +138,39 @@ class Pool:
                f'CREATE DATABASE "{name}" TEMPLATE "{_name(self.template)}"')
         self.made.append(name)
         with psycopg.connect(_conninfo(name)) as connection:
-            if not self._state:
+            if not self._schema:
                 self._learn(connection)
             connection.execute(f"CREATE SCHEMA {_PRISTINE}")
             for table in self._filled:
                 connection.execute(
                     f'CREATE TABLE {_PRISTINE}."{table}" AS TABLE public."{table}"')
+            connection.execute(f"CREATE TABLE {_PRISTINE}.written (name text NOT NULL)")
+            connection.execute(
+                f"CREATE FUNCTION {_PRISTINE}.note_written() RETURNS trigger LANGUAGE plpgsql "
+                f"AS $$ BEGIN INSERT INTO {_PRISTINE}.written VALUES (TG_TABLE_NAME); "
+                f"RETURN NULL; END $$")
+            for table in self._tables:
+                connection.execute(
+                    f'CREATE TRIGGER maillage_test_written AFTER INSERT OR UPDATE OR DELETE '
+                    f'OR TRUNCATE ON public."{table}" FOR EACH STATEMENT '
+                    f"EXECUTE FUNCTION {_PRISTINE}.note_written()")
         return name
 
     def _learn(self, connection) -> None:
-        from models import db  # the models' metadata gives the order of the foreign keys
-
-        present = {row[0] for row in connection.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")} - {"alembic_version"}
-        order = [t.name for t in db.metadata.sorted_tables if t.name in present]
-        tables = order + sorted(present - set(order))
-        self._filled = [t for t in tables if connection.execute(
-            f'SELECT EXISTS (SELECT 1 FROM public."{t}")').fetchone()[0]]
-        self._empty = [t for t in tables if t not in self._filled]
+        self._tables = [row[0] for row in connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version' ORDER BY tablename")]
+        self._filled = {t for t in self._tables if connection.execute(
+            f'SELECT EXISTS (SELECT 1 FROM public."{t}")').fetchone()[0]}
         self._sequences = [tuple(row) for row in connection.execute(
             "SELECT format('public.%I', sequencename), coalesce(last_value, 1), "
             "last_value IS NOT NULL FROM pg_sequences WHERE schemaname = 'public'")]
-        self._state = connection.execute(self._state_query()).fetchone()[0]
-
-    def _state_query(self) -> str:
-        rows = ", ".join(f"(SELECT count(*) || ':' || coalesce(sum(hashtext(t::text)), 0) "
-                         f'FROM public."{table}" t)' for table in self._filled)
-        return f"SELECT concat_ws('|', {_SCHEMA}, {rows})"
+        self._schema = connection.execute(f"SELECT {_SCHEMA}").fetchone()[0]
 
     def _reset(self, name: str) -> bool:
         """Back to the template's rows; False when the test changed the schema."""
         import psycopg
 
-        written = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM public.\"{t}\")"
-                                     for t in self._empty)
         try:
             with psycopg.connect(_conninfo(name), options="-c lock_timeout=10s") as connection:
                 connection.execute("SET LOCAL synchronous_commit = off")
@@ -172,17 +178,15 @@ class Pool:
                 connection.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-                state = connection.execute(self._state_query()).fetchone()[0]
-                if state.split("|", 1)[0] != self._state.split("|", 1)[0]:
-                    return False  # the schema changed
-                for (table,) in connection.execute(written).fetchall() if written else ():
+                if connection.execute(f"SELECT {_SCHEMA}").fetchone()[0] != self._schema:
+                    return False
+                for (table,) in connection.execute(
+                        f"SELECT DISTINCT name FROM {_PRISTINE}.written").fetchall():
                     connection.execute(f'DELETE FROM public."{table}"')
-                if state != self._state:
-                    for table in reversed(self._filled):
-                        connection.execute(f'DELETE FROM public."{table}"')
-                    for table in self._filled:
+                    if table in self._filled:
                         connection.execute(f'INSERT INTO public."{table}" '
                                            f'SELECT * FROM {_PRISTINE}."{table}"')
+                connection.execute(f"DELETE FROM {_PRISTINE}.written")
                 connection.execute("SELECT " + ", ".join(
                     f"setval('{sequence}', {last}, {called})"
                     for sequence, last, called in self._sequences))

@@ -1,0 +1,87 @@
+"""The PostgreSQL run's database pool (tests/helpers/databases.py: Pool) gives each test the
+template's rows, whatever the test before wrote: the pool only empties and refills the tables
+its triggers saw written, so these tests write every way a test can and compare every row of
+every table, and every sequence, with the template's."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.helpers import databases
+
+pytestmark = pytest.mark.skipif(not databases.ON_POSTGRES,
+                                reason="the pool is PostgreSQL's (make test-postgres)")
+
+# Every row of every table in public (alembic's included), and every sequence, summed up.
+_EVERYTHING = """
+SELECT string_agg(format('%s:%s', c.relname,
+                         (xpath('/row/h/text()', query_to_xml(format(
+                             'SELECT count(*) || %L || coalesce(sum(hashtext(t::text)), 0) AS h '
+                             'FROM public.%I t', ':', c.relname), false, true, '')))[1]::text),
+                  ',' ORDER BY c.relname)
+       || (SELECT string_agg(format('%s=%s', sequencename, last_value), ','
+                             ORDER BY sequencename)
+           FROM pg_sequences WHERE schemaname = 'public')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind = 'r'
+"""
+
+
+_USER = text('INSERT INTO "user" (email, password_hash, display_name, role, session_token, '
+             "created_at) VALUES (:email, 'x', 'Pool', 'member', :token, now())")
+
+
+def _everything(path) -> str:
+    return databases.rows(path, _EVERYTHING)[0][0]
+
+
+def _write_every_way(path) -> None:
+    engine = create_engine(databases.database_url(path))
+    try:
+        with engine.begin() as connection:  # committed
+            connection.execute(text("INSERT INTO skill (name, key, canonical) "
+                                    "VALUES ('Pool check', 'pool-check', false)"))
+            connection.execute(text("UPDATE commune SET name = name || ' (changed)' "
+                                    "WHERE insee = (SELECT min(insee) FROM commune)"))
+            connection.execute(text("DELETE FROM skill WHERE id = "  # its aliases go with it
+                                    "(SELECT min(id) FROM skill WHERE key <> 'pool-check')"))
+            connection.execute(_USER, {"email": "pool@example.org", "token": "p" * 32})
+        with engine.connect() as connection:  # rolled back: leaves no row, only a sequence step
+            transaction = connection.begin()
+            connection.execute(_USER, {"email": "gone@example.org", "token": "g" * 32})
+            transaction.rollback()
+        with engine.begin() as connection:
+            connection.execute(text("TRUNCATE epci CASCADE"))  # and the communes
+    finally:
+        engine.dispose()
+
+
+def test_a_database_put_back_has_every_row_and_sequence_of_the_template(
+        template_db, database_pool, tmp_path):
+    template = _everything(template_db)
+    first = tmp_path / "first.sqlite3"
+    database_pool.acquire(first)
+    assert _everything(first) == template
+    _write_every_way(first)
+    assert _everything(first) != template
+    name = databases._name(first)
+    database_pool.release(first)
+
+    again = tmp_path / "again.sqlite3"
+    database_pool.acquire(again)
+    try:
+        assert databases._name(again) == name  # the same database, put back
+        assert _everything(again) == template
+    finally:
+        database_pool.release(again)
+
+
+def test_a_changed_schema_gets_a_fresh_copy(template_db, database_pool, tmp_path):
+    path = tmp_path / "schema.sqlite3"
+    database_pool.acquire(path)
+    name = databases._name(path)
+    databases.execute(path, "ALTER TABLE skill ADD COLUMN pool_check integer")
+    database_pool.release(path)
+    assert name not in database_pool.free and name not in database_pool.made
+    assert databases.count(template_db, "SELECT count(*) FROM pg_database WHERE datname = :n",
+                           {"n": name}) == 0
