@@ -178,6 +178,11 @@ def template_db(tmp_path_factory, request) -> Path:
                 assert result.exit_code == 0, result.output
             with app.app_context():
                 db.engine.dispose()
+            # Its empty search index, made by an app started over it (search/__init__.py:
+            # _check_at_start), copied with it for each test (`db_path`).
+            shutil.rmtree(folder / "search-index", ignore_errors=True)
+            with create_app(base_config(path)).app_context():
+                db.engine.dispose()
             made.touch()
         users.write_text(str((int(users.read_text()) if users.exists() else 0) + 1))
     yield path
@@ -201,7 +206,11 @@ def database_pool(template_db):
 
 @pytest.fixture
 def db_path(template_db, database_pool, tmp_path) -> Path:
+    """A copy of the template for one test, with the template's empty search index beside it
+    (where `base_config` puts it): each test's app found no index and made one, a fifth of
+    making the app."""
     path = tmp_path / "maillage.sqlite3"
+    shutil.copytree(template_db.parent / "search-index", tmp_path / "search-index")
     if database_pool:
         database_pool.acquire(path)
         yield path
