@@ -85,3 +85,28 @@ def test_a_changed_schema_gets_a_fresh_copy(template_db, database_pool, tmp_path
     assert name not in database_pool.free and name not in database_pool.made
     assert databases.count(template_db, "SELECT count(*) FROM pg_database WHERE datname = :n",
                            {"n": name}) == 0
+
+
+def test_a_test_that_ends_every_session_of_its_database_still_gets_it_put_back(
+        template_db, database_pool, tmp_path):
+    """The pool keeps a connection to each database between tests; a test that ends the
+    sessions of its database (a server restart, as the clients see it) ends that one too."""
+    template = _everything(template_db)
+    warm = tmp_path / "warm.sqlite3"
+    database_pool.acquire(warm)
+    database_pool.release(warm)  # the pool has a connection to it now
+    path = tmp_path / "cut.sqlite3"
+    database_pool.acquire(path)
+    name = databases._name(path)
+    _write_every_way(path)
+    assert databases.count(path, "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) "
+                                 "FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid()) AS ended") >= 1
+    database_pool.release(path)
+    assert name in database_pool.free  # put back, not dropped and copied again
+    again = tmp_path / "again.sqlite3"
+    database_pool.acquire(again)
+    try:
+        assert databases._name(again) == name and _everything(again) == template
+    finally:
+        database_pool.release(again)
