@@ -12,7 +12,7 @@ unexport PYTHONDONTWRITEBYTECODE
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run run-scale test test-postgres services lint setup deps dev-deps assets translations db demo chromium pdf-libs report-tools bench clean
+.PHONY: run run-scale test test-postgres services lint setup deps dev-deps bench-deps assets translations db demo chromium pdf-libs report-tools bench clean
 
 # Scale-out (README, Production): PostgreSQL and Redis, here the ones on this machine.
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/maillage
@@ -88,6 +88,12 @@ $(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.deps
 
 dev-deps: $(VENV)/.dev-deps
 
+$(VENV)/.bench-deps: requirements-bench.txt $(VENV)/.dev-deps
+	@$(call pip_install,requirements-bench.txt)
+	touch $@
+
+bench-deps: $(VENV)/.bench-deps
+
 # Front-end packages: pinned in package.json/package-lock.json, copied into app/static/vendor/.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
@@ -140,7 +146,7 @@ report-tools:
 	  else echo "pdftoppm, soffice or zbarimg is missing: the report and letter tests that need them will be skipped (run 'sudo apt-get install poppler-utils libreoffice-calc zbar-tools')"; fi; \
 	fi
 
-bench: setup dev-deps
+bench: setup dev-deps bench-deps
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk || true; }
 	$(PY) bench/pages.py
 	$(PY) bench/events.py
