@@ -141,12 +141,12 @@ def _instance_secret_key(path: Path) -> str:
 def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from app.extensions import csrf, limiter, login_manager, migrate
+    from app.extensions import MigrationCommands, csrf, limiter, login_manager
     from models import db
     from realtime import socketio
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    app.cli.add_command(MigrationCommands("db", help="Perform database migrations."))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
