@@ -28,13 +28,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(env_overrides())
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
-    from app import templating
-    templating.use_shared_bytecode_cache(app)
     from app.request import MaillageRequest
     app.request_class = MaillageRequest
     from app.converters import IdConverter
     app.url_map.converters["id"] = IdConverter
     _fill_runtime_defaults(app)
+    from app import templating
+    templating.use_shared_bytecode_cache(app)
 
     from app import compress
     compress.init_app(app)  # first registered, so its after_request runs last: on the final body
@@ -99,6 +99,8 @@ def _fill_runtime_defaults(app: Flask) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = queue
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    if app.config.get("TEMPLATE_CACHE_DIR") is None:
+        app.config["TEMPLATE_CACHE_DIR"] = str(instance / "template-cache")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
 

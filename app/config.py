@@ -122,6 +122,9 @@ class Defaults:
     MEMBER_PAGE_ENTRIES = 256  # whole member pages kept per process (per login session); 0: off
     MEMBER_PAGE_SECONDS = 60  # the longest one is reused (relative times: "il y a 2 min")
     SEARCH_INDEX_DIR = None  # defaults to instance/search-index
+    # Compiled templates kept for the processes that start later (app/templating.py); None:
+    # instance/template-cache, "": each process compiles its own.
+    TEMPLATE_CACHE_DIR = None
     # The search engine (search/__init__.py): "whoosh", an index in files per machine
     # (SEARCH_INDEX_DIR), or "postgres", tables of the PostgreSQL database written in the
     # same transaction as the rows (every machine reads the same; README, "Search").

@@ -22,12 +22,14 @@ class MigrationCommands(click.Group):
     app (each server worker), which only these commands use."""
 
     def _real(self, ctx: click.Context | None) -> click.Group:
+        from flask import current_app
         from flask.cli import ScriptInfo
         from flask_migrate import Migrate
         from flask_migrate.cli import db as commands
 
         from models import db
-        app = (ctx.find_object(ScriptInfo) if ctx else None or ScriptInfo()).load_app()
+        info = ctx.find_object(ScriptInfo) if ctx is not None else None
+        app = info.load_app() if info is not None else current_app._get_current_object()
         if "migrate" not in app.extensions:
             Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)
         return commands

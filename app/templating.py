@@ -1,6 +1,7 @@
 """Jinja helpers available in every template."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
@@ -8,7 +9,7 @@ from urllib.parse import urlencode
 from flask import Flask, has_request_context, request
 from flask_babel import format_date, format_datetime, format_timedelta, get_locale, ngettext
 from flask_babel import gettext as _
-from jinja2 import BytecodeCache
+from jinja2 import BytecodeCache, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
@@ -16,29 +17,61 @@ from app.text import render_markdown
 
 
 class ProcessBytecodeCache(BytecodeCache):
-    """Compiled templates kept in memory and shared by every app made in this process.
+    """Compiled templates kept in memory and shared by every app made in this process, and in
+    a directory (TEMPLATE_CACHE_DIR, default instance/template-cache) for the processes that
+    start later.
 
-    A server makes one app per process and gains nothing; the test suite makes one app per test
-    and compiled every template it rendered again (a tenth of its time). A bucket is checked
-    against its template's source checksum, so an edited template is compiled again."""
+    Each process compiled every template at its first use (4 ms each, 177 templates): a
+    server's worker after each start or restart, each test process and each test server. A
+    bucket is checked against its template's source checksum and Python's bytecode version,
+    so an edited template is compiled again; files are written whole (Jinja writes a temporary
+    file and renames it). The directory is trusted like the rest of instance/ (a cached file
+    is code)."""
 
     def __init__(self) -> None:
         self._compiled: dict[str, bytes] = {}
+        self._disk: FileSystemBytecodeCache | None = None
+
+    def use_directory(self, path: str | None) -> None:
+        """Where compiled templates are kept between processes (None or "": memory only)."""
+        self._disk = None
+        if path:
+            try:
+                os.makedirs(path, exist_ok=True)
+                self._disk = FileSystemBytecodeCache(path)
+            except OSError:  # read-only or missing: each process compiles, as before
+                pass
 
     def load_bytecode(self, bucket: Bucket) -> None:
         compiled = self._compiled.get(bucket.key)
         if compiled is not None:
             bucket.bytecode_from_string(compiled)
+            return
+        if self._disk is None:
+            return
+        try:
+            self._disk.load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - an unreadable file is compiled again
+            bucket.reset()
+        if bucket.code is not None:
+            self._compiled[bucket.key] = bucket.bytecode_to_string()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._compiled[bucket.key] = bucket.bytecode_to_string()
+        if self._disk is not None:
+            try:
+                self._disk.dump_bytecode(bucket)
+            except OSError:  # a full or read-only disk: this process keeps it in memory
+                pass
 
 
 BYTECODE_CACHE = ProcessBytecodeCache()
 
 
 def use_shared_bytecode_cache(app: Flask) -> None:
-    """Before the app's Jinja environment is first made."""
+    """Before the app's Jinja environment is first made. The directory is the process's: the
+    last app made sets it."""
+    BYTECODE_CACHE.use_directory(app.config.get("TEMPLATE_CACHE_DIR"))
     app.jinja_options = {**app.jinja_options, "bytecode_cache": BYTECODE_CACHE}
 
 

@@ -33,6 +33,7 @@ TEST_PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _counter = itertools.count(1)
 _TMPFS_BASETEMP = pytest.StashKey[str]()
+_TEMPLATE_CACHE = pytest.StashKey[str]()
 
 
 def _share_url_builders() -> None:
@@ -266,6 +267,12 @@ def pytest_configure(config):
     controller collects nothing: its garbage collector as usual."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         gc.enable()
+    if not hasattr(config, "workerinput") and "MAILLAGE_TEMPLATE_CACHE_DIR" not in os.environ:
+        # One directory of compiled templates for the run's processes (workers, servers,
+        # commands inherit the variable): each compiled every template it rendered.
+        folder = tempfile.mkdtemp(prefix="maillage-templates-",
+                                  dir=TMPFS if os.access(TMPFS, os.W_OK) else None)
+        os.environ["MAILLAGE_TEMPLATE_CACHE_DIR"] = config.stash[_TEMPLATE_CACHE] = folder
     if config.option.basetemp or hasattr(config, "workerinput") or not os.access(TMPFS, os.W_OK):
         return
     config.option.basetemp = tempfile.mkdtemp(prefix="maillage-tests-", dir=TMPFS)
@@ -273,6 +280,10 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    folder = config.stash.get(_TEMPLATE_CACHE, None)
+    if folder:
+        os.environ.pop("MAILLAGE_TEMPLATE_CACHE_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
     basetemp = config.stash.get(_TMPFS_BASETEMP, None)
     if basetemp:  # memory, not disk: not kept for the next run
         shutil.rmtree(basetemp, ignore_errors=True)

@@ -1,4 +1,5 @@
 """The skeleton: configuration layers, SQLite settings, error pages, languages, CSRF, local-first."""
+import os
 import re
 from pathlib import Path
 
@@ -295,3 +296,42 @@ def test_links_kept_for_templates_are_those_url_for_builds(app):
     with app.test_request_context("/events/"):  # another blueprint: ".directory" is not people's
         with pytest.raises(BuildError, match="directory"):
             render_template_string("{{ url_for('.directory') }}")
+
+
+_RENDER_LOGIN = """
+import sys
+from jinja2 import Environment
+from app import create_app
+from tests.conftest import base_config
+from pathlib import Path
+compiled = []
+original = Environment._compile
+Environment._compile = lambda self, source, filename: compiled.append(filename) or \\
+    original(self, source, filename)
+config = {**base_config(Path(sys.argv[1])), "TEMPLATE_CACHE_DIR": sys.argv[2]}
+app = create_app(config)
+with app.test_request_context("/auth/login"):
+    from flask import render_template
+    from app.auth.forms import LoginForm
+    render_template("auth/login.html", form=LoginForm())
+print(len(compiled))
+"""
+
+
+def test_a_template_compiled_by_one_process_is_not_compiled_again_by_the_next(db_path, tmp_path):
+    """Compiled templates are kept in TEMPLATE_CACHE_DIR (app/templating.py): the next process
+    (a restarted worker) loads them; an edited template would not match its checksum."""
+    import subprocess
+    import sys
+    cache = tmp_path / "template-cache"
+    env = {k: v for k, v in os.environ.items() if k != "MAILLAGE_TEMPLATE_CACHE_DIR"}
+
+    def compiled_in_a_new_process() -> int:
+        done = subprocess.run([sys.executable, "-c", _RENDER_LOGIN, str(db_path), str(cache)],
+                              cwd=Path(__file__).resolve().parent.parent, env=env,
+                              capture_output=True, text=True, check=True)
+        return int(done.stdout.strip().splitlines()[-1])
+
+    assert compiled_in_a_new_process() >= 2  # the page and base.html at least
+    assert any(cache.iterdir())
+    assert compiled_in_a_new_process() == 0

@@ -3,10 +3,6 @@ back online, both are stored once, marked "entered by" them; one is later claime
 it belongs to, with the claim link handed over."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -18,16 +14,13 @@ from tests.helpers.browser_steps import (  # noqa: F401  (new_page: a fixture)
     no_horizontal_scroll,
     sign_up,
 )
+from tests.helpers.census_seed import seed_campaign
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def seed(live_server, email: str) -> int:
-    done = subprocess.run([sys.executable, "-m", "tests.helpers.census_seed", email], cwd=ROOT,
-                          env={**live_server.env, "FLASK_APP": "wsgi.py"}, check=True,
-                          capture_output=True, text=True)
-    return int(done.stdout.strip().splitlines()[-1])
+    return seed_campaign(live_server.db_file, email)
 
 
 def stored(live_server) -> list[tuple]:

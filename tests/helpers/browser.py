@@ -68,7 +68,11 @@ class LiveServer:
                     "MAILLAGE_SOCKETIO_CORS_ALLOWED_ORIGINS": f'["{self.url}"]',
                     # As in base_config: the staff pages' browser tests sign in with a password;
                     # tests/test_two_factor.py checks the second step.
-                    "MAILLAGE_STAFF_2FA_REQUIRED": "false", **(env or {})}
+                    "MAILLAGE_STAFF_2FA_REQUIRED": "false",
+                    # As in base_config too: one PBKDF2 round, not scrypt (0.15 to 0.25 s of the
+                    # server's CPU for each sign-up and each login of someone signed up through
+                    # it; tests/test_passwords.py checks production keeps scrypt).
+                    "MAILLAGE_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1", **(env or {})}
         self.start()
 
     def start(self) -> None:
