@@ -21,26 +21,21 @@ class MigrationCommands(click.Group):
     Flask-Migrate imports Alembic and Mako, 85 ms of the start of every process that makes the
     app (each server worker), which only these commands use."""
 
-    def _real(self, ctx: click.Context | None) -> click.Group:
-        from flask import current_app
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
         from flask.cli import ScriptInfo
         from flask_migrate import Migrate
         from flask_migrate.cli import db as commands
 
         from models import db
-        info = ctx.find_object(ScriptInfo) if ctx is not None else None
-        app = info.load_app() if info is not None else current_app._get_current_object()
+        app = ((parent.find_object(ScriptInfo) if parent else None) or ScriptInfo()).load_app()
         if "migrate" not in app.extensions:
             Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)
-        return commands
-
-    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
-        real = self._real(parent)  # its options (-d, -x) and what it does with them
-        self.params, self.callback = real.params, real.callback
+        # Flask-Migrate's group: its options (-d, -x), what it does with them, its commands.
+        self.params, self.callback, self._commands = commands.params, commands.callback, commands
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return self._real(ctx).list_commands(ctx)
+        return self._commands.list_commands(ctx)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return self._real(ctx).get_command(ctx, name)
+        return self._commands.get_command(ctx, name)
