@@ -130,6 +130,57 @@ def _share_compiled_statements() -> None:
 _share_compiled_statements()
 
 
+def _keep_postgres_connections() -> None:
+    """On PostgreSQL every test's app opened new connections, and a new server process spends
+    its first statements on each table loading the catalogue and planning: 0.5 ms a statement,
+    half of a database test's time there. The apps of one process keep their connections to a
+    pooled database (tests/helpers/databases.py: `Pool`) from one test to the next instead: one
+    SQLAlchemy pool per database and pool settings, which `dispose()` leaves open. A kept
+    connection is pinged once by each new app before use (a test may have ended the database's
+    sessions), and the pool's reset between tests ends every other session of the database,
+    and these too unless idle (`databases.KEPT_CONNECTIONS`)."""
+    from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy import event, exc
+    from sqlalchemy.engine import make_url
+
+    make_engine = SQLAlchemy._make_engine
+    pools: dict = {}
+    generation = [0]  # one more for each new app: its first use of a kept connection pings it
+    plain = {"url", "echo", "echo_pool", "pool_size", "max_overflow", "pool_timeout",
+             "pool_pre_ping"}  # what the app's engines are made with (not a test's own pool)
+
+    def ping_once_per_app(dbapi_connection, record, _proxy):
+        if record.info.get("generation") == generation[0]:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+        except Exception as error:  # ended by the server: the pool connects again
+            raise exc.DisconnectionError() from error
+        record.info["generation"] = generation[0]
+
+    def keeping(self, bind_key, options, app):
+        url = options["url"]
+        if set(options) - plain or not databases.is_pooled(url):
+            return make_engine(self, bind_key, options, app)
+        url = make_url(url).update_query_dict({"application_name": databases.KEPT_CONNECTIONS})
+        key = (url.render_as_string(hide_password=False),
+               *sorted((name, repr(value)) for name, value in options.items() if name != "url"))
+        engine = make_engine(self, bind_key, {**options, "url": url}, app)
+        generation[0] += 1
+        if key not in pools:
+            pools[key] = engine.pool
+            event.listen(engine.pool, "checkout", ping_once_per_app)
+        engine.pool = pools[key]
+        engine.dispose = lambda close=True: None  # kept for the next test's app
+        return engine
+
+    SQLAlchemy._make_engine = keeping
+
+
+if databases.ON_POSTGRES:
+    _keep_postgres_connections()
+
+
 def base_config(db_path: Path) -> dict:
     return {
         "TESTING": True,

@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
+from app import create_app
+from models import db
+from tests.conftest import base_config
 from tests.helpers import databases
 
 pytestmark = pytest.mark.skipif(not databases.ON_POSTGRES,
@@ -104,6 +107,80 @@ def test_a_test_that_ends_every_session_of_its_database_still_gets_it_put_back(
                                  "AND pid <> pg_backend_pid()) AS ended") >= 1
     database_pool.release(path)
     assert name in database_pool.free  # put back, not dropped and copied again
+    again = tmp_path / "again.sqlite3"
+    database_pool.acquire(again)
+    try:
+        assert databases._name(again) == name and _everything(again) == template
+    finally:
+        database_pool.release(again)
+
+
+def _session_of_an_app(path) -> int:
+    """The server session (its process id) a new test app's query ran in, the app then ended
+    as the `app` fixture ends it."""
+    app = create_app(base_config(path))
+    with app.app_context():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.remove()
+        db.engine.dispose()
+    return pid
+
+
+def _kept_sessions(path) -> set[int]:
+    return {pid for (pid,) in databases.rows(
+        path, "SELECT pid FROM pg_stat_activity WHERE application_name = ? "
+              "AND datname = current_database()", databases.KEPT_CONNECTIONS)}
+
+
+def test_the_apps_keep_their_sessions_across_tests_and_replace_an_ended_one(
+        template_db, database_pool, tmp_path):
+    """tests/conftest.py: `_keep_postgres_connections`. A new session spends its first
+    statements loading the catalogue: the tests' apps keep theirs, the pool's reset spares
+    them while idle, and one ended under them is replaced before use, not handed to a test."""
+    path = tmp_path / "kept.sqlite3"
+    database_pool.acquire(path)
+    name = databases._name(path)
+    first = _session_of_an_app(path)
+    kept = _kept_sessions(path)
+    assert first in kept
+    assert _session_of_an_app(path) in kept and _kept_sessions(path) == kept
+    database_pool.release(path)  # the next test's database: the same one, put back
+
+    again = tmp_path / "again.sqlite3"
+    database_pool.acquire(again)
+    try:
+        assert databases._name(again) == name
+        assert _kept_sessions(again) == kept
+        assert _session_of_an_app(again) in kept
+        assert databases.count(again, "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) "
+                                      "FROM pg_stat_activity WHERE application_name = :name "
+                                      "AND datname = current_database()) AS ended",
+                               {"name": databases.KEPT_CONNECTIONS}) == len(kept)
+        replaced = _session_of_an_app(again)  # no error: pinged, found ended, replaced
+        assert replaced not in kept and replaced in _kept_sessions(again)
+    finally:
+        database_pool.release(again)
+
+
+def test_a_kept_session_left_in_a_transaction_is_ended_by_the_reset(
+        template_db, database_pool, tmp_path):
+    """An app that never gave its connection back (a write neither committed nor rolled back)
+    holds locks the reset would wait for: the reset ends that session, and puts the database
+    back as the template made it."""
+    template = _everything(template_db)
+    path = tmp_path / "leak.sqlite3"
+    database_pool.acquire(path)
+    name = databases._name(path)
+    app = create_app(base_config(path))
+    with app.app_context():
+        leaked = db.engine.connect()
+        leaked.execute(_USER, {"email": "leak@example.org", "token": "l" * 32})
+        pid = leaked.scalar(text("SELECT pg_backend_pid()"))
+        database_pool.release(path)
+        assert name in database_pool.free  # put back, not dropped after a lock timeout
+        assert databases.count(template_db, "SELECT count(*) FROM pg_stat_activity "
+                                            "WHERE pid = :pid", {"pid": pid}) == 0
+        leaked.invalidate()
     again = tmp_path / "again.sqlite3"
     database_pool.acquire(again)
     try:

@@ -30,6 +30,9 @@ ON_POSTGRES = bool(POSTGRES_ADMIN_URL)
 
 # Paths whose database is one of a pool's, in this process (`Pool.acquire`).
 _pooled: dict[str, str] = {}
+# The application_name of the connections the tests' apps keep to a pooled database from one
+# test to the next (tests/conftest.py: `_keep_postgres_connections`).
+KEPT_CONNECTIONS = "maillage-test-kept"
 # Databases this process created and has not dropped yet (`drop_leftovers`).
 _created: set[str] = set()
 
@@ -37,6 +40,11 @@ _created: set[str] = set()
 def _name(path: Path) -> str:
     key = str(Path(path).resolve())
     return _pooled.get(key) or "mt_" + hashlib.sha1(key.encode()).hexdigest()[:20]
+
+
+def is_pooled(url) -> bool:
+    """Whether a database URL names one of this process's pooled databases."""
+    return make_url(url).database in _pooled.values()
 
 
 def database_url(path: Path) -> str:
@@ -210,9 +218,12 @@ class Pool:
         with connection.transaction():
             connection.execute("SET LOCAL synchronous_commit = off")
             connection.execute("SET LOCAL session_replication_role = replica")
+            # Every other session ends (servers, other engines), but the idle ones the tests'
+            # apps keep: those hold no lock and no transaction.
             connection.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND (application_name <> %s OR state <> 'idle')", (KEPT_CONNECTIONS,))
             if connection.execute(f"SELECT {_SCHEMA}").fetchone()[0] != self._schema:
                 return False
             for (table,) in connection.execute(
