@@ -36,40 +36,14 @@ _TMPFS_BASETEMP = pytest.StashKey[str]()
 _TEMPLATE_CACHE = pytest.StashKey[str]()
 
 
-def _share_url_builders() -> None:
-    """Every test makes an app, and werkzeug compiles two Python functions per URL rule for each
-    (`Rule._compile_builder`: 80% of create_app's 26 ms). The function depends only on the
-    rule's parts, its defaults and their converters, so apps of the same process share them
-    here; production makes one app per process and keeps werkzeug as it is. Left as is when a
-    werkzeug release changes what this relies on."""
-    from werkzeug.routing.rules import Rule
-
-    compile_builder = Rule.__dict__.get("_compile_builder")
-    if compile_builder is None or "_trace" not in compile_builder.__code__.co_names:
-        return
-    builders: dict = {}
-
-    def shared(self, append_unknown: bool = True):
-        defaults = self.defaults or {}
-        key = (tuple(self._trace), append_unknown, tuple(sorted(
-            (name, repr(value), type(self._converters.get(name)).__name__)
-            for name, value in defaults.items())))
-        if key not in builders:
-            builders[key] = compile_builder(self, append_unknown)
-        return builders[key]
-
-    Rule._compile_builder = shared
-
-
-_share_url_builders()
-
-
-def _share_parsed_rules() -> None:
-    """The other half of a URL rule's compilation (`Rule.compile`: its regular-expression parts
-    and converters, parsed from the rule's text for every app, 7% of a database test's CPU):
-    shared by the apps of one process, keyed on what the parsing reads (the rule's text, its
-    domain part, slash merging and the map's converter classes). Converters keep no state that
-    matching or building reads. Left as is when a werkzeug release changes `Rule.compile`."""
+def _share_compiled_rules() -> None:
+    """Every test makes an app, and werkzeug compiles each URL rule for each (`Rule.compile`):
+    it parses the rule's text into regular-expression parts and converters, and compiles two
+    Python functions that build its URLs (those were 80% of create_app's 26 ms). What it makes
+    depends only on the rule's text, its domain part, slash merging, its defaults and the map's
+    converter classes (summed up once per map), so the apps of one process share it here;
+    production makes one app per process and keeps werkzeug as it is. Converters keep no state
+    that matching or building reads. Left as is when a werkzeug release changes `Rule.compile`."""
     from werkzeug.routing.rules import Rule
 
     compile_rule = Rule.__dict__.get("compile")
@@ -77,26 +51,38 @@ def _share_parsed_rules() -> None:
         return
     parsed: dict = {}
 
+    def converter_classes(rule_map) -> tuple:
+        known = rule_map.__dict__.get("_maillage_converters")
+        if known is None or known[0] != len(rule_map.converters):
+            known = (len(rule_map.converters), tuple(rule_map.converters.items()))
+            rule_map._maillage_converters = known
+        return known[1]
+
     def shared(self):
-        converters = tuple((name, cls) for name, cls in self.map.converters.items())
-        domain = (self.host or "") if self.map.host_matching else (self.subdomain or "")
-        key = (self.rule, domain, self.map.host_matching, self.merge_slashes, converters)
-        if key not in parsed:
+        rule_map = self.map
+        domain = (self.host or "") if rule_map.host_matching else (self.subdomain or "")
+        defaults = tuple(sorted((name, repr(value)) for name, value in self.defaults.items())) \
+            if self.defaults else ()
+        key = (self.rule, domain, rule_map.host_matching, self.merge_slashes,
+               converter_classes(rule_map), defaults)
+        entry = parsed.get(key)
+        if entry is None:
             before = set(self.arguments)
             compile_rule(self)
-            parsed[key] = (self._parts, self._trace, self._converters, self.arguments - before)
+            parsed[key] = (self._parts, self._trace, self._converters, self.arguments - before,
+                           self._build.__func__, self._build_unknown.__func__)
             return
-        parts, trace, rule_converters, arguments = parsed[key]
+        parts, trace, rule_converters, arguments, build, build_unknown = entry
         self._parts, self._trace = list(parts), list(trace)
         self._converters = dict(rule_converters)
         self.arguments |= arguments
-        self._build = self._compile_builder(False).__get__(self, None)
-        self._build_unknown = self._compile_builder(True).__get__(self, None)
+        self._build = build.__get__(self, None)
+        self._build_unknown = build_unknown.__get__(self, None)
 
     Rule.compile = shared
 
 
-_share_parsed_rules()
+_share_compiled_rules()
 
 
 def _share_compiled_statements() -> None:
@@ -257,7 +243,14 @@ def database_pool(template_db):
 
 
 @pytest.fixture
-def db_path(template_db, database_pool, tmp_path) -> Path:
+def database_layer():
+    """What a test's database holds above the template: nothing, unless its module overrides
+    this with a `databases.Layer` (a world its tests all make the same way)."""
+    return None
+
+
+@pytest.fixture
+def db_path(template_db, database_pool, database_layer, tmp_path) -> Path:
     """A copy of the template for one test, with the template's empty search index beside it
     (where `base_config` puts it): each test's app found no index and made one, a fifth of
     making the app."""
@@ -265,11 +258,15 @@ def db_path(template_db, database_pool, tmp_path) -> Path:
     shutil.copytree(template_db.parent / "search-index", tmp_path / "search-index")
     if database_pool:
         database_pool.acquire(path)
-        yield path
-        database_pool.release(path)
     else:
         databases.copy(template_db, path)
+    try:
+        if database_layer is not None and database_layer.kept:
+            database_layer.lay(path, database_pool)
         yield path
+    finally:
+        if database_pool:
+            database_pool.release(path)
 
 
 TMPFS = Path("/dev/shm")

@@ -14,15 +14,18 @@ from models import (
     Comment,
     Membership,
     Message,
+    Network,
     Notification,
     Post,
     Report,
+    Room,
     User,
     db,
 )
 from models.moderation import AuditLogIsAppendOnly
 from models.types import utcnow
 from tests.conftest import csrf_from, login_as
+from tests.helpers import databases
 from tests.helpers.chat import events, sock
 
 
@@ -36,12 +39,40 @@ class World:
     """Network A (animated by Anne) and network B (animated by Bea, with Carl the author of
     everything and Dora a plain member). An organiser and an admin."""
 
+    MODELS = {"anne": User, "bea": User, "carl": User, "dora": User, "olga": User, "adam": User,
+              "a": Network, "b": Network, "post": Post, "post2": Post, "comment": Comment,
+              "room": Room, "message": Message}
+
+    def ids(self) -> dict[str, int]:
+        return {name: getattr(self, name).id for name in self.MODELS}
+
+    @classmethod
+    def load(cls, ids: dict[str, int]) -> World:
+        w = cls()
+        for name, model in cls.MODELS.items():
+            setattr(w, name, db.session.get(model, ids[name]))
+        return w
+
+
+@pytest.fixture(scope="module")
+def saved_world(tmp_path_factory) -> databases.Layer:
+    return databases.Layer(tmp_path_factory.mktemp("world"))
+
 
 @pytest.fixture
-def world(app, make_user, make_network):
+def database_layer(request, saved_world):
+    """The tests that take `world` start from the one the first of them made (tests/conftest.py:
+    db_path): the same rows, ids and search index, made once per process."""
+    return saved_world if "world" in request.fixturenames else None
+
+
+@pytest.fixture
+def world(app, make_user, make_network, saved_world, db_path, database_pool):
     from app.chat.rooms import network_room
     from app.chat.sending import store_message
     from app.networks.service import create_comment, create_post
+    if saved_world.kept:
+        return World.load(saved_world.values)
     w = World()
     # Built in one transaction: one commit, one search index write (not one per person).
     w.anne = make_user("anne@example.org", display_name="Anne A", commit=False)
@@ -63,6 +94,7 @@ def world(app, make_user, make_network):
     w.room = network_room(db.session, w.b)
     w.message, _ = store_message(db.session, w.room.id, w.carl.id, "Bonjour à tous", "m1")
     db.session.commit()
+    saved_world.keep(db_path, database_pool, **w.ids())
     return w
 
 

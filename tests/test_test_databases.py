@@ -4,6 +4,8 @@ its triggers saw written, so these tests write every way a test can and compare 
 every table, and every sequence, with the template's."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -12,8 +14,8 @@ from models import db
 from tests.conftest import base_config
 from tests.helpers import databases
 
-pytestmark = pytest.mark.skipif(not databases.ON_POSTGRES,
-                                reason="the pool is PostgreSQL's (make test-postgres)")
+postgres_only = pytest.mark.skipif(not databases.ON_POSTGRES,
+                                   reason="the pool is PostgreSQL's (make test-postgres)")
 
 # Every row of every table in public (alembic's included), and every sequence, summed up.
 _EVERYTHING = """
@@ -59,6 +61,7 @@ def _write_every_way(path) -> None:
         engine.dispose()
 
 
+@postgres_only
 def test_a_database_put_back_has_every_row_and_sequence_of_the_template(
         template_db, database_pool, tmp_path):
     template = _everything(template_db)
@@ -79,6 +82,7 @@ def test_a_database_put_back_has_every_row_and_sequence_of_the_template(
         database_pool.release(again)
 
 
+@postgres_only
 def test_a_changed_schema_gets_a_fresh_copy(template_db, database_pool, tmp_path):
     path = tmp_path / "schema.sqlite3"
     database_pool.acquire(path)
@@ -90,6 +94,7 @@ def test_a_changed_schema_gets_a_fresh_copy(template_db, database_pool, tmp_path
                            {"n": name}) == 0
 
 
+@postgres_only
 def test_a_test_that_ends_every_session_of_its_database_still_gets_it_put_back(
         template_db, database_pool, tmp_path):
     """The pool keeps a connection to each database between tests; a test that ends the
@@ -132,6 +137,7 @@ def _kept_sessions(path) -> set[int]:
               "AND datname = current_database()", databases.KEPT_CONNECTIONS)}
 
 
+@postgres_only
 def test_the_apps_keep_their_sessions_across_tests_and_replace_an_ended_one(
         template_db, database_pool, tmp_path):
     """tests/conftest.py: `_keep_postgres_connections`. A new session spends its first
@@ -162,6 +168,7 @@ def test_the_apps_keep_their_sessions_across_tests_and_replace_an_ended_one(
         database_pool.release(again)
 
 
+@postgres_only
 def test_a_kept_session_left_in_a_transaction_is_ended_by_the_reset(
         template_db, database_pool, tmp_path):
     """An app that never gave its connection back (a write neither committed nor rolled back)
@@ -185,5 +192,54 @@ def test_a_kept_session_left_in_a_transaction_is_ended_by_the_reset(
     database_pool.acquire(again)
     try:
         assert databases._name(again) == name and _everything(again) == template
+    finally:
+        database_pool.release(again)
+
+
+_SKILL = "INSERT INTO skill (name, key, canonical) VALUES ('Layer check', 'layer-check', false)"
+_SKILLS = "SELECT count(*) FROM skill WHERE key = 'layer-check'"
+
+
+def _database(template_db, database_pool, path):
+    if database_pool:
+        database_pool.acquire(path)
+    else:
+        databases.copy(template_db, path)
+
+
+def test_a_layer_gives_later_tests_the_rows_and_index_the_first_kept(
+        template_db, database_pool, tmp_path):
+    """tests/helpers/databases.py: Layer (both engines). What a test wrote is laid over the next
+    test's copy, its search index too; on PostgreSQL the pool's next reset takes it away."""
+    layer = databases.Layer(tmp_path / "layer")
+    layer.folder.mkdir()
+    first = tmp_path / "first" / "maillage.sqlite3"
+    shutil.copytree(template_db.parent / "search-index", first.parent / "search-index")
+    _database(template_db, database_pool, first)
+    databases.execute(first, _SKILL)
+    (first.parent / "search-index" / "kept-mark").write_text("index")
+    layer.keep(first, database_pool, skill="layer-check")
+    if database_pool:
+        database_pool.release(first)
+    assert layer.kept and layer.values == {"skill": "layer-check"}
+
+    later = tmp_path / "later" / "maillage.sqlite3"
+    shutil.copytree(template_db.parent / "search-index", later.parent / "search-index")
+    _database(template_db, database_pool, later)
+    assert databases.count(later, _SKILLS) == 0
+    layer.lay(later, database_pool)
+    assert databases.count(later, _SKILLS) == 1
+    assert (later.parent / "search-index" / "kept-mark").read_text() == "index"
+    if not database_pool:
+        return
+    assert databases.count(later, "SELECT count(*) FROM skill WHERE id > "  # the ids go on
+                                  "(SELECT last_value FROM skill_id_seq)") == 0
+    name = databases._name(later)
+    database_pool.release(later)
+    again = tmp_path / "again.sqlite3"
+    database_pool.acquire(again)
+    try:
+        assert databases._name(again) == name
+        assert _everything(again) == _everything(template_db)  # the layer went with the reset
     finally:
         database_pool.release(again)
