@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from models import Connection, DirectMessages, Membership, Message, db
 from tests.conftest import csrf_from, login_as
+from tests.helpers import databases
 from tests.helpers.chat import IsolatedSocket, events, sock
 
 
@@ -18,16 +19,33 @@ def app_config(db_path):
     return {**base_config(db_path), "CHAT_RATE_LIMIT": "1000 per 10 seconds"}
 
 
+@pytest.fixture(scope="module")
+def saved_people(tmp_path_factory) -> databases.Layer:
+    return databases.Layer(tmp_path_factory.mktemp("people"))
+
+
 @pytest.fixture
-def people(make_user, make_network):
+def database_layer(request, saved_people):
+    """The tests that take `people` start from those the first of them made (the same rows, ids
+    and search index; tests/conftest.py: db_path)."""
+    return saved_people if "people" in request.fixturenames else None
+
+
+@pytest.fixture
+def people(make_user, make_network, saved_people, db_path, database_pool):
     """An animator and a member of one network, and an outsider."""
-    anim = make_user(display_name="Ana Animatrice")
-    member = make_user(display_name="Bruno Membre")
-    outsider = make_user(display_name="Octave Dehors")
-    network = make_network(anim, visibility="private")
+    if saved_people.kept:
+        kept = saved_people.objects()
+        return kept["anim"], kept["member"], kept["outsider"], kept["network"]
+    anim = make_user(display_name="Ana Animatrice", commit=False)
+    member = make_user(display_name="Bruno Membre", commit=False)
+    outsider = make_user(display_name="Octave Dehors", commit=False)
+    network = make_network(anim, visibility="private", commit=False)
     db.session.add(Membership(network_id=network.id, user_id=member.id, status="active",
                               accepted_charter_version=network.charter_version))
     db.session.commit()
+    saved_people.keep(db_path, database_pool, anim=anim, member=member, outsider=outsider,
+                      network=network)
     return anim, member, outsider, network
 
 

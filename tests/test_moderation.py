@@ -14,11 +14,9 @@ from models import (
     Comment,
     Membership,
     Message,
-    Network,
     Notification,
     Post,
     Report,
-    Room,
     User,
     db,
 )
@@ -39,20 +37,6 @@ class World:
     """Network A (animated by Anne) and network B (animated by Bea, with Carl the author of
     everything and Dora a plain member). An organiser and an admin."""
 
-    MODELS = {"anne": User, "bea": User, "carl": User, "dora": User, "olga": User, "adam": User,
-              "a": Network, "b": Network, "post": Post, "post2": Post, "comment": Comment,
-              "room": Room, "message": Message}
-
-    def ids(self) -> dict[str, int]:
-        return {name: getattr(self, name).id for name in self.MODELS}
-
-    @classmethod
-    def load(cls, ids: dict[str, int]) -> World:
-        w = cls()
-        for name, model in cls.MODELS.items():
-            setattr(w, name, db.session.get(model, ids[name]))
-        return w
-
 
 @pytest.fixture(scope="module")
 def saved_world(tmp_path_factory) -> databases.Layer:
@@ -71,9 +55,10 @@ def world(app, make_user, make_network, saved_world, db_path, database_pool):
     from app.chat.rooms import network_room
     from app.chat.sending import store_message
     from app.networks.service import create_comment, create_post
-    if saved_world.kept:
-        return World.load(saved_world.values)
     w = World()
+    if saved_world.kept:
+        vars(w).update(saved_world.objects())
+        return w
     # Built in one transaction: one commit, one search index write (not one per person).
     w.anne = make_user("anne@example.org", display_name="Anne A", commit=False)
     w.bea = make_user("bea@example.org", display_name="Bea B", commit=False)
@@ -94,7 +79,7 @@ def world(app, make_user, make_network, saved_world, db_path, database_pool):
     w.room = network_room(db.session, w.b)
     w.message, _ = store_message(db.session, w.room.id, w.carl.id, "Bonjour à tous", "m1")
     db.session.commit()
-    saved_world.keep(db_path, database_pool, **w.ids())
+    saved_world.keep(db_path, database_pool, **vars(w))
     return w
 
 

@@ -19,6 +19,7 @@ from models import LoginSession, Membership, Message, Post, User, db
 from models.types import utcnow
 from models.user import HASHES, dummy_password_hash
 from tests.conftest import TEST_PASSWORD, AuthActions, base_config, csrf_from
+from tests.helpers import databases
 from tests.helpers.chat import IsolatedSocket
 from tests.helpers.hostile import hostile_next_values, malformed_json_bodies
 
@@ -482,17 +483,33 @@ def test_sign_up_answers_a_taken_address_like_a_new_one(app, make_user, monkeypa
 
 # -- 5. the animator-probe matrix ---------------------------------------------------------------
 
-@pytest.fixture
-def probe_world(app, make_user, make_network):
+class ProbeWorld:
     """Anne animates private network A (Carl a member); Bea animates private network B (Dora a
     member, a post and a chat message); Eve belongs to no network."""
+
+
+@pytest.fixture(scope="module")
+def saved_probe_world(tmp_path_factory) -> databases.Layer:
+    return databases.Layer(tmp_path_factory.mktemp("probe-world"))
+
+
+@pytest.fixture
+def database_layer(request, saved_probe_world):
+    """The tests that take `probe_world` start from the one the first of them made (the same
+    rows, ids and search index; tests/conftest.py: db_path)."""
+    return saved_probe_world if "probe_world" in request.fixturenames else None
+
+
+@pytest.fixture
+def probe_world(app, make_user, make_network, saved_probe_world, db_path, database_pool):
     from app.chat.rooms import network_room
     from app.chat.sending import store_message
     from app.networks.service import create_post
 
-    class W:
-        pass
-    w = W()
+    w = ProbeWorld()
+    if saved_probe_world.kept:
+        vars(w).update(saved_probe_world.objects())
+        return w
     # One transaction, one commit (each commit writes the search index).
     w.anne = make_user("anne@example.org", display_name="Anne A", commit=False)
     w.bea = make_user("bea@example.org", display_name="Bea B", commit=False)
@@ -510,6 +527,7 @@ def probe_world(app, make_user, make_network):
     w.message, _ = store_message(db.session, network_room(db.session, w.b).id, w.dora.id,
                                  "Secret de B", "probe-1")
     db.session.commit()
+    saved_probe_world.keep(db_path, database_pool, **vars(w))
     return w
 
 

@@ -254,11 +254,17 @@ class Layer:
     def __init__(self, folder: Path):
         self.folder = folder
         self.kept = False
-        self.values: dict = {}  # what the test that made it noted (ids)
+        self._objects: dict[str, tuple[type, int]] = {}  # the world's names: model and id
         self._tables: dict[str, bytes] = {}
         self._sequences: list[tuple[str, int, bool]] = []
 
-    def keep(self, path: Path, pool: Pool | None, **values) -> None:
+    def objects(self) -> dict:
+        """The world's rows, by the names they were kept with, from the test's session."""
+        from models import db
+        return {name: db.session.get(model, id_) for name, (model, id_) in self._objects.items()}
+
+    def keep(self, path: Path, pool: Pool | None, **objects) -> None:
+        """Once the world's test committed it: its database, its index, and its named rows."""
         index = Path(path).parent / "search-index"
         shutil.copytree(index, self.folder / "search-index", dirs_exist_ok=True)
         if pool is None:
@@ -277,10 +283,11 @@ class Layer:
                     with connection.cursor().copy(f'COPY public."{table}" TO STDOUT') as copy:
                         self._tables[table] = b"".join(bytes(block) for block in copy)
                 self._sequences = [tuple(row) for row in connection.execute(_SEQUENCES)]
-        self.values = values
+        self._objects = {name: (type(row), row.id) for name, row in objects.items()}
         self.kept = True
 
     def lay(self, path: Path, pool: Pool | None) -> None:
+        """Over a test's copy of the template, before its app starts (tests/conftest.py: db_path)."""
         index = Path(path).parent / "search-index"
         shutil.rmtree(index, ignore_errors=True)
         shutil.copytree(self.folder / "search-index", index)
