@@ -13,6 +13,7 @@ from sqlalchemy import select
 from models import Network, Post, Profile, db
 from search import current_index
 from tests.conftest import base_config, login_as
+from tests.helpers import databases
 
 # Whoosh's files: PostgreSQL has none (its documents are rows, written with the others).
 whoosh_only = pytest.mark.parametrize("search_backend", ["whoosh"], indirect=True)
@@ -29,8 +30,29 @@ def titles(client, **params) -> list[str]:
     return [r["title"] for r in data["results"]]
 
 
+@pytest.fixture(scope="module")
+def saved_worlds(tmp_path_factory, search_backend) -> dict[str, databases.Layer]:
+    """`people` and `joiners`, each made once per process and search engine (databases.Layer:
+    the rows, and the index the first test that made them wrote)."""
+    return {name: databases.Layer(tmp_path_factory.mktemp(f"{name}-{search_backend}"))
+            for name in ("people", "joiners")}
+
+
 @pytest.fixture
-def people(app, make_user):
+def database_layer(request, saved_worlds):
+    return next((layer for name, layer in saved_worlds.items() if name in request.fixturenames),
+                None)
+
+
+@pytest.fixture
+def people(app, make_user, saved_worlds, db_path, database_pool):
+    if saved_worlds["people"].kept:
+        return
+    _make_people(make_user)
+    saved_worlds["people"].keep(db_path, database_pool)
+
+
+def _make_people(make_user) -> None:
     make_user(display_name="Léa Bousquet", headline="Développeuse web", skills=("dev web",),
               commune="12202")
     make_user(display_name="Hugo Marty", headline="Menuisière et ébéniste",
@@ -291,9 +313,11 @@ def test_a_word_too_long_to_index_never_fails_a_save(client, make_user):
 
 
 @pytest.fixture
-def joiners(app, make_user):
+def joiners(app, make_user, saved_worlds, db_path, database_pool):
     """Joiners (and developers, photographers) and two accounts whose odd words are the typos
     people make: the exact words find them, and nothing else."""
+    if saved_worlds["joiners"].kept:
+        return
     for i in range(6):
         make_user(display_name=f"Menuisier {i}", headline="Menuisier", skills=("menuiserie",),
                   commune="12202", commit=False)
@@ -308,6 +332,7 @@ def joiners(app, make_user):
     make_user(display_name="Compte Devloppeur", headline="Devloppeur en herbe",
               commune="12089", commit=False)
     db.session.commit()
+    saved_worlds["joiners"].keep(db_path, database_pool)
 
 
 @pytest.mark.parametrize("typed, corrected, clean", [
