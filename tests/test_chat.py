@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from models import Connection, DirectMessages, Membership, Message, db
 from tests.conftest import csrf_from, login_as
-from tests.helpers import databases
 from tests.helpers.chat import IsolatedSocket, events, sock
+from tests.helpers.databases import Layer
 
 
 @pytest.fixture
@@ -20,8 +20,8 @@ def app_config(db_path):
 
 
 @pytest.fixture(scope="module")
-def saved_people(tmp_path_factory) -> databases.Layer:
-    return databases.Layer(tmp_path_factory.mktemp("people"))
+def saved_people(tmp_path_factory) -> Layer:
+    return Layer(tmp_path_factory.mktemp("people"))
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from models import (
 from models.moderation import AuditLogIsAppendOnly
 from models.types import utcnow
 from tests.conftest import csrf_from, login_as
-from tests.helpers import databases
 from tests.helpers.chat import events, sock
+from tests.helpers.databases import Layer
 
 
 @pytest.fixture
@@ -39,8 +39,8 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def saved_world(tmp_path_factory) -> databases.Layer:
-    return databases.Layer(tmp_path_factory.mktemp("world"))
+def saved_world(tmp_path_factory) -> Layer:
+    return Layer(tmp_path_factory.mktemp("world"))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models import Network, Post, Profile, db
 from search import current_index
 from tests.conftest import base_config, login_as
-from tests.helpers import databases
+from tests.helpers.databases import Layer
 
 # Whoosh's files: PostgreSQL has none (its documents are rows, written with the others).
 whoosh_only = pytest.mark.parametrize("search_backend", ["whoosh"], indirect=True)
@@ -31,10 +31,10 @@ def titles(client, **params) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def saved_worlds(tmp_path_factory, search_backend) -> dict[str, databases.Layer]:
-    """`people` and `joiners`, each made once per process and search engine (databases.Layer:
+def saved_worlds(tmp_path_factory, search_backend) -> dict[str, Layer]:
+    """`people` and `joiners`, each made once per process and search engine (Layer:
     the rows, and the index the first test that made them wrote)."""
-    return {name: databases.Layer(tmp_path_factory.mktemp(f"{name}-{search_backend}"))
+    return {name: Layer(tmp_path_factory.mktemp(f"{name}-{search_backend}"))
             for name in ("people", "joiners")}
 
 

@@ -19,8 +19,8 @@ from models import LoginSession, Membership, Message, Post, User, db
 from models.types import utcnow
 from models.user import HASHES, dummy_password_hash
 from tests.conftest import TEST_PASSWORD, AuthActions, base_config, csrf_from
-from tests.helpers import databases
 from tests.helpers.chat import IsolatedSocket
+from tests.helpers.databases import Layer
 from tests.helpers.hostile import hostile_next_values, malformed_json_bodies
 
 
@@ -489,8 +489,8 @@ class ProbeWorld:
 
 
 @pytest.fixture(scope="module")
-def saved_probe_world(tmp_path_factory) -> databases.Layer:
-    return databases.Layer(tmp_path_factory.mktemp("probe-world"))
+def saved_probe_world(tmp_path_factory) -> Layer:
+    return Layer(tmp_path_factory.mktemp("probe-world"))
 
 
 @pytest.fixture

@@ -143,9 +143,15 @@ def test_the_apps_keep_their_sessions_across_tests_and_replace_an_ended_one(
     """tests/conftest.py: `_keep_postgres_connections`. A new session spends its first
     statements loading the catalogue: the tests' apps keep theirs, the pool's reset spares
     them while idle, and one ended under them is replaced before use, not handed to a test."""
+    # A database no app of this process used yet (the free ones may keep sessions of earlier
+    # tests, some ended by the reset that followed them).
+    taken = [tmp_path / f"taken-{n}.sqlite3" for n in range(len(database_pool.free))]
+    for other in taken:
+        database_pool.acquire(other)
     path = tmp_path / "kept.sqlite3"
     database_pool.acquire(path)
     name = databases._name(path)
+    assert _kept_sessions(path) == set()
     first = _session_of_an_app(path)
     kept = _kept_sessions(path)
     assert first in kept
@@ -166,6 +172,8 @@ def test_the_apps_keep_their_sessions_across_tests_and_replace_an_ended_one(
         assert replaced not in kept and replaced in _kept_sessions(again)
     finally:
         database_pool.release(again)
+        for other in taken:
+            database_pool.release(other)
 
 
 @postgres_only
