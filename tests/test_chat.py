@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from models import Connection, DirectMessages, Membership, Message, db
 from tests.conftest import csrf_from, login_as
 from tests.helpers.chat import IsolatedSocket, events, sock
-from tests.helpers.databases import Layer
+from tests.helpers.worlds import kept_worlds
 
 
 @pytest.fixture
@@ -19,23 +19,14 @@ def app_config(db_path):
     return {**base_config(db_path), "CHAT_RATE_LIMIT": "1000 per 10 seconds"}
 
 
-@pytest.fixture(scope="module")
-def saved_people(tmp_path_factory) -> Layer:
-    return Layer(tmp_path_factory.mktemp("people"))
+saved_worlds, database_layer = kept_worlds("people")
 
 
 @pytest.fixture
-def database_layer(request, saved_people):
-    """The tests that take `people` start from those the first of them made (the same rows, ids
-    and search index; tests/conftest.py: db_path)."""
-    return saved_people if "people" in request.fixturenames else None
-
-
-@pytest.fixture
-def people(make_user, make_network, saved_people, db_path, database_pool):
+def people(make_user, make_network, saved_worlds, db_path, database_pool):
     """An animator and a member of one network, and an outsider."""
-    if saved_people.kept:
-        kept = saved_people.objects()
+    if saved_worlds["people"].kept:
+        kept = saved_worlds["people"].objects()
         return kept["anim"], kept["member"], kept["outsider"], kept["network"]
     anim = make_user(display_name="Ana Animatrice", commit=False)
     member = make_user(display_name="Bruno Membre", commit=False)
@@ -44,8 +35,8 @@ def people(make_user, make_network, saved_people, db_path, database_pool):
     db.session.add(Membership(network_id=network.id, user_id=member.id, status="active",
                               accepted_charter_version=network.charter_version))
     db.session.commit()
-    saved_people.keep(db_path, database_pool, anim=anim, member=member, outsider=outsider,
-                      network=network)
+    saved_worlds["people"].keep(db_path, database_pool, anim=anim, member=member,
+                                outsider=outsider, network=network)
     return anim, member, outsider, network
 
 

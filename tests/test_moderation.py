@@ -24,7 +24,7 @@ from models.moderation import AuditLogIsAppendOnly
 from models.types import utcnow
 from tests.conftest import csrf_from, login_as
 from tests.helpers.chat import events, sock
-from tests.helpers.databases import Layer
+from tests.helpers.worlds import kept_worlds
 
 
 @pytest.fixture
@@ -38,26 +38,16 @@ class World:
     everything and Dora a plain member). An organiser and an admin."""
 
 
-@pytest.fixture(scope="module")
-def saved_world(tmp_path_factory) -> Layer:
-    return Layer(tmp_path_factory.mktemp("world"))
+saved_worlds, database_layer = kept_worlds("world")
 
 
 @pytest.fixture
-def database_layer(request, saved_world):
-    """The tests that take `world` start from the one the first of them made (tests/conftest.py:
-    db_path): the same rows, ids and search index, made once per process."""
-    return saved_world if "world" in request.fixturenames else None
-
-
-@pytest.fixture
-def world(app, make_user, make_network, saved_world, db_path, database_pool):
+def world(app, make_user, make_network, saved_worlds, db_path, database_pool):
     from app.chat.rooms import network_room
     from app.chat.sending import store_message
     from app.networks.service import create_comment, create_post
     w = World()
-    if saved_world.kept:
-        vars(w).update(saved_world.objects())
+    if saved_worlds["world"].given_to(w):
         return w
     # Built in one transaction: one commit, one search index write (not one per person).
     w.anne = make_user("anne@example.org", display_name="Anne A", commit=False)
@@ -79,7 +69,7 @@ def world(app, make_user, make_network, saved_world, db_path, database_pool):
     w.room = network_room(db.session, w.b)
     w.message, _ = store_message(db.session, w.room.id, w.carl.id, "Bonjour à tous", "m1")
     db.session.commit()
-    saved_world.keep(db_path, database_pool, **vars(w))
+    saved_worlds["world"].keep(db_path, database_pool, **vars(w))
     return w
 
 

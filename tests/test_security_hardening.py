@@ -20,8 +20,8 @@ from models.types import utcnow
 from models.user import HASHES, dummy_password_hash
 from tests.conftest import TEST_PASSWORD, AuthActions, base_config, csrf_from
 from tests.helpers.chat import IsolatedSocket
-from tests.helpers.databases import Layer
 from tests.helpers.hostile import hostile_next_values, malformed_json_bodies
+from tests.helpers.worlds import kept_worlds
 
 
 @pytest.fixture
@@ -488,27 +488,17 @@ class ProbeWorld:
     member, a post and a chat message); Eve belongs to no network."""
 
 
-@pytest.fixture(scope="module")
-def saved_probe_world(tmp_path_factory) -> Layer:
-    return Layer(tmp_path_factory.mktemp("probe-world"))
+saved_worlds, database_layer = kept_worlds("probe_world")
 
 
 @pytest.fixture
-def database_layer(request, saved_probe_world):
-    """The tests that take `probe_world` start from the one the first of them made (the same
-    rows, ids and search index; tests/conftest.py: db_path)."""
-    return saved_probe_world if "probe_world" in request.fixturenames else None
-
-
-@pytest.fixture
-def probe_world(app, make_user, make_network, saved_probe_world, db_path, database_pool):
+def probe_world(app, make_user, make_network, saved_worlds, db_path, database_pool):
     from app.chat.rooms import network_room
     from app.chat.sending import store_message
     from app.networks.service import create_post
 
     w = ProbeWorld()
-    if saved_probe_world.kept:
-        vars(w).update(saved_probe_world.objects())
+    if saved_worlds["probe_world"].given_to(w):
         return w
     # One transaction, one commit (each commit writes the search index).
     w.anne = make_user("anne@example.org", display_name="Anne A", commit=False)
@@ -527,7 +517,7 @@ def probe_world(app, make_user, make_network, saved_probe_world, db_path, databa
     w.message, _ = store_message(db.session, network_room(db.session, w.b).id, w.dora.id,
                                  "Secret de B", "probe-1")
     db.session.commit()
-    saved_probe_world.keep(db_path, database_pool, **vars(w))
+    saved_worlds["probe_world"].keep(db_path, database_pool, **vars(w))
     return w
 
 

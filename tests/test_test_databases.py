@@ -40,6 +40,16 @@ def _everything(path) -> str:
     return databases.rows(path, _EVERYTHING)[0][0]
 
 
+def _taken_again_as_the_template(database_pool, tmp_path, name: str, template: str) -> None:
+    """The next test's database is the same one, put back with the template's every row."""
+    again = tmp_path / "again.sqlite3"
+    database_pool.acquire(again)
+    try:
+        assert databases._name(again) == name and _everything(again) == template
+    finally:
+        database_pool.release(again)
+
+
 def _write_every_way(path) -> None:
     engine = create_engine(databases.database_url(path))
     try:
@@ -72,14 +82,7 @@ def test_a_database_put_back_has_every_row_and_sequence_of_the_template(
     assert _everything(first) != template
     name = databases._name(first)
     database_pool.release(first)
-
-    again = tmp_path / "again.sqlite3"
-    database_pool.acquire(again)
-    try:
-        assert databases._name(again) == name  # the same database, put back
-        assert _everything(again) == template
-    finally:
-        database_pool.release(again)
+    _taken_again_as_the_template(database_pool, tmp_path, name, template)
 
 
 @postgres_only
@@ -112,12 +115,7 @@ def test_a_test_that_ends_every_session_of_its_database_still_gets_it_put_back(
                                  "AND pid <> pg_backend_pid()) AS ended") >= 1
     database_pool.release(path)
     assert name in database_pool.free  # put back, not dropped and copied again
-    again = tmp_path / "again.sqlite3"
-    database_pool.acquire(again)
-    try:
-        assert databases._name(again) == name and _everything(again) == template
-    finally:
-        database_pool.release(again)
+    _taken_again_as_the_template(database_pool, tmp_path, name, template)
 
 
 def _session_of_an_app(path) -> int:
@@ -196,12 +194,7 @@ def test_a_kept_session_left_in_a_transaction_is_ended_by_the_reset(
         assert databases.count(template_db, "SELECT count(*) FROM pg_stat_activity "
                                             "WHERE pid = :pid", {"pid": pid}) == 0
         leaked.invalidate()
-    again = tmp_path / "again.sqlite3"
-    database_pool.acquire(again)
-    try:
-        assert databases._name(again) == name and _everything(again) == template
-    finally:
-        database_pool.release(again)
+    _taken_again_as_the_template(database_pool, tmp_path, name, template)
 
 
 _SKILL = "INSERT INTO skill (name, key, canonical) VALUES ('Layer check', 'layer-check', false)"
@@ -243,11 +236,5 @@ def test_a_layer_gives_later_tests_the_rows_and_index_the_first_kept(
     assert databases.count(later, "SELECT count(*) FROM skill WHERE id > "  # the ids go on
                                   "(SELECT last_value FROM skill_id_seq)") == 0
     name = databases._name(later)
-    database_pool.release(later)
-    again = tmp_path / "again.sqlite3"
-    database_pool.acquire(again)
-    try:
-        assert databases._name(again) == name
-        assert _everything(again) == _everything(template_db)  # the layer went with the reset
-    finally:
-        database_pool.release(again)
+    database_pool.release(later)  # the layer goes with the reset
+    _taken_again_as_the_template(database_pool, tmp_path, name, _everything(template_db))

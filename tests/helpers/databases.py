@@ -280,6 +280,12 @@ class Layer:
         from models import db
         return {name: db.session.get(model, id_) for name, (model, id_) in self._objects.items()}
 
+    def given_to(self, world) -> bool:
+        """Once kept: its rows set on `world` as attributes (True); before: False."""
+        if self.kept:
+            vars(world).update(self.objects())
+        return self.kept
+
     def keep(self, path: Path, pool: Pool | None, **objects) -> None:
         """Once the world's test committed it: its database, its index, and its named rows."""
         index = Path(path).parent / "search-index"
