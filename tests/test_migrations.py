@@ -21,7 +21,8 @@ def test_0002_keeps_profile_skills_and_merges_spellings(tmp_path):
     databases.create_empty(tmp_path / "old.sqlite3")
     app = create_app(base_config(tmp_path / "old.sqlite3"))
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "0001"]).exit_code == 0
+    result = runner.invoke(args=["db", "upgrade", "0001"])
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         for statement in (
             "INSERT INTO \"user\" (id, email, password_hash, display_name, role, session_token, "
@@ -39,7 +40,7 @@ def test_0002_keeps_profile_skills_and_merges_spellings(tmp_path):
         db.session.commit()
         db.engine.dispose()
     result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         rows = db.session.execute(text(
             "SELECT ps.profile_id, s.name FROM profile_skill ps JOIN skill s ON s.id = ps.skill_id "
@@ -48,7 +49,8 @@ def test_0002_keeps_profile_skills_and_merges_spellings(tmp_path):
         aliases = db.session.execute(text("SELECT key, skill_id FROM skill_alias ORDER BY 1")).all()
         assert aliases == [("tonnelier", 1), ("vannerie", 3)]
         db.engine.dispose()
-    assert runner.invoke(args=["db", "downgrade", "0001"]).exit_code == 0
+    result = runner.invoke(args=["db", "downgrade", "0001"])
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         assert db.session.scalar(text("SELECT count(*) FROM profile_skill")) == 3
         db.engine.dispose()
@@ -83,7 +85,7 @@ def test_enum_columns_are_the_migrated_varchars(tmp_path):
     databases.create_empty(tmp_path / "fresh.sqlite3")
     app = create_app(base_config(tmp_path / "fresh.sqlite3"))
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         connection = db.session.connection()
         context = MigrationContext.configure(connection, opts={
@@ -102,8 +104,10 @@ def test_0019_adds_where_a_place_came_from_and_keeps_places_both_ways(tmp_path):
     databases.create_empty(tmp_path / "old.sqlite3")
     app = create_app(base_config(tmp_path / "old.sqlite3"))
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "0018"]).exit_code == 0
-    assert runner.invoke(args=["territory", "load"]).exit_code == 0
+    result = runner.invoke(args=["db", "upgrade", "0018"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    result = runner.invoke(args=["territory", "load"])
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         for statement in (
             "INSERT INTO \"user\" (id, email, password_hash, display_name, role, session_token, "
@@ -120,7 +124,7 @@ def test_0019_adds_where_a_place_came_from_and_keeps_places_both_ways(tmp_path):
         db.session.commit()
         db.engine.dispose()
     result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         assert db.session.execute(text(
             "SELECT website, source, source_id, confirmed_at, confirmed_by_id, kind FROM place"
@@ -130,7 +134,7 @@ def test_0019_adds_where_a_place_came_from_and_keeps_places_both_ways(tmp_path):
         db.session.commit()
         db.engine.dispose()
     result = runner.invoke(args=["db", "downgrade", "0018"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         assert db.session.scalar(text("SELECT count(*) FROM place_animator")) == 1
         assert db.session.scalar(text("SELECT count(*) FROM pricing_plan")) == 1
@@ -144,7 +148,8 @@ def test_0021_adds_the_census_and_the_sirene_address_and_keeps_establishments(tm
     databases.create_empty(tmp_path / "old.sqlite3")
     app = create_app(base_config(tmp_path / "old.sqlite3"))
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "0019"]).exit_code == 0
+    result = runner.invoke(args=["db", "upgrade", "0019"])
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         db.session.execute(text(
             "INSERT INTO sirene_establishment (siret, commune_insee, naf_code, name, diffusible, "
@@ -153,14 +158,14 @@ def test_0021_adds_the_census_and_the_sirene_address_and_keeps_establishments(tm
         db.session.commit()
         db.engine.dispose()
     result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         assert db.session.execute(text("SELECT name, address FROM sirene_establishment")).all() \
             == [("Céline Studio", "")]
         assert db.session.scalar(text("SELECT count(*) FROM census_target")) == 0
         db.engine.dispose()
     result = runner.invoke(args=["db", "downgrade", "0019"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, (result.output, result.exception)
     with app.app_context():
         assert db.session.scalar(text("SELECT name FROM sirene_establishment")) == "Céline Studio"
         tables = db.inspect(db.engine).get_table_names()
