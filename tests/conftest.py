@@ -7,184 +7,30 @@ which keeps every test isolated and fast.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import fcntl
 import gc
 import itertools
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from app import create_app
 from app.extensions import limiter
 from models import Commune, Profile, Skill, User, db
-from tests.helpers import databases
+from tests.helpers import databases, sharing
+from tests.helpers.apps import TEST_PASSWORD, AuthActions, IsolatedClient, base_config
 
 pytest_plugins = ["tests.helpers.browser"]  # live_server and browser fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_PASSWORD = "correct horse battery"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _counter = itertools.count(1)
 _TMPFS_BASETEMP = pytest.StashKey[str]()
 _TEMPLATE_CACHE = pytest.StashKey[str]()
 
-
-def _share_compiled_rules() -> None:
-    """Every test makes an app, and werkzeug compiles each URL rule for each (`Rule.compile`):
-    it parses the rule's text into regular-expression parts and converters, and compiles two
-    Python functions that build its URLs (those were 80% of create_app's 26 ms). What it makes
-    depends only on the rule's text, its domain part, slash merging, its defaults and the map's
-    converter classes (summed up once per map), so the apps of one process share it here;
-    production makes one app per process and keeps werkzeug as it is. Converters keep no state
-    that matching or building reads. Left as is when a werkzeug release changes `Rule.compile`."""
-    from werkzeug.routing.rules import Rule
-
-    compile_rule = Rule.__dict__.get("compile")
-    if compile_rule is None or "_parse_rule" not in compile_rule.__code__.co_names:
-        return
-    parsed: dict = {}
-
-    def converter_classes(rule_map) -> tuple:
-        known = rule_map.__dict__.get("_maillage_converters")
-        if known is None or known[0] != len(rule_map.converters):
-            known = (len(rule_map.converters), tuple(rule_map.converters.items()))
-            rule_map._maillage_converters = known
-        return known[1]
-
-    def shared(self):
-        rule_map = self.map
-        domain = (self.host or "") if rule_map.host_matching else (self.subdomain or "")
-        defaults = tuple(sorted((name, repr(value)) for name, value in self.defaults.items())) \
-            if self.defaults else ()
-        key = (self.rule, domain, rule_map.host_matching, self.merge_slashes,
-               converter_classes(rule_map), defaults)
-        entry = parsed.get(key)
-        if entry is None:
-            before = set(self.arguments)
-            compile_rule(self)
-            parsed[key] = (self._parts, self._trace, self._converters, self.arguments - before,
-                           self._build.__func__, self._build_unknown.__func__)
-            return
-        parts, trace, rule_converters, arguments, build, build_unknown = entry
-        self._parts, self._trace = list(parts), list(trace)
-        self._converters = dict(rule_converters)
-        self.arguments |= arguments
-        self._build = build.__get__(self, None)
-        self._build_unknown = build_unknown.__get__(self, None)
-
-    Rule.compile = shared
-
-
-_share_compiled_rules()
-
-
-def _share_compiled_statements() -> None:
-    """Every test makes an app and with it an engine, and SQLAlchemy keeps the SQL it compiled
-    per engine (the cache's keys hold the engine's dialect): each test compiled again every
-    statement the earlier ones had, a third of the CPU of the tests that use the database. The
-    engines of the same process and driver share one dialect and one cache here; production
-    makes one engine per process and keeps SQLAlchemy as it is. An engine whose options reach
-    its dialect (an isolation level, JSON functions...) keeps its own."""
-    from flask_sqlalchemy import SQLAlchemy
-    from sqlalchemy.util import LRUCache
-
-    make_engine = SQLAlchemy._make_engine
-    not_dialect = {"url", "echo", "echo_pool", "pool_size", "max_overflow", "pool_timeout",
-                   "pool_pre_ping", "pool_recycle", "poolclass", "connect_args"}
-    shared: dict = {}
-
-    def sharing(self, bind_key, options, app):
-        engine = make_engine(self, bind_key, options, app)
-        if set(options) - not_dialect or getattr(engine, "_compiled_cache", None) is None:
-            return engine
-        if engine.url.drivername not in shared:
-            shared[engine.url.drivername] = (engine.dialect, LRUCache(5000))
-        engine.dialect, engine._compiled_cache = shared[engine.url.drivername]
-        engine.pool._dialect = engine.dialect
-        return engine
-
-    SQLAlchemy._make_engine = sharing
-
-
-_share_compiled_statements()
-
-
-def _keep_postgres_connections() -> None:
-    """On PostgreSQL every test's app opened new connections, and a new server process spends
-    its first statements on each table loading the catalogue and planning: 0.5 ms a statement,
-    half of a database test's time there. The apps of one process keep their connections to a
-    pooled database (tests/helpers/databases.py: `Pool`) from one test to the next instead: one
-    SQLAlchemy pool per database and pool settings, which `dispose()` leaves open. A kept
-    connection is pinged once by each new app before use (a test may have ended the database's
-    sessions), and the pool's reset between tests ends every other session of the database,
-    and these too unless idle (`databases.KEPT_CONNECTIONS`)."""
-    from flask_sqlalchemy import SQLAlchemy
-    from sqlalchemy import event, exc
-    from sqlalchemy.engine import make_url
-
-    make_engine = SQLAlchemy._make_engine
-    pools: dict = {}
-    generation = [0]  # one more for each new app: its first use of a kept connection pings it
-    plain = {"url", "echo", "echo_pool", "pool_size", "max_overflow", "pool_timeout",
-             "pool_pre_ping"}  # what the app's engines are made with (not a test's own pool)
-
-    def ping_once_per_app(dbapi_connection, record, _proxy):
-        if record.info.get("generation") == generation[0]:
-            return
-        try:
-            dbapi_connection.execute("SELECT 1")
-        except Exception as error:  # ended by the server: the pool connects again
-            raise exc.DisconnectionError() from error
-        record.info["generation"] = generation[0]
-
-    def keeping(self, bind_key, options, app):
-        url = options["url"]
-        if set(options) - plain or not databases.is_pooled(url):
-            return make_engine(self, bind_key, options, app)
-        url = make_url(url).update_query_dict({"application_name": databases.KEPT_CONNECTIONS})
-        key = (url.render_as_string(hide_password=False),
-               *sorted((name, repr(value)) for name, value in options.items() if name != "url"))
-        engine = make_engine(self, bind_key, {**options, "url": url}, app)
-        generation[0] += 1
-        if key not in pools:
-            pools[key] = engine.pool
-            event.listen(engine.pool, "checkout", ping_once_per_app)
-        engine.pool = pools[key]
-        engine.dispose = lambda close=True: None  # kept for the next test's app
-        return engine
-
-    SQLAlchemy._make_engine = keeping
-
-
-if databases.ON_POSTGRES:
-    _keep_postgres_connections()
-
-
-def base_config(db_path: Path) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": databases.database_url(db_path),
-        "SEARCH_INDEX_DIR": str(db_path.parent / "search-index"),
-        # One PBKDF2 round instead of scrypt: hashing was half the time of a test that makes
-        # users (tests/test_passwords.py checks production keeps scrypt).
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
-        # Staff log in through the form in many tests: two-factor sign-in is not required here
-        # (production requires it of organisers and admins); tests/test_two_factor.py turns it on.
-        "STAFF_2FA_REQUIRED": False,
-        # Pictures and other uploads beside the test's database, never in the project's instance/.
-        "UPLOADS_DIR": str(db_path.parent / "uploads"),
-        # PostgreSQL: no "SELECT 1" before each use of a pooled connection (production checks,
-        # for a server restarted under it; a test's server is not).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False} if databases.ON_POSTGRES else {},
-    }
+sharing.install()  # what the apps of this process share (tests/helpers/sharing.py)
 
 
 @contextlib.contextmanager
@@ -414,17 +260,6 @@ def app_config(db_path) -> dict:
     return base_config(db_path)
 
 
-class IsolatedClient(FlaskClient):
-    """Each request runs in its own app context, as in production (fresh `g`, its own DB
-    session), even though the test itself holds an app context. Afterwards the test's session
-    ends its transaction so it sees what the request committed."""
-
-    def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
-        db.session.rollback()
-        return response
-
-
 @pytest.fixture
 def app(app_config, request):
     if request.node.get_closest_marker("strong_passwords"):
@@ -446,58 +281,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-def csrf_from(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
-class AuthActions:
-    """Log in and out through the real forms (CSRF included)."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def csrf(self, url: str = "/auth/login") -> str:
-        return csrf_from(self.client.get(url).get_data(as_text=True))
-
-    def login(self, email: str, password: str = TEST_PASSWORD, follow: bool = False):
-        return self.client.post("/auth/login", data={
-            "email": email, "password": password, "csrf_token": self.csrf()},
-            follow_redirects=follow)
-
-    def logout(self):
-        return self.client.post("/auth/logout", data={"csrf_token": self.csrf("/")})
-
-    def register(self, email: str, display_name: str = "Camille Fabre",
-                 password: str = TEST_PASSWORD, finish: bool = True):
-        """The sign-up form; with `finish`, once it is accepted, the link of the mail it queued
-        and that page's button: the answer is then the button's (302 to the profile editor,
-        logged in). `finish=False` (or a taken address, which gets no link) stops at the form's
-        answer (302 to "look in your mailbox")."""
-        response = self.client.post("/auth/register", data={
-            "email": email, "display_name": display_name, "password": password,
-            "csrf_token": self.csrf("/auth/register")})
-        if not finish or response.status_code != 302:
-            return response
-        return self.finish_sign_up(email)
-
-    def sign_up_link(self, email: str) -> str:
-        """The path of the last sign-up link queued for this address (the outbox keeps it)."""
-        from models import OutboxMessage
-        from tests.helpers.signup import link_path
-        db.session.rollback()
-        text = db.session.scalar(select(OutboxMessage.text).where(
-            OutboxMessage.to_address == User.normalise_email(email),
-            OutboxMessage.kind == "signup_link").order_by(OutboxMessage.id.desc()).limit(1))
-        assert text is not None, f"no sign-up mail to {email}"
-        return link_path(text)
-
-    def finish_sign_up(self, email: str, link: str | None = None):
-        link = link or self.sign_up_link(email)
-        return self.client.post(link, data={"csrf_token": self.csrf(link)})
 
 
 @pytest.fixture
@@ -540,8 +323,3 @@ def make_network(app):
         db.session.commit() if commit else db.session.flush()
         return network
     return factory
-
-
-def login_as(client, user: User) -> None:
-    """Log a test client in as this user (through the real form)."""
-    AuthActions(client).login(user.email)

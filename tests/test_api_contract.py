@@ -8,7 +8,7 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from tests.conftest import login_as
+from tests.helpers.apps import login_as
 
 
 def test_description_is_valid_openapi_3_1(client):

@@ -24,8 +24,8 @@ from app.api.contract import ORGANISER_READ, SCOPES
 from app.api.token_service import create_token
 from app.networks.service import create_network
 from models import Profile, User, db
-from tests.conftest import base_config
 from tests.helpers import databases
+from tests.helpers.apps import base_config
 from tests.helpers.browser import ROOT, LiveServer
 
 EXAMPLES = 4  # per operation and token

@@ -14,7 +14,7 @@ from app.api.contract import ORGANISER_READ, READ, SCOPES, WRITE_POSTS, WRITE_PR
 from app.api.token_service import create_token
 from models import AccessToken, AuditEntry, Post, db
 from models.types import utcnow
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 
 
 def bearer(secret: str, lang: str = "en") -> dict:

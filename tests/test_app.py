@@ -12,7 +12,7 @@ from app import create_app
 from app.config import env_overrides
 from models import User, db
 from search.postgres_documents import not_search_table
-from tests.conftest import base_config, csrf_from, login_as
+from tests.helpers.apps import base_config, csrf_from, login_as
 from tests.helpers.schema import inline_sqlite_fks_aside
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,7 +302,7 @@ _RENDER_LOGIN = """
 import sys
 from jinja2 import Environment
 from app import create_app
-from tests.conftest import base_config
+from tests.helpers.apps import base_config
 from pathlib import Path
 compiled = []
 original = Environment._compile

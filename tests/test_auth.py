@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from models import LoginSession, OutboxMessage, PendingSignup, User, db
 from models.types import utcnow
-from tests.conftest import TEST_PASSWORD, AuthActions, csrf_from
+from tests.helpers.apps import TEST_PASSWORD, AuthActions, csrf_from
 
 
 @pytest.mark.strong_passwords

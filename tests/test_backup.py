@@ -18,7 +18,7 @@ import pytest
 from app import create_app
 from app.backup import FORMAT, FORMAT_VERSION, create_backup, table_counts
 from models import db
-from tests.conftest import TEST_PASSWORD, base_config
+from tests.helpers.apps import TEST_PASSWORD, base_config
 from tests.helpers.browser import LiveServer
 from tests.helpers.signup import sign_up_over_http
 

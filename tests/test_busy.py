@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models import db
-from tests.conftest import base_config, login_as
+from tests.helpers.apps import base_config, login_as
 from tests.helpers.chat import sock
 
 

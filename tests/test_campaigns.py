@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from models import Campaign, Declaration, DeclarationVersion, db
-from tests.conftest import AuthActions, csrf_from, login_as
+from tests.helpers.apps import AuthActions, csrf_from, login_as
 from tests.helpers.demand import COMPANY, INDEPENDENT
 
 

@@ -22,7 +22,7 @@ from models import (
     SireneEstablishment,
     db,
 )
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.census import RODEZ, epci_of, make_campaign, surveyed_campaign
 
 

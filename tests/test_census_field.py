@@ -23,7 +23,7 @@ from models import (
     Place,
     db,
 )
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.census import RODEZ, surveyed_campaign
 from tests.helpers.demand import INDEPENDENT
 

@@ -27,7 +27,7 @@ from models import (
     SireneEstablishment,
     db,
 )
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.census import insert_establishments, make_campaign, synthetic_rows
 from tests.helpers.demand import INDEPENDENT
 

@@ -34,7 +34,7 @@ from models import (
     Track,
     db,
 )
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.census import MILLAU, RODEZ, surveyed_campaign
 
 ROOT = Path(__file__).resolve().parent.parent

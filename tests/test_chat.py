@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Connection, DirectMessages, Membership, Message, db
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.chat import IsolatedSocket, events, sock
 from tests.helpers.worlds import kept_worlds
 
 
 @pytest.fixture
 def app_config(db_path):
-    from tests.conftest import base_config
+    from tests.helpers.apps import base_config
     return {**base_config(db_path), "CHAT_RATE_LIMIT": "1000 per 10 seconds"}
 
 
@@ -480,7 +480,7 @@ def test_a_savepoint_does_not_trigger_evictions_before_the_real_commit(app, peop
 @pytest.mark.parametrize("origins", ["*", [], ["https://a.example", "*"]])
 def test_any_origin_is_refused_at_start_up(db_path, origins):
     from app import create_app
-    from tests.conftest import base_config
+    from tests.helpers.apps import base_config
     with pytest.raises(RuntimeError, match="SOCKETIO_CORS_ALLOWED_ORIGINS"):
         create_app({**base_config(db_path), "SOCKETIO_CORS_ALLOWED_ORIGINS": origins})
 

@@ -11,8 +11,8 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import csrf_from
 from tests.helpers import databases
+from tests.helpers.apps import csrf_from
 from tests.helpers.chat_server import (
     Member,
     senders_and_a_rejoining_reader,

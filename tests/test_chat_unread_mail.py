@@ -35,7 +35,7 @@ from models import (
     db,
 )
 from models.types import utcnow
-from tests.conftest import base_config, login_as
+from tests.helpers.apps import base_config, login_as
 
 DELAY = timedelta(minutes=30)
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from models import AuditEntry, Notification, User, commit_hooks, current_content_version, db
 from models.moderation import AuditLogIsAppendOnly
 from realtime import socketio
-from tests.conftest import base_config, login_as
+from tests.helpers.apps import base_config, login_as
 
 ROOT = Path(__file__).resolve().parent.parent
 WORD = "xylophoniste"

@@ -2,7 +2,7 @@
 import gzip
 import re
 
-from tests.conftest import login_as
+from tests.helpers.apps import login_as
 
 
 def test_pages_are_compressed_when_accepted(client):

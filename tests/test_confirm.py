@@ -11,7 +11,7 @@ from app.networks.service import create_comment, create_post
 from app.social.connections import is_blocked
 from models import Comment, Connection, ConnectionStatus, Membership, Post, db
 from models.types import utcnow
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 
 
 def _confirm_form(html: str, action: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.demand.validators import siret_ok
 from models import Declaration, DeclarationVersion, db
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.demand import COMPANY, INDEPENDENT
 
 

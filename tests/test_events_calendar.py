@@ -20,7 +20,7 @@ from models import (
     db,
 )
 from models.types import utcnow
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 
 UTC = timezone.utc
 

@@ -14,7 +14,7 @@ from app.networks.service import create_comment, create_post, join_open
 from app.social import connections
 from models import Place, Post, User, db
 from models.types import utcnow
-from tests.conftest import login_as
+from tests.helpers.apps import login_as
 from tests.helpers.demand import declare
 
 

@@ -23,7 +23,7 @@ from app.backup import create_backup, restore_backup
 from app.images import storage
 from app.images.processing import Crop, ImageRefused, process
 from models import AuditEntry, Network, Place, Profile, User, db
-from tests.conftest import TEST_PASSWORD, csrf_from, login_as
+from tests.helpers.apps import TEST_PASSWORD, csrf_from, login_as
 from tests.helpers.images import jpeg
 
 MEDIA = re.compile(r'/media/([0-9a-f]{24}-[0-9]+x[0-9]+)/(\d+)')

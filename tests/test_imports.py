@@ -38,11 +38,14 @@ def test_models_is_the_floor_and_realtime_and_search_do_not_load_the_app():
 
 
 def test_no_test_module_imports_another():
+    """Nor tests/conftest.py: pytest loads it as `conftest`, and an import of `tests.conftest`
+    loaded it a second time, its patches of werkzeug and SQLAlchemy installed twice, each with
+    its own state (tests/helpers/sharing.py)."""
     modules = read_modules(ROOT, ["tests"])
     wrong = [f"{name} imports {other}" for name, module in sorted(modules.items())
              if name.startswith(("tests.test_", "tests.helpers"))
              for other in sorted(module.loaded | module.lazy)
-             if other.startswith("tests.test_") and other != name]
+             if other.startswith("tests.test_") and other != name or other == "tests.conftest"]
     assert not wrong, "test modules importing test modules (move what they share to " \
         "tests/helpers/):\n" + "\n".join(wrong)
 

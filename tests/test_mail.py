@@ -23,8 +23,8 @@ from app.mail.sender import has_due, retry_delay, send_pending
 from app.mail.worker import SenderLoop, hold_lease, release_lease, start_in_server
 from models import AuditEntry, MailStatus, OutboxMessage, User, db
 from models.types import utcnow
-from tests.conftest import TEST_PASSWORD, base_config, csrf_from, login_as
 from tests.helpers import databases
+from tests.helpers.apps import TEST_PASSWORD, base_config, csrf_from, login_as
 from tests.helpers.smtp import SmtpSink, link_in, parts, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from app.networks.service import create_post, join_open
 from app.social import connections
 from app.social.notify import notify
 from models import NotificationKind, RoomMember, User, db
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 
 
 @contextmanager

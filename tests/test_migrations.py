@@ -12,8 +12,8 @@ from sqlalchemy.schema import CreateTable
 from app import create_app
 from models import db
 from search.postgres_documents import not_search_table
-from tests.conftest import base_config
 from tests.helpers import databases
+from tests.helpers.apps import base_config
 from tests.helpers.schema import inline_sqlite_fks_aside
 
 

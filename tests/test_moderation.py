@@ -22,14 +22,14 @@ from models import (
 )
 from models.moderation import AuditLogIsAppendOnly
 from models.types import utcnow
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.chat import events, sock
 from tests.helpers.worlds import kept_worlds
 
 
 @pytest.fixture
 def app_config(db_path):
-    from tests.conftest import base_config
+    from tests.helpers.apps import base_config
     return {**base_config(db_path), "CHAT_RATE_LIMIT": "1000 per 10 seconds"}
 
 

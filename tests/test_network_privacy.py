@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from models import Comment, Invitation, Membership, Notification, Post, db
 from models.types import utcnow
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 
 SECRETS = ("Cercle secret des tanneurs", "description-confidentielle", "charte-confidentielle",
            "message-confidentiel", "commentaire-confidentiel", "Octave Secretmember")

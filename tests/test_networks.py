@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import Invitation, Membership, Network, Notification, Post, db
 from models.types import utcnow
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 
 
 def accept(client, network_id: int, version: int = 1):

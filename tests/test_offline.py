@@ -6,7 +6,7 @@ import re
 from sqlalchemy import func, select
 
 from models import DeclarationVersion, IdempotencyKey, Post, db
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.demand import INDEPENDENT
 
 

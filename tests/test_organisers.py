@@ -10,7 +10,7 @@ import random
 import pytest
 
 from app.organisers.clusters import Demand, Geography, clusters, naive_clusters
-from tests.conftest import login_as
+from tests.helpers.apps import login_as
 from tests.helpers.demand import declare
 
 # Four communes on a line, 10 km apart (0.09 degree of latitude ≈ 10 km).

@@ -27,7 +27,7 @@ from models import (
     db,
 )
 from models.types import utcnow
-from tests.conftest import login_as
+from tests.helpers.apps import login_as
 from tests.helpers.demand import declare
 
 UTC = timezone.utc

@@ -18,7 +18,7 @@ from app.organisers.maplabels import _box, _overlaps, place_labels
 from app.organisers.mapshape import map_shape
 from app.organisers.mapsvg import demand_classes
 from models import Commune, Place, PlaceStatus, db
-from tests.conftest import login_as
+from tests.helpers.apps import login_as
 from tests.helpers.demand import declare
 
 SVG = "{http://www.w3.org/2000/svg}"

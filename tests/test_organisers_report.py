@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from app.demand.service import add_version, new_claim_token
 from models import Declaration, db
 from models.types import utcnow
-from tests.conftest import login_as
+from tests.helpers.apps import login_as
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "test-artefacts"

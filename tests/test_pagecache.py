@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import event
 
 from models import current_content_version, db
-from tests.conftest import csrf_from
+from tests.helpers.apps import csrf_from
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import Place, PlaceInterest, Poll, Proposal, Vote, db
 from models.types import utcnow
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 
 RODEZ = {
     "name": "Espace de coworking de Rodez", "status": "open", "commune": "Rodez",

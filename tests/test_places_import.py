@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.places.cleaning import repair_mojibake
 from app.places.importer import MAX_BYTES, MAX_ROWS, import_places
 from models import Commune, Place, PlaceKind, PlaceStatus, db
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.tierslieux import EXPECTED, ROWS, SHIPPED, write_variant
 
 ATTRIBUTION = "Source : CGET / ANCT, Mission Coworking, base des tiers-lieux 2019"

@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Skill, db
-from tests.conftest import csrf_from
+from tests.helpers.apps import csrf_from
 
 
 def profile_form(client, **overrides) -> dict:

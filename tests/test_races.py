@@ -3,7 +3,7 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from models import PendingSignup, Skill, User, db
-from tests.conftest import csrf_from
+from tests.helpers.apps import csrf_from
 
 
 def insert_from_another_request_just_before_commit(statement, moment: str = "before_commit"):

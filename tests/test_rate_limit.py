@@ -1,12 +1,12 @@
 """Rate limits, with a limit low enough to reach in a test."""
 import pytest
 
-from tests.conftest import TEST_PASSWORD, csrf_from
+from tests.helpers.apps import TEST_PASSWORD, csrf_from
 
 
 @pytest.fixture
 def app_config(db_path):
-    from tests.conftest import base_config
+    from tests.helpers.apps import base_config
     return {**base_config(db_path), "LOGIN_RATE_LIMIT": "3 per minute",
             "LOGIN_ACCOUNT_RATE_LIMIT": "5 per hour"}
 
@@ -44,7 +44,7 @@ def test_behind_a_proxy_each_client_has_its_own_limit(db_path, make_user):
     connection (so a client cannot dodge the limit by sending the header itself)."""
     from app import create_app
     from app.extensions import limiter
-    from tests.conftest import base_config
+    from tests.helpers.apps import base_config
     make_user("ana@example.org")
     for proxies, limited in ((1, False), (0, True)):
         app = create_app({**base_config(db_path), "LOGIN_RATE_LIMIT": "3 per minute",

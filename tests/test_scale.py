@@ -14,8 +14,8 @@ import time
 import pytest
 import requests
 
-from tests.conftest import TEST_PASSWORD, csrf_from
 from tests.helpers import databases
+from tests.helpers.apps import TEST_PASSWORD, csrf_from
 from tests.helpers.browser import LiveServer
 from tests.helpers.chat_server import (
     Member,

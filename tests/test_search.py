@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from models import Network, Post, Profile, db
 from search import current_index
-from tests.conftest import base_config, login_as
+from tests.helpers.apps import base_config, login_as
 from tests.helpers.databases import Layer
 
 # Whoosh's files: PostgreSQL has none (its documents are rows, written with the others).

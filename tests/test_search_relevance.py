@@ -15,8 +15,8 @@ from werkzeug.security import generate_password_hash
 from app import create_app
 from app.demo import create_demo
 from models import Commune, Profile, Skill, User, db
-from tests.conftest import IsolatedClient, base_config, login_as
 from tests.helpers import databases
+from tests.helpers.apps import IsolatedClient, base_config, login_as
 
 # name, headline, skills, commune (INSEE), bio
 PEOPLE = [

@@ -18,7 +18,7 @@ from app.auth.sessions import device_label
 from models import LoginSession, Membership, Message, Post, User, db
 from models.types import utcnow
 from models.user import HASHES, dummy_password_hash
-from tests.conftest import TEST_PASSWORD, AuthActions, base_config, csrf_from
+from tests.helpers.apps import TEST_PASSWORD, AuthActions, base_config, csrf_from
 from tests.helpers.chat import IsolatedSocket
 from tests.helpers.hostile import hostile_next_values, malformed_json_bodies
 from tests.helpers.worlds import kept_worlds

@@ -9,7 +9,7 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import csrf_from
+from tests.helpers.apps import csrf_from
 from tests.helpers.chat_server import server_over_a_network, session_cookie
 
 

@@ -22,7 +22,7 @@ from app.organisers.charts import shared_charts
 from app.organisers.viability import Scenario, Sheet, without_small_cells
 from models import SharedLink, SharedLinkUse, ShareOutcome, db
 from models.types import utcnow
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 from tests.helpers.demand import declare
 
 NBSP = "\u00a0"

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.organisers.sirene import import_stock
 from bench.sirene import write_synthetic
 from models import Commune, SireneEstablishment, SireneImport, db
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMUNES = [c["insee"] for c in json.loads((ROOT / "data" / "communes.json").read_text(

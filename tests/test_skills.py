@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.skills.service import SkillError, load_seed, merge_skills, rename_skill
 from models import Skill, SkillAlias, db, network_skill
 from models.textkey import skill_key
-from tests.conftest import csrf_from
+from tests.helpers.apps import csrf_from
 
 
 @pytest.mark.parametrize("typed", ["dev web", "développeuse web", "Développeur Web",

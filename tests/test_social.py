@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.social.notify import find_mentions
 from app.social.suggestions import Candidate, offers_for_needs, rank, same_skill
 from models import Block, Connection, Notification, db
-from tests.conftest import csrf_from, login_as
+from tests.helpers.apps import csrf_from, login_as
 
 # Communes with their centres from the gazetteer: Rodez, Onet-le-Château (next to Rodez, ~4 km),
 # Rignac (~25 km), Millau (~50 km), Mende (~90 km).

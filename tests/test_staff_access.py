@@ -18,7 +18,7 @@ from models import (
     db,
 )
 from models.types import utcnow
-from tests.conftest import base_config, csrf_from, login_as
+from tests.helpers.apps import base_config, csrf_from, login_as
 from tests.helpers.chat import sock
 from tests.helpers.staff import direct_conversation, post_form, send_messages
 

@@ -11,8 +11,8 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from models import db
-from tests.conftest import base_config
-from tests.helpers import databases
+from tests.helpers import databases, sharing
+from tests.helpers.apps import base_config
 
 postgres_only = pytest.mark.skipif(not databases.ON_POSTGRES,
                                    reason="the pool is PostgreSQL's (make test-postgres)")
@@ -138,7 +138,7 @@ def _kept_sessions(path) -> set[int]:
 @postgres_only
 def test_the_apps_keep_their_sessions_across_tests_and_replace_an_ended_one(
         template_db, database_pool, tmp_path):
-    """tests/conftest.py: `_keep_postgres_connections`. A new session spends its first
+    """tests/helpers/sharing.py: `keep_postgres_connections`. A new session spends its first
     statements loading the catalogue: the tests' apps keep theirs, the pool's reset spares
     them while idle, and one ended under them is replaced before use, not handed to a test."""
     # A database no app of this process used yet (the free ones may keep sessions of earlier
@@ -238,3 +238,35 @@ def test_a_layer_gives_later_tests_the_rows_and_index_the_first_kept(
     name = databases._name(later)
     database_pool.release(later)  # the layer goes with the reset
     _taken_again_as_the_template(database_pool, tmp_path, name, _everything(template_db))
+
+
+def test_an_app_that_never_connects_leaves_the_next_apps_a_whole_dialect(tmp_path, monkeypatch):
+    """tests/helpers/sharing.py: the apps of a process share one SQLAlchemy dialect (both engines), but
+    only one an engine has connected with: SQLAlchemy learns the server's version and features
+    at an engine's first connection, into that engine's own dialect. When the first app of a
+    process never reached its database, the dialect shared from it stayed blank, and a later
+    migration read None as SQLite's version (a test_migrations failure, one run in three)."""
+    monkeypatch.setattr(sharing, "SHARED_DIALECTS", {})  # as at the start of a process
+    engines, paths = [], []
+    try:
+        for name in ("never", "first", "next"):
+            path = tmp_path / name / "maillage.sqlite3"
+            path.parent.mkdir()
+            databases.create_empty(path)  # on PostgreSQL: out of the pool, as a new process's
+            paths.append(path)
+            app = create_app({**base_config(path), "SEARCH_CHECK_AT_START": False})
+            with app.app_context():
+                engines.append(db.engine)
+                if name != "never":
+                    with db.engine.connect() as connection:
+                        connection.execute(text("SELECT 1"))
+        never, first, later = engines
+        assert first.dialect.server_version_info is not None
+        assert later.dialect is first.dialect  # shared from then on, its compiled SQL too
+        assert later._compiled_cache is first._compiled_cache
+        assert never.dialect is not first.dialect
+    finally:
+        for engine in engines:
+            engine.dispose()
+        for path in paths:
+            databases.drop(path)

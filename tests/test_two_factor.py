@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import LoginSession, RecoveryCode, User, db
-from tests.conftest import TEST_PASSWORD, base_config, csrf_from
+from tests.helpers.apps import TEST_PASSWORD, base_config, csrf_from
 from tests.helpers.staff import post_form, totp_now
 
 CODE_RE = re.compile(r"<code>([a-z0-9]{4}-[a-z0-9]{4})</code>")

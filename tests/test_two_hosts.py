@@ -36,8 +36,8 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import base_config, csrf_from
 from tests.helpers import databases, netns
+from tests.helpers.apps import base_config, csrf_from
 from tests.helpers.browser import LiveServer
 from tests.helpers.chat_server import a_message_each_way, seed_network, session_cookie
 from tests.helpers.images import jpeg

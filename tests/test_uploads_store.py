@@ -17,7 +17,7 @@ from app import create_app
 from app.backup import create_backup, restore_backup
 from app.images import storage
 from models import Profile, StoredFile, db
-from tests.conftest import base_config, csrf_from, login_as
+from tests.helpers.apps import base_config, csrf_from, login_as
 from tests.helpers.images import jpeg
 
 

@@ -15,7 +15,7 @@ def seed_campaign(db_file: Path, email: str) -> int:
     """The campaign's id."""
     from app import create_app
     from models import Campaign, Commune, Place, User, db
-    from tests.conftest import base_config
+    from tests.helpers.apps import base_config
     app = create_app(base_config(db_file))  # the live server's files are beside its database
     with app.app_context():
         animator = db.session.scalar(select(User).where(User.email == email))

@@ -6,7 +6,7 @@ import contextvars
 
 from models import db
 from realtime import socketio
-from tests.conftest import login_as
+from tests.helpers.apps import login_as
 
 
 class IsolatedSocket:

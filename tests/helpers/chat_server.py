@@ -10,7 +10,7 @@ import time
 import requests
 import socketio
 
-from tests.conftest import TEST_PASSWORD, base_config, csrf_from
+from tests.helpers.apps import TEST_PASSWORD, base_config, csrf_from
 
 
 def seed_network(db_file, keys=(("alice", "Alice Vidal"), ("bruno", "Bruno Costes"),

@@ -31,7 +31,7 @@ ON_POSTGRES = bool(POSTGRES_ADMIN_URL)
 # Paths whose database is one of a pool's, in this process (`Pool.acquire`).
 _pooled: dict[str, str] = {}
 # The application_name of the connections the tests' apps keep to a pooled database from one
-# test to the next (tests/conftest.py: `_keep_postgres_connections`).
+# test to the next (tests/helpers/sharing.py: `keep_postgres_connections`).
 KEPT_CONNECTIONS = "maillage-test-kept"
 # Databases this process created and has not dropped yet (`drop_leftovers`).
 _created: set[str] = set()

@@ -1,6 +1,6 @@
 """Signing up as a person does: the form, then the link of the mail it queued (read from the
 outbox: the row stays after it is sent, whether to SMTP or as an .eml file), then the button of
-the link's page. For a test client (`tests/conftest.py: AuthActions.register`), for a live
+the link's page. For a test client (`tests/helpers/apps.py: AuthActions.register`), for a live
 server over HTTP, and for Chromium (`tests/helpers/browser_steps.py: sign_up`)."""
 from __future__ import annotations
 

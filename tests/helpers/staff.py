@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from app.chat.rooms import direct_room
 from models import DirectMessages, Room, User, db
-from tests.conftest import csrf_from
+from tests.helpers.apps import csrf_from
 from tests.helpers.chat import sock
 
 
