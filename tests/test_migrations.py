@@ -17,12 +17,17 @@ from tests.helpers.apps import base_config
 from tests.helpers.schema import inline_sqlite_fks_aside
 
 
+def flask(runner, *args: str) -> None:
+    """A `flask` command through the app's CLI runner; its output and exception when it fails."""
+    result = runner.invoke(args=list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+
+
 def test_0002_keeps_profile_skills_and_merges_spellings(tmp_path):
     databases.create_empty(tmp_path / "old.sqlite3")
     app = create_app(base_config(tmp_path / "old.sqlite3"))
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["db", "upgrade", "0001"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(runner, "db", "upgrade", "0001")
     with app.app_context():
         for statement in (
             "INSERT INTO \"user\" (id, email, password_hash, display_name, role, session_token, "
@@ -39,8 +44,7 @@ def test_0002_keeps_profile_skills_and_merges_spellings(tmp_path):
             db.session.execute(text(statement))
         db.session.commit()
         db.engine.dispose()
-    result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(runner, "db", "upgrade")
     with app.app_context():
         rows = db.session.execute(text(
             "SELECT ps.profile_id, s.name FROM profile_skill ps JOIN skill s ON s.id = ps.skill_id "
@@ -49,8 +53,7 @@ def test_0002_keeps_profile_skills_and_merges_spellings(tmp_path):
         aliases = db.session.execute(text("SELECT key, skill_id FROM skill_alias ORDER BY 1")).all()
         assert aliases == [("tonnelier", 1), ("vannerie", 3)]
         db.engine.dispose()
-    result = runner.invoke(args=["db", "downgrade", "0001"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(runner, "db", "downgrade", "0001")
     with app.app_context():
         assert db.session.scalar(text("SELECT count(*) FROM profile_skill")) == 3
         db.engine.dispose()
@@ -84,8 +87,7 @@ def test_enum_columns_are_the_migrated_varchars(tmp_path):
         assert column.type.enums == [m.value for m in column.type.enum_class], column
     databases.create_empty(tmp_path / "fresh.sqlite3")
     app = create_app(base_config(tmp_path / "fresh.sqlite3"))
-    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(app.test_cli_runner(), "db", "upgrade")
     with app.app_context():
         connection = db.session.connection()
         context = MigrationContext.configure(connection, opts={
@@ -104,10 +106,8 @@ def test_0019_adds_where_a_place_came_from_and_keeps_places_both_ways(tmp_path):
     databases.create_empty(tmp_path / "old.sqlite3")
     app = create_app(base_config(tmp_path / "old.sqlite3"))
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["db", "upgrade", "0018"])
-    assert result.exit_code == 0, (result.output, result.exception)
-    result = runner.invoke(args=["territory", "load"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(runner, "db", "upgrade", "0018")
+    flask(runner, "territory", "load")
     with app.app_context():
         for statement in (
             "INSERT INTO \"user\" (id, email, password_hash, display_name, role, session_token, "
@@ -123,8 +123,7 @@ def test_0019_adds_where_a_place_came_from_and_keeps_places_both_ways(tmp_path):
             db.session.execute(text(statement))
         db.session.commit()
         db.engine.dispose()
-    result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(runner, "db", "upgrade")
     with app.app_context():
         assert db.session.execute(text(
             "SELECT website, source, source_id, confirmed_at, confirmed_by_id, kind FROM place"
@@ -133,8 +132,7 @@ def test_0019_adds_where_a_place_came_from_and_keeps_places_both_ways(tmp_path):
                                 "confirmed_by_id = 1"))
         db.session.commit()
         db.engine.dispose()
-    result = runner.invoke(args=["db", "downgrade", "0018"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(runner, "db", "downgrade", "0018")
     with app.app_context():
         assert db.session.scalar(text("SELECT count(*) FROM place_animator")) == 1
         assert db.session.scalar(text("SELECT count(*) FROM pricing_plan")) == 1
@@ -148,8 +146,7 @@ def test_0021_adds_the_census_and_the_sirene_address_and_keeps_establishments(tm
     databases.create_empty(tmp_path / "old.sqlite3")
     app = create_app(base_config(tmp_path / "old.sqlite3"))
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["db", "upgrade", "0019"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(runner, "db", "upgrade", "0019")
     with app.app_context():
         db.session.execute(text(
             "INSERT INTO sirene_establishment (siret, commune_insee, naf_code, name, diffusible, "
@@ -157,15 +154,13 @@ def test_0021_adds_the_census_and_the_sirene_address_and_keeps_establishments(tm
             "'Céline Studio', TRUE, TRUE, FALSE, '2026-01-01')"))
         db.session.commit()
         db.engine.dispose()
-    result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(runner, "db", "upgrade")
     with app.app_context():
         assert db.session.execute(text("SELECT name, address FROM sirene_establishment")).all() \
             == [("Céline Studio", "")]
         assert db.session.scalar(text("SELECT count(*) FROM census_target")) == 0
         db.engine.dispose()
-    result = runner.invoke(args=["db", "downgrade", "0019"])
-    assert result.exit_code == 0, (result.output, result.exception)
+    flask(runner, "db", "downgrade", "0019")
     with app.app_context():
         assert db.session.scalar(text("SELECT name FROM sirene_establishment")) == "Céline Studio"
         tables = db.inspect(db.engine).get_table_names()
